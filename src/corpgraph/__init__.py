@@ -1,0 +1,5 @@
+"""corpgraph: a sourced knowledge graph of corporate-agency relationships in immigration enforcement."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from corpgraph.cli import main
+
+main()

@@ -1,0 +1,143 @@
+"""Where the graph lives while corpgraph works on it, behind one small interface.
+
+Three backends answer the same SPARQL:
+
+* ``MemoryBackend``  -- the Turtle files of a graph folder parsed into rdflib (the default);
+* ``OxigraphBackend`` -- a persistent, indexed Oxigraph store on disk (``--store PATH``);
+* ``EndpointBackend`` -- any SPARQL 1.1 endpoint (``--endpoint URL``).
+
+Every service module (show, query, paths, money, map, export, import) talks to a ``Backend`` and
+receives rdflib terms, so each works unchanged on all three.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib.term import Node
+
+from ..errors import QueryError
+
+ENV_STORE = "CORPGRAPH_STORE"
+ENV_ENDPOINT = "CORPGRAPH_ENDPOINT"
+
+
+@dataclass
+class QueryOutcome:
+    """The answer to any SPARQL query: rows for SELECT, a boolean for ASK, a graph for CONSTRUCT/DESCRIBE."""
+
+    kind: str  # "SELECT" | "ASK" | "CONSTRUCT" | "DESCRIBE"
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Node | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+    def dicts(self) -> list[dict[str, Node]]:
+        """Rows as {variable: term}, unbound variables left out."""
+        return [{v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows]
+
+
+class Backend(ABC):
+    """A graph that answers SPARQL.  Subclasses implement ``_run`` and ``to_graph``."""
+
+    name = "abstract"
+
+    def __init__(self, version: str = "unknown", location: str = ""):
+        self._version = version
+        self.location = location
+
+    # -- reading ---------------------------------------------------------------------------
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryOutcome:
+        """Run a read-only query, with ``bindings`` ({variable name: rdflib term}) bound, never pasted."""
+        return self._run(sparql, dict(bindings or {}))
+
+    def select(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryOutcome:
+        out = self.query(sparql, bindings)
+        if out.kind != "SELECT":
+            raise QueryError(f"expected a SELECT query, got {out.kind}")
+        return out
+
+    def construct(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+        out = self.query(sparql, bindings)
+        if out.graph is None:
+            raise QueryError(f"expected a CONSTRUCT or DESCRIBE query, got {out.kind}")
+        return out.graph
+
+    @abstractmethod
+    def _run(self, sparql: str, bindings: dict[str, Node]) -> QueryOutcome: ...
+
+    @abstractmethod
+    def to_graph(self) -> Graph:
+        """Every triple, as an rdflib Graph (for validation and whole-graph export)."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    # -- writing (imports) -------------------------------------------------------------------
+    def replace_part(self, part: str, graph: Graph) -> None:
+        """Replace the triples of one named part of the graph (one imported file) with ``graph``."""
+        raise NotImplementedError(f"the {self.name} backend cannot be written to")
+
+    def version(self) -> str:
+        """A stamp of the graph's content, printed on maps and exports."""
+        return self._version
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def values_clause(bindings: Mapping[str, Node]) -> str:
+    """A trailing ``VALUES`` block binding each variable to one term, for engines without initBindings.
+
+    Terms are serialised by rdflib (``n3()``), which escapes literals and rejects IRIs with characters
+    that could break out of ``<...>``; values are never spliced into the query body.
+    """
+    if not bindings:
+        return ""
+    names, terms = [], []
+    for name, term in bindings.items():
+        if isinstance(term, BNode):
+            raise QueryError(f"cannot bind ?{name} to a blank node")
+        if isinstance(term, URIRef) and any(c in str(term) for c in '<>"{}|^`\\ \n'):
+            raise QueryError(f"cannot bind ?{name}: {str(term)!r} is not a valid IRI")
+        if not isinstance(term, URIRef | Literal):
+            raise QueryError(f"cannot bind ?{name} to {term!r}")
+        names.append("?" + str(Variable(name)))
+        terms.append(term.n3())
+    return "\nVALUES (" + " ".join(names) + ") { (" + " ".join(terms) + ") }\n"
+
+
+def open_backend(
+    graph_dir: str | os.PathLike[str] | None = None,
+    store: str | os.PathLike[str] | None = None,
+    endpoint: str | None = None,
+) -> Backend:
+    """Open the backend the user chose: an endpoint, a local store, or (default) the graph folder in memory."""
+    endpoint = endpoint or os.environ.get(ENV_ENDPOINT) or None
+    store = store or os.environ.get(ENV_STORE) or None
+    if endpoint and store:
+        from ..errors import BackendError
+
+        raise BackendError("Use either --store or --endpoint, not both.")
+    if endpoint:
+        from .endpoint import EndpointBackend
+
+        return EndpointBackend(endpoint)
+    if store:
+        from .oxigraph_store import OxigraphBackend
+
+        return OxigraphBackend.open(store, graph_dir=graph_dir)
+    from .memory import MemoryBackend
+
+    return MemoryBackend.from_folder(graph_dir)

@@ -1,0 +1,50 @@
+"""The default backend: a graph folder parsed into an in-memory rdflib Graph."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.term import Node
+
+from .. import store
+from ..errors import QueryError
+from . import Backend, QueryOutcome
+
+
+class MemoryBackend(Backend):
+    name = "memory"
+
+    def __init__(self, graph: Graph, version: str = "unknown", location: str = "", folder: Path | None = None):
+        super().__init__(version, location)
+        self.graph = graph
+        self.folder = folder
+
+    @classmethod
+    def from_folder(cls, graph_dir: str | os.PathLike[str] | None = None) -> MemoryBackend:
+        folder = store.resolve_graph_dir(graph_dir)
+        return cls(store.load_graph(folder), store.graph_version(folder), str(folder), folder)
+
+    def _run(self, sparql: str, bindings: dict[str, Node]) -> QueryOutcome:
+        try:
+            result = self.graph.query(sparql, initBindings=bindings or None)
+        except Exception as exc:  # rdflib raises parser and evaluation errors of many types
+            raise QueryError(f"query failed: {exc}") from None
+        if result.type == "SELECT":
+            names = [str(v) for v in result.vars or []]
+            return QueryOutcome("SELECT", names, [tuple(row) for row in result])
+        if result.type == "ASK":
+            return QueryOutcome("ASK", boolean=bool(result.askAnswer))
+        g = Graph()
+        for prefix, ns in self.graph.namespaces():
+            g.bind(prefix, ns, override=True)
+        for triple in result.graph if result.graph is not None else result:
+            g.add(triple)
+        return QueryOutcome(result.type, graph=g)
+
+    def to_graph(self) -> Graph:
+        return self.graph
+
+    def __len__(self) -> int:
+        return len(self.graph)

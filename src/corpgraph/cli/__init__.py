@@ -1,0 +1,120 @@
+"""The ``corpgraph`` command line: a thin layer of click commands over the library.
+
+Commands live in the modules of this package by subject; this module holds the group, the options
+every command shares, and the one place where library errors become messages and exit codes.
+
+Exit codes: 0 success; 1 an error in the data or the request (invalid graph, unknown entity, refused
+query, bad import row under --strict); 2 usage error or cannot run (missing graph folder, store or
+endpoint unavailable); 3 no path between the entities.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import CorpgraphError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NO_PATH = 0, 1, 2, 3
+
+
+class CorpgraphGroup(click.Group):
+    """Turns CorpgraphError into 'Error: ...' on stderr and its exit code; a closed pipe ends quietly."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CorpgraphError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            sys.stderr.close()
+            ctx.exit(EXIT_ERROR)
+
+
+@dataclass
+class GraphChoice:
+    """Which graph a command works on; the backend is opened on first use and shared."""
+
+    graph_dir: str | None = None
+    store: str | None = None
+    endpoint: str | None = None
+    _backend: Any = field(default=None, repr=False)
+
+    def open(self):  # -> Backend
+        if self._backend is None:
+            from ..backend import open_backend
+
+            self._backend = open_backend(self.graph_dir, self.store, self.endpoint)
+        return self._backend
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+
+def graph_options(fn: Callable) -> Callable:
+    """Adds --graph, --store and --endpoint; the command receives ``source: GraphChoice``."""
+
+    @click.option("--graph", "graph_dir", metavar="DIR", envvar="CORPGRAPH_GRAPH", show_envvar=True,
+                  type=click.Path(file_okay=False), help="Graph folder of Turtle files (default: the bundled graph).")
+    @click.option("--store", metavar="PATH", envvar="CORPGRAPH_STORE", show_envvar=True,
+                  help="Persistent Oxigraph store folder; loaded from the graph folder when new or stale.")
+    @click.option("--endpoint", metavar="URL", envvar="CORPGRAPH_ENDPOINT", show_envvar=True,
+                  help="SPARQL 1.1 endpoint to work against instead of local files.")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, graph_dir: str | None, store: str | None, endpoint: str | None, **kwargs: Any) -> Any:
+        source = GraphChoice(graph_dir, store, endpoint)
+        try:
+            return fn(*args, source=source, **kwargs)
+        finally:
+            source.close()
+
+    return wrapper
+
+
+def format_option(choices: tuple[str, ...], default: str) -> Callable:
+    return click.option("--format", "-f", "fmt", type=click.Choice(choices), default=default, show_default=True,
+                        help="Output format.")
+
+
+def emit(text: str) -> None:
+    """Write data to stdout (never progress or warnings: those go to stderr)."""
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@click.group(cls=CorpgraphGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="corpgraph")
+def cli() -> None:
+    """A sourced knowledge graph of the companies behind immigration enforcement.
+
+    Every relationship in the graph is a record with its sources, a quoted excerpt and a certainty
+    (confirmed, reported, likely, alleged, denied). Start with `corpgraph stats`, find names with
+    `corpgraph search`, read an entity's card with `corpgraph show`, and trace connections with
+    `corpgraph paths`.
+
+    \b
+    By default commands read the bundled graph. Choose another with --graph DIR
+    (or CORPGRAPH_GRAPH), a persistent local store with --store PATH, or a SPARQL
+    endpoint with --endpoint URL.
+
+    \b
+    Exit codes: 0 success, 1 error in the data or request, 2 usage error or cannot
+    run, 3 no path found.
+    """
+
+
+def main() -> None:
+    cli(prog_name="corpgraph")
+
+
+# The command modules register their commands on ``cli`` when imported.
+from . import graph_cmds, import_cmds, map_cmds, query_cmds  # noqa: E402,F401

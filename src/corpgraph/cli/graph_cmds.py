@@ -1,0 +1,3 @@
+"""Commands on the graph itself: validate, stats, search, show."""
+
+from __future__ import annotations

@@ -1,0 +1,108 @@
+"""Finding entities by what people call them: IRI, slug, label or alias, case- and accent-insensitive.
+
+Every command that takes an ENTITY goes through ``resolve_entity``; ``search`` ranks partial matches.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .backend import Backend
+from .errors import AmbiguousEntity, UnknownEntity
+from .names import fold
+from .vocab import ENT, SPARQL_PREFIXES, local_name
+
+
+@dataclass(frozen=True)
+class EntityName:
+    iri: str
+    label: str
+    type: str
+    names: tuple[str, ...]  # label and aliases as written
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    iri: str
+    label: str
+    type: str
+    matched: str  # the label or alias that matched
+    score: float
+
+
+_INDEX_QUERY = SPARQL_PREFIXES + """
+SELECT ?e ?label ?type ?alias WHERE {
+  ?e a ?type ; rdfs:label ?label .
+  ?type rdfs:subClassOf* cg:Entity .
+  OPTIONAL { ?e cg:alias ?alias }
+}"""
+
+
+class EntityIndex:
+    """All entity names of a graph, folded for matching.  Build once per command."""
+
+    def __init__(self, entities: list[EntityName]):
+        self.entities = {e.iri: e for e in entities}
+        self.by_name: dict[str, set[str]] = {}
+        for e in entities:
+            for n in (*e.names, local_name(e.iri)):
+                self.by_name.setdefault(fold(n), set()).add(e.iri)
+
+    @classmethod
+    def from_backend(cls, backend: Backend) -> EntityIndex:
+        rows = backend.select(_INDEX_QUERY).rows
+        acc: dict[str, dict] = {}
+        for e, label, typ, alias in rows:
+            item = acc.setdefault(str(e), {"label": str(label), "types": set(), "names": [str(label)]})
+            item["types"].add(local_name(typ))
+            if alias is not None and str(alias) not in item["names"]:
+                item["names"].append(str(alias))
+        generic = {"Entity", "Organization"}
+        return cls([
+            EntityName(iri, d["label"], sorted(d["types"] - generic or d["types"])[0], tuple(d["names"]))
+            for iri, d in acc.items()
+        ])
+
+    def resolve(self, name: str) -> str:
+        """The IRI of the one entity called ``name``; raises UnknownEntity or AmbiguousEntity."""
+        text = name.strip()
+        if text in self.entities:
+            return text
+        if text.startswith("ent:") and str(ENT) + text[4:] in self.entities:
+            return str(ENT) + text[4:]
+        found = self.by_name.get(fold(text), set())
+        if len(found) == 1:
+            return next(iter(found))
+        if found:
+            raise AmbiguousEntity(name, [(i, self.entities[i].label, self.entities[i].type) for i in sorted(found)])
+        raise UnknownEntity(name, [(h.iri, h.label) for h in self.search(text, limit=5)])
+
+    def search(self, text: str, limit: int = 20) -> list[SearchHit]:
+        """Ranked matches: exact name, then prefix, word prefix, substring, then fuzzy similarity."""
+        q = fold(text)
+        if not q:
+            return []
+        best: dict[str, SearchHit] = {}
+        for e in self.entities.values():
+            for n in e.names:
+                f = fold(n)
+                if f == q:
+                    score = 1.0
+                elif f.startswith(q):
+                    score = 0.9
+                elif any(w.startswith(q) for w in f.split()):
+                    score = 0.8
+                elif q in f:
+                    score = 0.7
+                else:
+                    ratio = difflib.SequenceMatcher(None, q, f).ratio()
+                    score = 0.6 * ratio if ratio >= 0.6 else 0.0
+                if score and (e.iri not in best or score > best[e.iri].score):
+                    best[e.iri] = SearchHit(e.iri, e.label, e.type, n, round(score, 3))
+        hits = sorted(best.values(), key=lambda h: (-h.score, len(h.matched), h.label))
+        return hits[:limit]
+
+
+def resolve_entity(backend: Backend, name: str, index: EntityIndex | None = None) -> str:
+    return (index or EntityIndex.from_backend(backend)).resolve(name)

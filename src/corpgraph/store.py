@@ -1,0 +1,177 @@
+"""The graph of record on disk: find the graph folder, parse its Turtle files, write files atomically.
+
+A graph folder holds ``*.ttl`` files (searched recursively: imports go to ``imports/``).  The
+bundled graph is the repository's ``graph/`` in a checkout, or ``corpgraph/_bundled/graph`` inside
+an installed wheel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from rdflib import Graph
+
+from .errors import GraphLoadError, GraphNotFound
+from .vocab import PREFIXES
+
+ENV_GRAPH = "CORPGRAPH_GRAPH"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _bundled(name: str) -> Path:
+    """A folder shipped with corpgraph: inside the wheel, or at the top of a source checkout."""
+    installed = _PACKAGE_DIR / "_bundled" / name
+    if installed.is_dir():
+        return installed
+    return _PACKAGE_DIR.parents[1] / name
+
+
+def bundled_graph_dir() -> Path:
+    return _bundled("graph")
+
+
+def bundled_queries_dir() -> Path:
+    return _bundled("queries")
+
+
+def is_installed_package_path(path: Path) -> bool:
+    """True for a folder inside the installed package (never a place to write imports into)."""
+    return (_PACKAGE_DIR / "_bundled") in Path(path).resolve().parents or Path(path).resolve() == (
+        _PACKAGE_DIR / "_bundled"
+    )
+
+
+def resolve_graph_dir(graph_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The graph folder in use: the argument, else $CORPGRAPH_GRAPH, else the bundled graph."""
+    chosen = graph_dir or os.environ.get(ENV_GRAPH) or bundled_graph_dir()
+    path = Path(chosen).expanduser()
+    if not path.is_dir():
+        raise GraphNotFound(f"Graph folder {str(path)!r} does not exist. Pass --graph DIR or set {ENV_GRAPH}.")
+    return path
+
+
+def graph_files(graph_dir: Path) -> list[Path]:
+    """Every Turtle file of a graph folder, in a stable order; the ontology and shapes first."""
+    files = sorted(p for p in graph_dir.rglob("*.ttl") if not p.name.startswith("."))
+    if not files:
+        raise GraphNotFound(f"Graph folder {str(graph_dir)!r} holds no .ttl files.")
+    first = {"ontology.ttl": 0, "shapes.ttl": 1}
+    return sorted(files, key=lambda p: (first.get(p.name, 2) if p.parent == graph_dir else 3, str(p)))
+
+
+def data_files(graph_dir: Path) -> list[Path]:
+    """The files whose triples make up the graph: everything but the SHACL shapes."""
+    return [p for p in graph_files(graph_dir) if not (p.parent == graph_dir and p.name == "shapes.ttl")]
+
+
+def new_graph() -> Graph:
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True)
+    return g
+
+
+def parse_turtle_file(path: Path, into: Graph | None = None) -> Graph:
+    """Parse one Turtle file; a syntax error becomes GraphLoadError with file, line and column."""
+    g = into if into is not None else new_graph()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise GraphLoadError(str(path), f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise GraphLoadError(str(path), exc.strerror or str(exc)) from None
+    try:
+        g.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+    except Exception as exc:  # rdflib raises several types; all mean "cannot parse"
+        raise _locate_syntax_error(path, text, exc) from None
+    return g
+
+
+def _locate_syntax_error(path: Path, text: str, exc: Exception) -> GraphLoadError:
+    """rdflib reports a line but no column; Oxigraph's parser gives both, so ask it for the position."""
+    try:
+        import pyoxigraph
+
+        for _ in pyoxigraph.parse(text.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE,
+                                  base_iri=path.resolve().as_uri()):
+            pass
+    except SyntaxError as ox:
+        line, col = _oxigraph_position(ox)
+        msg = ox.msg.split(": ", 1)[-1] if line else ox.msg
+        return GraphLoadError(str(path), msg.strip(), line, col)
+    except Exception:  # pragma: no cover - fall back to rdflib's own report
+        pass
+    line = getattr(exc, "lines", None)
+    message = getattr(exc, "message", None) or str(exc)
+    return GraphLoadError(str(path), " ".join(str(message).split()), (line + 1) if isinstance(line, int) else None)
+
+
+def _oxigraph_position(err: SyntaxError) -> tuple[int | None, int | None]:
+    # pyoxigraph sets lineno/offset (1-based) on its SyntaxError
+    line = getattr(err, "lineno", None)
+    col = getattr(err, "offset", None)
+    return (int(line) if line else None, int(col) if col else None)
+
+
+def load_graph(graph_dir: str | os.PathLike[str] | None = None, *, with_shapes: bool = False) -> Graph:
+    """Parse every data file of the graph folder into one rdflib Graph (shapes left out unless asked)."""
+    folder = resolve_graph_dir(graph_dir)
+    g = new_graph()
+    for path in graph_files(folder) if with_shapes else data_files(folder):
+        parse_turtle_file(path, into=g)
+    return g
+
+
+def load_shapes(graph_dir: str | os.PathLike[str] | None = None) -> Graph:
+    """The SHACL shapes of a graph folder, or the bundled shapes when the folder has none."""
+    folder = resolve_graph_dir(graph_dir)
+    path = folder / "shapes.ttl"
+    if not path.is_file():
+        path = bundled_graph_dir() / "shapes.ttl"
+    return parse_turtle_file(path)
+
+
+def graph_version(graph_dir: str | os.PathLike[str] | None = None) -> str:
+    """A stamp that changes whenever any file of the graph changes: 'sha256:' + 12 hex digits."""
+    folder = resolve_graph_dir(graph_dir)
+    h = hashlib.sha256()
+    for path in graph_files(folder):
+        h.update(str(path.relative_to(folder)).encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+    return "sha256:" + h.hexdigest()[:12]
+
+
+def write_atomically(path: Path, data: bytes | str) -> None:
+    """Write aside, flush to disk, then rename over the target: readers see the old file or the new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def serialize_turtle(graph: Graph) -> str:
+    """Turtle with our prefixes, sorted by rdflib for reviewable diffs."""
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True)
+    return graph.serialize(format="turtle")
+
+
+def count_triples(files: Iterable[Path]) -> int:
+    g = new_graph()
+    for f in files:
+        parse_turtle_file(f, into=g)
+    return len(g)
