@@ -1,0 +1,54 @@
+"""Shared fixtures.  Tests that need something absent (a browser, ../shared/, the oxigraph server)
+skip with the reason; CI installs and sets what makes them run (see .ci/run)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from corpgraph.backend.memory import MemoryBackend
+from corpgraph.store import bundled_graph_dir
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CORPGRAPH_SHARED", REPO.parent / "shared"))
+REAL_DATA = SHARED / "data" / "real"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def bundled() -> MemoryBackend:
+    """The bundled graph, parsed once per session.  Do not modify it."""
+    return MemoryBackend.from_folder(bundled_graph_dir())
+
+
+@pytest.fixture(scope="session")
+def bundled_net(bundled):
+    """The entity network of the bundled graph (netgraph.project), built once per session."""
+    from corpgraph import netgraph
+
+    return netgraph.project(bundled)
+
+
+@pytest.fixture
+def tmp_graph(tmp_path: Path) -> Path:
+    """A writable copy of the bundled graph folder."""
+    dest = tmp_path / "graph"
+    shutil.copytree(bundled_graph_dir(), dest)
+    return dest
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def real_data() -> Path:
+    """../shared/data/real, or skip: CI places shared/ beside the checkout."""
+    if not REAL_DATA.is_dir():
+        pytest.skip(f"real data folder {REAL_DATA} is absent (set CORPGRAPH_SHARED to the shared/ folder)")
+    return REAL_DATA
