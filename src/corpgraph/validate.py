@@ -181,7 +181,7 @@ def _vocabulary(g: Graph) -> list[Problem]:
     defined = {s for s in g.subjects() if isinstance(s, URIRef) and str(s).startswith(ns)}
     out, seen = [], set()
     for s, p, o in g:
-        for term, what in ((p, "property"), (o, "class") if p == RDF.type else (None, "")):
+        for term, what in ((p, "property"), (o, "class" if p == RDF.type else "term")):
             if isinstance(term, URIRef) and str(term).startswith(ns) and term not in defined and term not in seen:
                 seen.add(term)
                 out.append(Problem("vocabulary", str(s), f"uses {what} {_short(term)}, which graph/ontology.ttl does not"
