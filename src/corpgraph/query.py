@@ -1,0 +1,517 @@
+"""Asking the graph in SPARQL: the query library in ``queries/``, the safety check every query passes
+before any engine sees it, parameter binding, and the answers in the formats reporters need.
+
+A library query is a ``.rq`` file whose header is made of ``#`` comment lines::
+
+    # title: Who is paid by an agency
+    # description: Contracts and payments from an agency and its sub-agencies,
+    #   continued on lines that start with "#" and two spaces.
+    # param agency (entity) default=ICE -- the paying agency: a name, an alias or an IRI
+    # param from (date) default=2019 -- YYYY, YYYY-MM or YYYY-MM-DD
+    # example: corpgraph query paid-by --param agency DHS
+
+Parameter types: ``entity`` (a name, alias, slug or IRI, resolved with ``corpgraph.resolve``),
+``iri`` (a full IRI or a prefixed name such as ``cg:creditLine``), ``string``, ``date`` (YYYY,
+YYYY-MM or YYYY-MM-DD, bound as a plain string so it compares with graph dates of any precision)
+and ``int``.  Parameters are bound, never pasted into the query text.
+
+Read-only and offline: ``check_query`` refuses SPARQL Update (INSERT, DELETE, LOAD, CLEAR, CREATE,
+DROP, COPY, MOVE, ADD), ``SERVICE`` anywhere in the query (subqueries, OPTIONAL, FILTER EXISTS
+included) and ``FROM`` / ``FROM NAMED``, because rdflib and Oxigraph would otherwise contact the
+network or read files.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from . import dates
+from .backend import Backend, QueryOutcome, values_clause
+from .errors import QueryError, QueryRefused, UnknownQuery
+from .resolve import EntityIndex
+from .store import bundled_queries_dir
+from .vocab import PREFIXES, SPARQL_PREFIXES
+
+PARAM_TYPES = ("entity", "iri", "string", "date", "int")
+SELECT_FORMATS = ("table", "json", "csv", "tsv", "md")
+GRAPH_FORMATS = ("turtle", "json-ld")
+FORMATS = SELECT_FORMATS + GRAPH_FORMATS
+
+_UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
+
+
+# -- the library ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str = "string"
+    default: str | None = None
+    description: str = ""
+
+
+@dataclass
+class NamedQuery:
+    """A query of the library (or any .rq file) with the metadata of its header."""
+
+    name: str
+    path: Path | None
+    sparql: str
+    title: str = ""
+    description: str = ""
+    params: list[Param] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+_PARAM_RE = re.compile(
+    r"^param\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*(?:\((?P<type>\w+)\))?\s*"
+    r"(?:default=(?P<default>\"[^\"]*\"|\S+))?\s*(?:--\s*(?P<desc>.*))?$"
+)
+
+
+def parse_header(sparql: str, name: str = "", path: Path | None = None) -> NamedQuery:
+    """Read the ``#`` header of a query (the comment lines before the first other line)."""
+    q = NamedQuery(name=name, path=path, sparql=sparql)
+    last: str | None = None
+    where = str(path) if path else name or "query"
+    for lineno, raw in enumerate(sparql.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if not line.startswith("#"):
+            break
+        body = line[1:]
+        if body.startswith("  ") and last:  # continuation of the previous field
+            text = body.strip()
+            if last == "description":
+                q.description = (q.description + " " + text).strip()
+            elif last == "param" and q.params:
+                p = q.params[-1]
+                q.params[-1] = Param(p.name, p.type, p.default, (p.description + " " + text).strip())
+            elif last == "example" and q.examples:
+                q.examples[-1] += " " + text
+            continue
+        body = body.strip()
+        key, _, value = body.partition(":")
+        key = key.strip().lower()
+        if body.lower().startswith("param "):
+            m = _PARAM_RE.match(body)
+            if not m:
+                raise QueryError(f"{where}:{lineno}: cannot read parameter line {body!r}; "
+                                 "write '# param NAME (TYPE) default=VALUE -- description'")
+            ptype = (m["type"] or "string").lower()
+            if ptype not in PARAM_TYPES:
+                raise QueryError(f"{where}:{lineno}: parameter {m['name']!r} has unknown type {ptype!r}; "
+                                 f"use one of {', '.join(PARAM_TYPES)}")
+            default = m["default"]
+            if default and default.startswith('"'):
+                default = default[1:-1]
+            q.params.append(Param(m["name"], ptype, default, (m["desc"] or "").strip()))
+            last = "param"
+        elif key == "title":
+            q.title, last = value.strip(), "title"
+        elif key == "description":
+            q.description, last = value.strip(), "description"
+        elif key == "example":
+            q.examples.append(value.strip())
+            last = "example"
+        else:
+            last = None
+    return q
+
+
+def queries_dir() -> Path:
+    return bundled_queries_dir()
+
+
+def list_queries(folder: Path | None = None) -> list[NamedQuery]:
+    """Every query of the library, sorted by name."""
+    folder = Path(folder) if folder else queries_dir()
+    if not folder.is_dir():
+        return []
+    return [parse_header(p.read_text(encoding="utf-8"), p.stem, p) for p in sorted(folder.glob("*.rq"))]
+
+
+def load_query(name_or_path: str | Path, folder: Path | None = None) -> NamedQuery:
+    """A query by library name (``contractors-of``) or by the path of a ``.rq`` file."""
+    text = str(name_or_path)
+    path = Path(text).expanduser()
+    if path.suffix == ".rq" or path.is_file() or "/" in text:
+        if not path.is_file():
+            raise UnknownQuery(f"Query file {text!r} does not exist.")
+        return parse_header(path.read_text(encoding="utf-8"), path.stem, path)
+    folder = Path(folder) if folder else queries_dir()
+    candidate = folder / f"{text}.rq"
+    if candidate.is_file():
+        return parse_header(candidate.read_text(encoding="utf-8"), text, candidate)
+    names = [q.name for q in list_queries(folder)]
+    import difflib
+
+    close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise UnknownQuery(f"No query named {text!r} in {folder}.{hint} `corpgraph queries` lists them.")
+
+
+# -- the safety check -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query that passed ``check_query``: its form and the text to run (default prefixes added)."""
+
+    kind: str  # SELECT | ASK | CONSTRUCT | DESCRIBE
+    sparql: str  # the text as given
+    runnable: str  # with the standard prefixes the text does not declare itself
+
+
+def _walk(node: object) -> Iterable[object]:
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, CompValue):
+            yield n
+            stack.extend(n.values())
+        elif isinstance(n, list | tuple | ParseResults | set):
+            stack.extend(n)
+        elif isinstance(n, dict):
+            stack.extend(n.values())
+
+
+def _position(text: str, exc: Exception) -> tuple[int, int]:
+    loc = getattr(exc, "loc", None)
+    if isinstance(loc, int):
+        line = text.count("\n", 0, loc) + 1
+        col = loc - (text.rfind("\n", 0, loc) + 1) + 1
+        return line, col
+    return getattr(exc, "lineno", 1) or 1, getattr(exc, "col", 1) or 1
+
+
+def _declared_prefixes(parsed: object) -> set[str]:
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    return {str(n.get("prefix") or "") for n in _walk(parsed) if isinstance(n, CompValue) and n.name == "PrefixDecl"}
+
+
+def check_query(sparql: str, where: str = "query") -> CheckedQuery:
+    """Parse ``sparql`` and refuse anything that could write, reach the network or read files.
+
+    Raises QueryRefused (update, SERVICE, FROM/FROM NAMED) or QueryError (syntax, with line and
+    column).  Nothing is evaluated here and no engine sees a refused query.
+    """
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        parsed = parseQuery(sparql)
+    except Exception as exc:
+        try:
+            update = parseUpdate(sparql)
+        except Exception:
+            update = None
+        if update is not None and update.get("request"):
+            ops = sorted({_update_name(op.name) for op in update["request"]})
+            raise QueryRefused(
+                f"{where}: SPARQL Update ({', '.join(ops)}) is refused: corpgraph queries are read-only. "
+                "Edit the Turtle files under graph/ or use `corpgraph import` to change the graph."
+            ) from None
+        line, col = _position(sparql, exc)
+        msg = str(getattr(exc, "msg", "") or exc).split("  (at char")[0]
+        first = sparql.lstrip().split(None, 1)[0].upper() if sparql.strip() else ""
+        if first in _UPDATE_WORDS:
+            raise QueryRefused(f"{where}: SPARQL Update ({first}) is refused: corpgraph queries are read-only.") from None
+        raise QueryError(f"{where}:{line}:{col}: SPARQL syntax error: {msg}") from None
+    for node in _walk(parsed):
+        name = getattr(node, "name", "")
+        if name == "ServiceGraphPattern":
+            raise QueryRefused(
+                f"{where}: SERVICE <{node.get('term')}> is refused: corpgraph never sends a query to another "
+                "endpoint. Run the query against that endpoint with --endpoint URL instead."
+            )
+        if name == "DatasetClause":
+            target = node.get("default") or node.get("named")
+            raise QueryRefused(
+                f"{where}: FROM <{target}> is refused: corpgraph queries read only the graph in use and never "
+                "fetch or read other documents. Remove the FROM / FROM NAMED clause."
+            )
+    declared = _declared_prefixes(parsed)
+    missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
+    runnable = missing + sparql
+    try:
+        algebra = translateQuery(parseQuery(runnable))
+    except Exception as exc:
+        raise QueryError(f"{where}: {exc}") from None
+    for node in _walk(algebra.algebra):
+        name = getattr(node, "name", "")
+        if name == "ServiceGraphPattern" or name == "DatasetClause":  # belt and braces
+            raise QueryRefused(f"{where}: SERVICE and FROM clauses are refused.")
+    kind = algebra.algebra.name.replace("Query", "").upper()
+    return CheckedQuery(kind, sparql, runnable)
+
+
+def _update_name(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).upper()
+
+
+# -- parameters -------------------------------------------------------------------------------------
+
+def bind_params(
+    backend: Backend,
+    query: NamedQuery | None,
+    params: Mapping[str, str] | None,
+    index: EntityIndex | None = None,
+) -> dict[str, Node]:
+    """Turn text parameters (and the header's defaults) into rdflib terms, typed by the header."""
+    given = dict(params or {})
+    declared = {p.name: p for p in (query.params if query else [])}
+    for name in given:
+        if query is not None and declared and name not in declared:
+            known = ", ".join(declared) or "none"
+            raise QueryError(f"{query.name}: unknown parameter {name!r} (parameters: {known})")
+    out: dict[str, Node] = {}
+    names = list(declared) + [n for n in given if n not in declared]
+    for name in names:
+        p = declared.get(name, Param(name, "auto"))
+        value = given.get(name, p.default)
+        if value is None:
+            continue
+        out[name] = _term(backend, p, value, index)
+    return out
+
+
+def _term(backend: Backend, p: Param, value: str, index: EntityIndex | None) -> Node:
+    if p.type == "entity":
+        if value.startswith(("http://", "https://", "urn:")):
+            return URIRef(value)
+        return URIRef((index or EntityIndex.from_backend(backend)).resolve(value))
+    if p.type == "iri":
+        if ":" in value and not value.startswith(("http://", "https://", "urn:")):
+            prefix, _, local = value.partition(":")
+            if prefix in PREFIXES:
+                return URIRef(str(PREFIXES[prefix]) + local)
+        if not value.startswith(("http://", "https://", "urn:")):
+            raise QueryError(f"parameter {p.name}: {value!r} is not an IRI or a known prefixed name")
+        return URIRef(value)
+    if p.type == "date":
+        try:
+            dates.span(value)
+        except ValueError:
+            raise QueryError(f"parameter {p.name}: {value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD") from None
+        return Literal(value.strip())
+    if p.type == "int":
+        try:
+            return Literal(int(value), datatype=XSD.integer)
+        except ValueError:
+            raise QueryError(f"parameter {p.name}: {value!r} is not a whole number") from None
+    if p.type == "auto":  # a parameter no header declares: an IRI if it looks like one, else a string
+        if value.startswith(("http://", "https://", "urn:")):
+            return URIRef(value)
+        prefix, sep, local = value.partition(":")
+        if sep and prefix in PREFIXES and " " not in local:
+            return URIRef(str(PREFIXES[prefix]) + local)
+    return Literal(value)
+
+
+def inline_bindings(sparql: str, bindings: Mapping[str, Node]) -> str:
+    """``sparql`` with a VALUES block opening its WHERE group, for engines without initBindings.
+
+    A VALUES block placed after the query (as ``values_clause`` alone gives) is joined after the
+    WHERE group is evaluated, so FILTERs inside the group would see the parameter unbound; opening
+    the group with it binds the parameter where the query uses it.  Terms are serialised by
+    ``values_clause`` (escaped by rdflib), never spliced in as user text.
+    """
+    if not bindings:
+        return sparql
+    block = values_clause(bindings).strip()
+    pos = _where_brace(sparql)
+    return sparql[: pos + 1] + "\n  " + block + "\n" + sparql[pos + 1:]
+
+
+def _where_brace(sparql: str) -> int:
+    """Offset of the ``{`` that opens the outermost WHERE group (skipping strings, IRIs, comments)."""
+    i, n, depth = 0, len(sparql), 0
+    tops: list[int] = []
+    where_seen_at_top = False
+    construct = False
+    word_re = re.compile(r"[A-Za-z_]+")
+    while i < n:
+        c = sparql[i]
+        if c == "#":
+            j = sparql.find("\n", i)
+            i = n if j < 0 else j + 1
+            continue
+        if c in "\"'":
+            triple = sparql[i:i + 3] in ('"""', "'''")
+            q = sparql[i:i + 3] if triple else c
+            j = i + len(q)
+            while j < n:
+                if sparql[j] == "\\":
+                    j += 2
+                    continue
+                if sparql.startswith(q, j):
+                    break
+                j += 1
+            i = j + len(q)
+            continue
+        if c == "<":
+            m = re.match(r"<[^<>\"{}|^`\\\s]*>", sparql[i:])
+            if m:
+                i += m.end()
+                continue
+        if c.isalpha() and depth == 0:
+            m = word_re.match(sparql, i)
+            assert m is not None
+            w = m.group().upper()
+            if w == "CONSTRUCT":
+                construct = True
+            elif w == "WHERE":
+                where_seen_at_top = True
+            i = m.end()
+            continue
+        if c == "{":
+            if depth == 0:
+                tops.append(i)
+                if not construct or where_seen_at_top:
+                    return i
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        i += 1
+    raise QueryError("cannot find the WHERE group of the query to bind parameters in")
+
+
+# -- running -------------------------------------------------------------------------------------
+
+@dataclass
+class QueryAnswer:
+    """What ``run_query`` returns: the outcome plus what was asked."""
+
+    outcome: QueryOutcome
+    query: NamedQuery | None
+    bindings: dict[str, Node]
+
+    @property
+    def kind(self) -> str:
+        return self.outcome.kind
+
+
+def run_query(
+    backend: Backend,
+    sparql_or_query: str | NamedQuery,
+    params: Mapping[str, str] | None = None,
+    *,
+    index: EntityIndex | None = None,
+) -> QueryAnswer:
+    """Check, bind and run a query (SPARQL text or a ``NamedQuery``) on any backend."""
+    query = sparql_or_query if isinstance(sparql_or_query, NamedQuery) else None
+    sparql = query.sparql if query else str(sparql_or_query)
+    if query is None:
+        query_meta = parse_header(sparql, "query")
+        if query_meta.params:
+            query = query_meta
+    checked = check_query(sparql, where=str(query.path) if query and query.path else (query.name if query else "query"))
+    bindings = bind_params(backend, query, params, index)
+    if bindings and not _has_init_bindings(backend):
+        outcome = backend.query(inline_bindings(checked.runnable, bindings))
+    else:
+        outcome = backend.query(checked.runnable, bindings)
+    return QueryAnswer(outcome, query, bindings)
+
+
+def _has_init_bindings(backend: Backend) -> bool:
+    from .backend.memory import MemoryBackend
+
+    return isinstance(backend, MemoryBackend)
+
+
+# -- formatting -------------------------------------------------------------------------------------
+
+def _compact(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        s = str(term)
+        for prefix, ns in PREFIXES.items():
+            if s.startswith(str(ns)) and len(s) > len(str(ns)):
+                return f"{prefix}:{s[len(str(ns)):]}"
+        return s
+    if isinstance(term, BNode):
+        return "_:" + str(term)
+    return str(term)
+
+
+def _json_term(term: Node) -> dict:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    assert isinstance(term, Literal)
+    d: dict = {"type": "literal", "value": str(term)}
+    if term.language:
+        d["xml:lang"] = term.language
+    elif term.datatype and term.datatype != XSD.string:
+        d["datatype"] = str(term.datatype)
+    return d
+
+
+def format_answer(answer: QueryAnswer | QueryOutcome, fmt: str) -> str:
+    """SELECT/ASK in table, json (SPARQL 1.1 results JSON), csv, tsv or md; CONSTRUCT/DESCRIBE
+    in turtle or json-ld (a row format asked of a graph gives Turtle)."""
+    out = answer.outcome if isinstance(answer, QueryAnswer) else answer
+    if out.kind in ("CONSTRUCT", "DESCRIBE"):
+        g = out.graph if out.graph is not None else Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns, override=False)
+        if fmt == "json-ld":
+            return g.serialize(format="json-ld", indent=2)
+        return g.serialize(format="turtle")
+    if fmt in GRAPH_FORMATS:
+        raise QueryError(f"--format {fmt} is for CONSTRUCT and DESCRIBE queries; this is a {out.kind} query")
+    if out.kind == "ASK":
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": bool(out.boolean)}) + "\n"
+        if fmt in ("csv", "tsv"):
+            return "_askResult\n" + ("true" if out.boolean else "false") + "\n"
+        return ("true" if out.boolean else "false") + "\n"
+    if fmt == "json":
+        bindings = [{v: _json_term(t) for v, t in zip(out.variables, row, strict=True) if t is not None}
+                    for row in out.rows]
+        return json.dumps({"head": {"vars": out.variables}, "results": {"bindings": bindings}},
+                          indent=2, ensure_ascii=False) + "\n"
+    from .output import render_rows
+
+    if fmt in ("csv", "tsv"):
+        rows = [[("" if t is None else str(t)) for t in row] for row in out.rows]
+        return render_rows(out.variables, rows, fmt)
+    rows = [[_compact(t) for t in row] for row in out.rows]
+    return render_rows(out.variables, rows, fmt)
+
+
+def default_format(stream: io.TextIOBase | None = None) -> str:
+    """``table`` when writing to a terminal, else ``json`` (SPARQL 1.1 results JSON)."""
+    stream = stream or sys.stdout
+    try:
+        return "table" if stream.isatty() else "json"
+    except (AttributeError, ValueError):
+        return "json"
+
+
+__all__ = [
+    "CheckedQuery", "NamedQuery", "Param", "QueryAnswer", "check_query", "format_answer", "list_queries",
+    "load_query", "parse_header", "run_query", "bind_params", "inline_bindings", "default_format",
+    "SPARQL_PREFIXES",
+]
