@@ -286,8 +286,10 @@ def _relationship_line(card: EntityCard, rel: dict) -> str:
         src = [p for p in others if p["role"] == rel.get("edge_from_role")]
         dst = [p for p in others if p["role"] == rel.get("edge_to_role")]
         far, extra = src + dst, [p for p in others if p not in src + dst]
-        head = (f"{_names(src)} —{edge}→ {_names(dst)}" if src or dst else rel["kind_label"])
-        head += f" [{card.label} as {', '.join(rel['my_roles'])}]"
+        if src or dst:
+            head = f"{_names(src)} —{edge}→ {_names(dst)} [{card.label} as {', '.join(rel['my_roles'])}]"
+        else:  # a record drawn as no edge, such as a figure about this entity
+            head = rel["kind_label"].capitalize()
     if extra:
         head += " (" + ", ".join(f"{p['role']}: {p['label']}" for p in extra) + ")"
     bits = [head]
