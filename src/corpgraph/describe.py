@@ -157,6 +157,8 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
         if olabel is not None:
             labels[str(o)] = str(olabel)
     role_props = {str(x) for (x,) in backend.select(SPARQL_PREFIXES + "SELECT ?r WHERE { ?r a cg:RoleProperty }").rows}
+    kind_names = {local_name(k): str(lbl) for k, lbl in backend.select(
+        SPARQL_PREFIXES + "SELECT ?k ?l WHERE { ?k a cg:AmountKind ; rdfs:label ?l }").rows}
     out = []
     for r, info in recs.items():
         kind = info["kind"]
@@ -192,6 +194,8 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
         for prop, name in RECORD_FIELDS:
             if v.get(prop):
                 item[name] = _py(v[prop][0])
+        if "amount_kind" in item:
+            item["amount_kind_label"] = kind_names.get(item["amount_kind"], item["amount_kind"])
         item["sources"] = _sources(backend, [str(s) for s in v.get(CG.source, [])])
         out.append(item)
     out.sort(key=lambda i: ({"out": 0, "both": 1, "in": 2}.get(i["direction"], 3), i["kind_label"],
@@ -295,7 +299,7 @@ def _relationship_line(card: EntityCard, rel: dict) -> str:
     bits = [head]
     if rel.get("amount") is not None:
         q = f"{rel['amount_qualifier']} " if rel.get("amount_qualifier") else ""
-        bits.append(f"{q}{rel.get('currency', '')} {money(rel['amount'])} ({rel.get('amount_kind', 'amount')})".strip())
+        bits.append(f"{q}{rel.get('currency', '')} {money(rel['amount'])} ({rel.get('amount_kind_label', 'amount')})".strip())
     elif rel.get("amount_text"):
         bits.append(f"amount: {rel['amount_text']}")
     if rel.get("value") is not None:
