@@ -1,3 +1,136 @@
-"""Commands: (filled in by the issue that adds them)."""
+"""Commands: map (an interactive offline HTML map) and export (data files, figures, fact lists).
+
+Both take the same selection options: the whole graph by default, or --focus/--depth, --path,
+--query, narrowed by --kinds, --min-certainty and --as-of.
+"""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from . import cli, graph_options
+
+_CERTAINTIES = ("confirmed", "reported", "likely", "alleged", "denied")
+_FORMATS = ("ttl", "jsonld", "nt", "graphml", "gexf", "csv", "svg", "png", "md", "html")
+
+
+def selection_options(fn: Callable) -> Callable:
+    """The subgraph selection shared by map and export."""
+
+    @click.option("--focus", multiple=True, metavar="ENTITY",
+                  help="Keep this entity and its neighbourhood (repeatable).")
+    @click.option("--depth", type=click.IntRange(0, 10), default=1, show_default=True,
+                  help="Hops around each --focus entity.")
+    @click.option("--path", nargs=2, metavar="A B", default=None,
+                  help="Keep the paths between two entities (as `corpgraph paths` finds them), highlighted.")
+    @click.option("--max-hops", type=click.IntRange(1, 8), default=4, show_default=True, help="Longest --path.")
+    @click.option("--query", "query_name", metavar="FILE_OR_NAME",
+                  help="Keep what a query returns: a CONSTRUCT, or a SELECT of entities or records.")
+    @click.option("--param", "-p", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+                  help="A parameter of --query (repeatable).")
+    @click.option("--kinds", multiple=True, metavar="KIND[,KIND]",
+                  help="Only these relationship kinds, e.g. Contract,CreditFacility (repeatable).")
+    @click.option("--min-certainty", type=click.Choice(_CERTAINTIES), default=None,
+                  help="Only claims at least this certain.")
+    @click.option("--as-of", metavar="DATE", help="Only relationships in force on this date (YYYY[-MM[-DD]]).")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, focus, depth, path, max_hops, query_name, params, kinds, min_certainty, as_of,
+                **kwargs: Any) -> Any:
+        from ..dates import parse_as_of
+
+        try:
+            day = parse_as_of(as_of) if as_of else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--as-of") from None
+        selection = dict(
+            focus=tuple(focus), depth=depth, path=tuple(path) if path else None, max_hops=max_hops,
+            query=query_name, query_params=dict(params),
+            kinds=tuple(k.strip() for group in kinds for k in group.split(",") if k.strip()),
+            min_certainty=min_certainty, as_of=day,
+        )
+        if params and not query_name:
+            raise click.UsageError("--param needs --query")
+        return fn(*args, selection=selection, **kwargs)
+
+    return wrapper
+
+
+@cli.command("map")
+@selection_options
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), metavar="FILE.html",
+              help="Where to write the map.")
+@click.option("--title", help="Title over the map (default: the selection).")
+@click.option("--caption", help="Caption under the title (default: counts and how to read the map).")
+@click.option("--credit", help="Credit line at the foot of the map.")
+@click.option("--size-by", type=click.Choice(("money", "degree")), default="money", show_default=True,
+              help="What node size shows.")
+@click.option("--embed", is_flag=True, help="Lay the page out to fill an iframe.")
+@graph_options
+def map_command(source, selection, output, title, caption, credit, size_by, embed) -> None:
+    """Write an interactive map of the graph, or part of it, as one offline HTML file.
+
+    The page needs no network: open it from disk, mail it, or embed it in an iframe. Colours and
+    shapes show entity types, dashed lines weak claims (likely, alleged, denied), line width the
+    money involved. Hover or click for amounts, dates, certainty, quotes and sources.
+
+    \b
+    Example:
+      corpgraph map -o map.html
+      corpgraph map --focus ICE --depth 2 --min-certainty reported -o ice.html
+      corpgraph map --path "Citizens Financial Group" "GEO Group" -o path.html
+    """
+    from ..render import write_map
+    from ..subgraph import select_subgraph
+
+    backend = source.open()
+    sub = select_subgraph(backend, **selection)
+    write_map(sub, output, title=title, caption=caption, credit=credit, size_by=size_by, embed=embed)
+    for note in sub.notes:
+        click.echo(f"Note: {note}", err=True)
+    click.echo(f"Wrote {output}: {sub.net.number_of_nodes()} entities, {sub.net.number_of_edges()} relationships "
+               f"({sub.selection.describe()}; graph version {sub.version}).", err=True)
+
+
+@cli.command("export")
+@selection_options
+@click.option("--format", "-f", "fmt", type=click.Choice(_FORMATS), required=True, help="Export format.")
+@click.option("--output", "-o", default="-", show_default=True, metavar="PATH",
+              help="File to write; a folder or .zip for csv; '-' for stdout (text formats).")
+@click.option("--title", help="Title of the figure, fact list or map.")
+@graph_options
+def export_command(source, selection, fmt, output, title) -> None:
+    """Export the graph, or part of it, for publication or other tools.
+
+    \b
+    Formats:
+      ttl, jsonld, nt  the records, sources, entities and ontology terms, as RDF
+      graphml, gexf    for Gephi and Cytoscape, with kind, amount, date, certainty, sources
+      csv              nodes.csv and edges.csv (with sources) in a folder or a .zip
+      svg, png         a print-ready figure with legend and credit (Graphviz)
+      md               an article-ready fact list: a footnote per fact, sources, money table
+      html             the interactive map, laid out for an iframe
+
+    Every format names the graph version and the selection it came from.
+
+    \b
+    Example:
+      corpgraph export -f md --focus "GEO Group" -o geo-facts.md
+      corpgraph export -f csv --kinds Contract -o contracts.zip
+      corpgraph export -f ttl --path AWS ICE > aws-ice.ttl
+    """
+    from ..export import export_subgraph
+    from ..subgraph import select_subgraph
+
+    backend = source.open()
+    sub = select_subgraph(backend, **selection)
+    options = {"title": title} if title and fmt in ("svg", "png", "md", "html") else {}
+    where = export_subgraph(sub, backend, fmt, output, **options)
+    for note in sub.notes:
+        click.echo(f"Note: {note}", err=True)
+    if where != "-":
+        click.echo(f"Wrote {where} ({fmt}): {sub.net.number_of_nodes()} entities, {sub.net.number_of_edges()} "
+                   f"relationships ({sub.selection.describe()}; graph version {sub.version}).", err=True)

@@ -1,0 +1,106 @@
+"""Exports of a subgraph, one module per family of formats, chosen by name from ``EXPORTERS``.
+
+Every exporter takes a ``Subgraph`` (see ``corpgraph.subgraph``) and the ``Backend`` it came from and
+returns the bytes of one file (or, for ``csv``, several named files).  ``export_subgraph`` writes the
+result: atomically to a file, into a folder or a zip, or to stdout.  Every format states where it
+came from: the graph version, the selection and the sources.
+
+Adding a format is one module with a function ``(sub, backend, **options) -> bytes`` and one line here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import sys
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..backend import Backend
+from ..errors import ExportError
+from ..store import write_atomically
+from ..subgraph import Subgraph
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """A format: its name, file suffix, what it is for and the function that produces it."""
+
+    name: str
+    suffix: str
+    description: str
+    target: str  # "module:function" inside corpgraph.export
+    binary: bool = False  # cannot go to a terminal
+    files: bool = False  # several files: a folder or a .zip
+
+    def function(self) -> Callable[..., Any]:
+        module, func = self.target.split(":")
+        return getattr(importlib.import_module(f"{__name__}.{module}"), func)
+
+    def __call__(self, sub: Subgraph, backend: Backend, **options: Any) -> bytes | dict[str, bytes]:
+        return self.function()(sub, backend, **options)
+
+
+EXPORTERS: dict[str, Exporter] = {
+    e.name: e
+    for e in (
+        Exporter("ttl", ".ttl", "Turtle: records, sources, entities and ontology terms", "rdf:to_turtle"),
+        Exporter("jsonld", ".jsonld", "JSON-LD: the same triples as Turtle", "rdf:to_jsonld"),
+        Exporter("nt", ".nt", "N-Triples: the same triples as Turtle, one per line", "rdf:to_ntriples"),
+        Exporter("graphml", ".graphml", "GraphML for Gephi, Cytoscape and networkx", "graphml:to_graphml"),
+        Exporter("gexf", ".gexf", "GEXF for Gephi, with colours and sizes", "graphml:to_gexf"),
+        Exporter("csv", ".zip", "nodes.csv and edges.csv (with sources) in a folder or a .zip", "csvfiles:to_csv",
+                 files=True),
+        Exporter("svg", ".svg", "print-ready figure with legend and credit (Graphviz)", "figure:to_svg"),
+        Exporter("png", ".png", "print-ready figure with legend and credit (Graphviz)", "figure:to_png", binary=True),
+        Exporter("md", ".md", "article-ready fact list, a footnote per fact, sources and money table",
+                 "markdown:to_markdown"),
+        Exporter("html", ".html", "the interactive map, embeddable in an iframe", "html:to_html"),
+    )
+}
+
+
+def export_subgraph(sub: Subgraph, backend: Backend, fmt: str, path: str | Path | None, **options: Any) -> str:
+    """Produce ``fmt`` for ``sub`` and write it to ``path`` (``-`` or None: stdout).  Returns where it went.
+
+    Everything is produced in memory before anything is written, so a failure leaves no partial file.
+    """
+    try:
+        exporter = EXPORTERS[fmt]
+    except KeyError:
+        raise ExportError(f"unknown export format {fmt!r}; formats: {', '.join(EXPORTERS)}") from None
+    to_stdout = path is None or str(path) == "-"
+    if to_stdout and (exporter.binary or exporter.files):
+        raise ExportError(f"--format {fmt} writes {'a binary file' if exporter.binary else 'several files'}; "
+                          f"give a path with -o, e.g. -o subgraph{exporter.suffix}")
+    result = exporter(sub, backend, **options)
+    if to_stdout:
+        assert isinstance(result, bytes)
+        sys.stdout.buffer.write(result) if hasattr(sys.stdout, "buffer") else sys.stdout.write(result.decode())
+        sys.stdout.flush()
+        return "-"
+    out = Path(path)  # type: ignore[arg-type]
+    if isinstance(result, dict):
+        if out.suffix.lower() == ".zip":
+            write_atomically(out, zip_bytes(result))
+        else:
+            if out.exists() and not out.is_dir():
+                raise ExportError(f"{out} exists and is not a folder; give a folder or a .zip path")
+            for name, data in result.items():
+                write_atomically(out / name, data)
+        return str(out)
+    if out.is_dir():
+        raise ExportError(f"{out} is a folder; give a file name such as {out / ('subgraph' + exporter.suffix)}")
+    write_atomically(out, result)
+    return str(out)
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return buf.getvalue()

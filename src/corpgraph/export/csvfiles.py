@@ -1,0 +1,38 @@
+"""CSV: ``nodes.csv`` and ``edges.csv`` (with a sources column) plus ``provenance.csv``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from ..backend import Backend
+from ..subgraph import Subgraph
+from .common import edge_rows, node_rows
+
+EDGE_COLUMNS = ("id", "record", "source", "target", "source_label", "target_label", "kind", "label", "certainty",
+                "amount", "currency", "amount_kind", "amount_qualifier", "amount_text", "date", "start_date",
+                "end_date", "quote", "sources", "source_titles", "source_iris")
+NODE_COLUMNS = ("id", "label", "type", "type_label", "degree")
+
+
+def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    return buf.getvalue().encode("utf-8")
+
+
+def to_csv(sub: Subgraph, backend: Backend) -> dict[str, bytes]:
+    degree = dict(sub.net.degree())
+    nodes = [{**r, "degree": degree[r["id"]]} for r in node_rows(sub)]
+    edges = [{**r, "sources": r["source_urls"]} for r in edge_rows(sub)]
+    prov = [{"key": k, "value": v} for k, v in sub.provenance().items()]
+    prov += [{"key": "source", "value": f"{s.get('title') or ''} <{s.get('url') or s['iri']}>"} for s in sub.sources()]
+    return {
+        "nodes.csv": _csv(NODE_COLUMNS, nodes),
+        "edges.csv": _csv(EDGE_COLUMNS, edges),
+        "provenance.csv": _csv(("key", "value"), prov),
+    }

@@ -1,0 +1,135 @@
+"""Static, print-ready figures (SVG and PNG) laid out by Graphviz: entities coloured and shaped by
+type as on the interactive map, dashed lines for weak claims, line width by money, and a caption
+block under the figure with the title, the legend, the credit, the graph version and the selection.
+
+Data strings go into DOT through ``graphviz.escape`` (no backslash escapes, never an HTML label) and
+into the HTML-like caption through ``html.escape``.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+
+from ..backend import Backend
+from ..errors import ExportError
+from ..render import (DENIED_COLOUR, EDGE_COLOUR, HIGHLIGHT_COLOUR, WEAK_CERTAINTY, edge_width, legend_types,
+                      node_money, node_sizes)
+from ..subgraph import Subgraph
+
+LABEL_LIMIT = 150  # above this many entities only the biggest are labelled
+EDGE_LABEL_LIMIT = 80
+
+
+def _h(text: object) -> str:
+    return html.escape(" ".join(str(text).split()), quote=False).replace('"', "&quot;")
+
+
+def _wrap(label: str, width: int = 20) -> str:
+    return "\n".join(textwrap.wrap(" ".join(label.split()), width)) or label
+
+
+def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
+    import graphviz
+
+    g = sub.net
+    n = g.number_of_nodes()
+    engine = "neato" if n <= 100 else "sfdp"
+    prov = sub.provenance()
+    dot = graphviz.Digraph("corpgraph", engine=engine)
+    dot.attr("graph", overlap="prism" if engine == "sfdp" else "false", splines="true" if g.number_of_edges() <= 300
+             else "false", outputorder="edgesfirst", pad="0.3", fontname="Helvetica", labelloc="b", labeljust="l",
+             size="7,9", sep="+6", comment=" ".join(f"{k}={v}" for k, v in prov.items()).replace("--", "- -"))
+    if engine == "sfdp":
+        dot.attr("graph", K="0.9", repulsiveforce="1.5")
+    dot.attr("node", fontname="Helvetica", fontsize="12", style="filled", penwidth="0.8", color="#333333",
+             margin="0.04,0.02")
+    dot.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="#555555", arrowsize="0.6")
+    sizes = node_sizes(g, "money")
+    labelled = set(g.nodes)
+    if n > LABEL_LIMIT:
+        money = node_money(g)
+        degree = dict(g.degree())
+        labelled = set(sorted(g.nodes, key=lambda x: (-money[x], -degree[x]))[:LABEL_LIMIT])
+    ids = {node: f"n{i}" for i, node in enumerate(g.nodes)}
+    from ..render import type_style
+
+    for node, d in g.nodes(data=True):
+        colour, _, shape = type_style(d.get("type"))
+        label = d.get("label") or node
+        attrs = {"fillcolor": colour + "cc", "shape": shape, "tooltip": graphviz.escape(label)}
+        if node in labelled:
+            attrs["label"] = graphviz.escape(_wrap(label)).replace("\n", "\\n")
+            attrs["fontcolor"] = "#000000"
+            attrs["fillcolor"] = colour + "55"
+        else:
+            attrs.update(label="", width=str(round(sizes[node] / 60, 2)), height=str(round(sizes[node] / 60, 2)),
+                         fixedsize="true")
+        if node in sub.highlight_nodes:
+            attrs.update(penwidth="3", color=HIGHLIGHT_COLOUR)
+        dot.node(ids[node], **attrs)
+    largest = max((d["amount"] for _, _, d in g.edges(data=True) if d.get("amount")), default=None)
+    show_labels = g.number_of_edges() <= EDGE_LABEL_LIMIT
+    for u, v, k, d in g.edges(keys=True, data=True):
+        cert = d.get("certainty") or ""
+        attrs = {
+            "penwidth": str(edge_width(d.get("amount"), largest, 0.8, 5.0)),
+            "color": HIGHLIGHT_COLOUR if k in sub.highlight_edges else (DENIED_COLOUR if cert == "denied"
+                                                                         else EDGE_COLOUR),
+        }
+        if cert in WEAK_CERTAINTY:
+            attrs["style"] = "dashed"
+        if d.get("symmetric"):
+            attrs["dir"] = "none"
+        if show_labels:
+            attrs["label"] = graphviz.escape(d.get("kind_label") or d.get("kind") or "")
+        dot.edge(ids[u], ids[v], **attrs)
+    dot.attr("graph", label=_caption(sub, title, len(labelled) < n))
+    return dot
+
+
+def _caption(sub: Subgraph, title: str | None, partial_labels: bool) -> str:
+    prov = sub.provenance()
+    title = title or f"corpgraph: {prov['selection']}"
+    cells = []
+    for t in legend_types(sub.net):
+        cells.append(f'<TD BGCOLOR="{t["colour"]}" WIDTH="10" HEIGHT="10" FIXEDSIZE="TRUE"></TD>'
+                     f'<TD ALIGN="LEFT">{_h(t["label"])}</TD>')
+    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="1"><FONT POINT-SIZE="15"><B>{_h(title)}</B></FONT></TD></TR>']
+    for i in range(0, len(cells), 5):
+        rows.append('<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>'
+                    + "".join(cells[i:i + 5]) + "</TR></TABLE></TD></TR>")
+    rows.append('<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">Solid lines: confirmed or reported. Dashed: likely or '
+                'alleged; red dashed: denied. Thicker lines and bigger shapes: more money.'
+                + (" Only the biggest entities are labelled." if partial_labels else "") + "</FONT></TD></TR>")
+    sources = sub.sources()
+    src_text = "; ".join(s.get("title") or s["iri"] for s in sources[:3])
+    if len(sources) > 3:
+        src_text += f"; and {len(sources) - 3} more"
+    rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#444444">{_h(prov["credit"])}. '
+                f'Sources: {_h(src_text or "none")}.</FONT></TD></TR>')
+    rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#444444">Graph version {_h(prov["graph_version"])}'
+                f' · selection: {_h(prov["selection"])} · {_h(prov["generator"])}</FONT></TD></TR>')
+    return '<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+
+
+def _pipe(sub: Subgraph, fmt: str, title: str | None) -> bytes:
+    import graphviz
+
+    dot = build_dot(sub, title)
+    if fmt == "png":
+        dot.attr("graph", dpi="200", bgcolor="white")
+    try:
+        return dot.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise ExportError("Graphviz is not installed: install it (apt-get install graphviz) for svg and png") from None
+    except graphviz.CalledProcessError as exc:
+        raise ExportError(f"Graphviz failed: {exc.stderr.decode(errors='replace').strip()[:500]}") from None
+
+
+def to_svg(sub: Subgraph, backend: Backend, title: str | None = None) -> bytes:
+    return _pipe(sub, "svg", title)
+
+
+def to_png(sub: Subgraph, backend: Backend, title: str | None = None) -> bytes:
+    return _pipe(sub, "png", title)

@@ -1,0 +1,350 @@
+"""Interactive maps: one self-contained, offline HTML file per subgraph, drawn by vis-network.
+
+pyvis holds the network (its ``nodes``/``edges`` lists are filled directly: ``add_node`` is
+quadratic) and supplies vis-network itself, read from the installed package's files and inlined.
+The page comes from our own Jinja template (``templates/map.html``) with autoescaping on, a
+Content-Security-Policy that forbids every request, and all data passed as one JSON document that
+scripts read with ``JSON.parse`` and turn into DOM text nodes: nothing from the data is ever parsed as
+HTML.  Small maps settle with tuned physics that is switched off once stable; big maps get positions
+computed here (igraph) and draw with physics off.
+
+The visual language (colour and shape per entity type, dashed edges for weak claims, width by money)
+is defined here and shared with the static figures of ``export.figure``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from .errors import ExportError
+from .subgraph import Subgraph
+
+# -- the visual language -----------------------------------------------------------------------------
+
+# type local name -> (colour, vis-network shape, graphviz shape)
+TYPE_STYLE: dict[str, tuple[str, str, str]] = {
+    "Company": ("#1f77b4", "dot", "ellipse"),
+    "GovernmentBody": ("#d62728", "square", "box"),
+    "Person": ("#2ca02c", "triangle", "oval"),
+    "System": ("#9467bd", "diamond", "box3d"),
+    "Facility": ("#8c564b", "triangleDown", "house"),
+    "Work": ("#e377c2", "star", "tab"),
+    "Group": ("#17becf", "hexagon", "hexagon"),
+    "Legislation": ("#7f7f7f", "square", "note"),
+    "Sector": ("#bcbd22", "hexagon", "octagon"),
+    "Organization": ("#ff7f0e", "dot", "ellipse"),
+}
+_EXTRA_COLOURS = ("#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d")
+WEAK_CERTAINTY = frozenset({"likely", "alleged", "denied"})
+EDGE_COLOUR = "#7a7a7a"
+DENIED_COLOUR = "#c0392b"
+HIGHLIGHT_COLOUR = "#ff8c00"
+LARGE_MAP = 1500  # above this many nodes, positions are computed here and physics stays off
+EDGE_LABEL_LIMIT = 3000  # above this many edges, edge labels are left to the tooltips
+
+
+def type_style(type_name: str | None) -> tuple[str, str, str]:
+    """(colour, vis shape, graphviz shape) of an entity type; unknown types get a stable extra colour."""
+    if type_name in TYPE_STYLE:
+        return TYPE_STYLE[type_name]
+    name = type_name or ""
+    colour = _EXTRA_COLOURS[sum(map(ord, name)) % len(_EXTRA_COLOURS)]
+    return colour, "dot", "ellipse"
+
+
+def edge_width(amount: Decimal | None, largest: Decimal | None, lo: float = 1.0, hi: float = 8.0) -> float:
+    """Edge width from the amount of money, on a log scale up to the largest amount shown."""
+    if not amount or not largest or amount <= 0 or largest <= 0:
+        return lo
+    return round(lo + (hi - lo) * math.log10(1 + float(amount)) / math.log10(1 + float(largest)), 2)
+
+
+def node_money(g: nx.MultiDiGraph) -> dict[str, Decimal]:
+    """The money on each entity's edges (all amounts, of every kind, summed)."""
+    out: dict[str, Decimal] = {n: Decimal(0) for n in g.nodes}
+    for u, v, d in g.edges(data=True):
+        a = d.get("amount")
+        if a:
+            out[u] += a
+            out[v] += a
+    return out
+
+
+def node_sizes(g: nx.MultiDiGraph, size_by: str = "money", lo: float = 10.0, hi: float = 40.0) -> dict[str, float]:
+    """Node size by money on its edges (log scale) or by degree; nodes without money fall back to degree."""
+    if size_by not in ("money", "degree"):
+        raise ExportError(f"unknown --size-by {size_by!r}; use money or degree")
+    deg = dict(g.degree())
+    max_deg = max(deg.values(), default=0) or 1
+    by_degree = {n: lo + (hi - lo) * 0.5 * math.sqrt(deg[n] / max_deg) for n in g.nodes}
+    if size_by == "degree":
+        return {n: round(s, 1) for n, s in by_degree.items()}
+    money = node_money(g)
+    top = max(money.values(), default=Decimal(0))
+    if top <= 0:
+        return {n: round(s, 1) for n, s in by_degree.items()}
+    return {
+        n: round(lo + (hi - lo) * math.log10(1 + float(m)) / math.log10(1 + float(top)), 1) if m > 0 else round(
+            min(by_degree[n], lo + (hi - lo) * 0.4), 1)
+        for n, m in money.items()
+    }
+
+
+def money_text(amount: Decimal | None, currency: str | None = None) -> str:
+    if amount is None:
+        return ""
+    sym = "$" if (currency or "USD") == "USD" else ""
+    d = Decimal(amount)
+    text = f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,.2f}"
+    return f"{sym}{text}" + ("" if sym else f" {currency}")
+
+
+def legend_types(g: nx.MultiDiGraph) -> list[dict[str, str]]:
+    """The entity types present, with their style, for legends."""
+    seen: dict[str, str] = {}
+    for _, d in g.nodes(data=True):
+        seen.setdefault(d.get("type") or "Entity", d.get("type_label") or d.get("type") or "Entity")
+    out = []
+    for name, label in sorted(seen.items(), key=lambda kv: kv[1].lower()):
+        colour, shape, gv_shape = type_style(name)
+        out.append({"type": name, "label": label, "colour": colour, "shape": shape, "gv_shape": gv_shape})
+    return out
+
+
+def fact_sentence(g: nx.MultiDiGraph, u: str, v: str, d: dict) -> str:
+    """'Amazon Web Services hosts Investigative Case Management' -- plain text, not escaped."""
+    return f"{g.nodes[u].get('label', u)} {d.get('label') or d.get('kind_label') or d.get('kind')} " \
+           f"{g.nodes[v].get('label', v)}"
+
+
+def words(name: str | None) -> str:
+    """'creditLine' -> 'credit line' (amount kinds and other camelCase names, for readers)."""
+    import re
+
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name or "").lower()
+
+
+def when_text(d: dict) -> str:
+    if d.get("start") or d.get("end"):
+        return f"{d.get('start') or '?'} to {d.get('end') or 'present'}"
+    return d.get("date") or ""
+
+
+# -- layout ----------------------------------------------------------------------------------------
+
+def precompute_layout(g: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[float, float]]:
+    """Positions for big maps (igraph Fruchterman-Reingold), scaled to vis-network's pixels."""
+    import random
+
+    import igraph
+
+    nodes = list(g.nodes)
+    if not nodes:
+        return {}
+    index = {n: i for i, n in enumerate(nodes)}
+    ig = igraph.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in g.edges() if u != v])
+    random.seed(seed)
+    niter = 300 if len(nodes) <= 5000 else 100
+    layout = ig.layout_fruchterman_reingold(niter=niter, seed=_seed_positions(len(nodes), seed))
+    xs = [p[0] for p in layout.coords]
+    ys = [p[1] for p in layout.coords]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    target = 90.0 * math.sqrt(len(nodes))  # roughly 90 px between neighbours
+    k = target / span
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    return {n: (round((x - cx) * k, 1), round((y - cy) * k, 1)) for n, (x, y) in zip(nodes, layout.coords,
+                                                                                        strict=True)}
+
+
+def _seed_positions(n: int, seed: int) -> list[list[float]]:
+    import random
+
+    rnd = random.Random(seed)
+    r = math.sqrt(n)
+    return [[rnd.uniform(-r, r), rnd.uniform(-r, r)] for _ in range(n)]
+
+
+# -- the page --------------------------------------------------------------------------------------
+
+def _vis_assets() -> tuple[str, str]:
+    """vis-network's JS and CSS, read from the installed pyvis package (never fetched)."""
+    import pyvis
+
+    lib = Path(pyvis.__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2"
+    try:
+        js = (lib / "vis-network.min.js").read_text(encoding="utf-8")
+        css = (lib / "vis-network.css").read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ExportError(f"cannot read vis-network from the pyvis package ({lib}): {exc}") from None
+    for text, what in ((js, "script"), (css, "style")):
+        if f"</{what}" in text.lower():
+            raise ExportError(f"vis-network {what} in {lib} cannot be inlined safely")
+    return js, css
+
+
+def script_json(data: Any) -> str:
+    """JSON safe to place inside a <script> element: '<', '>', '&', U+2028 and U+2029 escaped."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _safe_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    low = url.strip().lower()
+    return url.strip() if low.startswith(("https://", "http://")) else None
+
+
+def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | None = None):
+    """A pyvis Network holding the subgraph, with tooltip data in each item's ``cg`` field."""
+    from pyvis.network import Network
+
+    g = sub.net
+    net = Network(directed=True, cdn_resources="in_line")
+    sizes = node_sizes(g, size_by)
+    money = node_money(g)
+    source_index: dict[str, int] = {}
+    sources: list[dict] = []
+    nodes, node_ids, node_map = [], [], {}
+    for n, d in g.nodes(data=True):
+        colour, shape, _ = type_style(d.get("type"))
+        item = {
+            "id": n, "label": d.get("label") or n, "shape": shape, "color": colour, "size": sizes[n],
+            "cgType": d.get("type") or "Entity",
+            "cg": {"type": d.get("type_label") or d.get("type") or "", "iri": n,
+                   "money": money_text(money[n]) if money[n] else ""},
+        }
+        if n in sub.highlight_nodes:
+            item["borderWidth"] = 4
+            item["color"] = {"background": colour, "border": HIGHLIGHT_COLOUR}
+            item["cg"]["highlight"] = True
+        if positions is not None and n in positions:
+            item["x"], item["y"] = positions[n]
+        nodes.append(item)
+        node_ids.append(n)
+        node_map[n] = item
+    largest = max((d["amount"] for _, _, d in g.edges(data=True) if d.get("amount")), default=None)
+    edges = []
+    show_labels = g.number_of_edges() <= EDGE_LABEL_LIMIT
+    for u, v, k, d in g.edges(keys=True, data=True):  # one record may give several edges: ids add the ends
+        cert = d.get("certainty") or ""
+        colour = DENIED_COLOUR if cert == "denied" else EDGE_COLOUR
+        src_ids = []
+        for s in d.get("sources") or ():
+            if s["iri"] not in source_index:
+                source_index[s["iri"]] = len(sources)
+                sources.append({"title": s.get("title") or s["iri"], "publisher": s.get("publisher") or "",
+                                "issued": s.get("issued") or "", "url": _safe_url(s.get("url"))})
+            src_ids.append(source_index[s["iri"]])
+        item = {
+            "id": f"{k} {u} {v}", "from": u, "to": v,
+            "width": edge_width(d.get("amount"), largest),
+            "dashes": cert in WEAK_CERTAINTY,
+            "color": {"color": HIGHLIGHT_COLOUR if k in sub.highlight_edges else colour, "inherit": False},
+            "arrows": "" if d.get("symmetric") else "to",
+            "cgCert": cert or "none",
+            "cg": {
+                "fact": fact_sentence(g, u, v, d),
+                "kind": d.get("kind_label") or d.get("kind") or "",
+                "certainty": cert,
+                "amount": (money_text(d.get("amount"), d.get("currency"))
+                           + (f" ({d['amount_qualifier']})" if d.get("amount_qualifier") else "")
+                           + (f" ({words(d['amount_kind'])})" if d.get("amount_kind") else "")) if d.get("amount") else
+                (d.get("amount_text") or ""),
+                "when": when_text(d),
+                "quotes": list(d.get("quote") or ()),
+                "sources": src_ids,
+                "record": k,
+            },
+        }
+        if show_labels:
+            item["label"] = d.get("kind_label") or d.get("kind") or ""
+        if k in sub.highlight_edges:
+            item["width"] = max(item["width"], 4)
+        edges.append(item)
+    net.nodes, net.edges, net.node_ids, net.node_map = nodes, edges, node_ids, node_map
+    return net, sources
+
+
+def vis_options(n_nodes: int, physics: bool) -> dict:
+    """vis-network options tuned to settle quickly (see NOTES-stack.md) or to draw fixed positions."""
+    return {
+        "autoResize": True,
+        "layout": {"improvedLayout": False, "randomSeed": 7},
+        "nodes": {"font": {"size": 14, "face": "Helvetica, Arial, sans-serif"}, "borderWidth": 1},
+        "edges": {"smooth": False, "font": {"size": 10, "align": "middle", "color": "#555"},
+                  "arrows": {"to": {"scaleFactor": 0.5}}, "selectionWidth": 2},
+        "interaction": {"hover": True, "tooltipDelay": 100000, "hideEdgesOnDrag": n_nodes > 300,
+                        "hideEdgesOnZoom": n_nodes > 300, "navigationButtons": False, "keyboard": False},
+        "physics": {
+            "enabled": physics,
+            "solver": "barnesHut",
+            "barnesHut": {"gravitationalConstant": -8000, "springLength": 100, "springConstant": 0.04,
+                          "damping": 0.5, "avoidOverlap": 0.1},
+            "minVelocity": 2,
+            "stabilization": {"enabled": physics, "iterations": 200, "updateInterval": 25, "fit": True},
+        },
+    }
+
+
+def render_map(sub: Subgraph, *, title: str | None = None, caption: str | None = None, credit: str | None = None,
+               size_by: str = "money", embed: bool = False, large: int = LARGE_MAP) -> str:
+    """The HTML of the interactive map of a subgraph: one offline, self-contained page."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from markupsafe import Markup
+
+    g = sub.net
+    big = g.number_of_nodes() > large
+    positions = precompute_layout(g) if big else None
+    net, sources = build_network(sub, size_by=size_by, positions=positions)
+    net.options = vis_options(g.number_of_nodes(), physics=not big)
+    prov = sub.provenance()
+    title = title or f"corpgraph map: {prov['selection']}"
+    if caption is None:
+        caption = (f"{g.number_of_nodes()} entities and {g.number_of_edges()} relationships "
+                   f"({prov['selection']}). Dashed lines: likely, alleged or denied claims; "
+                   f"line width: money involved. Click an entity or a line for its sources.")
+    notes = list(sub.notes)
+    credit = credit or f"{prov['credit']}. Sources: {len(sources)} cited."
+    data = {
+        "nodes": net.nodes, "edges": net.edges, "sources": sources,
+        "options": net.options, "physics": not big,
+        "certainties": ["confirmed", "reported", "likely", "alleged", "denied", "none"],
+    }
+    js, css = _vis_assets()
+    env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    template = env.get_template("map.html")
+    return template.render(
+        title=title, caption=caption, credit=credit, notes=notes,
+        version=prov["graph_version"], selection=prov["selection"], generator=prov["generator"],
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        types=legend_types(g), embed=embed, size_by=size_by, weak=sorted(WEAK_CERTAINTY),
+        n_nodes=g.number_of_nodes(), n_edges=g.number_of_edges(),
+        vis_js=Markup(js), vis_css=Markup(css), data_json=Markup(script_json(data)),
+    )
+
+
+def write_map(sub: Subgraph, path: str | Path, **kw: Any) -> Path:
+    """Render the map of ``sub`` and write it atomically to ``path``."""
+    from .store import write_atomically
+
+    out = Path(path)
+    if out.is_dir():
+        raise ExportError(f"{out} is a folder; give a file name such as {out / 'map.html'}")
+    write_atomically(out, render_map(sub, **kw))
+    return out
+
+
+def iter_labels(sub: Subgraph) -> Iterable[str]:
+    """Every entity label of a subgraph (for tests and checks)."""
+    return (d.get("label") or n for n, d in sub.net.nodes(data=True))

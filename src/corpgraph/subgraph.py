@@ -1,0 +1,359 @@
+"""Choosing the part of the graph a map or an export shows, shared by ``corpgraph map`` and ``export``.
+
+A selection is the whole graph (the default), the neighbourhood of focus entities, the paths between
+two entities, the result of a query, or the union of several of these; then filtered by relationship
+kind, certainty and date.  The answer is a ``Subgraph``: a copy of the part of the entity network
+(``netgraph.project``) that was selected, with the selection described for provenance.
+
+``rdf_subgraph`` fetches the RDF behind a subgraph through the backend (so it works on every
+backend): the records of the selected edges, their sources, the selected entities and the ontology
+terms they use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+from rdflib import Graph, URIRef
+
+from . import netgraph
+from .backend import Backend
+from .errors import ExportError, QueryError
+from .resolve import EntityIndex
+from .vocab import CG, SPARQL_PREFIXES, local_name
+
+CREDIT = "corpgraph: a sourced knowledge graph of corporate-agency relationships"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user asked for, kept to describe every map and export it produces."""
+
+    focus: tuple[str, ...] = ()
+    depth: int = 1
+    path: tuple[str, str] | None = None
+    max_hops: int = 4
+    query: str | None = None
+    query_params: tuple[tuple[str, str], ...] = ()
+    kinds: tuple[str, ...] = ()
+    min_certainty: str | None = None
+    as_of: dt.date | None = None
+
+    def describe(self) -> str:
+        """One line such as ``focus ICE (depth 1); kinds Contract; min certainty reported``."""
+        parts = []
+        if self.focus:
+            parts.append(f"focus {', '.join(self.focus)} (depth {self.depth})")
+        if self.path:
+            parts.append(f"paths {self.path[0]} -> {self.path[1]} (max {self.max_hops} hops)")
+        if self.query:
+            q = f"query {self.query}"
+            if self.query_params:
+                q += " with " + ", ".join(f"{k}={v}" for k, v in self.query_params)
+            parts.append(q)
+        if not parts:
+            parts.append("whole graph")
+        if self.kinds:
+            parts.append("kinds " + ", ".join(self.kinds))
+        if self.min_certainty:
+            parts.append(f"min certainty {self.min_certainty}")
+        if self.as_of:
+            parts.append(f"as of {self.as_of.isoformat()}")
+        return "; ".join(parts)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.kinds or self.min_certainty or self.as_of)
+
+
+@dataclass
+class Subgraph:
+    """The selected part of the entity network, ready to render or export."""
+
+    net: nx.MultiDiGraph
+    selection: Selection
+    version: str
+    highlight_nodes: set[str] = field(default_factory=set)
+    highlight_edges: set[str] = field(default_factory=set)  # record IRIs
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ontology(self) -> netgraph.Ontology | None:
+        return self.net.graph.get("ontology")
+
+    @property
+    def entities(self) -> list[str]:
+        return list(self.net.nodes)
+
+    @property
+    def records(self) -> list[str]:
+        return list(dict.fromkeys(k for _, _, k in self.net.edges(keys=True)))
+
+    def sources(self) -> list[dict]:
+        """Every source cited by a selected edge, once, in the order first cited."""
+        seen: dict[str, dict] = {}
+        for _, _, d in self.net.edges(data=True):
+            for s in d.get("sources") or ():
+                seen.setdefault(s["iri"], s)
+        return list(seen.values())
+
+    def provenance(self) -> dict[str, str]:
+        """The facts every export states about itself."""
+        return {
+            "graph_version": self.version,
+            "selection": self.selection.describe(),
+            "generator": f"corpgraph {_version()}",
+            "credit": CREDIT,
+            "nodes": str(self.net.number_of_nodes()),
+            "edges": str(self.net.number_of_edges()),
+        }
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+# -- selecting ------------------------------------------------------------------------------------
+
+def select_subgraph(
+    backend: Backend,
+    *,
+    focus: Sequence[str] = (),
+    depth: int = 1,
+    path: tuple[str, str] | None = None,
+    max_hops: int = 4,
+    query: str | None = None,
+    query_params: Mapping[str, str] | None = None,
+    kinds: Iterable[str] = (),
+    min_certainty: str | None = None,
+    as_of: dt.date | None = None,
+    net: nx.MultiDiGraph | None = None,
+) -> Subgraph:
+    """Select a subgraph of the graph behind ``backend``.
+
+    ``focus`` names entities (names, aliases, slugs or IRIs) whose neighbourhood up to ``depth``
+    hops is kept; ``path`` keeps the paths of ``corpgraph paths`` between two entities (highlighted);
+    ``query`` names a library query or a ``.rq`` file whose CONSTRUCT result or SELECT rows of
+    entities (or records) are kept.  Several selectors give the union.  ``kinds``, ``min_certainty``
+    and ``as_of`` filter the edges first.  ``net`` reuses a projection already built.
+    """
+    if depth < 0:
+        raise ExportError("--depth must be 0 or more")
+    g = net if net is not None else netgraph.project(backend)
+    onto = g.graph.get("ontology") or netgraph.read_ontology(backend)
+    kind_names = tuple(_kind_name(onto, k) for k in kinds)
+    selection = Selection(
+        focus=tuple(focus), depth=depth, path=tuple(path) if path else None, max_hops=max_hops,
+        query=query, query_params=tuple(sorted((query_params or {}).items())), kinds=kind_names,
+        min_certainty=min_certainty, as_of=as_of,
+    )
+    if min_certainty:
+        from .vocab import CERTAINTY_ORDER
+
+        if min_certainty not in CERTAINTY_ORDER:
+            raise ExportError(f"unknown certainty {min_certainty!r}; use one of {', '.join(CERTAINTY_ORDER)}")
+    view = netgraph.filter_edges(g, kind_names or None, min_certainty, as_of)
+    version = g.graph.get("version") or backend.version()
+    index = EntityIndex.from_backend(backend) if (focus or path) else None
+
+    if not (focus or path or query):
+        nodes = set(view.nodes) if not selection.filtered else {n for n in view.nodes if view.degree(n) > 0}
+        return _finish(g, view, nodes, None, selection, version)
+
+    nodes: set[str] = set()
+    edges: set[str] | None = set()
+    hl_nodes: set[str] = set()
+    hl_edges: set[str] = set()
+    notes: list[str] = []
+    induced_nodes: set[str] = set()
+    if focus:
+        assert index is not None
+        seeds = [index.resolve(name) for name in focus]
+        hood = neighbourhood(view, seeds, depth)
+        induced_nodes |= hood
+        hl_nodes |= set(seeds)
+    if path:
+        assert index is not None
+        result = _find_paths(g, index.resolve(path[0]), index.resolve(path[1]), max_hops=max_hops,
+                             kinds=kind_names or None, min_certainty=min_certainty, as_of=as_of)
+        p_nodes, p_edges = paths_members(result)
+        nodes |= p_nodes
+        edges |= p_edges
+        hl_nodes |= {result.source, result.target}
+        hl_edges |= p_edges
+        if result.truncated and result.note:
+            notes.append(result.note)
+    if query:
+        q_nodes, q_edges = query_members(backend, view, query, query_params)
+        if not q_nodes and not q_edges:
+            notes.append(f"query {query} selected nothing in the graph")
+        nodes |= q_nodes
+        edges |= q_edges
+    # the neighbourhoods are induced subgraphs; paths and queries keep exactly their edges
+    for u, v, k in view.edges(keys=True):
+        if u in induced_nodes and v in induced_nodes:
+            edges.add(k)
+    nodes |= induced_nodes
+    sub = _finish(g, view, nodes, edges, selection, version)
+    sub.highlight_nodes = hl_nodes & set(sub.net.nodes)
+    sub.highlight_edges = hl_edges
+    sub.notes = notes
+    return sub
+
+
+def _kind_name(onto: netgraph.Ontology, name: str) -> str:
+    iri = onto.kind_by_name(name)
+    if iri is None:
+        known = ", ".join(sorted(local_name(k) for k in onto.rules))
+        raise ExportError(f"unknown relationship kind {name!r}; known kinds: {known}")
+    return local_name(iri)
+
+
+def _finish(g: nx.MultiDiGraph, view: nx.MultiDiGraph, nodes: set[str], edges: set[str] | None,
+            selection: Selection, version: str) -> Subgraph:
+    out = nx.MultiDiGraph()
+    out.graph.update(g.graph)
+    for n in g.nodes:  # keep the projection's order, so outputs are stable
+        if n in nodes:
+            out.add_node(n, **g.nodes[n])
+    for u, v, k, d in view.edges(keys=True, data=True):
+        if (edges is None or k in edges) and u in nodes and v in nodes:
+            out.add_edge(u, v, key=k, **d)
+    return Subgraph(out, selection, version)
+
+
+def neighbourhood(g: nx.MultiDiGraph, seeds: Iterable[str], depth: int) -> set[str]:
+    """The entities within ``depth`` hops of any seed, edges taken in either direction."""
+    found = set(seeds)
+    frontier = set(found)
+    for _ in range(depth):
+        nxt: set[str] = set()
+        for n in frontier:
+            nxt.update(g.successors(n))
+            nxt.update(g.predecessors(n))
+        frontier = nxt - found
+        if not frontier:
+            break
+        found |= frontier
+    return found
+
+
+def _find_paths(g: nx.MultiDiGraph, source: str, target: str, **kw):  # -> paths.PathResult
+    try:
+        from . import paths
+    except ImportError:  # pragma: no cover - paths arrives with the paths issue
+        raise ExportError("--path needs corpgraph.paths, which this installation lacks") from None
+    return paths.find_paths(g, source, target, **kw)
+
+
+def paths_members(result) -> tuple[set[str], set[str]]:
+    """The entities and record IRIs of every path of a ``paths.PathResult``."""
+    nodes: set[str] = {result.source, result.target}
+    records: set[str] = set()
+    for p in result.paths:
+        nodes.update(p.nodes)
+        records.update(h.record for h in p.hops)
+    return nodes, records
+
+
+def query_members(backend: Backend, g: nx.MultiDiGraph, query: str,
+                  params: Mapping[str, str] | None = None) -> tuple[set[str], set[str]]:
+    """The entities and records a query selects.
+
+    Every IRI of the answer (each triple of a CONSTRUCT or DESCRIBE, each row of a SELECT) that is a
+    record of ``g`` selects that edge; two or more entities in one triple or row select the edges
+    between them (or just the entities when none joins them); a lone entity selects itself.
+    """
+    from . import query as query_mod
+
+    named = query_mod.load_query(query)
+    outcome = query_mod.run_query(backend, named, dict(params or {})).outcome
+    if outcome.kind == "ASK":
+        raise QueryError(f"{query}: an ASK query selects nothing; use a CONSTRUCT or a SELECT of entities")
+    groups: list[list[str]] = []
+    if outcome.graph is not None:
+        groups = [[str(t) for t in triple if isinstance(t, URIRef)] for triple in outcome.graph]
+    else:
+        groups = [[str(t) for t in row if isinstance(t, URIRef)] for row in outcome.rows]
+    by_record = {k: (u, v) for u, v, k in g.edges(keys=True)}
+    nodes: set[str] = set()
+    records: set[str] = set()
+    for group in groups:
+        ents = [i for i in group if i in g]
+        for i in group:
+            if i in by_record:
+                records.add(i)
+                nodes.update(by_record[i])
+        nodes.update(ents)
+        for a in ents:
+            for b in ents:
+                if a != b and g.has_edge(a, b):
+                    records.update(g[a][b])
+    return nodes, records
+
+
+# -- the RDF behind a subgraph -------------------------------------------------------------------
+
+_CHUNK = 400
+_BAD_IRI = set('<>"{}|^`\\ \n\t')
+
+
+def _values(var: str, iris: Iterable[str]) -> str:
+    items = []
+    for i in iris:
+        if any(c in _BAD_IRI for c in i):
+            raise ExportError(f"cannot export {i!r}: not a valid IRI")
+        items.append(f"<{i}>")
+    return f"VALUES ?{var} {{ {' '.join(items)} }}"
+
+
+def _chunks(items: Sequence[str], n: int = _CHUNK) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def describe_subjects(backend: Backend, subjects: Iterable[str], into: Graph) -> None:
+    """Add every triple whose subject is one of ``subjects`` (fetched with CONSTRUCT ... VALUES)."""
+    items = sorted(set(subjects))
+    for chunk in _chunks(items):
+        q = "CONSTRUCT { ?s ?p ?o } WHERE { " + _values("s", chunk) + " ?s ?p ?o }"
+        for t in backend.construct(q):
+            into.add(t)
+
+
+def ontology_terms_used(data: Graph) -> set[str]:
+    """The cg: terms a graph uses: its classes, properties and individuals (certainty, amount kinds)."""
+    ns = str(CG._NS)
+    used: set[str] = set()
+    for s, p, o in data:
+        for t in (p, o):
+            if isinstance(t, URIRef) and str(t).startswith(ns):
+                used.add(str(t))
+    return used
+
+
+def rdf_subgraph(backend: Backend, sub: Subgraph) -> Graph:
+    """The RDF of a subgraph: its records with all their triples, their sources, the selected
+    entities, and the ontology terms used (with the superclasses of the classes used)."""
+    from .store import new_graph
+
+    out = new_graph()
+    records = sub.records
+    sources = [s["iri"] for s in sub.sources()]
+    describe_subjects(backend, [*records, *sub.entities, *sources], out)
+    terms = ontology_terms_used(out)
+    # superclasses and superproperties of the terms used, so the classes read as a hierarchy
+    term_list = sorted(terms)
+    for chunk in _chunks(term_list):
+        rows = backend.select(
+            SPARQL_PREFIXES + "SELECT DISTINCT ?sup WHERE { " + _values("t", chunk)
+            + " { ?t rdfs:subClassOf+ ?sup } UNION { ?t rdfs:subPropertyOf+ ?sup } }"
+        ).rows
+        terms.update(str(r[0]) for r in rows if isinstance(r[0], URIRef) and str(r[0]).startswith(str(CG._NS)))
+    describe_subjects(backend, terms, out)
+    return out
