@@ -13,6 +13,11 @@ from click.testing import CliRunner
 from corpgraph.backend.memory import MemoryBackend
 from corpgraph.store import bundled_graph_dir
 
+try:  # the real Oxigraph server fixtures (oxigraph_server, loaded_endpoint, fresh_endpoint)
+    from oxigraph_server import fresh_endpoint, loaded_endpoint, oxigraph_server  # noqa: F401
+except ImportError:  # pytest run with --import-mode=importlib from the repository root
+    from tests.oxigraph_server import fresh_endpoint, loaded_endpoint, oxigraph_server  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CORPGRAPH_SHARED", REPO.parent / "shared"))
 REAL_DATA = SHARED / "data" / "real"

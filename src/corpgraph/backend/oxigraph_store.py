@@ -1,0 +1,454 @@
+"""A persistent, indexed Oxigraph store on disk (``--store PATH``), kept in step with a graph folder.
+
+Layout inside the store:
+
+* each data file of the graph folder is a named graph ``urn:corpgraph:part:<path in the folder>``
+  (a *part*), so an import can swap one part (``replace_part``) without touching the others;
+* the default graph holds the union of all parts, without duplicates: queries run on it, so they
+  see exactly the triples rdflib sees when it parses the folder (Oxigraph's own union-of-graphs
+  mode would count a triple once per part holding it, and is several times slower);
+* the named graph ``urn:corpgraph:meta`` holds one JSON literal: the folder, its version stamp, the
+  size, time and SHA-256 of each file when it was loaded, and the triple count.
+
+Opening compares the files' sizes and times with that record (no file is read when nothing
+changed), re-hashes the files whose stat differs, and reloads only the parts whose content
+changed; the stamp is then ``store.graph_version(folder)``, the same as the memory backend's.
+An up-to-date store is opened read-only, so several commands (or an ``oxigraph serve-read-only``)
+can read it at once; it is reopened read-write only to refresh or write.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
+
+from .. import store as graph_store
+from ..errors import BackendError, GraphLoadError, QueryError
+from . import Backend, QueryOutcome
+from .sparqltext import bind_inline, refuse_unsafe
+
+PART_PREFIX = "urn:corpgraph:part:"
+META_GRAPH = "urn:corpgraph:meta"
+META_STATE = "urn:corpgraph:meta#state"
+STATE_FORMAT = 1
+
+_XSD_STRING = str(XSD.string)
+_RDF_LANGSTRING = str(RDF.langString)
+
+Progress = Callable[[str], None]
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def part_name(part: str) -> str:
+    """A part's name as recorded: the file's POSIX path in the graph folder, or an absolute IRI as given."""
+    if _SCHEME.match(part):
+        return part
+    name = PurePosixPath(part.replace("\\", "/")).as_posix()
+    while name.startswith("./"):
+        name = name[2:]
+    if not name or name.startswith(("/", "../")) or "/../" in name:
+        raise BackendError(f"part {part!r} must be a file path inside the graph folder, or an IRI")
+    return name
+
+
+def part_iri(part: str) -> str:
+    """The named graph of a part: ``urn:corpgraph:part:`` + its path in the folder (an IRI is kept)."""
+    name = part_name(part)
+    return name if _SCHEME.match(name) else PART_PREFIX + quote(name, safe="/-._~")
+
+
+# -- terms ---------------------------------------------------------------------------------------
+
+def from_ox(term: Any, cache: dict[Any, Node] | None = None) -> Node | None:
+    """A pyoxigraph term as the rdflib term rdflib itself would give for the same Turtle.
+
+    Plain literals come back from Oxigraph typed ``xsd:string``: they become untyped Literals again.
+    (Oxigraph stores numbers in canonical form, so ``"1.50"^^xsd:decimal`` reads back as ``1.5``:
+    equal as a value, ``toPython()``, not as a lexical form.)
+    """
+    if term is None:
+        return None
+    if cache is not None:
+        hit = cache.get(term)
+        if hit is not None:
+            return hit
+    if isinstance(term, ox.NamedNode):
+        out: Node = URIRef(term.value)
+    elif isinstance(term, ox.Literal):
+        if term.language:
+            out = Literal(term.value, lang=term.language)
+        else:
+            dt = term.datatype.value
+            out = Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=URIRef(dt))
+    elif isinstance(term, ox.BlankNode):
+        out = BNode(term.value)
+    else:
+        raise QueryError(f"unsupported term in a result: {term!r}")
+    if cache is not None:
+        cache[term] = out
+    return out
+
+
+def to_ox(term: Node, bnodes: dict[BNode, ox.BlankNode] | None = None) -> Any:
+    """An rdflib term as a pyoxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None and str(term.datatype) not in (_XSD_STRING, _RDF_LANGSTRING):
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        if bnodes is None:
+            bnodes = {}
+        if term not in bnodes:
+            try:
+                bnodes[term] = ox.BlankNode(str(term))
+            except ValueError:
+                bnodes[term] = ox.BlankNode()
+        return bnodes[term]
+    raise BackendError(f"cannot store the term {term!r}")
+
+
+def outcome_from_ox(result: Any, form: str, namespaces: Iterable[tuple[str, Any]] = ()) -> QueryOutcome:
+    """A pyoxigraph query result as a QueryOutcome of rdflib terms."""
+    cache: dict[Any, Node] = {}
+    if isinstance(result, ox.QueryBoolean):
+        return QueryOutcome("ASK", boolean=bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        names = [v.value for v in result.variables]
+        rows = [tuple(from_ox(sol[i], cache) for i in range(len(names))) for sol in result]
+        return QueryOutcome("SELECT", names, rows)
+    g = graph_store.new_graph()
+    for prefix, ns in namespaces:
+        g.bind(prefix, ns, override=True)
+    for t in result:
+        g.add((from_ox(t.subject, cache), from_ox(t.predicate, cache), from_ox(t.object, cache)))
+    return QueryOutcome("DESCRIBE" if form == "DESCRIBE" else "CONSTRUCT", graph=g)
+
+
+# -- the store -----------------------------------------------------------------------------------
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _is_store_dir(path: Path) -> bool:
+    return (path / "CURRENT").is_file()
+
+
+class OxigraphBackend(Backend):
+    """SPARQL over a persistent Oxigraph store; see the module docstring for the layout."""
+
+    name = "store"
+    writable = True
+
+    def __init__(self, store: ox.Store, path: Path, folder: Path | None, state: dict[str, Any], read_only: bool):
+        super().__init__(state.get("version") or f"store {path}", str(path))
+        self._store = store
+        self.path = path
+        self.folder = folder
+        self.state = state
+        self.read_only = read_only
+        self.reloaded: list[str] = []  # parts (re)loaded when opening, for reports and tests
+
+    # -- opening -------------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        graph_dir: str | os.PathLike[str] | None = None,
+        *,
+        progress: Progress | None = None,
+        refresh: bool = True,
+    ) -> OxigraphBackend:
+        """Open (creating if new) the store at ``path``, refreshed from the graph folder when stale.
+
+        The folder is ``graph_dir``, else $CORPGRAPH_GRAPH, else the folder the store was last loaded
+        from, else the bundled graph.  ``refresh=False`` opens the store as it is.
+        """
+        path = Path(path).expanduser()
+        if path.exists() and not path.is_dir():
+            raise BackendError(f"Store path {str(path)!r} is a file, not a store folder.")
+        existing = path.is_dir() and any(path.iterdir())
+        if existing and not _is_store_dir(path):
+            raise BackendError(f"{str(path)!r} is not an Oxigraph store folder (no CURRENT file); "
+                               "give a new or empty folder to create a store.")
+        explicit = graph_dir or os.environ.get(graph_store.ENV_GRAPH) or None
+        if existing:
+            ox_store, read_only = _open_existing(path)
+            state = _read_state(ox_store)
+        else:
+            ox_store, read_only, state = None, False, {}
+        folder: Path | None
+        if explicit:
+            folder = graph_store.resolve_graph_dir(explicit)
+            if existing and not state and len(ox_store) > 0:  # type: ignore[arg-type]
+                raise BackendError(f"The store {path} was not made by corpgraph (it has no corpgraph record); "
+                                   "open it without --graph to query it as it is, or give a new folder.")
+        elif state.get("folder") and Path(state["folder"]).is_dir():
+            folder = Path(state["folder"])
+        elif not existing or (not state and len(ox_store) == 0):  # type: ignore[arg-type]
+            folder = graph_store.resolve_graph_dir(None)
+        else:
+            folder = None  # a store loaded from a folder that is gone, or by other tools: use as it is
+        if ox_store is None:
+            path.mkdir(parents=True, exist_ok=True)
+            ox_store = _open_rw(path, folder)
+        backend = cls(ox_store, path, folder, state, read_only)
+        if folder is not None and refresh:
+            backend.refresh(progress=progress)
+        return backend
+
+    def _writable(self) -> ox.Store:
+        """The store opened read-write (reopening a read-only store)."""
+        if self.read_only:
+            self._store = None  # release the read-only handle before taking the lock
+            gc.collect()
+            self._store = _open_rw(self.path, self.folder)
+            self.read_only = False
+        return self._store
+
+    # -- keeping in step with the folder -----------------------------------------------------------
+    def refresh(self, *, progress: Progress | None = None, force: bool = False) -> list[str]:
+        """Reload the parts whose files changed since they were loaded; returns the parts reloaded."""
+        if self.folder is None:
+            raise BackendError(f"The store {self.path} is not tied to a graph folder; pass --graph DIR.")
+        folder = self.folder.resolve()
+        files = graph_store.graph_files(folder)
+        data = {p.relative_to(folder).as_posix(): p for p in graph_store.data_files(folder)}
+        same_folder = self.state.get("folder") == str(folder) and self.state.get("format") == STATE_FORMAT
+        recorded: dict[str, dict[str, Any]] = self.state.get("files", {}) if same_folder else {}
+        parts: dict[str, str] = dict(self.state.get("parts", {})) if same_folder else {}
+        new_files: dict[str, dict[str, Any]] = {}
+        stat_changed = force or not same_folder or set(recorded) != {p.relative_to(folder).as_posix() for p in files}
+        for p in files:
+            rel = p.relative_to(folder).as_posix()
+            st = p.stat()
+            rec = recorded.get(rel)
+            if rec and rec.get("size") == st.st_size and rec.get("mtime_ns") == st.st_mtime_ns:
+                new_files[rel] = rec
+                continue
+            stat_changed = True
+            new_files[rel] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _sha256(p)}
+        if not stat_changed:
+            return []
+        changed = [rel for rel in data if force or parts.get(rel) != new_files[rel]["sha256"]]
+        removed = [rel for rel in parts if rel not in data]
+        store = self._writable()
+        loaded: list[str] = []
+        if changed or removed:
+            everything = force or not parts or set(changed) | set(removed) >= set(parts)
+            if everything:
+                _say(progress, f"Loading {len(data)} files of {folder} into the store {self.path}")
+                self._save_state({"format": STATE_FORMAT, "folder": str(folder), "parts": {}, "files": {}})
+                store.clear()
+                parts = {}
+                changed = list(data)
+            else:
+                for rel in removed:
+                    _say(progress, f"Removing {rel} (file gone)")
+                    parts.pop(rel, None)
+                    self._save_state({**self.state, "parts": parts})
+                    self._drop_part(part_iri(rel), others=bool(parts))
+            for n, rel in enumerate(changed, 1):
+                _say(progress, f"[{n}/{len(changed)}] loading {rel}")
+                parts.pop(rel, None)
+                self._save_state({**self.state, "folder": str(folder), "parts": parts})
+                if not everything:
+                    self._drop_part(part_iri(rel), others=bool(parts))
+                self._load_file(data[rel], part_iri(rel))
+                parts[rel] = new_files[rel]["sha256"]
+                loaded.append(rel)
+        version = graph_store.graph_version(folder)
+        self._save_state({"format": STATE_FORMAT, "folder": str(folder), "version": version,
+                          "files": new_files, "parts": parts,
+                          "triples": self._count() if loaded or removed or "triples" not in self.state
+                          else self.state["triples"]})
+        self._version = version
+        self.reloaded = loaded
+        if loaded or removed:
+            _say(progress, f"Store {self.path}: {self.state['triples']} triples, version {version}")
+        return loaded
+
+    def _load_file(self, path: Path, graph_iri: str) -> None:
+        """Bulk-load one Turtle file into its part and into the default graph (the union)."""
+        store = self._store
+        raw = path.read_bytes()
+        base = path.resolve().as_uri()
+        target = ox.NamedNode(graph_iri)
+        try:
+            store.bulk_load(raw, ox.RdfFormat.TURTLE, base_iri=base, to_graph=target)
+        except SyntaxError:
+            # locate the error as the memory backend does (file:line:column), then give up
+            graph_store.parse_turtle_file(path)
+            raise GraphLoadError(str(path), "cannot be parsed") from None
+        except OSError as exc:
+            raise BackendError(f"Cannot write to the store {self.path}: {exc}") from None
+        if b"_:" in raw or b"[" in raw:
+            # blank nodes get new labels at each parse: copy the part so both hold the same nodes
+            store.update(f"ADD GRAPH <{graph_iri}> TO DEFAULT")
+        else:
+            store.bulk_load(raw, ox.RdfFormat.TURTLE, base_iri=base)
+
+    def _drop_part(self, graph_iri: str, *, others: bool) -> None:
+        """Remove a part, and from the default graph its triples that no other part holds."""
+        store = self._store
+        if others:
+            store.update(
+                f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} "
+                f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{graph_iri}>) }} }}"
+            )
+        else:
+            store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
+        node = ox.NamedNode(graph_iri)
+        if store.contains_named_graph(node):
+            store.remove_graph(node)
+
+    def _count(self) -> int:
+        (sol,) = list(self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+        return int(sol[0].value)
+
+    def _save_state(self, state: dict[str, Any]) -> None:
+        store = self._writable()
+        meta, prop = ox.NamedNode(META_GRAPH), ox.NamedNode(META_STATE)
+        for q in list(store.quads_for_pattern(meta, prop, None, meta)):
+            store.remove(q)
+        store.add(ox.Quad(meta, prop, ox.Literal(json.dumps(state, sort_keys=True)), meta))
+        self.state = state
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _run(self, sparql: str, bindings: dict[str, Node]) -> QueryOutcome:
+        form = refuse_unsafe(sparql)  # never SERVICE, never an update, whatever the caller checked
+        text = bind_inline(sparql, bindings)
+        try:
+            result = self._store.query(text)
+            return outcome_from_ox(result, form, graph_store.PREFIXES.items())
+        except SyntaxError as exc:
+            raise QueryError(f"query failed: {exc}") from None
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise QueryError(f"query failed on the store {self.path}: {exc}") from None
+
+    def to_graph(self) -> Graph:
+        cache: dict[Any, Node] = {}
+        g = graph_store.new_graph()
+        for q in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            g.add((from_ox(q.subject, cache), from_ox(q.predicate, cache), from_ox(q.object, cache)))
+        return g
+
+    def __len__(self) -> int:
+        n = self.state.get("triples")
+        return int(n) if n is not None else self._count()
+
+    def parts(self) -> list[str]:
+        """The named parts in the store (file paths relative to the graph folder)."""
+        return sorted(self.state.get("parts", {}))
+
+    # -- writing ---------------------------------------------------------------------------------
+    def replace_part(self, part: str, graph: Graph) -> None:
+        """Swap the triples of one part (an imported file, by its path in the graph folder) for ``graph``.
+
+        Write the file first: the store then records the file as loaded, and the next open does not
+        parse it again (if the file is written afterwards, the next open reloads that one part).
+        """
+        store = self._writable()
+        rel = part_name(part)
+        iri = part_iri(rel)
+        parts = dict(self.state.get("parts", {}))
+        parts.pop(rel, None)
+        self._save_state({**self.state, "parts": parts})
+        self._drop_part(iri, others=bool(parts))
+        bnodes: dict[BNode, ox.BlankNode] = {}
+        target = ox.NamedNode(iri)
+        quads = []
+        for s, p, o in graph:
+            ts, tp, to = to_ox(s, bnodes), to_ox(p, bnodes), to_ox(o, bnodes)
+            quads.append(ox.Quad(ts, tp, to, target))
+            quads.append(ox.Quad(ts, tp, to, ox.DefaultGraph()))
+        try:
+            store.bulk_extend(quads)
+        except OSError as exc:
+            raise BackendError(f"Cannot write to the store {self.path}: {exc}") from None
+        state = dict(self.state)
+        if self.folder is not None and iri.startswith(PART_PREFIX) and (self.folder / rel).is_file():
+            f = self.folder / rel
+            st = f.stat()
+            parts[rel] = _sha256(f)
+            files = dict(state.get("files", {}))
+            files[rel] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": parts[rel]}
+            state["files"] = files
+            state["version"] = graph_store.graph_version(self.folder)
+        else:
+            parts[rel] = "graph:" + hashlib.sha256(
+                "\n".join(sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in graph)).encode()).hexdigest()
+            state["version"] = "sha256:" + hashlib.sha256(
+                (str(self.state.get("version")) + iri + parts[rel]).encode()).hexdigest()[:12]
+        state["parts"] = parts
+        state["triples"] = self._count()
+        self._save_state(state)
+        self._version = state["version"]
+
+    def load_folder(self, graph_dir: str | os.PathLike[str] | None = None, *, progress: Progress | None = None,
+                    force: bool = False) -> list[str]:
+        """Tie the store to a graph folder and bring it up to date; returns the parts (re)loaded."""
+        if graph_dir is not None:
+            self.folder = graph_store.resolve_graph_dir(graph_dir)
+        return self.refresh(progress=progress, force=force)
+
+    def close(self) -> None:
+        self._store = None
+        gc.collect()
+
+
+def _say(progress: Progress | None, message: str) -> None:
+    if progress is not None:
+        progress(message)
+
+
+def _read_state(store: ox.Store) -> dict[str, Any]:
+    meta = ox.NamedNode(META_GRAPH)
+    for q in store.quads_for_pattern(meta, ox.NamedNode(META_STATE), None, meta):
+        try:
+            state = json.loads(q.object.value)
+        except ValueError:
+            return {}
+        return state if isinstance(state, dict) else {}
+    return {}
+
+
+def _open_existing(path: Path) -> tuple[ox.Store, bool]:
+    """Open read-only (several readers may share a store); read-write if that fails."""
+    try:
+        return ox.Store.read_only(str(path)), True
+    except OSError:
+        return _open_rw(path, None), False
+
+
+def _open_rw(path: Path, folder: Path | None) -> ox.Store:
+    try:
+        return ox.Store(str(path))
+    except OSError as exc:
+        if "lock" in str(exc).lower():
+            raise BackendError(
+                f"The store {path} is in use by another process (an oxigraph server or a corpgraph command "
+                f"writing to it){' and must be refreshed from ' + str(folder) if folder else ''}; "
+                "stop that process or open the store read-only once it is up to date."
+            ) from None
+        raise BackendError(f"Cannot open the store {path}: {exc}") from None
