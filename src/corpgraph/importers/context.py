@@ -1,0 +1,206 @@
+"""What an importer works with: the output graph, the resolver, bad rows, counts, record helpers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, XSD
+
+from ..dates import date_literal
+from ..entity_resolution import Resolver
+from ..names import slugify
+from ..vocab import CG, PREFIXES, REC, SCHEMA, SRC
+from .common import BadRow, Progress, Row, RowError
+
+
+class Triples:
+    """The triples an import produces: a plain set (rdflib's Graph.add is the slowest step at scale).
+
+    Has the part of the Graph API the importers use (``add``, iteration, ``len``, ``in``);
+    :meth:`to_graph` gives an rdflib Graph for a backend or a test.
+    """
+
+    def __init__(self) -> None:
+        self._set: set[tuple] = set()
+        self.add = self._set.add
+
+    def __iter__(self):
+        return iter(self._set)
+
+    def __len__(self) -> int:
+        return len(self._set)
+
+    def __contains__(self, triple: tuple) -> bool:
+        return triple in self._set
+
+    def to_graph(self) -> Graph:
+        g = Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns, override=True)
+        add = g.add
+        for t in self._set:
+            add(t)
+        return g
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Where a whole file comes from, cited by records that have no page of their own."""
+
+    url: str
+    title: str
+    publisher: str
+    issued: str | None = None
+
+
+@dataclass
+class ImportContext:
+    kind: str
+    path: Path
+    part: str  # 'imports/<kind>-<file slug>': the file (and named part) this import writes
+    resolver: Resolver
+    progress: Progress | None = None
+    graph: Triples = field(default_factory=Triples)
+    errors: list[RowError] = field(default_factory=list)
+    stats: Counter = field(default_factory=Counter)
+    shape: str = ""
+    seen_pairs: set[tuple[str, str]] = field(default_factory=set)
+    _sources: set[str] = field(default_factory=set)
+
+    @property
+    def slug(self) -> str:
+        return self.part.rsplit("/", 1)[-1]
+
+    # -- problems ---------------------------------------------------------------------------------
+    def bad(self, row: Row | int, exc: BadRow | str, field_name: str | None = None) -> None:
+        line = row.line if isinstance(row, Row) else row
+        if isinstance(exc, BadRow):
+            self.errors.append(RowError(self.path.name, line, exc.reason, exc.field))
+        else:
+            self.errors.append(RowError(self.path.name, line, str(exc), field_name))
+        self.stats["bad rows"] += 1
+
+    def skip(self, reason: str) -> None:
+        self.stats[f"skipped: {reason}"] += 1
+
+    # -- IRIs -------------------------------------------------------------------------------------
+    def record_iri(self, *parts: str) -> URIRef:
+        """A record IRI unique to this import: 'rec:<kind>-<file>-<parts>'."""
+        return REC["-".join([self.slug, *(slugify(p) for p in parts)])]
+
+    @staticmethod
+    def digest(*values: object) -> str:
+        return hashlib.sha1("\x1f".join(str(v) for v in values).encode("utf-8")).hexdigest()[:12]
+
+    # -- sources ----------------------------------------------------------------------------------
+    def source(self, iri: URIRef, url: str, title: str, publisher: str, issued: str | None = None,
+               kind: str = "record") -> URIRef:
+        if str(iri) not in self._sources:
+            self._sources.add(str(iri))
+            g = self.graph
+            g.add((iri, RDF.type, CG.Source))
+            g.add((iri, SCHEMA.url, Literal(url, datatype=XSD.anyURI)))
+            g.add((iri, DCTERMS.title, Literal(title)))
+            g.add((iri, DCTERMS.publisher, Literal(publisher)))
+            if issued:
+                g.add((iri, DCTERMS.issued, date_literal(issued)))
+            g.add((iri, CG.sourceKind, Literal(kind)))
+        return iri
+
+    def usaspending_source(self, award_key: str, piid: str = "") -> URIRef:
+        """The award's page on USAspending.gov, the primary record every USAspending row comes from."""
+        key = award_key.strip().strip("/")
+        return self.source(SRC["usaspending-award-" + slugify(key)], f"https://www.usaspending.gov/award/{key}",
+                           f"USAspending.gov award {piid or key}", "USAspending.gov")
+
+    def dataset_source(self, ds: Dataset) -> URIRef:
+        return self.source(SRC["dataset-" + slugify(ds.url.split("://", 1)[-1])[:120]], ds.url, ds.title,
+                           ds.publisher, ds.issued, kind="dataset")
+
+    # -- records ----------------------------------------------------------------------------------
+    def record(self, iri: URIRef, cls: URIRef, roles: dict[URIRef, str | Iterable[str]], *,
+               certainty: URIRef, sources: Iterable[URIRef], quotes: Iterable[str] = (),
+               amount: Decimal | None = None, amount_kind: URIRef | None = None, currency: str = "USD",
+               date: str | None = None, start: str | None = None, end: str | None = None,
+               purpose: str | None = None, award_id: str | None = None, note: str | None = None,
+               extra: Iterable[tuple[URIRef, Literal | URIRef]] = ()) -> URIRef:
+        g = self.graph
+        g.add((iri, RDF.type, cls))
+        for prop, who in roles.items():
+            for w in [who] if isinstance(who, str) else who:
+                g.add((iri, prop, URIRef(w)))
+        g.add((iri, CG.certainty, certainty))
+        for s in sources:
+            g.add((iri, CG.source, s))
+        for q in quotes:
+            if q and q.strip():
+                g.add((iri, CG.quote, Literal(q.strip())))
+        if amount is not None:
+            g.add((iri, CG.amount, Literal(amount, datatype=XSD.decimal)))
+            g.add((iri, CG.currency, Literal(currency)))
+            g.add((iri, CG.amountKind, amount_kind or CG.contractValue))
+        for prop, value in ((CG.date, date), (CG.startDate, start), (CG.endDate, end)):
+            if value:
+                g.add((iri, prop, date_literal(value)))
+        if purpose and purpose.strip():
+            g.add((iri, CG.purpose, Literal(purpose.strip())))
+        if award_id:
+            g.add((iri, CG.awardId, Literal(award_id)))
+        if note:
+            g.add((iri, CG.note, Literal(note)))
+        for p, o in extra:
+            g.add((iri, p, o))
+        self.stats[f"records: {cls.rsplit('#', 1)[-1]}"] += 1
+        return iri
+
+
+@dataclass
+class _Owned:
+    dates: set[str] = field(default_factory=set)
+    sources: set[URIRef] = field(default_factory=set)
+    quotes: set[str] = field(default_factory=set)
+
+
+class Ownerships:
+    """Parent -> subsidiary links gathered over many rows; one ownership record per pair.
+
+    The record is dated with the latest date a row gave (the last time the source stated the link);
+    the span of dates goes into the note.  A parent whose name is the recipient's own name in other
+    punctuation, or with the recipient's own identifier, is never a link (see :meth:`add`).
+    """
+
+    MAX_SOURCES = 5
+
+    def __init__(self, ctx: ImportContext, certainty: URIRef):
+        self.ctx, self.certainty = ctx, certainty
+        self.pairs: dict[tuple[str, str], _Owned] = {}
+
+    def add(self, owner: str, subsidiary: str, *, date: str | None, source: URIRef, quote: str) -> None:
+        if owner == subsidiary:
+            self.ctx.skip("parent is the recipient itself")
+            return
+        item = self.pairs.setdefault((owner, subsidiary), _Owned())
+        if date:
+            item.dates.add(date)
+        item.sources.add(source)
+        item.quotes.add(quote)
+
+    def emit(self, note: str = "") -> None:
+        from ..vocab import local_name
+
+        for (owner, sub), item in sorted(self.pairs.items()):
+            dates = sorted(item.dates)
+            text = note
+            if len(dates) > 1:
+                text = (text + " " if text else "") + f"Stated in rows dated {dates[0]} to {dates[-1]}."
+            self.ctx.record(
+                self.ctx.record_iri("own", local_name(owner), local_name(sub)), CG.Ownership,
+                {CG.owner: owner, CG.subsidiary: sub}, certainty=self.certainty,
+                sources=sorted(item.sources)[: self.MAX_SOURCES], quotes=sorted(item.quotes)[:3],
+                date=dates[-1] if dates else None, note=text or None)

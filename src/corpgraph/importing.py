@@ -1,0 +1,263 @@
+"""Importing outside files into a graph: parse -> resolve -> build records -> write safely.
+
+``import_file(kind, path, ...)`` runs one importer (:mod:`corpgraph.importers`) and writes its result
+as one part of the graph folder::
+
+    <graph dir>/imports/<kind>-<file slug>.ttl             the records and entities (Turtle)
+    <graph dir>/imports/<kind>-<file slug>.decisions.csv   which source name went to which entity, by which rule
+
+Safety:
+
+* **Atomic.** Both files are written aside and renamed into place only when everything succeeded;
+  a failed or interrupted import leaves the graph folder byte for byte as it was.
+* **Idempotent.** IRIs come from award ids, identifiers and slugs; no timestamps are added; names
+  are resolved against the graph *without* this part's previous version.  Importing the same file
+  twice writes the same bytes.
+* **Strict or forgiving.** A bad row is reported (file, line, reason) and skipped; with
+  ``strict=True`` any bad row fails the import and nothing is written.
+* Never writes inside the installed package (``store.is_installed_package_path``).
+
+With a store or an endpoint (``backend`` not in memory) the part is also handed to
+``backend.replace_part(part, graph)``; with ``files=False`` (an endpoint and no graph folder) only
+there.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from . import store
+from .backend import Backend
+from .entity_resolution import DECISION_HEADER, Decision, Resolver
+from .errors import ImportFailed
+from .importers import KINDS
+from .importers.common import Progress, RowError
+from .importers.context import ImportContext
+from .names import slugify
+
+MAX_ERRORS_IN_MESSAGE = 20
+
+
+class StrictImportFailed(ImportFailed):
+    """--strict and the file has bad rows: nothing was written.  ``errors`` lists them."""
+
+    def __init__(self, path: Path, errors: list[RowError]):
+        self.errors = errors
+        lines = [f"{len(errors)} bad row{'s' if len(errors) != 1 else ''} in {path.name} (--strict): "
+                 "nothing was imported."]
+        lines += [f"  {e}" for e in errors[:MAX_ERRORS_IN_MESSAGE]]
+        if len(errors) > MAX_ERRORS_IN_MESSAGE:
+            lines.append(f"  ... and {len(errors) - MAX_ERRORS_IN_MESSAGE} more")
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, with dry_run, would do)."""
+
+    kind: str
+    file: str
+    shape: str
+    part: str
+    target: str | None
+    decisions_file: str | None
+    dry_run: bool
+    written: bool = False
+    changed: bool = False
+    triples: int = 0
+    stats: dict[str, int] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)
+    rules: dict[str, int] = field(default_factory=dict)
+    created: list[Decision] = field(default_factory=list)
+    merged: list[Decision] = field(default_factory=list)
+    ambiguous: list[Decision] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    seconds: float = 0.0
+    rows_per_second: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        def dec(d: Decision) -> dict[str, str]:
+            return dict(zip(DECISION_HEADER, d.row(), strict=True))
+
+        return {
+            "kind": self.kind, "file": self.file, "shape": self.shape, "part": self.part,
+            "target": self.target, "decisions_file": self.decisions_file, "dry_run": self.dry_run,
+            "written": self.written, "changed": self.changed, "triples": self.triples,
+            "stats": self.stats, "records": self.records, "rules": self.rules,
+            "entities_created": len(self.created), "names_merged": len(self.merged),
+            "ambiguous": [dec(d) for d in self.ambiguous],
+            "created": [dec(d) for d in self.created], "merged": [dec(d) for d in self.merged],
+            "bad_rows": [{"file": e.file, "line": e.line, "field": e.field, "reason": e.reason}
+                         for e in self.errors],
+            "seconds": round(self.seconds, 3), "rows_per_second": round(self.rows_per_second, 1),
+        }
+
+
+def _module(kind: str):
+    if kind == "usaspending":
+        from .importers import usaspending as mod
+    elif kind == "csv":
+        from .importers import csv_facts as mod
+    elif kind == "facilities":
+        from .importers import facilities as mod
+    elif kind == "tornapart":
+        from .importers import tornapart as mod
+    else:
+        raise ImportFailed(f"unknown import kind {kind!r}; choose one of: {', '.join(KINDS)}")
+    return mod
+
+
+def part_name(kind: str, path: Path) -> str:
+    """'imports/usaspending-cbp-ice-fy2025-contract-obligations': the part (and file) an import owns."""
+    return f"imports/{kind}-{slugify(Path(path).stem)}"
+
+
+def import_file(kind: str, path: str | os.PathLike[str], *, graph_dir: str | os.PathLike[str] | None = None,
+                backend: Backend | None = None, files: bool = True, dry_run: bool = False, strict: bool = False,
+                progress: Progress | None = None) -> ImportResult:
+    """Import one file of ``kind`` into the graph folder (and/or the backend's store); see the module doc."""
+    t0 = time.perf_counter()
+    mod = _module(kind)
+    src = Path(path)
+    if not src.is_file():
+        raise ImportFailed(f"{src}: no such file")
+    part = part_name(kind, src)
+    folder: Path | None = None
+    target = decisions = None
+    if files:
+        folder = store.resolve_graph_dir(graph_dir)
+        if store.is_installed_package_path(folder) and not dry_run:
+            raise ImportFailed(f"{folder} is inside the installed corpgraph package; import into a graph "
+                               "folder of your own: copy the graph and pass --graph DIR.")
+        target = folder / f"{part}.ttl"
+        decisions = folder / f"{part}.decisions.csv"
+    previous = _previous_part(target, backend, part)
+    if backend is None:
+        from .backend.memory import MemoryBackend
+
+        backend = MemoryBackend.from_folder(folder)
+        writes_backend = False
+    else:
+        writes_backend = backend.name != "memory"
+    resolver = Resolver.from_backend(backend, exclude=previous)
+    ctx = ImportContext(kind, src, part, resolver, progress)
+    mod.run(ctx)
+    if strict and ctx.errors:
+        raise StrictImportFailed(src, ctx.errors)
+    resolver.entity_triples(ctx.graph)
+    result = _result(ctx, target, decisions, dry_run)
+    if target is not None and decisions is not None:
+        ttl = _turtle(ctx, result)
+        dec = _decisions_csv(resolver)
+        result.changed = not (target.is_file() and target.read_bytes() == ttl
+                              and decisions.is_file() and decisions.read_bytes() == dec)
+        if not dry_run:
+            write_together([(decisions, dec), (target, ttl)])
+            result.written = True
+    else:
+        result.changed = True
+    if writes_backend and not dry_run:
+        backend.replace_part(part, ctx.graph.to_graph())
+        result.written = True
+    result.seconds = time.perf_counter() - t0
+    rows = ctx.stats.get("rows read", 0)
+    result.rows_per_second = rows / result.seconds if result.seconds else 0.0
+    return result
+
+
+def _previous_part(target: Path | None, backend: Backend | None, part: str) -> set[tuple[str, str, str]]:
+    """This part as the last import left it, as (s, p, o) strings: these triples do not count when
+    names are resolved again (so a second import decides, and writes, exactly as the first)."""
+    if target is not None and target.is_file():
+        import pyoxigraph
+
+        try:
+            with target.open("rb") as fh:
+                return {(q.subject.value, q.predicate.value, q.object.value)
+                        for q in pyoxigraph.parse(fh, format=pyoxigraph.RdfFormat.TURTLE)}
+        except SyntaxError:
+            g = store.parse_turtle_file(target)  # raises GraphLoadError with the position
+            return {(str(s), str(p), str(o)) for s, p, o in g}
+    getter = getattr(backend, "part_graph", None)
+    if callable(getter):
+        try:
+            g = getter(part)
+            if g is not None:
+                return {(str(s), str(p), str(o)) for s, p, o in g}
+        except Exception:  # a backend without the part: nothing to exclude
+            pass
+    return set()
+
+
+def _result(ctx: ImportContext, target: Path | None, decisions: Path | None, dry_run: bool) -> ImportResult:
+    res = ctx.resolver
+    stats = Counter({k: v for k, v in ctx.stats.items() if not k.startswith("records: ")})
+    records = {k.removeprefix("records: "): v for k, v in sorted(ctx.stats.items()) if k.startswith("records: ")}
+    decs = sorted(res.decisions.values(), key=lambda d: (d.source_name, d.identifier))
+    return ImportResult(
+        kind=ctx.kind, file=str(ctx.path), shape=ctx.shape, part=ctx.part,
+        target=str(target) if target else None, decisions_file=str(decisions) if decisions else None,
+        dry_run=dry_run, triples=len(ctx.graph), stats=dict(sorted(stats.items())), records=records,
+        rules=res.summary(),
+        created=[d for d in decs if d.created and d.rule != "ambiguous"],
+        merged=[d for d in decs if not d.created],
+        ambiguous=[d for d in decs if d.rule == "ambiguous"],
+        errors=list(ctx.errors))
+
+
+def _turtle(ctx: ImportContext, result: ImportResult) -> bytes:
+    from .importers.turtle import write_turtle
+
+    head = (f"# Imported by `corpgraph import {ctx.kind}` from {ctx.path.name}"
+            + (f" ({ctx.shape})" if ctx.shape else "") + ".\n"
+            "# Generated: do not edit by hand; import the file again instead (the same file gives the same bytes).\n"
+            f"# Name decisions: {Path(ctx.part).name}.decisions.csv\n\n")
+    return (head + write_turtle(ctx.graph)).encode("utf-8")
+
+
+def _decisions_csv(resolver: Resolver) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(DECISION_HEADER)
+    w.writerows(resolver.decision_rows())
+    return buf.getvalue().encode("utf-8")
+
+
+def write_together(files: list[tuple[Path, bytes]]) -> None:
+    """Write every file aside first, then rename them all into place; on any failure, none is changed."""
+    temps: list[tuple[Path, str]] = []
+    made: list[Path] = []
+    done = False
+    try:
+        for path, data in files:
+            if not path.parent.is_dir():
+                path.parent.mkdir(parents=True)
+                made.append(path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps.append((path, tmp))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for path, tmp in temps:
+            os.replace(tmp, path)
+        done = True
+    finally:
+        for _, tmp in temps:
+            Path(tmp).unlink(missing_ok=True)
+        if not done:
+            for d in reversed(made):
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass
