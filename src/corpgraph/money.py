@@ -29,6 +29,7 @@ from rdflib import URIRef
 
 from . import dates, netgraph
 from .backend import Backend
+from .errors import QueryError
 from .output import money as fmt_money
 from .output import render_rows, to_json
 from .vocab import SPARQL_PREFIXES, certainty_rank, local_name
@@ -271,6 +272,26 @@ def money_report(
     return report
 
 
+def money_of(backend: Backend, name: str, *, with_units: bool = False, kinds: list[str] | None = None,
+             g: nx.MultiDiGraph | None = None) -> MoneyReport:
+    """``money_report`` for an entity given by name, alias, slug or IRI; ``kinds`` by local name or
+    label of the amount kind (``creditLine``, ``credit line``)."""
+    from .resolve import EntityIndex
+
+    entity = EntityIndex.from_backend(backend).resolve(name)
+    wanted = None
+    if kinds:
+        known = {local_name(k): str(lbl) for k, lbl in backend.select(_KIND_LABELS_QUERY).rows}
+        norm = lambda t: t.lower().replace(" ", "").replace("-", "").replace("_", "")  # noqa: E731
+        wanted = set()
+        for k in kinds:
+            hit = [n for n, lbl in known.items() if norm(k) in (norm(n), norm(lbl))]
+            if not hit:
+                raise QueryError(f"Unknown amount kind {k!r}; kinds: {', '.join(sorted(known))}")
+            wanted.update(hit)
+    return money_report(backend, entity, g, with_units=with_units, kinds=wanted)
+
+
 def _relation_to(g: nx.MultiDiGraph, entity: str, system: str) -> str:
     labels = [d.get("label", "") for d in g.get_edge_data(entity, system, default={}).values()]
     labels += [f"is {d.get('label', '')} by" for d in g.get_edge_data(system, entity, default={}).values()]
@@ -434,4 +455,4 @@ def format_money(report: MoneyReport, fmt: str = "text") -> str:
     return render_text(report)
 
 
-__all__ = ["Flow", "Total", "MoneyReport", "money_report", "format_money", "to_dict", "URIRef", "certainty_rank"]
+__all__ = ["Flow", "Total", "MoneyReport", "money_report", "money_of", "format_money", "to_dict", "URIRef", "certainty_rank"]

@@ -23,7 +23,9 @@ from typing import Any
 import networkx as nx
 
 from . import netgraph
-from .errors import NoPathFound
+from .backend import Backend
+from .errors import NoPathFound, QueryError
+from .resolve import EntityIndex
 from .output import money, to_json
 from .vocab import CERTAINTY_ORDER, local_name
 
@@ -274,6 +276,39 @@ def find_paths(
     return PathResult(source, target, found, truncated, note, max_hops, elapsed)
 
 
+def paths_between(
+    backend: Backend,
+    source: str,
+    target: str,
+    *,
+    via: Iterable[str] = (),
+    avoid: Iterable[str] = (),
+    kinds: Iterable[str] | None = None,
+    g: nx.MultiDiGraph | None = None,
+    **options: Any,
+) -> tuple[nx.MultiDiGraph, PathResult]:
+    """``find_paths`` with entities given by name, alias, slug or IRI and kinds by name or label
+    (``hosting``, ``Contract``, ``credit facility``), on the projection of ``backend``."""
+    index = EntityIndex.from_backend(backend)
+    g = g if g is not None else netgraph.project(backend)
+    kind_names = None
+    if kinds:
+        onto = g.graph.get("ontology") or netgraph.read_ontology(backend)
+        kind_names = []
+        for k in kinds:
+            iri = onto.kind_by_name(k)
+            if iri is None or iri not in onto.rules:
+                known = ", ".join(sorted(r.name for r in onto.rules.values()))
+                raise QueryError(f"Unknown relationship kind {k!r}; kinds drawn as edges: {known}")
+            kind_names.append(local_name(iri))
+    result = find_paths(
+        g, index.resolve(source), index.resolve(target),
+        via=[index.resolve(v) for v in via], avoid=[index.resolve(a) for a in avoid], kinds=kind_names,
+        **options,
+    )
+    return g, result
+
+
 def _no_path_message(label, source, target, max_hops, kinds, min_certainty, as_of, via, avoid) -> str:
     limits = [f"within {max_hops} hops"]
     if kinds:
@@ -424,5 +459,5 @@ def format_paths(g: nx.MultiDiGraph, result: PathResult, fmt: str = "text") -> s
     return render_text(g, result)
 
 
-__all__ = ["Hop", "Path", "PathResult", "find_paths", "format_paths", "path_line", "hop_sentence", "to_dict",
+__all__ = ["Hop", "Path", "PathResult", "find_paths", "paths_between", "format_paths", "path_line", "hop_sentence", "to_dict",
            "rank_key", "local_name"]

@@ -36,7 +36,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from . import dates
-from .backend import Backend, QueryOutcome, values_clause
+from .backend import Backend, QueryOutcome
 from .errors import QueryError, QueryRefused, UnknownQuery
 from .resolve import EntityIndex
 from .store import bundled_queries_dir
@@ -326,74 +326,6 @@ def _term(backend: Backend, p: Param, value: str, index: EntityIndex | None) -> 
     return Literal(value)
 
 
-def inline_bindings(sparql: str, bindings: Mapping[str, Node]) -> str:
-    """``sparql`` with a VALUES block opening its WHERE group, for engines without initBindings.
-
-    A VALUES block placed after the query (as ``values_clause`` alone gives) is joined after the
-    WHERE group is evaluated, so FILTERs inside the group would see the parameter unbound; opening
-    the group with it binds the parameter where the query uses it.  Terms are serialised by
-    ``values_clause`` (escaped by rdflib), never spliced in as user text.
-    """
-    if not bindings:
-        return sparql
-    block = values_clause(bindings).strip()
-    pos = _where_brace(sparql)
-    return sparql[: pos + 1] + "\n  " + block + "\n" + sparql[pos + 1:]
-
-
-def _where_brace(sparql: str) -> int:
-    """Offset of the ``{`` that opens the outermost WHERE group (skipping strings, IRIs, comments)."""
-    i, n, depth = 0, len(sparql), 0
-    tops: list[int] = []
-    where_seen_at_top = False
-    construct = False
-    word_re = re.compile(r"[A-Za-z_]+")
-    while i < n:
-        c = sparql[i]
-        if c == "#":
-            j = sparql.find("\n", i)
-            i = n if j < 0 else j + 1
-            continue
-        if c in "\"'":
-            triple = sparql[i:i + 3] in ('"""', "'''")
-            q = sparql[i:i + 3] if triple else c
-            j = i + len(q)
-            while j < n:
-                if sparql[j] == "\\":
-                    j += 2
-                    continue
-                if sparql.startswith(q, j):
-                    break
-                j += 1
-            i = j + len(q)
-            continue
-        if c == "<":
-            m = re.match(r"<[^<>\"{}|^`\\\s]*>", sparql[i:])
-            if m:
-                i += m.end()
-                continue
-        if c.isalpha() and depth == 0:
-            m = word_re.match(sparql, i)
-            assert m is not None
-            w = m.group().upper()
-            if w == "CONSTRUCT":
-                construct = True
-            elif w == "WHERE":
-                where_seen_at_top = True
-            i = m.end()
-            continue
-        if c == "{":
-            if depth == 0:
-                tops.append(i)
-                if not construct or where_seen_at_top:
-                    return i
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        i += 1
-    raise QueryError("cannot find the WHERE group of the query to bind parameters in")
-
-
 # -- running -------------------------------------------------------------------------------------
 
 @dataclass
@@ -425,17 +357,8 @@ def run_query(
             query = query_meta
     checked = check_query(sparql, where=str(query.path) if query and query.path else (query.name if query else "query"))
     bindings = bind_params(backend, query, params, index)
-    if bindings and not _has_init_bindings(backend):
-        outcome = backend.query(inline_bindings(checked.runnable, bindings))
-    else:
-        outcome = backend.query(checked.runnable, bindings)
-    return QueryAnswer(outcome, query, bindings)
-
-
-def _has_init_bindings(backend: Backend) -> bool:
-    from .backend.memory import MemoryBackend
-
-    return isinstance(backend, MemoryBackend)
+    # each backend binds its way: initBindings in memory, a VALUES block opening the WHERE group elsewhere
+    return QueryAnswer(backend.query(checked.runnable, bindings), query, bindings)
 
 
 # -- formatting -------------------------------------------------------------------------------------
@@ -512,6 +435,6 @@ def default_format(stream: io.TextIOBase | None = None) -> str:
 
 __all__ = [
     "CheckedQuery", "NamedQuery", "Param", "QueryAnswer", "check_query", "format_answer", "list_queries",
-    "load_query", "parse_header", "run_query", "bind_params", "inline_bindings", "default_format",
+    "load_query", "parse_header", "run_query", "bind_params", "default_format",
     "SPARQL_PREFIXES",
 ]

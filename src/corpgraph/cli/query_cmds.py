@@ -1,3 +1,167 @@
-"""Commands: (filled in by the issue that adds them)."""
+"""Commands that ask the graph: query, queries, paths, money."""
 
 from __future__ import annotations
+
+import click
+
+from ..output import render_rows, to_json
+from . import cli, emit, format_option, graph_options
+
+CERTAINTIES = ("confirmed", "reported", "likely", "alleged", "denied")
+
+
+@cli.command()
+@click.argument("query", required=False, metavar="[NAME|FILE.rq]")
+@click.option("-e", "--expr", metavar="SPARQL", help="Run this SPARQL text instead of a named query or file.")
+@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
+              help="Bind a query parameter (repeatable). Entity parameters take a name, alias or IRI.")
+@click.option("--format", "-f", "fmt", type=click.Choice(("table", "json", "csv", "tsv", "md", "turtle", "json-ld")),
+              default=None,
+              help="Output format. SELECT/ASK: table (default on a terminal), json (SPARQL 1.1 results JSON, "
+                   "the default when piped), csv, tsv, md. CONSTRUCT/DESCRIBE: turtle (default) or json-ld.")
+@graph_options
+def query(query: str | None, expr: str | None, params: tuple[tuple[str, str], ...], fmt: str | None, source) -> None:
+    """Run a SPARQL query: a named query of the library, a .rq file, or inline text with -e.
+
+    Queries are read-only and offline: SPARQL Update, SERVICE and FROM / FROM NAMED are
+    refused before any engine sees the query (exit 1). A query that does not parse is
+    reported with its line and column. Parameters are bound, never pasted into the text.
+    Common prefixes (cg:, ent:, rec:, src:, rdfs:, schema:, dcterms: ...) need no declaration.
+
+    \b
+    Example:
+      corpgraph query contractors-of --param agency ICE
+      corpgraph query paid-by -p agency DHS --format csv
+      corpgraph query -e 'SELECT ?e ?l WHERE { ?e a cg:System ; rdfs:label ?l }'
+      corpgraph query my-question.rq --format md
+    """
+    from ..query import default_format, format_answer, load_query, run_query
+
+    if bool(expr) == bool(query):
+        raise click.UsageError("Give a query NAME or FILE, or inline SPARQL with -e, but not both.")
+    target = expr if expr else load_query(query)
+    answer = run_query(source.open(), target, dict(params))
+    if fmt is None:
+        fmt = "turtle" if answer.kind in ("CONSTRUCT", "DESCRIBE") else default_format()
+    emit(format_answer(answer, fmt))
+
+
+@cli.command()
+@format_option(("table", "json", "md"), "table")
+def queries(fmt: str) -> None:
+    """List the named queries of the library: name, title, description, parameters and defaults.
+
+    \b
+    Example:
+      corpgraph queries
+      corpgraph queries --format json
+    """
+    from ..query import list_queries
+
+    library = list_queries()
+    if fmt == "json":
+        emit(to_json([{
+            "name": q.name, "title": q.title, "description": q.description,
+            "params": [{"name": p.name, "type": p.type, "default": p.default, "description": p.description}
+                       for p in q.params],
+            "examples": q.examples,
+        } for q in library]))
+        return
+    rows = [[q.name, q.title,
+             ", ".join(f"{p.name} ({p.type}{', default ' + repr(p.default) if p.default is not None else ''})"
+                       for p in q.params)] for q in library]
+    if fmt == "md":
+        emit(render_rows(["name", "title", "parameters"], rows, "md"))
+        return
+    lines = []
+    for q in library:
+        lines.append(f"{q.name}: {q.title}")
+        if q.description:
+            lines.append(f"    {q.description}")
+        for p in q.params:
+            default = f" [default: {p.default}]" if p.default is not None else " [optional]"
+            lines.append(f"    --param {p.name} ({p.type}){default} {p.description}")
+        for ex in q.examples:
+            lines.append(f"    e.g. {ex}")
+        lines.append("")
+    emit("\n".join(lines))
+
+
+@cli.command()
+@click.argument("entity_a", metavar="A")
+@click.argument("entity_b", metavar="B")
+@click.option("--max-hops", default=4, show_default=True, type=click.IntRange(1, 8), help="Longest path, in hops.")
+@click.option("--via", multiple=True, metavar="ENTITY", help="Only paths through this entity (repeatable).")
+@click.option("--avoid", multiple=True, metavar="ENTITY", help="Only paths that avoid this entity (repeatable).")
+@click.option("--kinds", metavar="KIND[,KIND...]",
+              help="Only these relationship kinds, e.g. hosting,contract,'credit facility'.")
+@click.option("--max-paths", default=20, show_default=True, type=click.IntRange(1, 10000),
+              help="Show at most this many paths (a note says when results were cut).")
+@click.option("--as-of", metavar="DATE", help="Only relationships in force on this date (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option("--min-certainty", type=click.Choice(CERTAINTIES), help="Skip hops less certain than this.")
+@click.option("--time-budget", default=2.0, show_default=True, type=float, help="Stop searching after this many seconds.")
+@graph_options
+@format_option(("text", "json", "md"), "text")
+def paths(entity_a: str, entity_b: str, max_hops: int, via: tuple[str, ...], avoid: tuple[str, ...],
+          kinds: str | None, max_paths: int, as_of: str | None, min_certainty: str | None, time_budget: float,
+          source, fmt: str) -> None:
+    """Show the sourced paths between two entities, fewest hops and most certain first.
+
+    Relationships are followed in either direction; each hop shows its true direction
+    (AWS —hosts→ ICM ←uses— ICE), its certainty and its sources. Paths never run through
+    classes, literals or shared sources: only through relationship records.
+
+    \b
+    Exit codes: 0 paths found, 3 no path within the limits, 1 unknown entity.
+
+    \b
+    Example:
+      corpgraph paths AWS ICE
+      corpgraph paths Citizens "GEO Group" --max-hops 2 --format md
+      corpgraph paths AWS ICE --avoid Palantir --min-certainty reported
+    """
+    from ..dates import parse_as_of
+    from ..paths import format_paths, paths_between
+
+    day = None
+    if as_of:
+        try:
+            day = parse_as_of(as_of)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    kind_list = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
+    g, result = paths_between(source.open(), entity_a, entity_b, via=via, avoid=avoid, kinds=kind_list,
+                              max_hops=max_hops, min_certainty=min_certainty, as_of=day, max_paths=max_paths,
+                              time_budget=time_budget)
+    if result.note and fmt == "json":
+        click.echo("Note: " + result.note, err=True)
+    emit(format_paths(g, result, fmt))
+
+
+@cli.command()
+@click.argument("entity")
+@click.option("--with-subagencies", is_flag=True,
+              help="Add the money of the agencies below it (cg:Subdivision records), each flow marked.")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND",
+              help="Only this kind of amount, e.g. creditLine or 'contract value' (repeatable).")
+@graph_options
+@format_option(("text", "json", "csv", "md"), "text")
+def money(entity: str, with_subagencies: bool, kinds: tuple[str, ...], source, fmt: str) -> None:
+    """Show the money flowing to and from an entity, by counterparty and kind, with sources.
+
+    Totals are per kind of amount (contract value, obligated, credit line, bond issue,
+    payment...) and never add different kinds together. Years are US federal fiscal
+    years for USD money paid by government bodies, else calendar years. A system's
+    cost is reported for the system, never as income of the company that hosts it.
+    CSV gives one row per record.
+
+    \b
+    Example:
+      corpgraph money "AT&T"
+      corpgraph money DHS --with-subagencies --format md
+      corpgraph money Citizens --format csv
+    """
+    from ..money import format_money, money_of
+
+    report = money_of(source.open(), entity, with_units=with_subagencies, kinds=list(kinds) or None)
+    emit(format_money(report, fmt))
