@@ -26,7 +26,8 @@ def _h(text: object) -> str:
 
 
 def _wrap(label: str, width: int = 20) -> str:
-    return "\n".join(textwrap.wrap(" ".join(label.split()), width)) or label
+    return "\n".join(textwrap.wrap(" ".join(label.split()), width, break_long_words=False,
+                                   break_on_hyphens=False)) or label
 
 
 def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
@@ -59,7 +60,7 @@ def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
         label = d.get("label") or node
         attrs = {"fillcolor": colour + "cc", "shape": shape, "tooltip": graphviz.escape(label)}
         if node in labelled:
-            attrs["label"] = graphviz.escape(_wrap(label)).replace("\n", "\\n")
+            attrs["label"] = graphviz.nohtml("\\n".join(graphviz.escape(line) for line in _wrap(label).split("\n")))
             attrs["fontcolor"] = "#000000"
             attrs["fillcolor"] = colour + "55"
         else:

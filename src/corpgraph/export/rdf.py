@@ -62,15 +62,34 @@ def comment_header(sub: Subgraph) -> str:
     return "".join("# " + " ".join(line.split()) + "\n" for line in lines) + "\n"
 
 
+def _oxigraph(g: Graph, fmt: str) -> bytes:
+    """Serialise with pyoxigraph, which keeps every literal's lexical form as written (rdflib's Turtle
+    writer rewrites decimals such as "1000000" as 1000000.0, which is a different RDF term)."""
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal
+
+    def term(t):
+        if isinstance(t, URIRef):
+            return ox.NamedNode(str(t))
+        if isinstance(t, BNode):
+            return ox.BlankNode(str(t))
+        assert isinstance(t, Literal)
+        if t.language:
+            return ox.Literal(str(t), language=t.language)
+        return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
+
+    triples = [ox.Triple(term(s), term(p), term(o)) for s, p, o in sorted(g)]
+    out_format = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.N_TRIPLES
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()} if fmt == "turtle" else None
+    return ox.serialize(triples, format=out_format, prefixes=prefixes)
+
+
 def to_turtle(sub: Subgraph, backend: Backend) -> bytes:
-    g = export_graph(sub, backend)
-    return (comment_header(sub) + g.serialize(format="turtle")).encode("utf-8")
+    return comment_header(sub).encode("utf-8") + _oxigraph(export_graph(sub, backend), "turtle")
 
 
 def to_ntriples(sub: Subgraph, backend: Backend) -> bytes:
-    g = export_graph(sub, backend)
-    body = g.serialize(format="nt")
-    return (comment_header(sub) + "".join(sorted(body.splitlines(keepends=True)))).encode("utf-8")
+    return comment_header(sub).encode("utf-8") + _oxigraph(export_graph(sub, backend), "nt")
 
 
 def to_jsonld(sub: Subgraph, backend: Backend) -> bytes:

@@ -1,0 +1,289 @@
+"""`corpgraph export`: every format read back by an independent reader (issue 4, section 3)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from xml.etree import ElementTree
+
+import networkx as nx
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
+
+from corpgraph import subgraph
+from corpgraph.backend.memory import MemoryBackend
+from corpgraph.cli import cli
+from corpgraph.errors import ExportError
+from corpgraph.export import EXPORTERS, export_subgraph
+from corpgraph.vocab import CG, SCHEMA
+from test_subgraph import HOSTILE, HOSTILE2, e, r, write_mini_graph
+
+
+@pytest.fixture(scope="module")
+def mini_dir(tmp_path_factory):
+    return write_mini_graph(tmp_path_factory.mktemp("mini") / "graph")
+
+
+@pytest.fixture(scope="module")
+def mini(mini_dir) -> MemoryBackend:
+    return MemoryBackend.from_folder(mini_dir)
+
+
+@pytest.fixture(scope="module")
+def whole(mini):
+    return subgraph.select_subgraph(mini)
+
+
+@pytest.fixture(scope="module")
+def focus(mini):
+    return subgraph.select_subgraph(mini, focus=["TrackDB"], depth=2, min_certainty="denied")
+
+
+def expected_rdf(full: Graph, sub: subgraph.Subgraph) -> Graph:
+    """The selected subgraph computed with rdflib directly, not through SPARQL."""
+    subjects = {URIRef(x) for x in [*sub.records, *sub.entities]}
+    subjects |= {o for rec in sub.records for o in full.objects(URIRef(rec), CG.source)}
+    out = Graph()
+    for s in subjects:
+        for t in full.triples((s, None, None)):
+            out.add(t)
+    ns = str(CG._NS)
+    terms = {t for (_, p, o) in out for t in (p, o) if isinstance(t, URIRef) and str(t).startswith(ns)}
+    for t in list(terms):
+        for rel in (RDFS.subClassOf, RDFS.subPropertyOf):
+            terms |= {x for x in full.transitive_objects(t, rel) if str(x).startswith(ns)}
+    for t in terms:
+        for triple in full.triples((t, None, None)):
+            out.add(triple)
+    return out
+
+
+def without_provenance(g: Graph, version: str) -> Graph:
+    nodes = list(g.subjects(RDF.type, PROV.Entity))
+    export_nodes = [n for n in nodes if str(n).startswith("urn:corpgraph:export:")]
+    assert len(export_nodes) == 1, "one provenance node"
+    node = export_nodes[0]
+    assert str(g.value(node, SCHEMA.version)) == version
+    assert g.value(node, DCTERMS.description) is not None
+    for t in list(g.triples((node, None, None))):
+        g.remove(t)
+    return g
+
+
+@pytest.mark.parametrize("fmt,parser", [("ttl", "turtle"), ("jsonld", "json-ld"), ("nt", "nt")])
+@pytest.mark.parametrize("which", ["whole", "focus"])
+def test_rdf_formats_are_isomorphic_to_the_selection(mini, whole, focus, tmp_path, fmt, parser, which):
+    sub = whole if which == "whole" else focus
+    out = tmp_path / f"sub.{fmt}"
+    export_subgraph(sub, mini, fmt, out)
+    back = Graph().parse(out, format=parser)
+    back = without_provenance(back, mini.version())
+    assert isomorphic(back, expected_rdf(mini.to_graph(), sub))
+    if fmt != "jsonld":
+        assert f"# graph version: {mini.version()}" in out.read_text()
+
+
+def test_rdf_export_of_focus_leaves_out_unselected(mini, focus, tmp_path):
+    out = tmp_path / "f.ttl"
+    export_subgraph(focus, mini, "ttl", out)
+    g = Graph().parse(out)
+    assert (URIRef(r("host")), None, None) in g
+    assert (URIRef(r("sub1")), None, None) not in g
+    assert (URIRef(e("dept")), None, None) not in g
+
+
+def _compare_network(back: nx.DiGraph, sub: subgraph.Subgraph) -> None:
+    assert set(back.nodes) == set(sub.net.nodes)
+    for n, d in sub.net.nodes(data=True):
+        assert back.nodes[n]["label"] == d["label"]
+        assert back.nodes[n]["type"] == d["type"]
+    want = sorted((u, v, k) for u, v, k in sub.net.edges(keys=True))
+    got = sorted((u, v, d["record"]) for u, v, d in back.edges(data=True))
+    assert got == want
+    by_record = {d["record"]: d for _, _, d in back.edges(data=True)}
+    for _, _, k, d in sub.net.edges(keys=True, data=True):
+        b = by_record[k]
+        assert b["kind"] == d["kind"]
+        assert b["certainty"] == d["certainty"]
+        if d.get("amount") is not None:
+            assert float(b["amount"]) == float(d["amount"])
+            assert b["amount_exact"] == str(d["amount"])
+        else:
+            assert "amount" not in b
+        assert b.get("date", "") == (d.get("date") or "")
+        assert b.get("start_date", "") == (d.get("start") or "")
+        urls = [s["url"] for s in d["sources"] if s.get("url")]
+        assert b.get("source_urls", "").split(" | ") == urls or (not urls and "source_urls" not in b)
+
+
+def test_graphml_reads_back_in_networkx(mini, whole, tmp_path):
+    out = tmp_path / "g.graphml"
+    export_subgraph(whole, mini, "graphml", out)
+    back = nx.read_graphml(out, force_multigraph=True)
+    assert isinstance(back, nx.MultiDiGraph)
+    _compare_network(back, whole)
+    assert back.graph["graph_version"] == mini.version()
+    assert back.graph["selection"] == "whole graph"
+
+
+def test_gexf_reads_back_in_networkx(mini, whole, tmp_path):
+    out = tmp_path / "g.gexf"
+    export_subgraph(whole, mini, "gexf", out)
+    back = nx.read_gexf(out)  # networkx returns a DiGraph when no two edges share their ends
+    assert back.is_directed()
+    _compare_network(back, whole)
+    meta = next(el for el in ElementTree.parse(out).getroot().iter() if el.tag.endswith("}description"))
+    assert meta is not None and mini.version() in meta.text and "https://example.org/report-a" in meta.text
+
+
+@pytest.mark.parametrize("target", ["folder", "zip"])
+def test_csv_folder_or_zip(mini, whole, tmp_path, target):
+    out = tmp_path / ("csv" if target == "folder" else "sub.zip")
+    export_subgraph(whole, mini, "csv", out)
+    if target == "zip":
+        with zipfile.ZipFile(out) as z:
+            files = {n: z.read(n).decode() for n in z.namelist()}
+    else:
+        files = {p.name: p.read_text() for p in out.iterdir()}
+    assert {"nodes.csv", "edges.csv", "provenance.csv"} <= set(files)
+    nodes = list(csv.DictReader(io.StringIO(files["nodes.csv"])))
+    edges = list(csv.DictReader(io.StringIO(files["edges.csv"])))
+    assert {n["id"] for n in nodes} == set(whole.net.nodes)
+    assert sorted(x["record"] for x in edges) == sorted(whole.records)
+    c1 = next(x for x in edges if x["record"] == r("c1"))
+    assert c1["sources"] == "https://example.org/report-a" and c1["amount"] == "1000000"
+    assert c1["source"] == e("agency") and c1["target"] == e("acme") and c1["certainty"] == "confirmed"
+    assert next(x for x in nodes if x["id"] == e("evil"))["label"] == HOSTILE
+    assert mini.version() in files["provenance.csv"]
+
+
+def _svg_text(svg: bytes) -> tuple[ElementTree.Element, str]:
+    root = ElementTree.fromstring(svg)  # raises on malformed XML
+    texts = [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    return root, " ".join(" ".join(texts).split())
+
+
+def test_svg_is_well_formed_and_names_every_node(mini, whole, tmp_path):
+    out = tmp_path / "fig.svg"
+    export_subgraph(whole, mini, "svg", out)
+    root, text = _svg_text(out.read_bytes())
+    for _, d in whole.net.nodes(data=True):
+        assert " ".join(d["label"].split()) in text, d["label"]
+    assert not [el for el in root.iter() if el.tag.endswith("}script") or el.tag == "script"]
+    assert not any(k.lower().startswith("on") for el in root.iter() for k in el.attrib)
+    assert mini.version() in text and "Government body" in text and "whole graph" in text
+
+
+def test_png_is_a_png(mini, focus, tmp_path):
+    out = tmp_path / "fig.png"
+    export_subgraph(focus, mini, "png", out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_markdown_has_a_footnote_per_fact(mini, whole, tmp_path):
+    out = tmp_path / "facts.md"
+    export_subgraph(whole, mini, "md", out)
+    text = out.read_text()
+    facts = re.findall(r"^\d+\. .*\[\^(\d+)\]$", text, flags=re.M)
+    assert len(facts) == whole.net.number_of_edges()
+    defs = re.findall(r"^\[\^(\d+)\]: (.*)$", text, flags=re.M)
+    assert sorted(int(n) for n, _ in defs) == sorted(int(n) for n in facts)
+    c1 = next(body for n, body in defs if "awarded Acme" in body)
+    assert "<https://example.org/report-a>" in c1 and "Example News" in c1
+    assert "## Sources" in text and "## Money" in text
+    assert "| Border Agency | Acme Corp | contract | $1,000,000 | contract value | 2024-03 | confirmed |" in text
+    assert mini.version() in text
+    # hostile strings are inert: no raw tags, no javascript: link
+    bare = re.sub(r"<https?://[^\s<>]+>", "", text)  # autolinks are the only angle brackets left
+    assert not re.search(r"(?<!\\)[<>]", bare)
+    assert "](javascript:" not in text and "<javascript:" not in text
+
+
+def test_html_export_is_the_embeddable_map(mini, focus, tmp_path):
+    out = tmp_path / "map.html"
+    export_subgraph(focus, mini, "html", out)
+    page = out.read_text()
+    assert "default-src 'none'" in page and "calc(100vh" in page
+    assert "https://" not in page.split("<script id=\"cg-data\"")[0].replace("https://w3id.org", "")
+
+
+def test_registry_names_every_format():
+    assert set(EXPORTERS) == {"ttl", "jsonld", "nt", "graphml", "gexf", "csv", "svg", "png", "md", "html"}
+    with pytest.raises(ExportError):
+        export_subgraph(None, None, "docx", "x.docx")  # type: ignore[arg-type]
+
+
+def test_binary_and_multi_file_formats_need_a_path(mini, whole):
+    with pytest.raises(ExportError, match="-o"):
+        export_subgraph(whole, mini, "png", "-")
+    with pytest.raises(ExportError, match="-o"):
+        export_subgraph(whole, mini, "csv", None)
+
+
+# -- through the CLI ------------------------------------------------------------------------------
+
+def test_cli_export_ttl_to_stdout(runner, mini_dir, mini):
+    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "ttl", "--focus", "ACME", "--depth", "0"])
+    assert result.exit_code == 0, result.stderr
+    g = Graph().parse(data=result.stdout, format="turtle")
+    assert (URIRef(e("acme")), None, None) in g
+    assert "selection: focus ACME (depth 0)" in result.stdout
+
+
+def test_cli_export_writes_file_and_reports(runner, mini_dir, tmp_path):
+    out = tmp_path / "facts.md"
+    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "md", "--kinds", "Contract,Hosting",
+                                 "--min-certainty", "reported", "-o", str(out), "--title", "Who hosts what"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert "Wrote" in result.stderr and "2 relationships" in result.stderr
+    assert out.read_text().startswith("# Who hosts what")
+
+
+def test_cli_export_bad_kind_writes_nothing(runner, mini_dir, tmp_path):
+    out = tmp_path / "x.ttl"
+    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "ttl", "--kinds", "Nope", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "unknown relationship kind 'Nope'" in result.stderr
+    assert not out.exists()
+
+
+def test_cli_export_unknown_entity(runner, mini_dir, tmp_path):
+    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "md", "--focus", "Nobody", "-o",
+                                 str(tmp_path / "x.md")])
+    assert result.exit_code == 1 and "No entity matches 'Nobody'" in result.stderr
+
+
+def test_cli_export_png_needs_output(runner, mini_dir):
+    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "png"])
+    assert result.exit_code == 1 and "-o" in result.stderr
+
+
+def test_cli_export_bad_as_of(runner, mini_dir):
+    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "md", "--as-of", "someday"])
+    assert result.exit_code == 2 and "--as-of" in result.stderr
+
+
+def test_cli_export_csv_zip(runner, mini_dir, tmp_path):
+    out = tmp_path / "c.zip"
+    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "csv", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert set(zipfile.ZipFile(out).namelist()) == {"nodes.csv", "edges.csv", "provenance.csv"}
+
+
+def test_cli_help_lists_formats(runner):
+    result = runner.invoke(cli, ["export", "--help"])
+    assert result.exit_code == 0
+    for fmt in EXPORTERS:
+        assert fmt in result.stdout
+
+
+def test_hostile_labels_in_svg_stay_text(mini, whole, tmp_path):
+    out = tmp_path / "fig.svg"
+    export_subgraph(whole, mini, "svg", out)
+    _, text = _svg_text(out.read_bytes())
+    assert HOSTILE in text and HOSTILE2 in text
