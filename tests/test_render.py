@@ -1,0 +1,205 @@
+"""The interactive map page (issue 4, section 2), checked as text: offline, escaped, styled.
+tests/test_map_browser.py opens the same pages in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from corpgraph import render, subgraph
+from corpgraph.backend.memory import MemoryBackend
+from corpgraph.cli import cli
+from corpgraph.errors import ExportError
+from test_subgraph import HOSTILE, HOSTILE2, e, r, write_mini_graph
+
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+
+
+@pytest.fixture(scope="module")
+def mini_dir(tmp_path_factory):
+    return write_mini_graph(tmp_path_factory.mktemp("mini") / "graph")
+
+
+@pytest.fixture(scope="module")
+def mini(mini_dir) -> MemoryBackend:
+    return MemoryBackend.from_folder(mini_dir)
+
+
+@pytest.fixture(scope="module")
+def whole(mini):
+    return subgraph.select_subgraph(mini)
+
+
+@pytest.fixture(scope="module")
+def page(whole) -> str:
+    return render.render_map(whole)
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if self._in_script:
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def parse(page: str) -> _Tags:
+    p = _Tags()
+    p.feed(page)
+    return p
+
+
+def data_of(page: str) -> dict:
+    m = re.search(r'<script id="cg-data" type="application/json">(.*?)</script>', page, flags=re.S)
+    assert m
+    return json.loads(m.group(1))
+
+
+def test_page_is_offline_and_has_the_csp(page):
+    tags = parse(page)
+    metas = [a for t, a in tags.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
+    assert [m["content"] for m in metas] == [CSP]
+    assert not [a for t, a in tags.tags if t in ("link", "iframe", "img", "object", "embed")]
+    assert not [a for t, a in tags.tags if t == "script" and "src" in a]
+    assert "cdnjs" not in page and "jsdelivr" not in page and "bootstrap" not in page.lower()
+    assert "vis-network" in page or "vis.Network" in page  # the library is inlined
+
+
+def test_hostile_strings_never_appear_raw(page):
+    assert HOSTILE not in page and "<img" not in page
+    tags = parse(page)
+    # every </script> closes one of our own script elements
+    assert page.count("</script>") == sum(1 for t, _ in tags.tags if t == "script")
+    assert "window.__pwned" in page  # the payloads are there, as inert data
+    assert "\u2028" not in page and "\u2029" not in page
+
+
+def test_data_round_trips_through_the_json(page, whole):
+    data = data_of(page)
+    labels = {n["id"]: n["label"] for n in data["nodes"]}
+    assert labels[e("evil")] == HOSTILE and labels[e("evil2")] == HOSTILE2
+    assert len(data["nodes"]) == whole.net.number_of_nodes()
+    assert len(data["edges"]) == whole.net.number_of_edges()
+    c2 = next(x for x in data["edges"] if x["cg"]["record"] == r("c2"))
+    assert "</script><script>window.__pwned=5</script>" in c2["cg"]["quotes"][0]
+    assert "\u2028" in c2["cg"]["quotes"][0]
+    bad_source = next(s for s in data["sources"] if s["title"].startswith("<script>"))
+    assert bad_source["url"] is None  # javascript: URLs are never links
+
+
+def test_scripts_never_parse_data_as_html(page):
+    ours = parse(page).scripts[-1]
+    assert "innerHTML" not in ours and "outerHTML" not in ours and "insertAdjacentHTML" not in ours
+    assert "document.write" not in ours and "eval(" not in ours
+    assert "textContent" in ours
+
+
+def test_user_text_is_escaped(whole):
+    page = render.render_map(whole, title=HOSTILE, caption=HOSTILE2, credit="<b>credit</b>")
+    assert "<img" not in page and "<b>credit" not in page
+    assert "&lt;img src=x onerror=&#34;window.__pwned=1;alert(1)&#34;&gt;" in page
+    assert "&lt;/script&gt;&lt;script&gt;window.__pwned=2&lt;/script&gt;" in page
+
+
+def test_visual_language(page, whole):
+    data = data_of(page)
+    edges = {x["cg"]["record"]: x for x in data["edges"]}
+    assert edges[r("c1")]["dashes"] is False  # confirmed
+    assert edges[r("c2")]["dashes"] is True  # alleged
+    assert edges[r("loan")]["dashes"] is True  # likely
+    assert edges[r("st")]["dashes"] is True and edges[r("st")]["color"]["color"] == render.DENIED_COLOUR
+    assert edges[r("host")]["width"] == 1.0  # no money
+    assert edges[r("loan")]["width"] > edges[r("c1")]["width"] > edges[r("c2")]["width"] > 1.0
+    assert edges[r("c1")]["label"] == "contract" and edges[r("sub1")]["label"] == "sub-agency"
+    assert edges[r("c1")]["cg"]["amount"] == "$1,000,000 (contract value)"
+    assert edges[r("c2")]["cg"]["when"] == "2020 to 2021"
+    assert edges[r("c1")]["cg"]["quotes"] == ["The agency awarded Acme a contract."]
+    nodes = {x["id"]: x for x in data["nodes"]}
+    assert nodes[e("acme")]["color"] == render.TYPE_STYLE["Company"][0]
+    assert nodes[e("agency")]["shape"] == "square" and nodes[e("tracker")]["shape"] == "diamond"
+    assert nodes[e("acme")]["size"] > nodes[e("lonely")]["size"]  # money on its edges
+    for label in ("Company", "Government body", "Person", "System"):
+        assert f'<span class="cg-type-label">{label}</span>' in page
+    assert whole.version in page and "whole graph" in page
+    assert data["physics"] is True and "x" not in nodes[e("acme")]
+
+
+def test_big_maps_get_positions_and_no_physics(whole):
+    data = data_of(render.render_map(whole, large=3))
+    assert data["physics"] is False and data["options"]["physics"]["enabled"] is False
+    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in data["nodes"])
+
+
+def test_size_by_degree(whole):
+    sizes = render.node_sizes(whole.net, "degree")
+    assert sizes[e("acme")] > sizes[e("dept")] > sizes[e("lonely")]
+    with pytest.raises(ExportError):
+        render.node_sizes(whole.net, "colour")
+
+
+def test_script_json_escapes_script_breakers():
+    text = render.script_json({"a": "</script><!-- & \u2028\u2029 >"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == {"a": "</script><!-- & \u2028\u2029 >"}
+
+
+def test_path_map_highlights(mini):
+    pytest.importorskip("corpgraph.paths")
+    sub = subgraph.select_subgraph(mini, path=("First Bank", "TrackDB"))
+    data = data_of(render.render_map(sub))
+    hl = [n for n in data["nodes"] if n["cg"].get("highlight")]
+    assert {n["id"] for n in hl} == {e("bank"), e("tracker")}
+    assert all(x["color"]["color"] == render.HIGHLIGHT_COLOUR for x in data["edges"])
+
+
+def test_write_map_refuses_a_folder(whole, tmp_path):
+    with pytest.raises(ExportError):
+        render.write_map(whole, tmp_path)
+
+
+def test_cli_map(runner, mini_dir, tmp_path):
+    out = tmp_path / "m.html"
+    result = runner.invoke(cli, ["map", "--graph", str(mini_dir), "--focus", "Acme Corp", "--size-by", "degree",
+                                 "--title", "Acme's partners", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert re.search(r"Wrote .*m\.html: 5 entities, 4 relationships \(focus Acme Corp \(depth 1\); graph version",
+                     result.stderr)
+    page = out.read_text()
+    assert "Acme&#39;s partners" in page and "Node size: number of relationships" in page
+    assert len(data_of(page)["nodes"]) == 5
+
+
+def test_cli_map_needs_output(runner, mini_dir):
+    result = runner.invoke(cli, ["map", "--graph", str(mini_dir)])
+    assert result.exit_code == 2 and "--output" in result.stderr
+
+
+def test_cli_map_unknown_focus_writes_nothing(runner, mini_dir, tmp_path):
+    out = tmp_path / "m.html"
+    result = runner.invoke(cli, ["map", "--graph", str(mini_dir), "--focus", "Zzyzx", "-o", str(out)])
+    assert result.exit_code == 1 and "No entity matches 'Zzyzx'" in result.stderr
+    assert not out.exists()
+
+
+def test_bundled_map_renders(bundled, bundled_net):
+    sub = subgraph.select_subgraph(bundled, net=bundled_net)
+    page = render.render_map(sub)
+    assert len(data_of(page)["nodes"]) == bundled_net.number_of_nodes()
