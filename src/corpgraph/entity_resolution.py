@@ -131,6 +131,12 @@ SUBSIDIARIES: dict[str, str] = {
     )
 }
 
+def _state(place: str) -> str:
+    """'El Paso, TX' -> 'TX'; '' when the place has no state."""
+    tail = place.rsplit(",", 1)[-1].strip().upper() if place else ""
+    return tail if len(tail) == 2 and tail.isalpha() else ""
+
+
 # Which entity types a name may join, by the type the import asks for.
 ORGANIZATION_TYPES = frozenset({"Company", "GovernmentBody", "Group", "Organization"})
 COMPATIBLE = {t: ORGANIZATION_TYPES for t in ORGANIZATION_TYPES} | {"Facility": frozenset({"Facility"})}
@@ -181,6 +187,7 @@ SELECT ?e ?label ?type WHERE {
   ?type rdfs:subClassOf* cg:Entity .
 }"""
 _ALIAS_QUERY = SPARQL_PREFIXES + "SELECT ?e ?alias WHERE { ?e cg:alias ?alias }"
+_PLACE_QUERY = SPARQL_PREFIXES + "SELECT ?e ?place WHERE { ?e a cg:Facility ; cg:place ?place }"
 _ID_QUERY = SPARQL_PREFIXES + """
 SELECT ?e ?p ?v WHERE { VALUES ?p { cg:uei cg:duns cg:agencyCode cg:detloc } ?e ?p ?v }"""
 
@@ -206,6 +213,7 @@ class Resolver:
         self.added_aliases: dict[str, set[str]] = {}
         self.added_ids: dict[str, set[tuple[str, str]]] = {}
         self.decisions: dict[tuple[str, str], Decision] = {}
+        self.places: dict[str, str] = {}  # facility IRI -> 'City, ST'
         self._alias_index = {name_key(v): entry for entry in ALIASES for v in (*entry.variants, entry.label)}
         self._code_index = {e.agency_code: e for e in ALIASES if e.agency_code}
 
@@ -228,7 +236,11 @@ class Resolver:
                 acc[str(e)].names.add(str(alias))
         ids = [(str(e), local_name(p), str(v)) for e, p, v in backend.select(_ID_QUERY).rows
                if (str(e), str(p), str(v)) not in ex and str(e) in acc]
-        return cls(acc.values(), ids)
+        r = cls(acc.values(), ids)
+        for e, place in backend.select(_PLACE_QUERY).rows:
+            if str(e) in acc and (str(e), str(CG.place), str(place)) not in ex:
+                r.places.setdefault(str(e), str(place))
+        return r
 
     def entity_index(self) -> EntityIndex:
         """The graph's entities as a :class:`corpgraph.resolve.EntityIndex` (for search and show)."""
@@ -374,6 +386,38 @@ class Resolver:
         d = self.resolve(name, etype="GovernmentBody")
         self._note_id(d.iri, "agencyCode", code)
         return d
+
+    def resolve_facility(self, name: str, place: str = "", detloc: str = "") -> Decision:
+        """A detention facility: by DETLOC code, else by whole normalised name in the same state."""
+        name = " ".join(str(name).split())
+        ident = f"detloc:{detloc}" if detloc else f"place:{place}"
+        if (name, ident) in self.decisions:
+            return self.decisions[(name, ident)]
+        state = _state(place)
+        if detloc and ("detloc", detloc) in self.ids:
+            iri = self.ids[("detloc", detloc)]
+            d = Decision(name, ident, iri, self.label_of(iri), "detloc", f"DETLOC {detloc}")
+        else:
+            key = name_key(name)
+            cands = {i for i in self._graph_match([key], "Facility")
+                     if not state or _state(self.places.get(i, "")) in ("", state)}
+            cands |= {i for (t, k), i in self.created_by_key.items()
+                      if t == "Facility" and k == f"{key}|{state}"}
+            if len(cands) == 1:
+                iri = next(iter(cands))
+                rule = "graph-name+state" if iri in self.known else "same-name"
+                d = Decision(name, ident, iri, self.label_of(iri), rule, f"same normalised name {key!r} in {state}")
+            else:
+                iri = self._mint("facility-" + slugify(f"{key} {state}"), name, "Facility")
+                self.created_by_key[("Facility", f"{key}|{state}")] = iri
+                if place:
+                    self.created[iri].extra["place"] = place
+                rule = "ambiguous" if cands else "new"
+                detail = ("candidates: " + " ".join(sorted(cands))) if cands else f"normalised name {key!r} in {state}"
+                d = Decision(name, ident, iri, name, rule, detail, created=True)
+        self._note_name(d.iri, name)
+        self._note_id(d.iri, "detloc", detloc)
+        return self._record(d)
 
     def parent_by_name(self, name: str) -> str | None:
         """The canonical parent label when the name is a known subsidiary (:data:`SUBSIDIARIES`)."""

@@ -150,7 +150,7 @@ def import_file(kind: str, path: str | os.PathLike[str], *, graph_dir: str | os.
     else:
         writes_backend = backend.name != "memory"
     resolver = Resolver.from_backend(backend, exclude=previous)
-    ctx = ImportContext(kind, src, part, resolver, progress)
+    ctx = ImportContext(kind, src, part, resolver, progress, backend=backend)
     mod.run(ctx)
     if strict and ctx.errors:
         raise StrictImportFailed(src, ctx.errors)

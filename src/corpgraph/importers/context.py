@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
@@ -66,6 +67,7 @@ class ImportContext:
     part: str  # 'imports/<kind>-<file slug>': the file (and named part) this import writes
     resolver: Resolver
     progress: Progress | None = None
+    backend: Any = None  # the Backend names were resolved against (for importers that read the ontology)
     graph: Triples = field(default_factory=Triples)
     errors: list[RowError] = field(default_factory=list)
     stats: Counter = field(default_factory=Counter)
