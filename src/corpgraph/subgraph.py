@@ -317,24 +317,40 @@ def _chunks(items: Sequence[str], n: int = _CHUNK) -> Iterable[Sequence[str]]:
         yield items[i:i + n]
 
 
-def describe_subjects(backend: Backend, subjects: Iterable[str], into: Graph) -> None:
-    """Add every triple whose subject is one of ``subjects`` (fetched with CONSTRUCT ... VALUES)."""
+def describe_subjects(backend: Backend, subjects: Iterable[str], into: set) -> None:
+    """Add to ``into`` every triple whose subject is one of ``subjects`` (CONSTRUCT ... VALUES)."""
     items = sorted(set(subjects))
     for chunk in _chunks(items):
         q = "CONSTRUCT { ?s ?p ?o } WHERE { " + _values("s", chunk) + " ?s ?p ?o }"
-        for t in backend.construct(q):
-            into.add(t)
+        into.update(backend.construct(q))
 
 
-def ontology_terms_used(data: Graph) -> set[str]:
-    """The cg: terms a graph uses: its classes, properties and individuals (certainty, amount kinds)."""
+def ontology_terms_used(triples: Iterable[tuple]) -> set[str]:
+    """The cg: terms some triples use: classes, properties and individuals (certainty, amount kinds)."""
     ns = str(CG._NS)
     used: set[str] = set()
-    for s, p, o in data:
+    for _s, p, o in triples:
         for t in (p, o):
             if isinstance(t, URIRef) and str(t).startswith(ns):
                 used.add(str(t))
     return used
+
+
+def rdf_triples(backend: Backend, sub: Subgraph) -> set[tuple]:
+    """The triples of ``rdf_subgraph``, as a set (cheaper than an rdflib Graph for big exports)."""
+    triples: set[tuple] = set()
+    sources = [s["iri"] for s in sub.sources()]
+    describe_subjects(backend, [*sub.records, *sub.entities, *sources], triples)
+    terms = ontology_terms_used(triples)
+    # superclasses and superproperties of the terms used, so the classes read as a hierarchy
+    for chunk in _chunks(sorted(terms)):
+        rows = backend.select(
+            SPARQL_PREFIXES + "SELECT DISTINCT ?sup WHERE { " + _values("t", chunk)
+            + " { ?t rdfs:subClassOf+ ?sup } UNION { ?t rdfs:subPropertyOf+ ?sup } }"
+        ).rows
+        terms.update(str(r[0]) for r in rows if isinstance(r[0], URIRef) and str(r[0]).startswith(str(CG._NS)))
+    describe_subjects(backend, terms, triples)
+    return triples
 
 
 def rdf_subgraph(backend: Backend, sub: Subgraph) -> Graph:
@@ -343,17 +359,5 @@ def rdf_subgraph(backend: Backend, sub: Subgraph) -> Graph:
     from .store import new_graph
 
     out = new_graph()
-    records = sub.records
-    sources = [s["iri"] for s in sub.sources()]
-    describe_subjects(backend, [*records, *sub.entities, *sources], out)
-    terms = ontology_terms_used(out)
-    # superclasses and superproperties of the terms used, so the classes read as a hierarchy
-    term_list = sorted(terms)
-    for chunk in _chunks(term_list):
-        rows = backend.select(
-            SPARQL_PREFIXES + "SELECT DISTINCT ?sup WHERE { " + _values("t", chunk)
-            + " { ?t rdfs:subClassOf+ ?sup } UNION { ?t rdfs:subPropertyOf+ ?sup } }"
-        ).rows
-        terms.update(str(r[0]) for r in rows if isinstance(r[0], URIRef) and str(r[0]).startswith(str(CG._NS)))
-    describe_subjects(backend, terms, out)
+    out.addN((s, p, o, out) for s, p, o in rdf_triples(backend, sub))
     return out

@@ -38,7 +38,7 @@ def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
     engine = "neato" if n <= 100 else "sfdp"
     prov = sub.provenance()
     dot = graphviz.Digraph("corpgraph", engine=engine)
-    dot.attr("graph", overlap="prism" if engine == "sfdp" else "false", splines="true" if g.number_of_edges() <= 300
+    dot.attr("graph", overlap="prism" if engine == "sfdp" else "false", splines="true" if g.number_of_edges() <= 80
              else "false", outputorder="edgesfirst", pad="0.3", fontname="Helvetica", labelloc="b", labeljust="l",
              size="7,9", sep="+6", comment=" ".join(f"{k}={v}" for k, v in prov.items()).replace("--", "- -"))
     if engine == "sfdp":

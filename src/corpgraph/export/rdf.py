@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from ..backend import Backend
-from ..subgraph import Subgraph, rdf_subgraph
+from ..subgraph import Subgraph, rdf_subgraph, rdf_triples
 from ..vocab import PREFIXES, SCHEMA
 
 EXPORT_NS = "urn:corpgraph:export:"
@@ -62,7 +62,7 @@ def comment_header(sub: Subgraph) -> str:
     return "".join("# " + " ".join(line.split()) + "\n" for line in lines) + "\n"
 
 
-def _oxigraph(g: Graph, fmt: str) -> bytes:
+def _oxigraph(g: Graph | set, fmt: str) -> bytes:
     """Serialise with pyoxigraph, which keeps every literal's lexical form as written (rdflib's Turtle
     writer rewrites decimals such as "1000000" as 1000000.0, which is a different RDF term)."""
     import pyoxigraph as ox
@@ -78,18 +78,27 @@ def _oxigraph(g: Graph, fmt: str) -> bytes:
             return ox.Literal(str(t), language=t.language)
         return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
 
-    triples = [ox.Triple(term(s), term(p), term(o)) for s, p, o in sorted(g)]
+    ordered = sorted(g, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
+    triples = [ox.Triple(term(s), term(p), term(o)) for s, p, o in ordered]
     out_format = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.N_TRIPLES
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()} if fmt == "turtle" else None
     return ox.serialize(triples, format=out_format, prefixes=prefixes)
 
 
+def _export_triples(sub: Subgraph, backend: Backend) -> set:
+    triples = rdf_triples(backend, sub)
+    prov = Graph()
+    provenance_triples(sub, prov)
+    triples.update(prov)
+    return triples
+
+
 def to_turtle(sub: Subgraph, backend: Backend) -> bytes:
-    return comment_header(sub).encode("utf-8") + _oxigraph(export_graph(sub, backend), "turtle")
+    return comment_header(sub).encode("utf-8") + _oxigraph(_export_triples(sub, backend), "turtle")
 
 
 def to_ntriples(sub: Subgraph, backend: Backend) -> bytes:
-    return comment_header(sub).encode("utf-8") + _oxigraph(export_graph(sub, backend), "nt")
+    return comment_header(sub).encode("utf-8") + _oxigraph(_export_triples(sub, backend), "nt")
 
 
 def to_jsonld(sub: Subgraph, backend: Backend) -> bytes:
