@@ -282,7 +282,9 @@ def _relationship_line(card: EntityCard, rel: dict) -> str:
     far_role = {"in": rel.get("edge_from_role"), "out": rel.get("edge_to_role"), "both": rel.get("edge_to_role")}
     far = [p for p in others if p["role"] == far_role.get(rel["direction"])]
     extra = [p for p in others if p not in far]
-    if rel["direction"] == "in":
+    if rel["direction"] != "none" and not far:  # e.g. a statement about nothing in particular
+        head = f"{card.label}: {rel['kind_label']}"
+    elif rel["direction"] == "in":
         head = f"{_names(far)} —{edge}→ {card.label}"
     elif rel["direction"] in ("out", "both"):
         head = f"{card.label} —{edge}→ {_names(far)}"
@@ -312,8 +314,8 @@ def _relationship_line(card: EntityCard, rel: dict) -> str:
         bits.append(f"duration {rel['duration']}")
     if rel.get("no_bid"):
         bits.append("no-bid")
-    for key in ("purpose", "commitment", "text"):
-        if rel.get(key) and key != "text":
+    for key in ("purpose", "commitment", "text", "medium"):
+        if rel.get(key) and not any(str(rel[key]) in q for q in rel["quotes"]):
             bits.append(f"{key}: {rel[key]}")
     if rel.get("later_softened"):
         bits.append("later softened")
