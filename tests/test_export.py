@@ -128,6 +128,7 @@ def test_graphml_reads_back_in_networkx(mini, whole, tmp_path):
     _compare_network(back, whole)
     assert back.graph["graph_version"] == mini.version()
     assert back.graph["selection"] == "whole graph"
+    assert "https://example.org/report-a" in back.graph["sources"]
 
 
 def test_gexf_reads_back_in_networkx(mini, whole, tmp_path):

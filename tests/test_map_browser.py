@@ -67,8 +67,8 @@ class Opened:
         return self.page.evaluate(expr, arg)
 
     def screen_xy(self, node_id: str) -> tuple[float, float]:
-        return tuple(self.js("""(id) => {
-            const p = cgNetwork.canvasToDOM(cgNetwork.getPosition(id));
+        return tuple(self.js("""(iri) => {
+            const p = cgNetwork.canvasToDOM(cgNetwork.getPosition(cgIdOf(iri)));
             const r = document.getElementById('cg-network').getBoundingClientRect();
             return [r.left + p.x, r.top + p.y];
         }""", node_id))
@@ -129,7 +129,7 @@ def test_hostile_labels_stay_text_on_hover_click_and_search(hostile_page):
     assert pg.js("Array.from(document.querySelectorAll('#cg-results button')).map(b => b.textContent)") == [
         HOSTILE + " (Company)"]
     pg.page.click("#cg-results button")
-    assert pg.js("cgNetwork.getSelectedNodes()") == [e("evil")]
+    assert pg.js("cgNetwork.getSelectedNodes()") == [pg.js("cgIdOf", e("evil"))]
     assert pg.pwned() == [None, 0]
     assert pg.dialogs == []
     assert pg.requests == [pg.url]
@@ -138,16 +138,20 @@ def test_hostile_labels_stay_text_on_hover_click_and_search(hostile_page):
 def test_filters_and_neighbourhood(hostile_page):
     pg = hostile_page
     pg.page.uncheck('input[data-type="Company"]')
-    hidden = pg.js("cgNodes.get({filter: n => n.hidden}).map(n => n.id).sort()")
+    hidden = pg.js("cgNodes.get({filter: n => n.hidden}).map(n => n.cg.iri).sort()")
     assert hidden == sorted([e("acme"), e("bank"), e("evil"), e("lonely")])
     pg.page.uncheck('input[data-cert="reported"]')
-    assert pg.js(f"cgEdges.get('{r('sub1')} {e('agency')} {e('dept')}').hidden") is True
+    hidden_edge = "(rec) => cgEdges.get({filter: x => x.cg.record === rec})[0].hidden"
+    assert pg.js(hidden_edge, r("sub1")) is True  # reported, between two government bodies
+    pg.page.check('input[data-type="Company"]')
+    assert pg.js(hidden_edge, r("c1")) is False  # confirmed
+    assert pg.js(hidden_edge, r("host")) is True  # reported
     pg.page.click("#cg-reset")
     assert pg.js("cgNodes.get({filter: n => n.hidden}).length") == 0
     x, y = pg.screen_xy(e("tracker"))
     pg.page.mouse.click(x, y)
     dimmed = pg.js("cgNodes.get({filter: n => typeof n.color === 'string' && n.color.startsWith('rgba')})"
-                   ".map(n => n.id)")
+                   ".map(n => n.cg.iri)")
     assert e("tracker") not in dimmed and e("acme") not in dimmed and e("dept") in dimmed
     assert pg.pwned() == [None, 0] and pg.requests == [pg.url]
 

@@ -93,7 +93,7 @@ def test_hostile_strings_never_appear_raw(page):
 
 def test_data_round_trips_through_the_json(page, whole):
     data = data_of(page)
-    labels = {n["id"]: n["label"] for n in data["nodes"]}
+    labels = {n["cg"]["iri"]: n["label"] for n in data["nodes"]}
     assert labels[e("evil")] == HOSTILE and labels[e("evil2")] == HOSTILE2
     assert len(data["nodes"]) == whole.net.number_of_nodes()
     assert len(data["edges"]) == whole.net.number_of_edges()
@@ -121,17 +121,20 @@ def test_user_text_is_escaped(whole):
 def test_visual_language(page, whole):
     data = data_of(page)
     edges = {x["cg"]["record"]: x for x in data["edges"]}
-    assert edges[r("c1")]["dashes"] is False  # confirmed
+    assert "dashes" not in edges[r("c1")] and "color" not in edges[r("c1")]  # confirmed: the default line
     assert edges[r("c2")]["dashes"] is True  # alleged
     assert edges[r("loan")]["dashes"] is True  # likely
     assert edges[r("st")]["dashes"] is True and edges[r("st")]["color"]["color"] == render.DENIED_COLOUR
+    assert data["options"]["edges"]["color"]["color"] == render.EDGE_COLOUR
     assert edges[r("host")]["width"] == 1.0  # no money
     assert edges[r("loan")]["width"] > edges[r("c1")]["width"] > edges[r("c2")]["width"] > 1.0
     assert edges[r("c1")]["label"] == "contract" and edges[r("sub1")]["label"] == "sub-agency"
     assert edges[r("c1")]["cg"]["amount"] == "$1,000,000 (contract value)"
     assert edges[r("c2")]["cg"]["when"] == "2020 to 2021"
     assert edges[r("c1")]["cg"]["quotes"] == ["The agency awarded Acme a contract."]
-    nodes = {x["id"]: x for x in data["nodes"]}
+    assert edges[r("c1")]["cg"]["verb"] == "contracts"
+    nodes = {x["cg"]["iri"]: x for x in data["nodes"]}
+    assert (edges[r("c1")]["from"], edges[r("c1")]["to"]) == (nodes[e("agency")]["id"], nodes[e("acme")]["id"])
     assert nodes[e("acme")]["color"] == render.TYPE_STYLE["Company"][0]
     assert nodes[e("agency")]["shape"] == "square" and nodes[e("tracker")]["shape"] == "diamond"
     assert nodes[e("acme")]["size"] > nodes[e("lonely")]["size"]  # money on its edges
@@ -165,7 +168,7 @@ def test_path_map_highlights(mini):
     sub = subgraph.select_subgraph(mini, path=("First Bank", "TrackDB"))
     data = data_of(render.render_map(sub))
     hl = [n for n in data["nodes"] if n["cg"].get("highlight")]
-    assert {n["id"] for n in hl} == {e("bank"), e("tracker")}
+    assert {n["cg"]["iri"] for n in hl} == {e("bank"), e("tracker")}
     assert all(x["color"]["color"] == render.HIGHLIGHT_COLOUR for x in data["edges"])
 
 

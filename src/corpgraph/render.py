@@ -15,6 +15,7 @@ is defined here and shared with the static figures of ``export.figure``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 from collections.abc import Iterable
@@ -78,7 +79,8 @@ def node_money(g: nx.MultiDiGraph) -> dict[str, Decimal]:
     return out
 
 
-def node_sizes(g: nx.MultiDiGraph, size_by: str = "money", lo: float = 10.0, hi: float = 40.0) -> dict[str, float]:
+def node_sizes(g: nx.MultiDiGraph, size_by: str = "money", lo: float = 10.0, hi: float = 40.0,
+               money: dict[str, Decimal] | None = None) -> dict[str, float]:
     """Node size by money on its edges (log scale) or by degree; nodes without money fall back to degree."""
     if size_by not in ("money", "degree"):
         raise ExportError(f"unknown --size-by {size_by!r}; use money or degree")
@@ -87,7 +89,7 @@ def node_sizes(g: nx.MultiDiGraph, size_by: str = "money", lo: float = 10.0, hi:
     by_degree = {n: lo + (hi - lo) * 0.5 * math.sqrt(deg[n] / max_deg) for n in g.nodes}
     if size_by == "degree":
         return {n: round(s, 1) for n, s in by_degree.items()}
-    money = node_money(g)
+    money = money if money is not None else node_money(g)
     top = max(money.values(), default=Decimal(0))
     if top <= 0:
         return {n: round(s, 1) for n, s in by_degree.items()}
@@ -151,9 +153,9 @@ def precompute_layout(g: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[floa
         return {}
     index = {n: i for i, n in enumerate(nodes)}
     ig = igraph.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in g.edges() if u != v])
-    random.seed(seed)
-    niter = 300 if len(nodes) <= 5000 else 100
-    layout = ig.layout_fruchterman_reingold(niter=niter, seed=_seed_positions(len(nodes), seed))
+    random.seed(seed)  # igraph draws its random start from Python's random module: layouts are repeatable
+    niter = 300 if len(nodes) <= 5000 else 80
+    layout = ig.layout_fruchterman_reingold(niter=niter)
     xs = [p[0] for p in layout.coords]
     ys = [p[1] for p in layout.coords]
     span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
@@ -164,16 +166,18 @@ def precompute_layout(g: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[floa
                                                                                         strict=True)}
 
 
-def _seed_positions(n: int, seed: int) -> list[list[float]]:
-    import random
-
-    rnd = random.Random(seed)
-    r = math.sqrt(n)
-    return [[rnd.uniform(-r, r), rnd.uniform(-r, r)] for _ in range(n)]
-
-
 # -- the page --------------------------------------------------------------------------------------
 
+@functools.cache
+def _template():  # -> jinja2.Template
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    return env.get_template("map.html")
+
+
+@functools.cache
 def _vis_assets() -> tuple[str, str]:
     """vis-network's JS and CSS, read from the installed pyvis package (never fetched)."""
     import pyvis
@@ -205,24 +209,32 @@ def _safe_url(url: str | None) -> str | None:
 
 
 def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | None = None):
-    """A pyvis Network holding the subgraph, with tooltip data in each item's ``cg`` field."""
+    """A pyvis Network holding the subgraph, and the table of sources its edges cite.
+
+    Items are compact for big maps: ids are integers (the IRI is in ``cg.iri`` / ``cg.record``),
+    defaults (edge colour, arrows) live in the options, and each edge's sentence is assembled in the
+    page from the two labels and its verb.  Tooltip data sits in each item's ``cg`` field.
+    """
     from pyvis.network import Network
 
     g = sub.net
     net = Network(directed=True, cdn_resources="in_line")
-    sizes = node_sizes(g, size_by)
+    index = {n: i for i, n in enumerate(g.nodes)}
     money = node_money(g)
+    sizes = node_sizes(g, size_by, money=money)
     source_index: dict[str, int] = {}
     sources: list[dict] = []
-    nodes, node_ids, node_map = [], [], {}
+    nodes, node_map = [], {}
     for n, d in g.nodes(data=True):
         colour, shape, _ = type_style(d.get("type"))
-        item = {
-            "id": n, "label": d.get("label") or n, "shape": shape, "color": colour, "size": sizes[n],
+        i = index[n]
+        item: dict[str, Any] = {
+            "id": i, "label": d.get("label") or n, "shape": shape, "color": colour, "size": sizes[n],
             "cgType": d.get("type") or "Entity",
-            "cg": {"type": d.get("type_label") or d.get("type") or "", "iri": n,
-                   "money": money_text(money[n]) if money[n] else ""},
+            "cg": {"type": d.get("type_label") or d.get("type") or "", "iri": n},
         }
+        if money[n]:
+            item["cg"]["money"] = money_text(money[n])
         if n in sub.highlight_nodes:
             item["borderWidth"] = 4
             item["color"] = {"background": colour, "border": HIGHLIGHT_COLOUR}
@@ -230,48 +242,52 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
         if positions is not None and n in positions:
             item["x"], item["y"] = positions[n]
         nodes.append(item)
-        node_ids.append(n)
-        node_map[n] = item
-    largest = max((d["amount"] for _, _, d in g.edges(data=True) if d.get("amount")), default=None)
+        node_map[i] = item
+    largest = max((m for m in (d.get("amount") for _, _, d in g.edges(data=True)) if m), default=None)
     edges = []
-    show_labels = g.number_of_edges() <= EDGE_LABEL_LIMIT
-    for u, v, k, d in g.edges(keys=True, data=True):  # one record may give several edges: ids add the ends
+    show_labels = len(g.edges) <= EDGE_LABEL_LIMIT
+    for j, (u, v, k, d) in enumerate(g.edges(keys=True, data=True)):
         cert = d.get("certainty") or ""
-        colour = DENIED_COLOUR if cert == "denied" else EDGE_COLOUR
         src_ids = []
         for s in d.get("sources") or ():
-            if s["iri"] not in source_index:
-                source_index[s["iri"]] = len(sources)
+            at = source_index.get(s["iri"])
+            if at is None:
+                at = source_index[s["iri"]] = len(sources)
                 sources.append({"title": s.get("title") or s["iri"], "publisher": s.get("publisher") or "",
                                 "issued": s.get("issued") or "", "url": _safe_url(s.get("url"))})
-            src_ids.append(source_index[s["iri"]])
-        item = {
-            "id": f"{k} {u} {v}", "from": u, "to": v,
-            "width": edge_width(d.get("amount"), largest),
-            "dashes": cert in WEAK_CERTAINTY,
-            "color": {"color": HIGHLIGHT_COLOUR if k in sub.highlight_edges else colour, "inherit": False},
-            "arrows": "" if d.get("symmetric") else "to",
-            "cgCert": cert or "none",
-            "cg": {
-                "fact": fact_sentence(g, u, v, d),
-                "kind": d.get("kind_label") or d.get("kind") or "",
-                "certainty": cert,
-                "amount": (money_text(d.get("amount"), d.get("currency"))
-                           + (f" ({d['amount_qualifier']})" if d.get("amount_qualifier") else "")
-                           + (f" ({words(d['amount_kind'])})" if d.get("amount_kind") else "")) if d.get("amount") else
-                (d.get("amount_text") or ""),
-                "when": when_text(d),
-                "quotes": list(d.get("quote") or ()),
-                "sources": src_ids,
-                "record": k,
-            },
-        }
-        if show_labels:
-            item["label"] = d.get("kind_label") or d.get("kind") or ""
+            src_ids.append(at)
+        amount = d.get("amount")
+        if amount:
+            amount_text = money_text(amount, d.get("currency"))
+            if d.get("amount_qualifier"):
+                amount_text += f" ({d['amount_qualifier']})"
+            if d.get("amount_kind"):
+                amount_text += f" ({words(d['amount_kind'])})"
+        else:
+            amount_text = d.get("amount_text") or ""
+        info = {"verb": d.get("label") or d.get("kind_label") or d.get("kind") or "",
+                "kind": d.get("kind_label") or d.get("kind") or "", "certainty": cert, "record": k,
+                "quotes": list(d.get("quote") or ()), "sources": src_ids}
+        if amount_text:
+            info["amount"] = amount_text
+        when = when_text(d)
+        if when:
+            info["when"] = when
+        item = {"id": j, "from": index[u], "to": index[v], "width": edge_width(amount, largest),
+                "cgCert": cert or "none", "cg": info}
+        if cert in WEAK_CERTAINTY:
+            item["dashes"] = True
         if k in sub.highlight_edges:
+            item["color"] = {"color": HIGHLIGHT_COLOUR}
             item["width"] = max(item["width"], 4)
+        elif cert == "denied":
+            item["color"] = {"color": DENIED_COLOUR}
+        if d.get("symmetric"):
+            item["arrows"] = ""
+        if show_labels:
+            item["label"] = info["kind"]
         edges.append(item)
-    net.nodes, net.edges, net.node_ids, net.node_map = nodes, edges, node_ids, node_map
+    net.nodes, net.edges, net.node_ids, net.node_map = nodes, edges, list(range(len(nodes))), node_map
     return net, sources
 
 
@@ -282,7 +298,8 @@ def vis_options(n_nodes: int, physics: bool) -> dict:
         "layout": {"improvedLayout": False, "randomSeed": 7},
         "nodes": {"font": {"size": 14, "face": "Helvetica, Arial, sans-serif"}, "borderWidth": 1},
         "edges": {"smooth": False, "font": {"size": 10, "align": "middle", "color": "#555"},
-                  "arrows": {"to": {"scaleFactor": 0.5}}, "selectionWidth": 2},
+                  "color": {"color": EDGE_COLOUR, "inherit": False},
+                  "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "selectionWidth": 2},
         "interaction": {"hover": True, "tooltipDelay": 100000, "hideEdgesOnDrag": n_nodes > 300,
                         "hideEdgesOnZoom": n_nodes > 300, "navigationButtons": False, "keyboard": False},
         "physics": {
@@ -299,18 +316,18 @@ def vis_options(n_nodes: int, physics: bool) -> dict:
 def render_map(sub: Subgraph, *, title: str | None = None, caption: str | None = None, credit: str | None = None,
                size_by: str = "money", embed: bool = False, large: int = LARGE_MAP) -> str:
     """The HTML of the interactive map of a subgraph: one offline, self-contained page."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
     from markupsafe import Markup
 
     g = sub.net
-    big = g.number_of_nodes() > large
+    n_nodes, n_edges = len(g), len(g.edges)
+    big = n_nodes > large
     positions = precompute_layout(g) if big else None
     net, sources = build_network(sub, size_by=size_by, positions=positions)
-    net.options = vis_options(g.number_of_nodes(), physics=not big)
+    net.options = vis_options(n_nodes, physics=not big)
     prov = sub.provenance()
     title = title or f"corpgraph map: {prov['selection']}"
     if caption is None:
-        caption = (f"{g.number_of_nodes()} entities and {g.number_of_edges()} relationships "
+        caption = (f"{n_nodes} entities and {n_edges} relationships "
                    f"({prov['selection']}). Dashed lines: likely, alleged or denied claims; "
                    f"line width: money involved. Click an entity or a line for its sources.")
     notes = list(sub.notes)
@@ -321,15 +338,12 @@ def render_map(sub: Subgraph, *, title: str | None = None, caption: str | None =
         "certainties": ["confirmed", "reported", "likely", "alleged", "denied", "none"],
     }
     js, css = _vis_assets()
-    env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
-    template = env.get_template("map.html")
-    return template.render(
+    return _template().render(
         title=title, caption=caption, credit=credit, notes=notes,
         version=prov["graph_version"], selection=prov["selection"], generator=prov["generator"],
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         types=legend_types(g), embed=embed, size_by=size_by, weak=sorted(WEAK_CERTAINTY),
-        n_nodes=g.number_of_nodes(), n_edges=g.number_of_edges(),
+        n_nodes=n_nodes, n_edges=n_edges,
         vis_js=Markup(js), vis_css=Markup(css), data_json=Markup(script_json(data)),
     )
 

@@ -20,6 +20,7 @@ def flat_graph(sub: Subgraph, *, viz: bool = False) -> nx.MultiDiGraph:
     out = nx.MultiDiGraph()
     prov = sub.provenance()
     out.graph.update({k: v for k, v in prov.items() if k not in ("nodes", "edges")})
+    out.graph["sources"] = " | ".join(s.get("url") or s["iri"] for s in sub.sources())
     sizes = node_sizes(sub.net, "money") if viz else {}
     for row in node_rows(sub):
         attrs: dict[str, Any] = {k: v for k, v in row.items() if k != "id"}
