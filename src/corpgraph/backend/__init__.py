@@ -137,7 +137,56 @@ def open_backend(
     if store:
         from .oxigraph_store import OxigraphBackend
 
-        return OxigraphBackend.open(store, graph_dir=graph_dir)
+        return OxigraphBackend.open(store, graph_dir=graph_dir, progress=_stderr)
     from .memory import MemoryBackend
 
     return MemoryBackend.from_folder(graph_dir)
+
+
+def _stderr(message: str) -> None:
+    """Progress of a store (re)load: on stderr, never mixed with a command's output."""
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
+@dataclass
+class LoadReport:
+    """What ``load_into`` did: the parts (files) sent or reloaded, the triple count and version after."""
+
+    target: str
+    location: str
+    loaded: list[str]
+    triples: int
+    version: str
+
+
+def load_into(
+    graph_dir: str | os.PathLike[str] | None = None,
+    store: str | os.PathLike[str] | None = None,
+    endpoint: str | None = None,
+    *,
+    force: bool = False,
+    progress: Any = None,
+) -> LoadReport:
+    """Load (or refresh) a graph folder into a local store or push it to a SPARQL endpoint.
+
+    Only the files that changed since the last load are parsed and sent, unless ``force``.
+    """
+    from ..errors import BackendError
+
+    if bool(store) == bool(endpoint):
+        raise BackendError("Give exactly one of --store PATH or --endpoint URL to load the graph into.")
+    if store:
+        from .oxigraph_store import OxigraphBackend
+
+        backend: Any = OxigraphBackend.open(store, graph_dir=graph_dir, progress=progress, refresh=False)
+        target = "store"
+    else:
+        from .endpoint import EndpointBackend
+
+        backend = EndpointBackend(str(endpoint))
+        target = "endpoint"
+    with backend:
+        loaded = backend.load_folder(graph_dir, progress=progress, force=force)
+        return LoadReport(target, backend.location, loaded, len(backend), backend.version())

@@ -200,14 +200,14 @@ class EndpointBackend(Backend):
         Parts loaded from files that are no longer in the folder are dropped.  Returns the parts sent.
         """
         folder = graph_store.resolve_graph_dir(graph_dir)
-        files = {p.relative_to(folder).as_posix(): p for p in graph_store.data_files(folder)}
-        known = {} if force else self.part_hashes()
+        files = {part_name(p.relative_to(folder).as_posix()): p for p in graph_store.data_files(folder)}
+        known = self.part_hashes()
         sent: list[str] = []
         for n, (rel, path) in enumerate(files.items(), 1):
             iri = part_iri(rel)
             raw = path.read_bytes()
             digest = hashlib.sha256(raw).hexdigest()
-            if known.get(iri) == digest:
+            if known.get(iri) == digest and not force:
                 continue
             _say(progress, f"[{n}/{len(files)}] sending {rel} to {self.update_url}")
             self._push(iri, _ntriples(raw, path), progress, rel)
@@ -223,6 +223,11 @@ class EndpointBackend(Backend):
             self._record(None, None, version=version)
         _say(progress, f"Endpoint {self.url}: {len(sent)} of {len(files)} files sent, version {version}")
         return sent
+
+    def part_graph(self, part: str) -> Graph | None:
+        """The triples of one part as the endpoint holds them, or None when the part is empty or absent."""
+        g = self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{part_iri(part)}> {{ ?s ?p ?o }} }}")
+        return g if len(g) else None
 
     def parts(self) -> list[str]:
         return sorted(part_name(urllib.parse.unquote(i[len(PART_PREFIX):])) if i.startswith(PART_PREFIX) else i

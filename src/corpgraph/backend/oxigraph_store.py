@@ -24,6 +24,8 @@ import hashlib
 import json
 import os
 import re
+import time
+import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -52,12 +54,17 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
 def part_name(part: str) -> str:
-    """A part's name as recorded: the file's POSIX path in the graph folder, or an absolute IRI as given."""
+    """A part's name: its file's POSIX path in the graph folder without ``.ttl``, or an IRI as given.
+
+    ``entities.ttl`` is the part ``entities``; an import writing ``imports/usaspending-x.ttl`` owns the
+    part ``imports/usaspending-x``.
+    """
     if _SCHEME.match(part):
         return part
     name = PurePosixPath(part.replace("\\", "/")).as_posix()
     while name.startswith("./"):
         name = name[2:]
+    name = name.removesuffix(".ttl")
     if not name or name.startswith(("/", "../")) or "/../" in name:
         raise BackendError(f"part {part!r} must be a file path inside the graph folder, or an IRI")
     return name
@@ -213,8 +220,14 @@ class OxigraphBackend(Backend):
             path.mkdir(parents=True, exist_ok=True)
             ox_store = _open_rw(path, folder)
         backend = cls(ox_store, path, folder, state, read_only)
+        del ox_store  # the backend holds the only handle: close() must release the lock
         if folder is not None and refresh:
-            backend.refresh(progress=progress)
+            try:
+                backend.refresh(progress=progress)
+            except BaseException as exc:
+                traceback.clear_frames(exc.__traceback__)  # their locals would keep the store locked
+                backend.close()
+                raise
         return backend
 
     def _writable(self) -> ox.Store:
@@ -233,7 +246,8 @@ class OxigraphBackend(Backend):
             raise BackendError(f"The store {self.path} is not tied to a graph folder; pass --graph DIR.")
         folder = self.folder.resolve()
         files = graph_store.graph_files(folder)
-        data = {p.relative_to(folder).as_posix(): p for p in graph_store.data_files(folder)}
+        data = {part_name(p.relative_to(folder).as_posix()): p for p in graph_store.data_files(folder)}
+        file_of = {name: p.relative_to(folder).as_posix() for name, p in data.items()}
         same_folder = self.state.get("folder") == str(folder) and self.state.get("format") == STATE_FORMAT
         recorded: dict[str, dict[str, Any]] = self.state.get("files", {}) if same_folder else {}
         parts: dict[str, str] = dict(self.state.get("parts", {})) if same_folder else {}
@@ -248,9 +262,10 @@ class OxigraphBackend(Backend):
                 continue
             stat_changed = True
             new_files[rel] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _sha256(p)}
-        if not stat_changed:
+        if not stat_changed and all(parts.get(n) == new_files[file_of[n]]["sha256"] for n in data) \
+                and set(parts) == set(data):
             return []
-        changed = [rel for rel in data if force or parts.get(rel) != new_files[rel]["sha256"]]
+        changed = [rel for rel in data if force or parts.get(rel) != new_files[file_of[rel]]["sha256"]]
         removed = [rel for rel in parts if rel not in data]
         store = self._writable()
         loaded: list[str] = []
@@ -269,13 +284,13 @@ class OxigraphBackend(Backend):
                     self._save_state({**self.state, "parts": parts})
                     self._drop_part(part_iri(rel), others=bool(parts))
             for n, rel in enumerate(changed, 1):
-                _say(progress, f"[{n}/{len(changed)}] loading {rel}")
+                _say(progress, f"[{n}/{len(changed)}] loading {file_of[rel]}")
                 parts.pop(rel, None)
                 self._save_state({**self.state, "folder": str(folder), "parts": parts})
                 if not everything:
                     self._drop_part(part_iri(rel), others=bool(parts))
                 self._load_file(data[rel], part_iri(rel))
-                parts[rel] = new_files[rel]["sha256"]
+                parts[rel] = new_files[file_of[rel]]["sha256"]
                 loaded.append(rel)
         version = graph_store.graph_version(folder)
         self._save_state({"format": STATE_FORMAT, "folder": str(folder), "version": version,
@@ -358,15 +373,27 @@ class OxigraphBackend(Backend):
         return int(n) if n is not None else self._count()
 
     def parts(self) -> list[str]:
-        """The named parts in the store (file paths relative to the graph folder)."""
+        """The named parts in the store (file paths in the graph folder, without ``.ttl``)."""
         return sorted(self.state.get("parts", {}))
+
+    def part_graph(self, part: str) -> Graph | None:
+        """The triples of one part as the store holds them, or None when there is no such part."""
+        node = ox.NamedNode(part_iri(part))
+        if not self._store.contains_named_graph(node):
+            return None
+        cache: dict[Any, Node] = {}
+        g = graph_store.new_graph()
+        for q in self._store.quads_for_pattern(None, None, None, node):
+            g.add((from_ox(q.subject, cache), from_ox(q.predicate, cache), from_ox(q.object, cache)))
+        return g
 
     # -- writing ---------------------------------------------------------------------------------
     def replace_part(self, part: str, graph: Graph) -> None:
         """Swap the triples of one part (an imported file, by its path in the graph folder) for ``graph``.
 
-        Write the file first: the store then records the file as loaded, and the next open does not
-        parse it again (if the file is written afterwards, the next open reloads that one part).
+        Write the file first: when the file holds as many triples as ``graph``, the store records it
+        as loaded and the next open does not load it again; otherwise the next open reloads that
+        one part from its file.
         """
         store = self._writable()
         rel = part_name(part)
@@ -387,12 +414,13 @@ class OxigraphBackend(Backend):
         except OSError as exc:
             raise BackendError(f"Cannot write to the store {self.path}: {exc}") from None
         state = dict(self.state)
-        if self.folder is not None and iri.startswith(PART_PREFIX) and (self.folder / rel).is_file():
-            f = self.folder / rel
+        if (self.folder is not None and iri.startswith(PART_PREFIX) and (self.folder / f"{rel}.ttl").is_file()
+                and _file_triples(self.folder / f"{rel}.ttl") == len(graph)):
+            f = self.folder / f"{rel}.ttl"
             st = f.stat()
             parts[rel] = _sha256(f)
             files = dict(state.get("files", {}))
-            files[rel] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": parts[rel]}
+            files[f"{rel}.ttl"] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": parts[rel]}
             state["files"] = files
             state["version"] = graph_store.graph_version(self.folder)
         else:
@@ -417,6 +445,16 @@ class OxigraphBackend(Backend):
         gc.collect()
 
 
+def _file_triples(path: Path) -> int:
+    """How many triples a Turtle file holds (-1 if it cannot be parsed): a cheap check that a part
+    handed to ``replace_part`` is what its file says."""
+    try:
+        with path.open("rb") as fh:
+            return sum(1 for _ in ox.parse(fh, ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+    except (SyntaxError, OSError):
+        return -1
+
+
 def _say(progress: Progress | None, message: str) -> None:
     if progress is not None:
         progress(message)
@@ -435,10 +473,17 @@ def _read_state(store: ox.Store) -> dict[str, Any]:
 
 def _open_existing(path: Path) -> tuple[ox.Store, bool]:
     """Open read-only (several readers may share a store); read-write if that fails."""
-    try:
-        return ox.Store.read_only(str(path)), True
-    except OSError:
-        return _open_rw(path, None), False
+    for attempt in range(20):
+        try:
+            return ox.Store.read_only(str(path)), True
+        except RuntimeError as exc:
+            # a writer (e.g. an oxigraph server) compacting files as we open: try again shortly
+            if "Corruption" not in str(exc) or attempt == 19:
+                raise BackendError(f"Cannot open the store {path} read-only: {exc}") from None
+            time.sleep(0.1)
+        except OSError:
+            break
+    return _open_rw(path, None), False
 
 
 def _open_rw(path: Path, folder: Path | None) -> ox.Store:
