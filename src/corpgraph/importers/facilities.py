@@ -94,7 +94,7 @@ def _icefacs(ctx: ImportContext) -> None:
         fac = res.resolve_facility(name, place, detloc).iri
         op = res.resolve(_operator_code(operator), etype="Company").iri
         kind = row.get("Type.Detailed") or row.get("Type")
-        ctx.record(ctx.record_iri("op", detloc), CG.Operation, {CG.operator: op, CG.asset: fac},
+        ctx.record(ctx.record_iri("op", detloc, name), CG.Operation, {CG.operator: op, CG.asset: fac},
                    certainty=CG.reported, sources=[src],
                    quotes=[f"DETLOC: {detloc}; Name: {name}; Facility.Operator: {operator}"],
                    date=last_use,

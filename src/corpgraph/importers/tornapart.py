@@ -80,7 +80,8 @@ def _freezer(ctx: ImportContext) -> None:
         seen.add(award)
         supplier = res.resolve(name).iri
         text = row.get("award_description")
-        common = dict(certainty=CG.reported, sources=[src], quotes=[text] if text else [], purpose=text or None,
+        common = dict(certainty=CG.reported, sources=[src],
+                      quotes=[text or f"award_id: {award}; recipient_name: {name}"], purpose=text or None,
                       award_id=award)
         roles = {CG.buyer: ice, CG.supplier: supplier}
         if current is not None:

@@ -174,7 +174,7 @@ def _emit_transaction_award(ctx: ImportContext, award: _Award) -> None:
             + (f" dated {dates[0]} to {dates[-1]}" if dates else "") + f" in {ctx.path.name}.")
     ctx.record(ctx.record_iri(award.key.removeprefix("CONT_AWD_"), "obligated"), CG.Contract,
                {CG.buyer: buyer, CG.supplier: supplier}, certainty=CG.confirmed, sources=[src],
-               quotes=texts[:MAX_QUOTES], amount=award.total, amount_kind=CG.obligated,
+               quotes=texts[:MAX_QUOTES] or [f"Award ID: {award.piid}; Recipient Name: {name}"], amount=award.total, amount_kind=CG.obligated,
                date=dates[0] if dates else None, purpose=texts[0] if texts else None,
                award_id=award.piid, note=note)
     _subsidiary_of_known_parent(ctx, name, supplier, src)
@@ -220,7 +220,8 @@ def _awards(ctx: ImportContext) -> None:
         piid = row.get("award_id_piid")
         src = ctx.usaspending_source(key, piid)
         text = row.get("prime_award_base_transaction_description")
-        common = dict(certainty=CG.confirmed, sources=[src], quotes=[text] if text else [], date=signed,
+        quote = text or f"award_id_piid: {piid}; recipient_name: {name}"
+        common = dict(certainty=CG.confirmed, sources=[src], quotes=[quote], date=signed,
                       start=start, end=end, purpose=text or None, award_id=piid or None)
         local = key.removeprefix("CONT_AWD_")
         ctx.stats["awards"] += 1
@@ -299,14 +300,15 @@ def _subawards(ctx: ImportContext) -> None:
         s_uei, s_duns = row.get("subawardee_uei"), row.get("subawardee_duns")
         sub = res.resolve(sub_name, uei=s_uei, duns=s_duns, etype=org_type(sub_name)).iri
         if key not in primes:
-            primes[key] = dict(agency=agency, prime=prime, amount=prime_amount, piid=piid, src=src,
+            primes[key] = dict(agency=agency, prime=prime, amount=prime_amount, piid=piid, src=src, name=prime_name,
                                text=row.get("prime_award_base_transaction_description"),
                                start=p_start, end=p_end, signed=p_signed)
         number = row.get("subaward_number")
         text = row.get("subaward_description")
         ctx.record(ctx.record_iri("sub", ctx.digest(key, number, s_uei or sub_name, date, amount, text)),
                    CG.Contract, {CG.buyer: prime, CG.supplier: sub, CG.beneficiary: agency},
-                   certainty=CG.confirmed, sources=[src], quotes=[text] if text else [], amount=amount,
+                   certainty=CG.confirmed, sources=[src],
+                   quotes=[text or f"subaward_number: {number}; subawardee_name: {sub_name}"], amount=amount,
                    amount_kind=CG.subaward, date=date, purpose=text or None, award_id=number or None,
                    note=f"Subaward under prime award {piid or key}.")
         modified = None
@@ -322,7 +324,7 @@ def _subawards(ctx: ImportContext) -> None:
                 (s_uei, s_duns))
         _subsidiary_of_known_parent(ctx, sub_name, sub, src)
     for key, p in primes.items():
-        quotes = [p["text"]] if p["text"] else []
+        quotes = [p["text"] or f"prime_award_piid: {p['piid']}; prime_awardee_name: {p['name']}"]
         ctx.record(ctx.record_iri("prime", key.removeprefix("CONT_AWD_"), "obligated"), CG.Contract,
                    {CG.buyer: p["agency"], CG.supplier: p["prime"]}, certainty=CG.confirmed, sources=[p["src"]],
                    quotes=quotes, amount=p["amount"], amount_kind=CG.obligated, date=p["signed"],

@@ -1,0 +1,107 @@
+"""Entity resolution: variants to one entity, never substrings, identifiers, the curated entities joined."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpgraph.entity_resolution import Resolver, name_key
+from corpgraph.vocab import ENT
+
+
+@pytest.fixture
+def resolver(bundled) -> Resolver:
+    return Resolver.from_backend(bundled)
+
+
+def test_name_key_folds_legal_forms():
+    assert name_key("THE GEO GROUP, INC.") == name_key("GEO Group") == name_key("The Geo Group") == "geo group"
+    assert name_key("B.I. INCORPORATED") == name_key("B.i.") == "bi"
+    assert name_key("LUKOS  LLC") == name_key("LUKOS, LLC")
+    assert name_key("FOUR POINTS TECHNOLOGY, L.L.C.") == "four points technology"
+    assert name_key("GEORGIA") != name_key("GEO")
+    assert name_key("AT&T ENTERPRISES, LLC") != name_key("AT&T")
+
+
+@pytest.mark.parametrize("name", ["THE GEO GROUP, INC.", "GEO Group", "The Geo Group", "GEO"])
+def test_geo_variants_are_one_entity(resolver, name):
+    d = resolver.resolve(name)
+    assert d.iri == str(ENT["geo-group"])
+    assert not d.created
+    assert d.rule in ("alias-table", "graph-name")
+
+
+@pytest.mark.parametrize("name", ["Corrections Corporation of America", "CCA", "CORECIVIC, INC."])
+def test_corecivic_variants(resolver, name):
+    assert resolver.resolve(name).iri == str(ENT["corecivic"])
+
+
+def test_georgia_is_not_geo(resolver):
+    d = resolver.resolve("GEORGIA")
+    assert d.iri != str(ENT["geo-group"])
+    assert d.created and d.rule == "new"
+    d2 = resolver.resolve("GUARDIAN CENTERS OF GEORGIA, LLC")
+    assert d2.iri != str(ENT["geo-group"]) and d2.created
+
+
+def test_att_enterprises_is_a_subsidiary_not_att(resolver):
+    d = resolver.resolve("AT&T ENTERPRISES, LLC")
+    assert d.iri != str(ENT["att"])
+    assert d.created
+    assert resolver.parent_by_name("AT&T ENTERPRISES, LLC") == "AT&T"
+    assert resolver.resolve("AT&T").iri == str(ENT["att"])
+    assert resolver.parent_by_name("GEORGIA") is None
+
+
+def test_palantir_joins_curated(resolver):
+    d = resolver.resolve("PALANTIR TECHNOLOGIES INC.")
+    assert d.iri == str(ENT["palantir"]) and not d.created
+    # the subsidiary stays its own entity
+    assert resolver.resolve("Palantir USG").iri != str(ENT["palantir"])
+
+
+def test_agencies_by_code(resolver):
+    assert resolver.agency("7012", "ICE").iri == str(ENT["ice"])
+    assert resolver.agency("7014", "CBP").iri == str(ENT["cbp"])
+    opo = resolver.agency("7001", "ICE")
+    assert opo.iri not in (str(ENT["ice"]), str(ENT["dhs"]))
+    assert "Procurement Operations" in opo.label
+
+
+def test_identifiers_merge_spellings(resolver):
+    a = resolver.resolve("ATLANTIC DIVING SUPPLY, INC.", uei="ABCDEFGHJK12")
+    b = resolver.resolve("ATLANTIC DIVING SUPPLY INCORPORATED", uei="ABCDEFGHJK12")
+    assert a.iri == b.iri
+    assert b.rule in ("uei", "same-name")
+    c = resolver.resolve("SOMETHING ELSE ENTIRELY", uei="ABCDEFGHJK12")
+    assert c.iri == a.iri and c.rule == "uei"
+    d = resolver.resolve("ANOTHER NAME", duns="012345678")
+    e = resolver.resolve("YET ANOTHER NAME", duns="012345678")
+    assert d.iri == e.iri and e.rule == "duns"
+
+
+def test_every_decision_recorded_with_its_rule(resolver):
+    resolver.resolve("THE GEO GROUP, INC.")
+    resolver.resolve("GEORGIA")
+    rows = {r[0]: r for r in resolver.decision_rows()}
+    assert rows["THE GEO GROUP, INC."][2] == str(ENT["geo-group"])
+    assert rows["THE GEO GROUP, INC."][4] == "alias-table"
+    assert rows["GEORGIA"][4] == "new"
+
+
+def test_ambiguous_name_creates_separate_entity(bundled):
+    from corpgraph.entity_resolution import Known
+
+    r = Resolver([Known("urn:a", "Acme", "Company", set()), Known("urn:b", "ACME INC", "Company", set())])
+    d = r.resolve("Acme, Inc.")
+    assert d.rule == "ambiguous" and d.iri not in ("urn:a", "urn:b")
+    assert "urn:a" in d.detail and "urn:b" in d.detail
+
+
+def test_types_must_be_compatible(resolver):
+    # ICM is a curated System: a company called ICM is not it
+    assert resolver.resolve("ICM").iri != str(ENT["icm"])
+
+
+def test_resolver_entity_index(resolver):
+    idx = resolver.entity_index()
+    assert idx.resolve("GEO Group") == str(ENT["geo-group"])
