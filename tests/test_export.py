@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import zipfile
+from pathlib import Path
 from xml.etree import ElementTree
 
 import networkx as nx
@@ -288,3 +289,35 @@ def test_hostile_labels_in_svg_stay_text(mini, whole, tmp_path):
     export_subgraph(whole, mini, "svg", out)
     _, text = _svg_text(out.read_bytes())
     assert HOSTILE in text and HOSTILE2 in text
+
+
+# -- the same export from every backend ----------------------------------------------------------
+
+def _ttl_graph(text: str) -> Graph:
+    return Graph().parse(data=text, format="turtle")
+
+
+def test_cli_export_from_a_store_matches_memory(runner, mini_dir, tmp_path):
+    args = ["export", "--graph", str(mini_dir), "-f", "ttl", "--focus", "Acme Corp"]
+    memory = runner.invoke(cli, args)
+    stored = runner.invoke(cli, [*args, "--store", str(tmp_path / "store")])
+    assert memory.exit_code == 0 and stored.exit_code == 0, stored.stderr
+    a, b = _ttl_graph(memory.stdout), _ttl_graph(stored.stdout)
+    for g in (a, b):
+        for t in list(g.triples((None, DCTERMS.created, None))):
+            g.remove(t)
+    assert len(a) > 50 and isomorphic(a, b)
+
+
+@pytest.mark.endpoint
+def test_export_from_an_endpoint_matches_memory(loaded_endpoint, bundled, tmp_path):
+    from corpgraph.backend.endpoint import EndpointBackend
+
+    remote = EndpointBackend(loaded_endpoint)
+    local_sub = subgraph.select_subgraph(bundled, focus=["ICE"], depth=1)
+    remote_sub = subgraph.select_subgraph(remote, focus=["ICE"], depth=1)
+    assert sorted(local_sub.records) == sorted(remote_sub.records)
+    local = subgraph.rdf_subgraph(bundled, local_sub)
+    assert isomorphic(local, subgraph.rdf_subgraph(remote, remote_sub))
+    md = export_subgraph(remote_sub, remote, "md", tmp_path / "f.md")
+    assert Path(md).read_text().count("[^") >= 2 * remote_sub.net.number_of_edges()

@@ -68,10 +68,18 @@ def edge_width(amount: Decimal | None, largest: Decimal | None, lo: float = 1.0,
     return round(lo + (hi - lo) * math.log10(1 + float(amount)) / math.log10(1 + float(largest)), 2)
 
 
+def edges_of(g: nx.MultiDiGraph):
+    """(u, v, key, data) for every edge, read straight from the adjacency (faster than g.edges)."""
+    for u, nbrs in g.adj.items():
+        for v, keyed in nbrs.items():
+            for k, d in keyed.items():
+                yield u, v, k, d
+
+
 def node_money(g: nx.MultiDiGraph) -> dict[str, Decimal]:
     """The money on each entity's edges (all amounts, of every kind, summed)."""
     out: dict[str, Decimal] = {n: Decimal(0) for n in g.nodes}
-    for u, v, d in g.edges(data=True):
+    for u, v, _k, d in edges_of(g):
         a = d.get("amount")
         if a:
             out[u] += a
@@ -127,6 +135,7 @@ def fact_sentence(g: nx.MultiDiGraph, u: str, v: str, d: dict) -> str:
            f"{g.nodes[v].get('label', v)}"
 
 
+@functools.lru_cache(maxsize=256)
 def words(name: str | None) -> str:
     """'creditLine' -> 'credit line' (amount kinds and other camelCase names, for readers)."""
     import re
@@ -156,14 +165,14 @@ def precompute_layout(g: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[floa
     random.seed(seed)  # igraph draws its random start from Python's random module: layouts are repeatable
     niter = 300 if len(nodes) <= 5000 else 80
     layout = ig.layout_fruchterman_reingold(niter=niter)
-    xs = [p[0] for p in layout.coords]
-    ys = [p[1] for p in layout.coords]
+    coords = layout.coords
+    xs = [p[0] for p in coords]
+    ys = [p[1] for p in coords]
     span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
     target = 90.0 * math.sqrt(len(nodes))  # roughly 90 px between neighbours
     k = target / span
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return {n: (round((x - cx) * k, 1), round((y - cy) * k, 1)) for n, (x, y) in zip(nodes, layout.coords,
-                                                                                        strict=True)}
+    return {n: (round((x - cx) * k, 1), round((y - cy) * k, 1)) for n, (x, y) in zip(nodes, coords, strict=True)}
 
 
 # -- the page --------------------------------------------------------------------------------------
@@ -243,10 +252,11 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
             item["x"], item["y"] = positions[n]
         nodes.append(item)
         node_map[i] = item
-    largest = max((m for m in (d.get("amount") for _, _, d in g.edges(data=True)) if m), default=None)
+    all_edges = list(edges_of(g))
+    largest = max((m for m in (e[3].get("amount") for e in all_edges) if m), default=None)
     edges = []
-    show_labels = len(g.edges) <= EDGE_LABEL_LIMIT
-    for j, (u, v, k, d) in enumerate(g.edges(keys=True, data=True)):
+    show_labels = len(all_edges) <= EDGE_LABEL_LIMIT
+    for j, (u, v, k, d) in enumerate(all_edges):
         cert = d.get("certainty") or ""
         src_ids = []
         for s in d.get("sources") or ():
