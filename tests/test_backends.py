@@ -96,7 +96,7 @@ SELECTS = [
 
 
 @pytest.mark.endpoint
-@pytest.mark.parametrize("sparql", SELECTS)
+@pytest.mark.parametrize("sparql", SELECTS, ids=["amounts", "money-per-supplier", "counts-per-kind", "labels", "two-hops"])
 def test_select_same_rows_on_every_backend(mem, other, sparql):
     want = mem.select(sparql)
     got = other.select(sparql)

@@ -39,12 +39,11 @@ from rdflib.term import Node
 from .. import store as graph_store
 from ..errors import BackendError, GraphLoadError, QueryError
 from . import Backend, QueryOutcome
-from .oxigraph_store import META_GRAPH, PART_PREFIX, Progress, _say, from_ox, part_iri, part_name
+from .oxigraph_store import META_GRAPH, META_VERSION, PART_PREFIX, Progress, _say, from_ox, part_iri, part_name
 from .sparqltext import bind_inline, refuse_unsafe
 
 ENV_UPDATE = "CORPGRAPH_UPDATE_ENDPOINT"
 ENV_TIMEOUT = "CORPGRAPH_ENDPOINT_TIMEOUT"
-META_VERSION = "urn:corpgraph:meta#version"
 META_SHA = "urn:corpgraph:meta#sha256"
 META_PREFIX = "urn:corpgraph:meta#"
 CHUNK_TRIPLES = 20_000
@@ -201,6 +200,7 @@ class EndpointBackend(Backend):
         """
         folder = graph_store.resolve_graph_dir(graph_dir)
         files = {part_name(p.relative_to(folder).as_posix()): p for p in graph_store.data_files(folder)}
+        file_of = {name: p.relative_to(folder).as_posix() for name, p in files.items()}
         known = self.part_hashes()
         sent: list[str] = []
         for n, (rel, path) in enumerate(files.items(), 1):
@@ -209,8 +209,8 @@ class EndpointBackend(Backend):
             digest = hashlib.sha256(raw).hexdigest()
             if known.get(iri) == digest and not force:
                 continue
-            _say(progress, f"[{n}/{len(files)}] sending {rel} to {self.update_url}")
-            self._push(iri, _ntriples(raw, path), progress, rel)
+            _say(progress, f"[{n}/{len(files)}] sending {file_of[rel]} to {self.update_url}")
+            self._push(iri, _ntriples(raw, path), progress, file_of[rel])
             self._record(iri, digest, version="loading")
             sent.append(rel)
         for iri in sorted(set(known) - {part_iri(rel) for rel in files}):

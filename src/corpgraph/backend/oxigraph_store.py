@@ -44,6 +44,7 @@ from .sparqltext import bind_inline, refuse_unsafe
 PART_PREFIX = "urn:corpgraph:part:"
 META_GRAPH = "urn:corpgraph:meta"
 META_STATE = "urn:corpgraph:meta#state"
+META_VERSION = "urn:corpgraph:meta#version"
 STATE_FORMAT = 1
 
 _XSD_STRING = str(XSD.string)
@@ -347,6 +348,12 @@ class OxigraphBackend(Backend):
         for q in list(store.quads_for_pattern(meta, prop, None, meta)):
             store.remove(q)
         store.add(ox.Quad(meta, prop, ox.Literal(json.dumps(state, sort_keys=True)), meta))
+        # the stamp alone too, where EndpointBackend.version() looks when the store is served
+        version = ox.NamedNode(META_VERSION)
+        for q in list(store.quads_for_pattern(meta, version, None, meta)):
+            store.remove(q)
+        if state.get("version"):
+            store.add(ox.Quad(meta, version, ox.Literal(str(state["version"])), meta))
         self.state = state
 
     # -- reading ---------------------------------------------------------------------------------
