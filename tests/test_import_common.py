@@ -1,4 +1,4 @@
-"""Reading the outside files: dates, amounts, repaired text, CSV quirks (committed excerpts and real files)."""
+"""Reading outside files: dates, amounts, repaired text, CSV quirks (committed excerpts, real files)."""
 
 from __future__ import annotations
 
@@ -6,27 +6,29 @@ from decimal import Decimal
 
 import pytest
 
-from corpgraph.importers.common import BadRow, parse_amount, parse_date, read_csv, repair_text
-
 from conftest import TEST_DATA
+from corpgraph.importers.common import BadRow, parse_amount, parse_date, read_csv, repair_text
 
 DATA = TEST_DATA / "import"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2025-04-11", "2025-04-11"),
-    ("2025-03-25 00:00:00+00", "2025-03-25"),
-    ("12/22/17", "2017-12-22"),     # two-digit year, re-saved by a spreadsheet
-    ("5/31/21", "2021-05-31"),
-    ("1/15/08", "2008-01-15"),
-    ("7/27/99", "1999-07-27"),
-    ("3/4/2025", "2025-03-04"),
-    ("04.11.2017", "2017-11-04"),   # DD.MM.YYYY (iceFacs.csv)
-    ("27.06.2005", "2005-06-27"),
-    ("", None),
-    ("NA", None),
-    ("Redacted", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-04-11", "2025-04-11"),
+        ("2025-03-25 00:00:00+00", "2025-03-25"),
+        ("12/22/17", "2017-12-22"),  # two-digit year, re-saved by a spreadsheet
+        ("5/31/21", "2021-05-31"),
+        ("1/15/08", "2008-01-15"),
+        ("7/27/99", "1999-07-27"),
+        ("3/4/2025", "2025-03-04"),
+        ("04.11.2017", "2017-11-04"),  # DD.MM.YYYY (iceFacs.csv)
+        ("27.06.2005", "2005-06-27"),
+        ("", None),
+        ("NA", None),
+        ("Redacted", None),
+    ],
+)
 def test_dates_in_four_formats(text, expected):
     assert parse_date(text) == expected
 
@@ -38,15 +40,18 @@ def test_bad_dates_are_bad_rows(text):
     assert info.value.field == "Action Date"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("29898236.0", Decimal("29898236.0")),
-    ("7391976", Decimal("7391976")),
-    ("-3044070.3", Decimal("-3044070.3")),
-    ("$1,200.50", Decimal("1200.50")),
-    ("(500)", Decimal("-500")),
-    ("", None),
-    ("NA", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("29898236.0", Decimal("29898236.0")),
+        ("7391976", Decimal("7391976")),
+        ("-3044070.3", Decimal("-3044070.3")),
+        ("$1,200.50", Decimal("1200.50")),
+        ("(500)", Decimal("-500")),
+        ("", None),
+        ("NA", None),
+    ],
+)
 def test_amounts_as_strings(text, expected):
     assert parse_amount(text) == expected
 

@@ -14,7 +14,9 @@ def resolver(bundled) -> Resolver:
 
 
 def test_name_key_folds_legal_forms():
-    assert name_key("THE GEO GROUP, INC.") == name_key("GEO Group") == name_key("The Geo Group") == "geo group"
+    assert (
+        name_key("THE GEO GROUP, INC.") == name_key("GEO Group") == name_key("The Geo Group") == "geo group"
+    )
     assert name_key("B.I. INCORPORATED") == name_key("B.i.") == "bi"
     assert name_key("LUKOS  LLC") == name_key("LUKOS, LLC")
     assert name_key("FOUR POINTS TECHNOLOGY, L.L.C.") == "four points technology"

@@ -56,8 +56,9 @@ def test_failure_before_first_import_leaves_no_imports_folder(tmp_graph, monkeyp
     assert snapshot(tmp_graph) == before
 
 
-@pytest.mark.parametrize("name", ["usaspending-transactions.csv", "usaspending-awards.csv",
-                                  "usaspending-subawards.csv"])
+@pytest.mark.parametrize(
+    "name", ["usaspending-transactions.csv", "usaspending-awards.csv", "usaspending-subawards.csv"]
+)
 def test_import_twice_changes_nothing(tmp_graph, name):
     first = import_file("usaspending", DATA / name, graph_dir=tmp_graph)
     assert first.changed and first.written
@@ -132,8 +133,10 @@ def test_imported_graph_conforms_and_projects(tmp_graph):
     assert conforms, text
     net = netgraph.project(MemoryBackend.from_folder(tmp_graph))
     edges = [d for _, _, d in net.edges(data=True)]
-    assert any(str(d["kind"]).endswith("Contract") and str(d.get("amount_kind") or "").endswith("subaward")
-               for d in edges)
+    assert any(
+        str(d["kind"]).endswith("Contract") and str(d.get("amount_kind") or "").endswith("subaward")
+        for d in edges
+    )
     ice = "https://w3id.org/corpgraph/entity/ice"
     palantir = "https://w3id.org/corpgraph/entity/palantir"
     assert net.has_edge(ice, palantir)
@@ -153,8 +156,19 @@ def test_cli_import_text_and_idempotent(runner, tmp_graph):
 
 def test_cli_dry_run_json(runner, tmp_graph):
     before = snapshot(tmp_graph)
-    r = runner.invoke(cli, ["import", "usaspending", str(DATA / "usaspending-transactions.csv"), "--graph",
-                            str(tmp_graph), "--dry-run", "--format", "json"])
+    r = runner.invoke(
+        cli,
+        [
+            "import",
+            "usaspending",
+            str(DATA / "usaspending-transactions.csv"),
+            "--graph",
+            str(tmp_graph),
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["dry_run"] and not data["written"]
@@ -170,15 +184,18 @@ def test_cli_bad_rows_on_stderr_and_strict(runner, tmp_graph):
     assert "facts-bad.csv:3: amount: not an amount: 'lots'" in r.stderr
     assert "facts-bad.csv:4: kind:" in r.stderr
     before = snapshot(tmp_graph)
-    r = runner.invoke(cli, ["import", "csv", str(DATA / "facts-bad.csv"), "--graph", str(tmp_graph), "--strict"])
+    r = runner.invoke(
+        cli, ["import", "csv", str(DATA / "facts-bad.csv"), "--graph", str(tmp_graph), "--strict"]
+    )
     assert r.exit_code == 1
     assert "4 bad rows" in r.stderr and "nothing was imported" in r.stderr
     assert snapshot(tmp_graph) == before
 
 
 def test_cli_then_validate(runner, tmp_graph):
-    r = runner.invoke(cli, ["import", "usaspending", str(DATA / "usaspending-subawards.csv"),
-                            "--graph", str(tmp_graph)])
+    r = runner.invoke(
+        cli, ["import", "usaspending", str(DATA / "usaspending-subawards.csv"), "--graph", str(tmp_graph)]
+    )
     assert r.exit_code == 0, r.output
     v = runner.invoke(cli, ["validate", "--graph", str(tmp_graph)])
     assert v.exit_code == 0, v.output

@@ -35,11 +35,14 @@ def _records(g: Graph, award_id: str, kind=None):
     return out
 
 
-@pytest.mark.parametrize(("name", "shape"), [
-    ("usaspending-transactions.csv", "transactions"),
-    ("usaspending-awards.csv", "awards"),
-    ("usaspending-subawards.csv", "subawards"),
-])
+@pytest.mark.parametrize(
+    ("name", "shape"),
+    [
+        ("usaspending-transactions.csv", "transactions"),
+        ("usaspending-awards.csv", "awards"),
+        ("usaspending-subawards.csv", "subawards"),
+    ],
+)
 def test_three_shapes_detected(name, shape):
     assert detect(header_of(DATA / name)) == shape
 
@@ -69,7 +72,8 @@ def test_transactions_summed_per_award_with_deobligations(tmp_graph):
     assert "Sum of 7 transactions" in str(g.value(pal, CG.note))
     src = g.value(pal, CG.source)
     assert str(g.value(src, SCHEMA.url)) == (
-        "https://www.usaspending.gov/award/CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730")
+        "https://www.usaspending.gov/award/CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730"
+    )
     quotes = {str(q) for q in g.objects(pal, CG.quote)}
     assert any("SELF-DEPORTATION TRACKING" in q for q in quotes)
 
@@ -97,7 +101,7 @@ def test_awards_amount_kinds_dates_and_parents(tmp_graph):
     assert obl != ceil
     assert g.value(obl, CG.amount).toPython() == Decimal("7391976")
     assert str(g.value(obl, CG.startDate)) == "2017-12-22"  # from 12/22/17
-    assert str(g.value(obl, CG.endDate)) == "2021-05-31"    # from 5/31/21
+    assert str(g.value(obl, CG.endDate)) == "2021-05-31"  # from 5/31/21
     west = g.value(obl, CG.supplier)
     assert (west, CG.uei, Literal("L997DB4PEJL8")) in g
     owners = {g.value(o, CG.owner) for o in g.subjects(CG.subsidiary, west)}
@@ -133,8 +137,10 @@ def test_subawards_prime_to_sub_and_no_self_parents(tmp_graph):
     assert r.stats["skipped: prime_awardee parent is the prime_awardee itself"] >= 2
     # Dell Federal Systems -> Dell Technologies is an ownership
     dell = next(g.subjects(CG.alias, Literal("DELL FEDERAL SYSTEMS L.P")), None) or next(
-        s for s, o in g.subject_objects(URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
-        if str(o) == "DELL FEDERAL SYSTEMS L.P")
+        s
+        for s, o in g.subject_objects(URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+        if str(o) == "DELL FEDERAL SYSTEMS L.P"
+    )
     assert any(True for _ in g.subjects(CG.subsidiary, dell))
 
 

@@ -42,10 +42,32 @@ from .names import fold, slugify
 from .resolve import EntityIndex, EntityName
 from .vocab import CG, ENT, SPARQL_PREFIXES, local_name
 
-LEGAL_SUFFIXES = frozenset({
-    "inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company", "lp", "llp",
-    "plc", "pllc", "pc", "lllp", "gmbh", "ag", "sa", "nv", "bv", "srl", "the",
-})
+LEGAL_SUFFIXES = frozenset(
+    {
+        "inc",
+        "incorporated",
+        "llc",
+        "ltd",
+        "limited",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "lp",
+        "llp",
+        "plc",
+        "pllc",
+        "pc",
+        "lllp",
+        "gmbh",
+        "ag",
+        "sa",
+        "nv",
+        "bv",
+        "srl",
+        "the",
+    }
+)
 _PAREN_TAIL = re.compile(r"\s*\([^()]*\)\s*$")
 _NATIONAL_ASSOCIATION = ("national", "association")
 
@@ -91,38 +113,79 @@ class KnownName:
 
 
 ALIASES: tuple[KnownName, ...] = (
-    KnownName("GEO Group", "geo-group", "Company",
-              ("GEO Group", "The GEO Group", "THE GEO GROUP, INC.", "The Geo Group", "GEO")),
-    KnownName("CoreCivic", "corecivic", "Company",
-              ("CoreCivic", "CORECIVIC, INC.", "Corrections Corporation of America", "CCA")),
-    KnownName("Palantir Technologies", "palantir", "Company",
-              ("Palantir Technologies", "PALANTIR TECHNOLOGIES INC.", "Palantir")),
+    KnownName(
+        "GEO Group",
+        "geo-group",
+        "Company",
+        ("GEO Group", "The GEO Group", "THE GEO GROUP, INC.", "The Geo Group", "GEO"),
+    ),
+    KnownName(
+        "CoreCivic",
+        "corecivic",
+        "Company",
+        ("CoreCivic", "CORECIVIC, INC.", "Corrections Corporation of America", "CCA"),
+    ),
+    KnownName(
+        "Palantir Technologies",
+        "palantir",
+        "Company",
+        ("Palantir Technologies", "PALANTIR TECHNOLOGIES INC.", "Palantir"),
+    ),
     KnownName("AT&T", "att", "Company", ("AT&T", "AT&T Inc.", "AT&T INC")),
-    KnownName("Management & Training Corporation", "management-and-training-corporation", "Company",
-              ("MANAGEMENT & TRAINING CORPORATION", "Management & Training Corporation (MTC)", "M&TC", "MTC")),
+    KnownName(
+        "Management & Training Corporation",
+        "management-and-training-corporation",
+        "Company",
+        ("MANAGEMENT & TRAINING CORPORATION", "Management & Training Corporation (MTC)", "M&TC", "MTC"),
+    ),
     KnownName("LaSalle Corrections", "lasalle-corrections", "Company", ("LaSalle Corrections",)),
-    KnownName("U.S. Immigration and Customs Enforcement", "ice", "GovernmentBody",
-              ("ICE", "U.S. Immigration and Customs Enforcement", "Immigration and Customs Enforcement"),
-              agency_code="7012"),
-    KnownName("U.S. Customs and Border Protection", "cbp", "GovernmentBody",
-              ("CBP", "U.S. Customs and Border Protection", "Customs and Border Protection"),
-              agency_code="7014"),
-    KnownName("DHS Office of Procurement Operations", "dhs-office-of-procurement-operations", "GovernmentBody",
-              ("DHS Office of Procurement Operations", "Office of Procurement Operations"),
-              agency_code="7001"),
-    KnownName("U.S. Department of Homeland Security", "dhs", "GovernmentBody",
-              ("DHS", "Department of Homeland Security", "U.S. Department of Homeland Security"),
-              agency_code="7000"),
-    KnownName("Federal Bureau of Prisons", "federal-bureau-of-prisons", "GovernmentBody",
-              ("Federal Bureau of Prisons", "BOP")),
-    KnownName("Office of Refugee Resettlement", "office-of-refugee-resettlement", "GovernmentBody",
-              ("Office of Refugee Resettlement", "ORR")),
+    KnownName(
+        "U.S. Immigration and Customs Enforcement",
+        "ice",
+        "GovernmentBody",
+        ("ICE", "U.S. Immigration and Customs Enforcement", "Immigration and Customs Enforcement"),
+        agency_code="7012",
+    ),
+    KnownName(
+        "U.S. Customs and Border Protection",
+        "cbp",
+        "GovernmentBody",
+        ("CBP", "U.S. Customs and Border Protection", "Customs and Border Protection"),
+        agency_code="7014",
+    ),
+    KnownName(
+        "DHS Office of Procurement Operations",
+        "dhs-office-of-procurement-operations",
+        "GovernmentBody",
+        ("DHS Office of Procurement Operations", "Office of Procurement Operations"),
+        agency_code="7001",
+    ),
+    KnownName(
+        "U.S. Department of Homeland Security",
+        "dhs",
+        "GovernmentBody",
+        ("DHS", "Department of Homeland Security", "U.S. Department of Homeland Security"),
+        agency_code="7000",
+    ),
+    KnownName(
+        "Federal Bureau of Prisons",
+        "federal-bureau-of-prisons",
+        "GovernmentBody",
+        ("Federal Bureau of Prisons", "BOP"),
+    ),
+    KnownName(
+        "Office of Refugee Resettlement",
+        "office-of-refugee-resettlement",
+        "GovernmentBody",
+        ("Office of Refugee Resettlement", "ORR"),
+    ),
 )
 
 # Known subsidiaries named after their parent: normalised name -> the parent's canonical label.
 # A match is never a merge; the importer records an ownership of certainty "likely".
 SUBSIDIARIES: dict[str, str] = {
-    name_key(n): parent for n, parent in (
+    name_key(n): parent
+    for n, parent in (
         ("AT&T ENTERPRISES, LLC", "AT&T"),
         ("AT&T TECHNICAL SERVICES COMPANY, INC", "AT&T"),
         ("AT&T MOBILITY LLC", "AT&T"),
@@ -130,6 +193,7 @@ SUBSIDIARIES: dict[str, str] = {
         ("AT&T Government Solutions, Inc.", "AT&T"),
     )
 }
+
 
 def _state(place: str) -> str:
     """'El Paso, TX' -> 'TX'; '' when the place has no state."""
@@ -181,15 +245,21 @@ class Known:
     names: set[str]
 
 
-_ENTITY_QUERY = SPARQL_PREFIXES + """
+_ENTITY_QUERY = (
+    SPARQL_PREFIXES
+    + """
 SELECT ?e ?label ?type WHERE {
   ?e a ?type ; rdfs:label ?label .
   ?type rdfs:subClassOf* cg:Entity .
 }"""
+)
 _ALIAS_QUERY = SPARQL_PREFIXES + "SELECT ?e ?alias WHERE { ?e cg:alias ?alias }"
 _PLACE_QUERY = SPARQL_PREFIXES + "SELECT ?e ?place WHERE { ?e a cg:Facility ; cg:place ?place }"
-_ID_QUERY = SPARQL_PREFIXES + """
+_ID_QUERY = (
+    SPARQL_PREFIXES
+    + """
 SELECT ?e ?p ?v WHERE { VALUES ?p { cg:uei cg:duns cg:agencyCode cg:detloc } ?e ?p ?v }"""
+)
 
 
 class Resolver:
@@ -234,8 +304,11 @@ class Resolver:
         for e, alias in backend.select(_ALIAS_QUERY).rows:
             if str(e) in acc and (str(e), str(CG.alias), str(alias)) not in ex:
                 acc[str(e)].names.add(str(alias))
-        ids = [(str(e), local_name(p), str(v)) for e, p, v in backend.select(_ID_QUERY).rows
-               if (str(e), str(p), str(v)) not in ex and str(e) in acc]
+        ids = [
+            (str(e), local_name(p), str(v))
+            for e, p, v in backend.select(_ID_QUERY).rows
+            if (str(e), str(p), str(v)) not in ex and str(e) in acc
+        ]
         r = cls(acc.values(), ids)
         for e, place in backend.select(_PLACE_QUERY).rows:
             if str(e) in acc and (str(e), str(CG.place), str(place)) not in ex:
@@ -244,8 +317,9 @@ class Resolver:
 
     def entity_index(self) -> EntityIndex:
         """The graph's entities as a :class:`corpgraph.resolve.EntityIndex` (for search and show)."""
-        return EntityIndex([EntityName(k.iri, k.label, k.type, (k.label, *sorted(k.names)))
-                            for k in self.known.values()])
+        return EntityIndex(
+            [EntityName(k.iri, k.label, k.type, (k.label, *sorted(k.names))) for k in self.known.values()]
+        )
 
     # -- look-ups -----------------------------------------------------------------------------------
     def label_of(self, iri: str) -> str:
@@ -316,30 +390,45 @@ class Resolver:
         for scheme, value in (("uei", uei), ("duns", duns)):
             if value and (scheme, value) in self.ids:
                 iri = self.ids[(scheme, value)]
-                decision = Decision(name, ident, iri, self.label_of(iri), scheme, f"{scheme} {value}",
-                                    created=False)
+                decision = Decision(
+                    name, ident, iri, self.label_of(iri), scheme, f"{scheme} {value}", created=False
+                )
                 break
         if decision is None and key in self._alias_index:
             entry = self._alias_index[key]
             iri = self._known_entry(entry)
-            decision = Decision(name, ident, iri, self.label_of(iri), "alias-table",
-                                f"known variant of {entry.label}")
+            decision = Decision(
+                name, ident, iri, self.label_of(iri), "alias-table", f"known variant of {entry.label}"
+            )
         if decision is None:
             found = self._graph_match([key], etype)
             if len(found) == 1:
                 iri = next(iter(found))
-                decision = Decision(name, ident, iri, self.label_of(iri),
-                                    "graph-name" if iri in self.known else "same-name",
-                                    f"same normalised name {key!r}")
+                decision = Decision(
+                    name,
+                    ident,
+                    iri,
+                    self.label_of(iri),
+                    "graph-name" if iri in self.known else "same-name",
+                    f"same normalised name {key!r}",
+                )
             elif len(found) > 1:
                 iri = self._created_for(key, name, etype)
-                decision = Decision(name, ident, iri, self.label_of(iri), "ambiguous",
-                                    "candidates: " + " ".join(sorted(found)), created=True)
+                decision = Decision(
+                    name,
+                    ident,
+                    iri,
+                    self.label_of(iri),
+                    "ambiguous",
+                    "candidates: " + " ".join(sorted(found)),
+                    created=True,
+                )
         if decision is None:
             if (etype, key) in self.created_by_key:
                 iri = self.created_by_key[(etype, key)]
-                decision = Decision(name, ident, iri, self.label_of(iri), "same-name",
-                                    f"same normalised name {key!r}")
+                decision = Decision(
+                    name, ident, iri, self.label_of(iri), "same-name", f"same normalised name {key!r}"
+                )
             else:
                 iri = self._created_for(key, name, etype)
                 decision = Decision(name, ident, iri, name, "new", f"normalised name {key!r}", created=True)
@@ -374,13 +463,29 @@ class Resolver:
         code = code.strip()
         if ("agencyCode", code) in self.ids:
             iri = self.ids[("agencyCode", code)]
-            return self._record(Decision(name or code, f"agency:{code}", iri, self.label_of(iri),
-                                         "agency-code", f"agency code {code}"))
+            return self._record(
+                Decision(
+                    name or code,
+                    f"agency:{code}",
+                    iri,
+                    self.label_of(iri),
+                    "agency-code",
+                    f"agency code {code}",
+                )
+            )
         if code in self._code_index:
             entry = self._code_index[code]
             iri = self._known_entry(entry)
-            return self._record(Decision(name or code, f"agency:{code}", iri, self.label_of(iri),
-                                         "alias-table", f"agency code {code} is {entry.label}"))
+            return self._record(
+                Decision(
+                    name or code,
+                    f"agency:{code}",
+                    iri,
+                    self.label_of(iri),
+                    "alias-table",
+                    f"agency code {code} is {entry.label}",
+                )
+            )
         if not name:
             raise KeyError(code)
         d = self.resolve(name, etype="GovernmentBody")
@@ -399,21 +504,31 @@ class Resolver:
             d = Decision(name, ident, iri, self.label_of(iri), "detloc", f"DETLOC {detloc}")
         else:
             key = name_key(name)
-            cands = {i for i in self._graph_match([key], "Facility")
-                     if not state or _state(self.places.get(i, "")) in ("", state)}
-            cands |= {i for (t, k), i in self.created_by_key.items()
-                      if t == "Facility" and k == f"{key}|{state}"}
+            cands = {
+                i
+                for i in self._graph_match([key], "Facility")
+                if not state or _state(self.places.get(i, "")) in ("", state)
+            }
+            cands |= {
+                i for (t, k), i in self.created_by_key.items() if t == "Facility" and k == f"{key}|{state}"
+            }
             if len(cands) == 1:
                 iri = next(iter(cands))
                 rule = "graph-name+state" if iri in self.known else "same-name"
-                d = Decision(name, ident, iri, self.label_of(iri), rule, f"same normalised name {key!r} in {state}")
+                d = Decision(
+                    name, ident, iri, self.label_of(iri), rule, f"same normalised name {key!r} in {state}"
+                )
             else:
                 iri = self._mint("facility-" + slugify(f"{key} {state}"), name, "Facility")
                 self.created_by_key[("Facility", f"{key}|{state}")] = iri
                 if place:
                     self.created[iri].extra["place"] = place
                 rule = "ambiguous" if cands else "new"
-                detail = ("candidates: " + " ".join(sorted(cands))) if cands else f"normalised name {key!r} in {state}"
+                detail = (
+                    ("candidates: " + " ".join(sorted(cands)))
+                    if cands
+                    else f"normalised name {key!r} in {state}"
+                )
                 d = Decision(name, ident, iri, name, rule, detail, created=True)
         self._note_name(d.iri, name)
         self._note_id(d.iri, "detloc", detloc)

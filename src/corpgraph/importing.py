@@ -4,7 +4,7 @@
 as one part of the graph folder::
 
     <graph dir>/imports/<kind>-<file slug>.ttl             the records and entities (Turtle)
-    <graph dir>/imports/<kind>-<file slug>.decisions.csv   which source name went to which entity, by which rule
+    <graph dir>/imports/<kind>-<file slug>.decisions.csv   which source name went to which entity, and why
 
 Safety:
 
@@ -34,8 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
-
 from . import store
 from .backend import Backend
 from .entity_resolution import DECISION_HEADER, Decision, Resolver
@@ -53,8 +51,10 @@ class StrictImportFailed(ImportFailed):
 
     def __init__(self, path: Path, errors: list[RowError]):
         self.errors = errors
-        lines = [f"{len(errors)} bad row{'s' if len(errors) != 1 else ''} in {path.name} (--strict): "
-                 "nothing was imported."]
+        lines = [
+            f"{len(errors)} bad row{'s' if len(errors) != 1 else ''} in {path.name} (--strict): "
+            "nothing was imported."
+        ]
         lines += [f"  {e}" for e in errors[:MAX_ERRORS_IN_MESSAGE]]
         if len(errors) > MAX_ERRORS_IN_MESSAGE:
             lines.append(f"  ... and {len(errors) - MAX_ERRORS_IN_MESSAGE} more")
@@ -90,16 +90,29 @@ class ImportResult:
             return dict(zip(DECISION_HEADER, d.row(), strict=True))
 
         return {
-            "kind": self.kind, "file": self.file, "shape": self.shape, "part": self.part,
-            "target": self.target, "decisions_file": self.decisions_file, "dry_run": self.dry_run,
-            "written": self.written, "changed": self.changed, "triples": self.triples,
-            "stats": self.stats, "records": self.records, "rules": self.rules,
-            "entities_created": len(self.created), "names_merged": len(self.merged),
+            "kind": self.kind,
+            "file": self.file,
+            "shape": self.shape,
+            "part": self.part,
+            "target": self.target,
+            "decisions_file": self.decisions_file,
+            "dry_run": self.dry_run,
+            "written": self.written,
+            "changed": self.changed,
+            "triples": self.triples,
+            "stats": self.stats,
+            "records": self.records,
+            "rules": self.rules,
+            "entities_created": len(self.created),
+            "names_merged": len(self.merged),
             "ambiguous": [dec(d) for d in self.ambiguous],
-            "created": [dec(d) for d in self.created], "merged": [dec(d) for d in self.merged],
-            "bad_rows": [{"file": e.file, "line": e.line, "field": e.field, "reason": e.reason}
-                         for e in self.errors],
-            "seconds": round(self.seconds, 3), "rows_per_second": round(self.rows_per_second, 1),
+            "created": [dec(d) for d in self.created],
+            "merged": [dec(d) for d in self.merged],
+            "bad_rows": [
+                {"file": e.file, "line": e.line, "field": e.field, "reason": e.reason} for e in self.errors
+            ],
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": round(self.rows_per_second, 1),
         }
 
 
@@ -122,9 +135,17 @@ def part_name(kind: str, path: Path) -> str:
     return f"imports/{kind}-{slugify(Path(path).stem)}"
 
 
-def import_file(kind: str, path: str | os.PathLike[str], *, graph_dir: str | os.PathLike[str] | None = None,
-                backend: Backend | None = None, files: bool = True, dry_run: bool = False, strict: bool = False,
-                progress: Progress | None = None) -> ImportResult:
+def import_file(
+    kind: str,
+    path: str | os.PathLike[str],
+    *,
+    graph_dir: str | os.PathLike[str] | None = None,
+    backend: Backend | None = None,
+    files: bool = True,
+    dry_run: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Import one file of ``kind`` into the graph folder (and/or the backend's store); see the module doc."""
     t0 = time.perf_counter()
     mod = _module(kind)
@@ -137,8 +158,10 @@ def import_file(kind: str, path: str | os.PathLike[str], *, graph_dir: str | os.
     if files:
         folder = store.resolve_graph_dir(graph_dir)
         if store.is_installed_package_path(folder) and not dry_run:
-            raise ImportFailed(f"{folder} is inside the installed corpgraph package; import into a graph "
-                               "folder of your own: copy the graph and pass --graph DIR.")
+            raise ImportFailed(
+                f"{folder} is inside the installed corpgraph package; import into a graph "
+                "folder of your own: copy the graph and pass --graph DIR."
+            )
         target = folder / f"{part}.ttl"
         decisions = folder / f"{part}.decisions.csv"
     previous = _previous_part(target, backend, part)
@@ -159,8 +182,12 @@ def import_file(kind: str, path: str | os.PathLike[str], *, graph_dir: str | os.
     if target is not None and decisions is not None:
         ttl = _turtle(ctx, result)
         dec = _decisions_csv(resolver)
-        result.changed = not (target.is_file() and target.read_bytes() == ttl
-                              and decisions.is_file() and decisions.read_bytes() == dec)
+        result.changed = not (
+            target.is_file()
+            and target.read_bytes() == ttl
+            and decisions.is_file()
+            and decisions.read_bytes() == dec
+        )
         if not dry_run:
             write_together([(decisions, dec), (target, ttl)])
             result.written = True
@@ -183,8 +210,10 @@ def _previous_part(target: Path | None, backend: Backend | None, part: str) -> s
 
         try:
             with target.open("rb") as fh:
-                return {(q.subject.value, q.predicate.value, q.object.value)
-                        for q in pyoxigraph.parse(fh, format=pyoxigraph.RdfFormat.TURTLE)}
+                return {
+                    (q.subject.value, q.predicate.value, q.object.value)
+                    for q in pyoxigraph.parse(fh, format=pyoxigraph.RdfFormat.TURTLE)
+                }
         except SyntaxError:
             g = store.parse_turtle_file(target)  # raises GraphLoadError with the position
             return {(str(s), str(p), str(o)) for s, p, o in g}
@@ -202,26 +231,39 @@ def _previous_part(target: Path | None, backend: Backend | None, part: str) -> s
 def _result(ctx: ImportContext, target: Path | None, decisions: Path | None, dry_run: bool) -> ImportResult:
     res = ctx.resolver
     stats = Counter({k: v for k, v in ctx.stats.items() if not k.startswith("records: ")})
-    records = {k.removeprefix("records: "): v for k, v in sorted(ctx.stats.items()) if k.startswith("records: ")}
+    records = {
+        k.removeprefix("records: "): v for k, v in sorted(ctx.stats.items()) if k.startswith("records: ")
+    }
     decs = sorted(res.decisions.values(), key=lambda d: (d.source_name, d.identifier))
     return ImportResult(
-        kind=ctx.kind, file=str(ctx.path), shape=ctx.shape, part=ctx.part,
-        target=str(target) if target else None, decisions_file=str(decisions) if decisions else None,
-        dry_run=dry_run, triples=len(ctx.graph), stats=dict(sorted(stats.items())), records=records,
+        kind=ctx.kind,
+        file=str(ctx.path),
+        shape=ctx.shape,
+        part=ctx.part,
+        target=str(target) if target else None,
+        decisions_file=str(decisions) if decisions else None,
+        dry_run=dry_run,
+        triples=len(ctx.graph),
+        stats=dict(sorted(stats.items())),
+        records=records,
         rules=res.summary(),
         created=[d for d in decs if d.created and d.rule != "ambiguous"],
         merged=[d for d in decs if not d.created],
         ambiguous=[d for d in decs if d.rule == "ambiguous"],
-        errors=list(ctx.errors))
+        errors=list(ctx.errors),
+    )
 
 
 def _turtle(ctx: ImportContext, result: ImportResult) -> bytes:
     from .importers.turtle import write_turtle
 
-    head = (f"# Imported by `corpgraph import {ctx.kind}` from {ctx.path.name}"
-            + (f" ({ctx.shape})" if ctx.shape else "") + ".\n"
-            "# Generated: do not edit by hand; import the file again instead (the same file gives the same bytes).\n"
-            f"# Name decisions: {Path(ctx.part).name}.decisions.csv\n\n")
+    head = (
+        f"# Imported by `corpgraph import {ctx.kind}` from {ctx.path.name}"
+        + (f" ({ctx.shape})" if ctx.shape else "")
+        + ".\n"
+        "# Generated: do not edit by hand; import the file again (the same file gives the same bytes).\n"
+        f"# Name decisions: {Path(ctx.part).name}.decisions.csv\n\n"
+    )
     return (head + write_turtle(ctx.graph)).encode("utf-8")
 
 

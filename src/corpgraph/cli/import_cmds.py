@@ -36,7 +36,9 @@ class _Bar:
 @cli.command("import")
 @click.argument("kind", type=click.Choice(KINDS))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Report what would be created, merged and left ambiguous; write nothing.")
+@click.option(
+    "--dry-run", is_flag=True, help="Report what would be created, merged and left ambiguous; write nothing."
+)
 @click.option("--strict", is_flag=True, help="Fail (exit 1, nothing written) if any row is bad.")
 @format_option(("text", "json"), "text")
 @graph_options
@@ -65,8 +67,16 @@ def import_(kind: str, file: str, dry_run: bool, strict: bool, fmt: str, source)
     files = not source.endpoint or bool(source.graph_dir)
     bar = _Bar(f"Importing {click.format_filename(file)}")
     try:
-        result = import_file(kind, file, graph_dir=source.graph_dir, backend=backend, files=files,
-                             dry_run=dry_run, strict=strict, progress=bar)
+        result = import_file(
+            kind,
+            file,
+            graph_dir=source.graph_dir,
+            backend=backend,
+            files=files,
+            dry_run=dry_run,
+            strict=strict,
+            progress=bar,
+        )
     finally:
         bar.close()
     for err in result.errors:
@@ -87,9 +97,12 @@ def _text(r) -> str:
     where = r.target or f"part {r.part}"
     shape = f" ({r.shape})" if r.shape else ""
     if r.dry_run:
-        head = f"Dry run: importing {r.kind}{shape} {click.format_filename(r.file)} would write {where}; nothing written."
+        head = (f"Dry run: importing {r.kind}{shape} {click.format_filename(r.file)} would write {where}; "
+                "nothing written.")
     elif not r.changed:
-        head = f"Imported {r.kind}{shape} {click.format_filename(r.file)}: {where} unchanged (already imported)."
+        head = (
+            f"Imported {r.kind}{shape} {click.format_filename(r.file)}: {where} unchanged (already imported)."
+        )
     else:
         head = f"Imported {r.kind}{shape} {click.format_filename(r.file)} into {where}."
     lines = [head]
@@ -97,8 +110,10 @@ def _text(r) -> str:
         lines.append(f"  {k + ':':<44} {_n(v)}")
     if r.records:
         lines.append("  records: " + ", ".join(f"{k} {_n(v)}" for k, v in r.records.items()))
-    lines.append(f"  entities: {_n(len(r.created))} created, {_n(len(r.merged))} names merged into an entity already in the graph or this import, "
-                 f"{_n(len(r.ambiguous))} ambiguous")
+    lines.append(
+        f"  entities: {_n(len(r.created))} created, {_n(len(r.merged))} names merged into an entity "
+        f"of the graph or of this import, {_n(len(r.ambiguous))} ambiguous"
+    )
     if r.rules:
         lines.append("  decisions by rule: " + ", ".join(f"{k} {_n(v)}" for k, v in r.rules.items()))
     lines.append(f"  triples: {_n(r.triples)}")
@@ -110,7 +125,7 @@ def _text(r) -> str:
     joined = [d for d in r.merged if d.source_name != d.label]
     if joined:
         lines.append("Merged names (source name -> entity, rule):")
-        for d in joined[:SHOW_EXAMPLES if not r.dry_run else len(joined)]:
+        for d in joined[: SHOW_EXAMPLES if not r.dry_run else len(joined)]:
             lines.append(f"  {d.source_name} -> {d.label} <{d.iri}> ({d.rule})")
         if not r.dry_run and len(joined) > SHOW_EXAMPLES:
             lines.append(f"  ... and {_n(len(joined) - SHOW_EXAMPLES)} more (see the decisions file)")

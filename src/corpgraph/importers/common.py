@@ -80,8 +80,9 @@ def _undo_triple(match: re.Match[str]) -> str:
     """'Ã¢Â‚¬Â„¢' -> '’': the bytes E2 80 99 went through cp1252 twice, losing the lead bytes' top bits."""
     text = match.group(0)
     try:
-        chars = "â" + "".join((b"\xe2" + text[i + 1:i + 3].encode("cp1252")).decode("utf-8")
-                              for i in (2, 5))
+        chars = "â" + "".join(
+            (b"\xe2" + text[i + 1 : i + 3].encode("cp1252")).decode("utf-8") for i in (2, 5)
+        )
         return chars.encode("cp1252").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return text
@@ -198,7 +199,7 @@ def read_csv(path: Path, progress: Progress | None = None, every: int = 2000) ->
                 continue
             data: dict = {h: repair_text(v) for h, v in zip(header, values, strict=False)}
             if len(values) > len(header):
-                data[None] = values[len(header):]
+                data[None] = values[len(header) :]
             elif len(values) < len(header):
                 data[None] = []
                 data["__short__"] = str(len(values))

@@ -101,8 +101,15 @@ class ImportContext:
         return hashlib.sha1("\x1f".join(str(v) for v in values).encode("utf-8")).hexdigest()[:12]
 
     # -- sources ----------------------------------------------------------------------------------
-    def source(self, iri: URIRef, url: str, title: str, publisher: str, issued: str | None = None,
-               kind: str = "record") -> URIRef:
+    def source(
+        self,
+        iri: URIRef,
+        url: str,
+        title: str,
+        publisher: str,
+        issued: str | None = None,
+        kind: str = "record",
+    ) -> URIRef:
         if str(iri) not in self._sources:
             self._sources.add(str(iri))
             g = self.graph
@@ -118,20 +125,44 @@ class ImportContext:
     def usaspending_source(self, award_key: str, piid: str = "") -> URIRef:
         """The award's page on USAspending.gov, the primary record every USAspending row comes from."""
         key = award_key.strip().strip("/")
-        return self.source(SRC["usaspending-award-" + slugify(key)], f"https://www.usaspending.gov/award/{key}",
-                           f"USAspending.gov award {piid or key}", "USAspending.gov")
+        return self.source(
+            SRC["usaspending-award-" + slugify(key)],
+            f"https://www.usaspending.gov/award/{key}",
+            f"USAspending.gov award {piid or key}",
+            "USAspending.gov",
+        )
 
     def dataset_source(self, ds: Dataset) -> URIRef:
-        return self.source(SRC["dataset-" + slugify(ds.url.split("://", 1)[-1])[:120]], ds.url, ds.title,
-                           ds.publisher, ds.issued, kind="dataset")
+        return self.source(
+            SRC["dataset-" + slugify(ds.url.split("://", 1)[-1])[:120]],
+            ds.url,
+            ds.title,
+            ds.publisher,
+            ds.issued,
+            kind="dataset",
+        )
 
     # -- records ----------------------------------------------------------------------------------
-    def record(self, iri: URIRef, cls: URIRef, roles: dict[URIRef, str | Iterable[str]], *,
-               certainty: URIRef, sources: Iterable[URIRef], quotes: Iterable[str] = (),
-               amount: Decimal | None = None, amount_kind: URIRef | None = None, currency: str = "USD",
-               date: str | None = None, start: str | None = None, end: str | None = None,
-               purpose: str | None = None, award_id: str | None = None, note: str | None = None,
-               extra: Iterable[tuple[URIRef, Literal | URIRef]] = ()) -> URIRef:
+    def record(
+        self,
+        iri: URIRef,
+        cls: URIRef,
+        roles: dict[URIRef, str | Iterable[str]],
+        *,
+        certainty: URIRef,
+        sources: Iterable[URIRef],
+        quotes: Iterable[str] = (),
+        amount: Decimal | None = None,
+        amount_kind: URIRef | None = None,
+        currency: str = "USD",
+        date: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        purpose: str | None = None,
+        award_id: str | None = None,
+        note: str | None = None,
+        extra: Iterable[tuple[URIRef, Literal | URIRef]] = (),
+    ) -> URIRef:
         g = self.graph
         g.add((iri, RDF.type, cls))
         for prop, who in roles.items():
@@ -202,7 +233,12 @@ class Ownerships:
             if len(dates) > 1:
                 text = (text + " " if text else "") + f"Stated in rows dated {dates[0]} to {dates[-1]}."
             self.ctx.record(
-                self.ctx.record_iri("own", local_name(owner), local_name(sub)), CG.Ownership,
-                {CG.owner: owner, CG.subsidiary: sub}, certainty=self.certainty,
-                sources=sorted(item.sources)[: self.MAX_SOURCES], quotes=sorted(item.quotes)[:3],
-                date=dates[-1] if dates else None, note=text or None)
+                self.ctx.record_iri("own", local_name(owner), local_name(sub)),
+                CG.Ownership,
+                {CG.owner: owner, CG.subsidiary: sub},
+                certainty=self.certainty,
+                sources=sorted(item.sources)[: self.MAX_SOURCES],
+                quotes=sorted(item.quotes)[:3],
+                date=dates[-1] if dates else None,
+                note=text or None,
+            )

@@ -37,11 +37,45 @@ from .common import BadRow, Row, check_width, header_of, parse_amount, parse_dat
 from .context import ImportContext
 
 REQUIRED = ("kind", "from", "to", "certainty", "source_url", "source_title", "publisher", "quote")
-COLUMNS = ("kind", "from", "from_role", "from_type", "to", "to_role", "to_type", "also", "amount", "currency",
-           "amount_kind", "amount_qualifier", "date", "start_date", "end_date", "certainty", "source_url",
-           "source_title", "publisher", "source_date", "quote", "purpose", "award_id", "no_bid", "note", "id")
-ENTITY_TYPES = ("Company", "GovernmentBody", "Group", "Person", "System", "Facility", "Work", "Legislation",
-                "Sector")
+COLUMNS = (
+    "kind",
+    "from",
+    "from_role",
+    "from_type",
+    "to",
+    "to_role",
+    "to_type",
+    "also",
+    "amount",
+    "currency",
+    "amount_kind",
+    "amount_qualifier",
+    "date",
+    "start_date",
+    "end_date",
+    "certainty",
+    "source_url",
+    "source_title",
+    "publisher",
+    "source_date",
+    "quote",
+    "purpose",
+    "award_id",
+    "no_bid",
+    "note",
+    "id",
+)
+ENTITY_TYPES = (
+    "Company",
+    "GovernmentBody",
+    "Group",
+    "Person",
+    "System",
+    "Facility",
+    "Work",
+    "Legislation",
+    "Sector",
+)
 _ROLES_QUERY = SPARQL_PREFIXES + "SELECT ?r WHERE { ?r a cg:RoleProperty }"
 _KINDS_QUERY = SPARQL_PREFIXES + "SELECT ?k WHERE { ?k a cg:AmountKind }"
 _SOURCES_QUERY = SPARQL_PREFIXES + "SELECT ?s ?url WHERE { ?s a cg:Source ; schema:url ?url }"
@@ -54,8 +88,10 @@ def run(ctx: ImportContext) -> None:
     header = header_of(ctx.path)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportFailed(f"{ctx.path}:1: missing column{'s' if len(missing) > 1 else ''} "
-                           f"{', '.join(missing)}; see the template (corpgraph/data/facts-template.csv)")
+        raise ImportFailed(
+            f"{ctx.path}:1: missing column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}; see the template (corpgraph/data/facts-template.csv)"
+        )
     ctx.shape = "facts"
     onto = read_ontology(ctx.backend)
     roles = {local_name(r[0]).lower(): str(r[0]) for r in ctx.backend.select(_ROLES_QUERY).rows}
@@ -82,8 +118,9 @@ def _row(ctx, row: Row, onto, roles, amount_kinds, known_sources, used_ids) -> N
             raise BadRow("required", col)
     kind = onto.kind_by_name(row.get("kind"))
     if kind is None:
-        raise BadRow(f"unknown kind {row.get('kind')!r} (use a relationship kind such as Contract, Ownership)",
-                     "kind")
+        raise BadRow(
+            f"unknown kind {row.get('kind')!r} (use a relationship kind such as Contract, Ownership)", "kind"
+        )
     rule = onto.rules.get(kind)
     certainty = row.get("certainty").strip().lower()
     if certainty not in CERTAINTY_ORDER:
@@ -93,11 +130,19 @@ def _row(ctx, row: Row, onto, roles, amount_kinds, known_sources, used_ids) -> N
         raise BadRow(f"not a URL: {url!r}", "source_url")
     participants: list[tuple[str, str, str, str]] = []  # (role IRI, name, type, column)
     for side in ("from", "to"):
-        role = row.get(f"{side}_role").strip() or (rule and (rule.from_role if side == "from" else rule.to_role))
+        role = row.get(f"{side}_role").strip() or (
+            rule and (rule.from_role if side == "from" else rule.to_role)
+        )
         if not role:
             raise BadRow(f"kind {local_name(kind)} has no default role; fill {side}_role", f"{side}_role")
-        participants.append((_role(role, roles, f"{side}_role"), row.get(side).strip(),
-                             _type(row.get(f"{side}_type"), f"{side}_type"), side))
+        participants.append(
+            (
+                _role(role, roles, f"{side}_role"),
+                row.get(side).strip(),
+                _type(row.get(f"{side}_type"), f"{side}_type"),
+                side,
+            )
+        )
     for item in filter(None, (x.strip() for x in row.get("also").split(";"))):
         if "=" not in item:
             raise BadRow(f"{item!r} is not role=Name", "also")
@@ -108,10 +153,14 @@ def _row(ctx, row: Row, onto, roles, amount_kinds, known_sources, used_ids) -> N
     if amount is not None:
         ak = row.get("amount_kind").strip()
         if not ak:
-            raise BadRow("an amount needs an amount_kind (contractValue, ceiling, obligated, ...)", "amount_kind")
+            raise BadRow(
+                "an amount needs an amount_kind (contractValue, ceiling, obligated, ...)", "amount_kind"
+            )
         amount_kind = amount_kinds.get(ak.replace(" ", "").lower()) or amount_kinds.get(ak.lower())
         if amount_kind is None:
-            raise BadRow(f"unknown amount kind {ak!r}; one of: {', '.join(sorted(amount_kinds))}", "amount_kind")
+            raise BadRow(
+                f"unknown amount kind {ak!r}; one of: {', '.join(sorted(amount_kinds))}", "amount_kind"
+            )
     currency = (row.get("currency").strip() or "USD").upper()
     if amount is not None and not re.match(r"^[A-Z]{3}$", currency):
         raise BadRow(f"{currency!r} is not an ISO 4217 code", "currency")
@@ -134,10 +183,19 @@ def _row(ctx, row: Row, onto, roles, amount_kinds, known_sources, used_ids) -> N
     if url in known_sources:
         src = known_sources[url]
     else:
-        src = ctx.source(SRC["web-" + slugify(url.split("://", 1)[-1])[:60] + "-" + ctx.digest(url)[:6]], url,
-                         row.get("source_title").strip(), row.get("publisher").strip(), issued, kind="article")
-    base = slugify(row.get("id")) if row.get("id").strip() else "-".join(
-        [local_name(kind).lower(), *names[:2], *([date] if date else [])])
+        src = ctx.source(
+            SRC["web-" + slugify(url.split("://", 1)[-1])[:60] + "-" + ctx.digest(url)[:6]],
+            url,
+            row.get("source_title").strip(),
+            row.get("publisher").strip(),
+            issued,
+            kind="article",
+        )
+    base = (
+        slugify(row.get("id"))
+        if row.get("id").strip()
+        else "-".join([local_name(kind).lower(), *names[:2], *([date] if date else [])])
+    )
     rid, n = base, 1
     while rid in used_ids:
         n += 1
@@ -145,11 +203,24 @@ def _row(ctx, row: Row, onto, roles, amount_kinds, known_sources, used_ids) -> N
     used_ids.add(rid)
     if row.get("amount_qualifier").strip():
         extra.append((CG.amountQualifier, Literal(row.get("amount_qualifier").strip())))
-    ctx.record(ctx.record_iri(rid), URIRef(kind), {r: v for r, v in by_role.items()}, certainty=CG[certainty],
-               sources=[URIRef(src)], quotes=[row.get("quote")], amount=amount,
-               amount_kind=URIRef(amount_kind) if amount_kind else None, currency=currency, date=date,
-               start=start, end=end, purpose=row.get("purpose") or None, award_id=row.get("award_id") or None,
-               note=row.get("note") or None, extra=extra)
+    ctx.record(
+        ctx.record_iri(rid),
+        URIRef(kind),
+        {r: v for r, v in by_role.items()},
+        certainty=CG[certainty],
+        sources=[URIRef(src)],
+        quotes=[row.get("quote")],
+        amount=amount,
+        amount_kind=URIRef(amount_kind) if amount_kind else None,
+        currency=currency,
+        date=date,
+        start=start,
+        end=end,
+        purpose=row.get("purpose") or None,
+        award_id=row.get("award_id") or None,
+        note=row.get("note") or None,
+        extra=extra,
+    )
 
 
 def _role(name: str, roles: dict[str, str], field: str) -> str:

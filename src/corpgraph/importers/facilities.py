@@ -23,19 +23,34 @@ from ..vocab import CG
 from .common import BadRow, check_width, header_of, parse_date, read_csv
 from .context import Dataset, ImportContext
 
-GENERIC_OPERATORS = frozenset({
-    "COUNTY", "COUNTY (SHERIFF)", "COUNTY (CORRECTIONS)", "COUNTY (JAILER)", "COUNTY (PRISON)", "CITY",
-    "FEDERAL", "HOSPITAL", "HOTEL", "STATE", "PRIVATE", "OTHER",
-})
+GENERIC_OPERATORS = frozenset(
+    {
+        "COUNTY",
+        "COUNTY (SHERIFF)",
+        "COUNTY (CORRECTIONS)",
+        "COUNTY (JAILER)",
+        "COUNTY (PRISON)",
+        "CITY",
+        "FEDERAL",
+        "HOSPITAL",
+        "HOTEL",
+        "STATE",
+        "PRIVATE",
+        "OTHER",
+    }
+)
 KNOWN_FILES = {
     "iceFacs.csv": Dataset(
         "https://github.com/xpmethod/torn-apart-open-data/blob/724e7c45e17740deb4d3bfe261c5383474bc36a2/iceFacs.csv",
-        "Torn Apart / Separados: ICE detention facilities (iceFacs.csv)", "xpmethod (Torn Apart / Separados)"),
+        "Torn Apart / Separados: ICE detention facilities (iceFacs.csv)",
+        "xpmethod (Torn Apart / Separados)",
+    ),
     "contractors-patch-fy26.csv": Dataset(
         "https://github.com/CarwilB/ice-detention/blob/e6e096c1d5b8b9120525dd8db0c419b24da77caf/"
         "data/contractors-patch-fy26.csv",
         "ICE detention: FY26 facility management company corrections (contractors-patch-fy26.csv)",
-        "CarwilB/ice-detention"),
+        "CarwilB/ice-detention",
+    ),
 }
 
 
@@ -55,8 +70,10 @@ def run(ctx: ImportContext) -> None:
         ctx.shape = "operators"
         _operators(ctx)
     else:
-        raise ImportFailed(f"{ctx.path}: not a facility list this importer knows: expected the columns "
-                           "DETLOC, Name, Facility.Operator (iceFacs.csv) or Facility Name, Location, Management")
+        raise ImportFailed(
+            f"{ctx.path}: not a facility list this importer knows: expected the columns "
+            "DETLOC, Name, Facility.Operator (iceFacs.csv) or Facility Name, Location, Management"
+        )
 
 
 def _operator_code(code: str) -> str:
@@ -94,11 +111,16 @@ def _icefacs(ctx: ImportContext) -> None:
         fac = res.resolve_facility(name, place, detloc).iri
         op = res.resolve(_operator_code(operator), etype="Company").iri
         kind = row.get("Type.Detailed") or row.get("Type")
-        ctx.record(ctx.record_iri("op", detloc, name), CG.Operation, {CG.operator: op, CG.asset: fac},
-                   certainty=CG.reported, sources=[src],
-                   quotes=[f"DETLOC: {detloc}; Name: {name}; Facility.Operator: {operator}"],
-                   date=last_use,
-                   note=(f"Facility type {kind}. " if kind else "") + "Dated with the list's Date.of.Last.Use.")
+        ctx.record(
+            ctx.record_iri("op", detloc, name),
+            CG.Operation,
+            {CG.operator: op, CG.asset: fac},
+            certainty=CG.reported,
+            sources=[src],
+            quotes=[f"DETLOC: {detloc}; Name: {name}; Facility.Operator: {operator}"],
+            date=last_use,
+            note=(f"Facility type {kind}. " if kind else "") + "Dated with the list's Date.of.Last.Use.",
+        )
         ctx.stats["facilities"] += 1
 
 
@@ -121,7 +143,12 @@ def _operators(ctx: ImportContext) -> None:
         place = " ".join(row.get("Location").split())
         fac = res.resolve_facility(name, place).iri
         op = res.resolve(manager, etype="Company").iri
-        ctx.record(ctx.record_iri("op", name, place), CG.Operation, {CG.operator: op, CG.asset: fac},
-                   certainty=CG.reported, sources=[src],
-                   quotes=[f"Facility Name: {name}; Location: {place}; Management: {manager}"])
+        ctx.record(
+            ctx.record_iri("op", name, place),
+            CG.Operation,
+            {CG.operator: op, CG.asset: fac},
+            certainty=CG.reported,
+            sources=[src],
+            quotes=[f"Facility Name: {name}; Location: {place}; Management: {manager}"],
+        )
         ctx.stats["facilities"] += 1

@@ -27,18 +27,21 @@ KNOWN_FILES = {
     "freezer.csv": Dataset(
         "https://github.com/xpmethod/torn-apart-open-data/blob/724e7c45e17740deb4d3bfe261c5383474bc36a2/freezer.csv",
         "Torn Apart / Separados: ICE awards active in 2018 with parent companies (freezer.csv)",
-        "xpmethod (Torn Apart / Separados)"),
+        "xpmethod (Torn Apart / Separados)",
+    ),
     "graph.json": Dataset(
         "https://github.com/xpmethod/torn-apart/blob/28e0bd960d881d7217cf5f518afde10f63de3437/data/freezer/graph.json",
         "Torn Apart / Separados: parent company, company and product graph (graph.json)",
-        "xpmethod (Torn Apart / Separados)"),
+        "xpmethod (Torn Apart / Separados)",
+    ),
 }
 FREEZER_COLUMNS = {"award_id", "recipient_name", "parent_name"}
 
 
 def _dataset(ctx: ImportContext, title: str) -> Dataset:
-    return KNOWN_FILES.get(ctx.path.name) or Dataset(ctx.path.resolve().as_uri(), f"{title} ({ctx.path.name})",
-                                                     "unknown publisher")
+    return KNOWN_FILES.get(ctx.path.name) or Dataset(
+        ctx.path.resolve().as_uri(), f"{title} ({ctx.path.name})", "unknown publisher"
+    )
 
 
 def run(ctx: ImportContext) -> None:
@@ -47,8 +50,10 @@ def run(ctx: ImportContext) -> None:
         _graph(ctx)
         return
     if not FREEZER_COLUMNS <= set(header_of(ctx.path)):
-        raise ImportFailed(f"{ctx.path}: not a Torn Apart file this importer knows: expected freezer.csv's "
-                           "columns (award_id, recipient_name, parent_name, ...) or graph.json")
+        raise ImportFailed(
+            f"{ctx.path}: not a Torn Apart file this importer knows: expected freezer.csv's "
+            "columns (award_id, recipient_name, parent_name, ...) or graph.json"
+        )
     ctx.shape = "freezer"
     _freezer(ctx)
 
@@ -80,24 +85,41 @@ def _freezer(ctx: ImportContext) -> None:
         seen.add(award)
         supplier = res.resolve(name).iri
         text = row.get("award_description")
-        common = dict(certainty=CG.reported, sources=[src],
-                      quotes=[text or f"award_id: {award}; recipient_name: {name}"], purpose=text or None,
-                      award_id=award)
+        common = dict(
+            certainty=CG.reported,
+            sources=[src],
+            quotes=[text or f"award_id: {award}; recipient_name: {name}"],
+            purpose=text or None,
+            award_id=award,
+        )
         roles = {CG.buyer: ice, CG.supplier: supplier}
         if current is not None:
-            ctx.record(ctx.record_iri(award, "value"), CG.Contract, roles, amount=current,
-                       amount_kind=CG.contractValue, **common)
+            ctx.record(
+                ctx.record_iri(award, "value"),
+                CG.Contract,
+                roles,
+                amount=current,
+                amount_kind=CG.contractValue,
+                **common,
+            )
         if potential is not None:
-            ctx.record(ctx.record_iri(award, "ceiling"), CG.Contract, roles, amount=potential,
-                       amount_kind=CG.ceiling, **common)
+            ctx.record(
+                ctx.record_iri(award, "ceiling"),
+                CG.Contract,
+                roles,
+                amount=potential,
+                amount_kind=CG.ceiling,
+                **common,
+            )
         if current is None and potential is None:
             ctx.record(ctx.record_iri(award), CG.Contract, roles, **common)
         ctx.stats["awards"] += 1
         parent = row.get("parent_name")
         if parent and name_key(parent) != name_key(name):
             owner = res.resolve(parent).iri
-            own.add(owner, supplier, date=None, source=src,
-                    quote=f"recipient_name: {name}; parent_name: {parent}")
+            own.add(
+                owner, supplier, date=None, source=src, quote=f"recipient_name: {name}; parent_name: {parent}"
+            )
         elif parent:
             ctx.skip("parent is the recipient itself")
     own.emit(note="Parent company as curated by Torn Apart / Separados for ICE awards active in 2018.")

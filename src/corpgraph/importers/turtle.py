@@ -16,8 +16,9 @@ from rdflib.namespace import RDF, XSD
 from ..vocab import PREFIXES
 
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?$")
-_ESC = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                      "\b": "\\b", "\f": "\\f"})
+_ESC = str.maketrans(
+    {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+)
 _NS = sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
 
 
@@ -26,8 +27,8 @@ def _iri(term: str, cache: dict[str, str]) -> str:
     if out is None:
         out = f"<{term}>"
         for ns, prefix in _NS:
-            if term.startswith(ns) and _LOCAL.match(term[len(ns):]):
-                out = f"{prefix}:{term[len(ns):]}"
+            if term.startswith(ns) and _LOCAL.match(term[len(ns) :]):
+                out = f"{prefix}:{term[len(ns) :]}"
                 break
         cache[term] = out
     return out

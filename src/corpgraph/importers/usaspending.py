@@ -51,7 +51,8 @@ def detect(header: list[str]) -> str:
         "not a USAspending contract file this importer knows: expected the columns of dashboard "
         "transactions (Generated Award ID, Federal Action Obligation, ...), prime-award summaries "
         "(contract_award_unique_key, total_obligated_amount, ...) or subawards (prime_award_unique_key, "
-        f"subaward_number, ...); found {', '.join(header[:8])}{' ...' if len(header) > 8 else ''}")
+        f"subaward_number, ...); found {', '.join(header[:8])}{' ...' if len(header) > 8 else ''}"
+    )
 
 
 def run(ctx: ImportContext) -> None:
@@ -75,7 +76,7 @@ def award_parts(key: str) -> tuple[str, str, str, str]:
 
 
 def _subsidiary_of_known_parent(ctx: ImportContext, name: str, sub: str, source: URIRef) -> None:
-    """'AT&T ENTERPRISES, LLC' -> an ownership by AT&T of certainty likely (entity_resolution.SUBSIDIARIES)."""
+    """'AT&T ENTERPRISES, LLC' -> ownership by AT&T, certainty likely (entity_resolution.SUBSIDIARIES)."""
     parent = ctx.resolver.parent_by_name(name)
     if not parent:
         return
@@ -85,10 +86,16 @@ def _subsidiary_of_known_parent(ctx: ImportContext, name: str, sub: str, source:
     if (owner, sub) in ctx.seen_pairs:
         return
     ctx.seen_pairs.add((owner, sub))
-    ctx.record(ctx.record_iri("likely-own", local_name(owner), local_name(sub)), CG.Ownership,
-               {CG.owner: owner, CG.subsidiary: sub}, certainty=CG.likely, sources=[source], quotes=[name],
-               note=f"Parent inferred from the recipient name by corpgraph's table of known subsidiaries "
-                    f"(rule subsidiary-table); check the parent recipient on the award page.")
+    ctx.record(
+        ctx.record_iri("likely-own", local_name(owner), local_name(sub)),
+        CG.Ownership,
+        {CG.owner: owner, CG.subsidiary: sub},
+        certainty=CG.likely,
+        sources=[source],
+        quotes=[name],
+        note="Parent inferred from the recipient name by corpgraph's table of known subsidiaries "
+        "(rule subsidiary-table); check the parent recipient on the award page.",
+    )
 
 
 # -- transactions -------------------------------------------------------------------------------------
@@ -169,14 +176,30 @@ def _emit_transaction_award(ctx: ImportContext, award: _Award) -> None:
         if t not in texts:
             texts.append(t)
     dates = sorted(award.dates)
-    note = (f"Sum of {award.count} transaction{'s' if award.count != 1 else ''}"
-            + (f" ({award.negatives} de-obligation{'s' if award.negatives != 1 else ''})" if award.negatives else "")
-            + (f" dated {dates[0]} to {dates[-1]}" if dates else "") + f" in {ctx.path.name}.")
-    ctx.record(ctx.record_iri(award.key.removeprefix("CONT_AWD_"), "obligated"), CG.Contract,
-               {CG.buyer: buyer, CG.supplier: supplier}, certainty=CG.confirmed, sources=[src],
-               quotes=texts[:MAX_QUOTES] or [f"Award ID: {award.piid}; Recipient Name: {name}"], amount=award.total, amount_kind=CG.obligated,
-               date=dates[0] if dates else None, purpose=texts[0] if texts else None,
-               award_id=award.piid, note=note)
+    note = (
+        f"Sum of {award.count} transaction{'s' if award.count != 1 else ''}"
+        + (
+            f" ({award.negatives} de-obligation{'s' if award.negatives != 1 else ''})"
+            if award.negatives
+            else ""
+        )
+        + (f" dated {dates[0]} to {dates[-1]}" if dates else "")
+        + f" in {ctx.path.name}."
+    )
+    ctx.record(
+        ctx.record_iri(award.key.removeprefix("CONT_AWD_"), "obligated"),
+        CG.Contract,
+        {CG.buyer: buyer, CG.supplier: supplier},
+        certainty=CG.confirmed,
+        sources=[src],
+        quotes=texts[:MAX_QUOTES] or [f"Award ID: {award.piid}; Recipient Name: {name}"],
+        amount=award.total,
+        amount_kind=CG.obligated,
+        date=dates[0] if dates else None,
+        purpose=texts[0] if texts else None,
+        award_id=award.piid,
+        note=note,
+    )
     _subsidiary_of_known_parent(ctx, name, supplier, src)
 
 
@@ -199,12 +222,16 @@ def _awards(ctx: ImportContext) -> None:
             if not name:
                 raise BadRow("no recipient", "recipient_name")
             obligated = parse_amount(row.data.get("total_obligated_amount", ""), "total_obligated_amount")
-            ceiling = parse_amount(row.data.get("potential_total_value_of_award", ""),
-                                   "potential_total_value_of_award")
-            start = parse_date(row.data.get("period_of_performance_start_date", ""),
-                               "period_of_performance_start_date")
-            end = parse_date(row.data.get("period_of_performance_current_end_date", ""),
-                             "period_of_performance_current_end_date")
+            ceiling = parse_amount(
+                row.data.get("potential_total_value_of_award", ""), "potential_total_value_of_award"
+            )
+            start = parse_date(
+                row.data.get("period_of_performance_start_date", ""), "period_of_performance_start_date"
+            )
+            end = parse_date(
+                row.data.get("period_of_performance_current_end_date", ""),
+                "period_of_performance_current_end_date",
+            )
             signed = parse_date(row.data.get("award_base_action_date", ""), "award_base_action_date")
             modified = parse_date(row.data.get("last_modified_date", ""), "last_modified_date")
         except BadRow as exc:
@@ -212,46 +239,99 @@ def _awards(ctx: ImportContext) -> None:
             continue
         seen.add(key)
         code = row.get("awarding_sub_agency_code")
-        buyer = (res.agency(code, row.get("awarding_sub_agency_name")) if code
-                 else res.resolve(row.get("awarding_sub_agency_name") or row.get("awarding_agency_name"),
-                                  etype="GovernmentBody")).iri
-        supplier = res.resolve(name, uei=row.get("recipient_uei"), duns=row.get("recipient_duns"),
-                               etype=org_type(name)).iri
+        buyer = (
+            res.agency(code, row.get("awarding_sub_agency_name"))
+            if code
+            else res.resolve(
+                row.get("awarding_sub_agency_name") or row.get("awarding_agency_name"), etype="GovernmentBody"
+            )
+        ).iri
+        supplier = res.resolve(
+            name, uei=row.get("recipient_uei"), duns=row.get("recipient_duns"), etype=org_type(name)
+        ).iri
         piid = row.get("award_id_piid")
         src = ctx.usaspending_source(key, piid)
         text = row.get("prime_award_base_transaction_description")
         quote = text or f"award_id_piid: {piid}; recipient_name: {name}"
-        common = dict(certainty=CG.confirmed, sources=[src], quotes=[quote], date=signed,
-                      start=start, end=end, purpose=text or None, award_id=piid or None)
+        common = dict(
+            certainty=CG.confirmed,
+            sources=[src],
+            quotes=[quote],
+            date=signed,
+            start=start,
+            end=end,
+            purpose=text or None,
+            award_id=piid or None,
+        )
         local = key.removeprefix("CONT_AWD_")
         ctx.stats["awards"] += 1
         if obligated is not None:
-            ctx.record(ctx.record_iri(local, "obligated"), CG.Contract, {CG.buyer: buyer, CG.supplier: supplier},
-                       amount=obligated, amount_kind=CG.obligated, **common)
+            ctx.record(
+                ctx.record_iri(local, "obligated"),
+                CG.Contract,
+                {CG.buyer: buyer, CG.supplier: supplier},
+                amount=obligated,
+                amount_kind=CG.obligated,
+                **common,
+            )
         if ceiling is not None:
-            ctx.record(ctx.record_iri(local, "ceiling"), CG.Contract, {CG.buyer: buyer, CG.supplier: supplier},
-                       amount=ceiling, amount_kind=CG.ceiling, **common)
+            ctx.record(
+                ctx.record_iri(local, "ceiling"),
+                CG.Contract,
+                {CG.buyer: buyer, CG.supplier: supplier},
+                amount=ceiling,
+                amount_kind=CG.ceiling,
+                **common,
+            )
         if obligated is None and ceiling is None:
             ctx.record(ctx.record_iri(local), CG.Contract, {CG.buyer: buyer, CG.supplier: supplier}, **common)
-        _parent(ctx, own, row, "recipient", name, supplier, modified or signed, src,
-                ("recipient_parent_name", "recipient_parent_uei", "recipient_parent_duns"),
-                (row.get("recipient_uei"), row.get("recipient_duns")))
+        _parent(
+            ctx,
+            own,
+            row,
+            "recipient",
+            name,
+            supplier,
+            modified or signed,
+            src,
+            ("recipient_parent_name", "recipient_parent_uei", "recipient_parent_duns"),
+            (row.get("recipient_uei"), row.get("recipient_duns")),
+        )
         _subsidiary_of_known_parent(ctx, name, supplier, src)
     own.emit()
 
 
-def _parent(ctx: ImportContext, own: Ownerships, row: Row, role: str, name: str, child: str, date: str | None,
-            src: URIRef, cols: tuple[str, str, str], child_ids: tuple[str, str]) -> None:
+def _parent(
+    ctx: ImportContext,
+    own: Ownerships,
+    row: Row,
+    role: str,
+    name: str,
+    child: str,
+    date: str | None,
+    src: URIRef,
+    cols: tuple[str, str, str],
+    child_ids: tuple[str, str],
+) -> None:
     """Recipient -> parent from the *_parent_* columns, unless the parent is the recipient itself."""
     pname, puei, pduns = (row.get(c) for c in cols)
     if not pname:
         return
-    if (puei and puei == child_ids[0]) or (pduns and pduns == child_ids[1]) or name_key(pname) == name_key(name):
+    if (
+        (puei and puei == child_ids[0])
+        or (pduns and pduns == child_ids[1])
+        or name_key(pname) == name_key(name)
+    ):
         ctx.skip(f"{role} parent is the {role} itself")
         return
     owner = ctx.resolver.resolve(pname, uei=puei, duns=pduns, etype=org_type(pname)).iri
-    own.add(owner, child, date=date, source=src, quote=f"{cols[0].replace('_parent_name', '_name')}: {name}; "
-                                                         f"{cols[0]}: {pname}")
+    own.add(
+        owner,
+        child,
+        date=date,
+        source=src,
+        quote=f"{cols[0].replace('_parent_name', '_name')}: {name}; {cols[0]}: {pname}",
+    )
 
 
 # -- subawards ---------------------------------------------------------------------------------------------
@@ -281,11 +361,17 @@ def _subawards(ctx: ImportContext) -> None:
             amount = parse_amount(row.data.get("subaward_amount", ""), "subaward_amount")
             prime_amount = parse_amount(row.data.get("prime_award_amount", ""), "prime_award_amount")
             date = parse_date(row.data.get("subaward_action_date", ""), "subaward_action_date")
-            p_start = parse_date(row.data.get("prime_award_period_of_performance_start_date", ""),
-                                 "prime_award_period_of_performance_start_date")
-            p_end = parse_date(row.data.get("prime_award_period_of_performance_current_end_date", ""),
-                               "prime_award_period_of_performance_current_end_date")
-            p_signed = parse_date(row.data.get("prime_award_base_action_date", ""), "prime_award_base_action_date")
+            p_start = parse_date(
+                row.data.get("prime_award_period_of_performance_start_date", ""),
+                "prime_award_period_of_performance_start_date",
+            )
+            p_end = parse_date(
+                row.data.get("prime_award_period_of_performance_current_end_date", ""),
+                "prime_award_period_of_performance_current_end_date",
+            )
+            p_signed = parse_date(
+                row.data.get("prime_award_base_action_date", ""), "prime_award_base_action_date"
+            )
         except BadRow as exc:
             ctx.bad(row, exc)
             continue
@@ -293,42 +379,91 @@ def _subawards(ctx: ImportContext) -> None:
         piid = row.get("prime_award_piid")
         src = ctx.usaspending_source(key, piid)
         code = row.get("prime_award_awarding_sub_agency_code")
-        agency = (res.agency(code, row.get("prime_award_awarding_sub_agency_name")) if code
-                  else res.resolve(row.get("prime_award_awarding_sub_agency_name"), etype="GovernmentBody")).iri
+        agency = (
+            res.agency(code, row.get("prime_award_awarding_sub_agency_name"))
+            if code
+            else res.resolve(row.get("prime_award_awarding_sub_agency_name"), etype="GovernmentBody")
+        ).iri
         p_uei, p_duns = row.get("prime_awardee_uei"), row.get("prime_awardee_duns")
         prime = res.resolve(prime_name, uei=p_uei, duns=p_duns, etype=org_type(prime_name)).iri
         s_uei, s_duns = row.get("subawardee_uei"), row.get("subawardee_duns")
         sub = res.resolve(sub_name, uei=s_uei, duns=s_duns, etype=org_type(sub_name)).iri
         if key not in primes:
-            primes[key] = dict(agency=agency, prime=prime, amount=prime_amount, piid=piid, src=src, name=prime_name,
-                               text=row.get("prime_award_base_transaction_description"),
-                               start=p_start, end=p_end, signed=p_signed)
+            primes[key] = dict(
+                agency=agency,
+                prime=prime,
+                amount=prime_amount,
+                piid=piid,
+                src=src,
+                name=prime_name,
+                text=row.get("prime_award_base_transaction_description"),
+                start=p_start,
+                end=p_end,
+                signed=p_signed,
+            )
         number = row.get("subaward_number")
         text = row.get("subaward_description")
-        ctx.record(ctx.record_iri("sub", ctx.digest(key, number, s_uei or sub_name, date, amount, text)),
-                   CG.Contract, {CG.buyer: prime, CG.supplier: sub, CG.beneficiary: agency},
-                   certainty=CG.confirmed, sources=[src],
-                   quotes=[text or f"subaward_number: {number}; subawardee_name: {sub_name}"], amount=amount,
-                   amount_kind=CG.subaward, date=date, purpose=text or None, award_id=number or None,
-                   note=f"Subaward under prime award {piid or key}.")
+        ctx.record(
+            ctx.record_iri("sub", ctx.digest(key, number, s_uei or sub_name, date, amount, text)),
+            CG.Contract,
+            {CG.buyer: prime, CG.supplier: sub, CG.beneficiary: agency},
+            certainty=CG.confirmed,
+            sources=[src],
+            quotes=[text or f"subaward_number: {number}; subawardee_name: {sub_name}"],
+            amount=amount,
+            amount_kind=CG.subaward,
+            date=date,
+            purpose=text or None,
+            award_id=number or None,
+            note=f"Subaward under prime award {piid or key}.",
+        )
         modified = None
         try:
             modified = parse_date(row.data.get("subaward_fsrs_report_last_modified_date", ""), "")
         except BadRow:
             pass
-        _parent(ctx, own, row, "prime_awardee", prime_name, prime, modified or date, src,
-                ("prime_awardee_parent_name", "prime_awardee_parent_uei", "prime_awardee_parent_duns"),
-                (p_uei, p_duns))
-        _parent(ctx, own, row, "subawardee", sub_name, sub, modified or date, src,
-                ("subawardee_parent_name", "subawardee_parent_uei", "subawardee_parent_duns"),
-                (s_uei, s_duns))
+        _parent(
+            ctx,
+            own,
+            row,
+            "prime_awardee",
+            prime_name,
+            prime,
+            modified or date,
+            src,
+            ("prime_awardee_parent_name", "prime_awardee_parent_uei", "prime_awardee_parent_duns"),
+            (p_uei, p_duns),
+        )
+        _parent(
+            ctx,
+            own,
+            row,
+            "subawardee",
+            sub_name,
+            sub,
+            modified or date,
+            src,
+            ("subawardee_parent_name", "subawardee_parent_uei", "subawardee_parent_duns"),
+            (s_uei, s_duns),
+        )
         _subsidiary_of_known_parent(ctx, sub_name, sub, src)
     for key, p in primes.items():
         quotes = [p["text"] or f"prime_award_piid: {p['piid']}; prime_awardee_name: {p['name']}"]
-        ctx.record(ctx.record_iri("prime", key.removeprefix("CONT_AWD_"), "obligated"), CG.Contract,
-                   {CG.buyer: p["agency"], CG.supplier: p["prime"]}, certainty=CG.confirmed, sources=[p["src"]],
-                   quotes=quotes, amount=p["amount"], amount_kind=CG.obligated, date=p["signed"],
-                   start=p["start"], end=p["end"], purpose=p["text"] or None, award_id=p["piid"] or None,
-                   note="Prime award as the subaward file states it (prime_award_amount).")
+        ctx.record(
+            ctx.record_iri("prime", key.removeprefix("CONT_AWD_"), "obligated"),
+            CG.Contract,
+            {CG.buyer: p["agency"], CG.supplier: p["prime"]},
+            certainty=CG.confirmed,
+            sources=[p["src"]],
+            quotes=quotes,
+            amount=p["amount"],
+            amount_kind=CG.obligated,
+            date=p["signed"],
+            start=p["start"],
+            end=p["end"],
+            purpose=p["text"] or None,
+            award_id=p["piid"] or None,
+            note="Prime award as the subaward file states it (prime_award_amount).",
+        )
     ctx.stats["prime awards"] = len(primes)
     own.emit()
