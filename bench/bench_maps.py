@@ -200,7 +200,7 @@ def main() -> None:
     ap.add_argument("--graphs", default="sparse,synthetic")
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--no-figures", action="store_true", help="skip svg and png (Graphviz)")
-    ap.add_argument("--figure-max", type=int, default=20000, help="largest graph to draw as svg/png")
+    ap.add_argument("--figure-max", type=int, default=2500, help="largest graph to draw as svg/png")
     ap.add_argument("--baseline-max", type=int, default=2000, help="largest graph for the pyvis baselines")
     ap.add_argument("--settle-cap", type=float, default=30.0)
     ap.add_argument("--keep", metavar="DIR", help="keep the maps and exports in DIR")

@@ -186,6 +186,15 @@ def test_png_is_a_png(mini, focus, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_figures_refuse_unreadable_selections(mini, whole, tmp_path, monkeypatch):
+    from corpgraph.export import figure
+
+    monkeypatch.setattr(figure, "FIGURE_LIMIT", 3)
+    with pytest.raises(ExportError, match="too many for a print figure"):
+        export_subgraph(whole, mini, "svg", tmp_path / "x.svg")
+    assert not (tmp_path / "x.svg").exists()
+
+
 def test_markdown_has_a_footnote_per_fact(mini, whole, tmp_path):
     out = tmp_path / "facts.md"
     export_subgraph(whole, mini, "md", out)

@@ -18,6 +18,7 @@ from ..render import (DENIED_COLOUR, EDGE_COLOUR, HIGHLIGHT_COLOUR, WEAK_CERTAIN
 from ..subgraph import Subgraph
 
 LABEL_LIMIT = 150  # above this many entities only the biggest are labelled
+FIGURE_LIMIT = 2500  # a print figure of more entities is unreadable, and Graphviz takes minutes to lay it out
 EDGE_LABEL_LIMIT = 80
 
 
@@ -35,6 +36,10 @@ def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
 
     g = sub.net
     n = g.number_of_nodes()
+    if n > FIGURE_LIMIT:
+        raise ExportError(
+            f"the selection has {n:,} entities: too many for a print figure (at most {FIGURE_LIMIT:,}). Narrow it "
+            "with --focus/--depth, --kinds or --min-certainty, or export html, gexf or graphml instead.")
     engine = "neato" if n <= 100 else "sfdp"
     prov = sub.provenance()
     dot = graphviz.Digraph("corpgraph", engine=engine)
