@@ -1,0 +1,78 @@
+"""Imports into the local store (--store) and a real SPARQL endpoint (--endpoint), through replace_part."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import TEST_DATA
+from corpgraph.cli import cli
+
+DATA = TEST_DATA / "import"
+COUNT = """PREFIX cg: <https://w3id.org/corpgraph/ns#>
+SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a cg:Contract ; cg:amountKind cg:obligated }"""
+PALANTIR = """PREFIX cg: <https://w3id.org/corpgraph/ns#>
+PREFIX ent: <https://w3id.org/corpgraph/entity/>
+SELECT ?amount WHERE { ?r cg:supplier ent:palantir ; cg:amountKind cg:obligated ; cg:amount ?amount }"""
+LABELLESS = """PREFIX cg: <https://w3id.org/corpgraph/ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?r cg:supplier ?e FILTER NOT EXISTS { ?e rdfs:label ?l } }"""
+
+
+def _one(backend, sparql):
+    return backend.select(sparql).rows[0][0].toPython()
+
+
+def test_import_into_store(runner, tmp_graph, tmp_path):
+    from corpgraph.backend.oxigraph_store import OxigraphBackend
+
+    store = tmp_path / "store"
+    args = ["import", "usaspending", str(DATA / "usaspending-transactions.csv"), "--graph", str(tmp_graph),
+            "--store", str(store)]
+    r = runner.invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert (tmp_graph / "imports" / "usaspending-usaspending-transactions.ttl").is_file()
+    with OxigraphBackend.open(store, graph_dir=tmp_graph) as ox:
+        assert _one(ox, COUNT) == 8
+        assert str(_one(ox, PALANTIR)) == "81098690.32"
+        assert _one(ox, LABELLESS) == 0
+    r2 = runner.invoke(cli, args)
+    assert r2.exit_code == 0 and "unchanged" in r2.stdout
+    with OxigraphBackend.open(store, graph_dir=tmp_graph) as ox:
+        assert _one(ox, COUNT) == 8
+        assert _one(ox, LABELLESS) == 0
+
+
+@pytest.mark.endpoint
+def test_import_into_endpoint(runner, tmp_graph, fresh_endpoint):
+    from corpgraph.backend.endpoint import EndpointBackend
+
+    ep = EndpointBackend(fresh_endpoint)
+    ep.load_folder(tmp_graph)
+    before = len(ep)
+    args = ["import", "usaspending", str(DATA / "usaspending-transactions.csv"), "--endpoint", fresh_endpoint]
+    r = runner.invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert "part imports/usaspending-usaspending-transactions" in r.stdout
+    assert not (tmp_graph / "imports").exists()
+    assert _one(ep, COUNT) == 8
+    after = len(ep)
+    assert after > before
+    # again: the part is replaced by the same triples, entities keep their labels
+    r2 = runner.invoke(cli, args)
+    assert r2.exit_code == 0, r2.output
+    assert len(ep) == after
+    assert _one(ep, LABELLESS) == 0
+    # and commands keep working on it
+    m = runner.invoke(cli, ["money", "Palantir", "--endpoint", fresh_endpoint])
+    assert m.exit_code == 0 and "81,098,690.32" in m.stdout
+
+
+def test_part_name_matches_backend_convention():
+    from corpgraph.backend.oxigraph_store import part_name as backend_part
+    from corpgraph.importing import part_name
+
+    p = part_name("usaspending", Path("x/CBP_ICE_FY2025.csv"))
+    assert p == "imports/usaspending-cbp-ice-fy2025"
+    assert backend_part(p + ".ttl") == p
