@@ -16,7 +16,7 @@ import pytest
 
 from corpgraph import render, subgraph
 from corpgraph.backend.memory import MemoryBackend
-from test_subgraph import HOSTILE, HOSTILE2, e, r, write_mini_graph
+from test_subgraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r, write_mini_graph
 
 pytestmark = pytest.mark.browser
 
@@ -125,6 +125,11 @@ def test_hostile_labels_stay_text_on_hover_click_and_search(hostile_page):
     assert pg.js("document.querySelectorAll('a[href^=\"javascript\"], a[href^=\"JAVASCRIPT\"]').length") == 0
     links = pg.js("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     assert set(links) <= {"https://example.org/report-a"}
+    legend = pg.js("Array.from(document.querySelectorAll('.cg-type-label')).map(s => s.textContent)")
+    assert HOSTILE_TYPE in legend and "Company" in legend
+    pg.page.fill("#cg-search", "</script")
+    assert pg.js("Array.from(document.querySelectorAll('#cg-results button')).map(b => b.textContent)") == [
+        HOSTILE2 + " (" + HOSTILE_TYPE + ")"]
     pg.page.fill("#cg-search", "<img")
     assert pg.js("Array.from(document.querySelectorAll('#cg-results button')).map(b => b.textContent)") == [
         HOSTILE + " (Company)"]
@@ -137,6 +142,9 @@ def test_hostile_labels_stay_text_on_hover_click_and_search(hostile_page):
 
 def test_filters_and_neighbourhood(hostile_page):
     pg = hostile_page
+    pg.page.uncheck('input[data-type="HostileKind"]')
+    assert pg.js("cgNodes.get({filter: n => n.hidden}).map(n => n.cg.iri)") == [e("evil2")]
+    pg.page.check('input[data-type="HostileKind"]')
     pg.page.uncheck('input[data-type="Company"]')
     hidden = pg.js("cgNodes.get({filter: n => n.hidden}).map(n => n.cg.iri).sort()")
     assert hidden == sorted([e("acme"), e("bank"), e("evil"), e("lonely")])

@@ -13,7 +13,7 @@ from corpgraph import render, subgraph
 from corpgraph.backend.memory import MemoryBackend
 from corpgraph.cli import cli
 from corpgraph.errors import ExportError
-from test_subgraph import HOSTILE, HOSTILE2, e, r, write_mini_graph
+from test_subgraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r, write_mini_graph
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 
@@ -83,7 +83,7 @@ def test_page_is_offline_and_has_the_csp(page):
 
 
 def test_hostile_strings_never_appear_raw(page):
-    assert HOSTILE not in page and "<img" not in page
+    assert HOSTILE not in page and "<img" not in page and "<svg" not in page
     tags = parse(page)
     # every </script> closes one of our own script elements
     assert page.count("</script>") == sum(1 for t, _ in tags.tags if t == "script")
@@ -95,6 +95,7 @@ def test_data_round_trips_through_the_json(page, whole):
     data = data_of(page)
     labels = {n["cg"]["iri"]: n["label"] for n in data["nodes"]}
     assert labels[e("evil")] == HOSTILE and labels[e("evil2")] == HOSTILE2
+    assert next(n for n in data["nodes"] if n["cg"]["iri"] == e("evil2"))["cg"]["type"] == HOSTILE_TYPE
     assert len(data["nodes"]) == whole.net.number_of_nodes()
     assert len(data["edges"]) == whole.net.number_of_edges()
     c2 = next(x for x in data["edges"] if x["cg"]["record"] == r("c2"))
@@ -138,8 +139,9 @@ def test_visual_language(page, whole):
     assert nodes[e("acme")]["color"] == render.TYPE_STYLE["Company"][0]
     assert nodes[e("agency")]["shape"] == "square" and nodes[e("tracker")]["shape"] == "diamond"
     assert nodes[e("acme")]["size"] > nodes[e("lonely")]["size"]  # money on its edges
-    for label in ("Company", "Government body", "Person", "System"):
+    for label in ("Company", "Government body", "System", "&lt;svg onload=&#34;window.__pwned=6&#34;&gt;"):
         assert f'<span class="cg-type-label">{label}</span>' in page
+    assert 'data-type="HostileKind"' in page
     assert whole.version in page and "whole graph" in page
     assert data["physics"] is True and "x" not in nodes[e("acme")]
 

@@ -18,6 +18,7 @@ from corpgraph.vocab import CG, ENT, REC, SRC
 
 HOSTILE = '<img src=x onerror="window.__pwned=1;alert(1)">'
 HOSTILE2 = "</script><script>window.__pwned=2</script>"
+HOSTILE_TYPE = '<svg onload="window.__pwned=6">'
 
 # A small graph of invented names that exercises every visual rule and hostile strings everywhere.
 MINI_TTL = r"""
@@ -29,6 +30,9 @@ MINI_TTL = r"""
 @prefix schema: <https://schema.org/> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix xsd:    <http://www.w3.org/2001/XMLSchema#> .
+@prefix owl:    <http://www.w3.org/2002/07/owl#> .
+
+cg:HostileKind a owl:Class ; rdfs:subClassOf cg:Person ; rdfs:label "<svg onload=\"window.__pwned=6\">" .
 
 ent:acme a cg:Company ; rdfs:label "Acme Corp" ; cg:alias "ACME" .
 ent:agency a cg:GovernmentBody ; rdfs:label "Border Agency" .
@@ -36,7 +40,7 @@ ent:dept a cg:GovernmentBody ; rdfs:label "Department of Things" .
 ent:bank a cg:Company ; rdfs:label "First Bank" .
 ent:tracker a cg:System ; rdfs:label "TrackDB" .
 ent:evil a cg:Company ; rdfs:label "<img src=x onerror=\"window.__pwned=1;alert(1)\">" .
-ent:evil2 a cg:Person ; rdfs:label "</script><script>window.__pwned=2</script>" .
+ent:evil2 a cg:HostileKind ; rdfs:label "</script><script>window.__pwned=2</script>" .
 ent:lonely a cg:Company ; rdfs:label "Lonely Ltd" .
 
 src:s1 a cg:Source ; schema:url "https://example.org/report-a"^^xsd:anyURI ;
