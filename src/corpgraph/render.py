@@ -337,7 +337,7 @@ def render_map(sub: Subgraph, *, title: str | None = None, caption: str | None =
     prov = sub.provenance()
     title = title or f"corpgraph map: {prov['selection']}"
     if caption is None:
-        caption = (f"{n_nodes} entities and {n_edges} relationships "
+        caption = (f"{sub.counts()} "
                    f"({prov['selection']}). Dashed lines: likely, alleged or denied claims; "
                    f"line width: money involved. Click an entity or a line for its sources.")
     notes = list(sub.notes)

@@ -100,6 +100,10 @@ class Subgraph:
                 seen.setdefault(s["iri"], s)
         return list(seen.values())
 
+    def counts(self) -> str:
+        """'1 entity, 3 relationships'."""
+        return f"{plural(len(self.net), 'entity', 'entities')}, {plural(len(self.net.edges), 'relationship')}"
+
     def provenance(self) -> dict[str, str]:
         """The facts every export states about itself."""
         return {
@@ -110,6 +114,10 @@ class Subgraph:
             "nodes": str(self.net.number_of_nodes()),
             "edges": str(self.net.number_of_edges()),
         }
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def _version() -> str:

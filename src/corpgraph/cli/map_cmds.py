@@ -91,7 +91,7 @@ def map_command(source, selection, output, title, caption, credit, size_by, embe
     write_map(sub, output, title=title, caption=caption, credit=credit, size_by=size_by, embed=embed)
     for note in sub.notes:
         click.echo(f"Note: {note}", err=True)
-    click.echo(f"Wrote {output}: {sub.net.number_of_nodes()} entities, {sub.net.number_of_edges()} relationships "
+    click.echo(f"Wrote {output}: {sub.counts()} "
                f"({sub.selection.describe()}; graph version {sub.version}).", err=True)
 
 
@@ -132,5 +132,4 @@ def export_command(source, selection, fmt, output, title) -> None:
     for note in sub.notes:
         click.echo(f"Note: {note}", err=True)
     if where != "-":
-        click.echo(f"Wrote {where} ({fmt}): {sub.net.number_of_nodes()} entities, {sub.net.number_of_edges()} "
-                   f"relationships ({sub.selection.describe()}; graph version {sub.version}).", err=True)
+        click.echo(f"Wrote {where} ({fmt}): {sub.counts()} ({sub.selection.describe()}; graph version {sub.version}).", err=True)

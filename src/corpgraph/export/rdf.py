@@ -56,7 +56,7 @@ def comment_header(sub: Subgraph) -> str:
         f"corpgraph export ({prov['generator']})",
         f"graph version: {prov['graph_version']}",
         f"selection: {prov['selection']}",
-        f"{prov['nodes']} entities, {prov['edges']} relationships, {len(sub.sources())} sources",
+        f"{sub.counts()}, {len(sub.sources())} sources",
         prov["credit"],
     ]
     return "".join("# " + " ".join(line.split()) + "\n" for line in lines) + "\n"
