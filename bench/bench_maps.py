@@ -150,13 +150,19 @@ class Browser:
 
     def settle_pyvis(self, path: Path, cap: float) -> float | None:
         """Seconds until the default pyvis page stops moving (positions unchanged for 0.5 s), or None."""
+        from playwright.sync_api import Error as PlaywrightError
+
         page = self.b.new_page(viewport={"width": 1400, "height": 900})
         try:
             t = time.perf_counter()
-            page.goto(path.resolve().as_uri(), timeout=int(cap * 1000), wait_until="domcontentloaded")
+            page.goto(path.resolve().as_uri(), timeout=int(cap * 1000), wait_until="commit")
             last, still_since = None, None
             while time.perf_counter() - t < cap:
-                pos = page.evaluate("typeof network === 'undefined' ? null : JSON.stringify(network.getPositions())")
+                try:
+                    pos = page.evaluate("typeof network === 'undefined' ? null : "
+                                        "JSON.stringify(network.getPositions())")
+                except PlaywrightError:  # the page is still busy loading
+                    pos = None
                 now = time.perf_counter()
                 if pos is not None and pos == last:
                     still_since = still_since or now
@@ -166,6 +172,8 @@ class Browser:
                     still_since = None
                 last = pos
                 time.sleep(0.1)
+            return None
+        except PlaywrightError:
             return None
         finally:
             page.close()

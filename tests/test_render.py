@@ -208,3 +208,22 @@ def test_bundled_map_renders(bundled, bundled_net):
     sub = subgraph.select_subgraph(bundled, net=bundled_net)
     page = render.render_map(sub)
     assert len(data_of(page)["nodes"]) == bundled_net.number_of_nodes()
+
+
+def test_cli_map_path_without_connection_exits_3(runner, mini_dir, tmp_path):
+    pytest.importorskip("corpgraph.paths")
+    out = tmp_path / "p.html"
+    result = runner.invoke(cli, ["map", "--graph", str(mini_dir), "--path", "Lonely Ltd", "Acme Corp", "-o", str(out)])
+    assert result.exit_code == 3, result.stderr
+    assert not out.exists()
+
+
+def test_cli_map_path_highlighted(runner, mini_dir, tmp_path):
+    pytest.importorskip("corpgraph.paths")
+    out = tmp_path / "p.html"
+    result = runner.invoke(cli, ["map", "--graph", str(mini_dir), "--path", "First Bank", "TrackDB", "--embed",
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    data = data_of(out.read_text())
+    assert {n["cg"]["iri"] for n in data["nodes"] if n["cg"].get("highlight")} == {e("bank"), e("tracker")}
+    assert "calc(100vh" in out.read_text()
