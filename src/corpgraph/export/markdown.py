@@ -74,16 +74,16 @@ def to_markdown(sub: Subgraph, backend: Backend, title: str | None = None) -> by
     for j, s in enumerate(sub.sources(), 1):
         lines.append(f"{j}. {_source_text(s)}")
     lines += ["", "## Money", ""]
-    money = sorted((e for e in edges if e[3].get("amount") is not None), key=lambda e: -e[3]["amount"])
+    money = sorted(((i, e) for i, e in enumerate(edges, 1) if e[3].get("amount") is not None),
+                   key=lambda ie: -ie[1][3]["amount"])
     if money:
         lines.append("Amounts of different kinds (contract values, ceilings, obligations, credit lines) are not "
                      "comparable and are not added up.")
         lines.append("")
         lines.append("| From | To | Relationship | Amount | Kind of amount | Date | Certainty | Fact no. |")
         lines.append("|---|---|---|---:|---|---|---|---|")
-        for u, v, _k, d in money:
+        for idx, (u, v, _k, d) in money:
             a, b = (v, u) if d.get("money_flow") == "backward" else (u, v)
-            idx = edges.index((u, v, _k, d)) + 1
             amount = money_text(d["amount"], d.get("currency"))
             if d.get("amount_qualifier"):
                 amount += f" ({d['amount_qualifier']})"
