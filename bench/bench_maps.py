@@ -211,6 +211,7 @@ def main() -> None:
     ap.add_argument("--figure-max", type=int, default=2500, help="largest graph to draw as svg/png")
     ap.add_argument("--baseline-max", type=int, default=2000, help="largest graph for the pyvis baselines")
     ap.add_argument("--settle-cap", type=float, default=30.0)
+    ap.add_argument("--rdf-max", type=int, default=500_000, help="skip the RDF exports of bigger graphs (triples)")
     ap.add_argument("--keep", metavar="DIR", help="keep the maps and exports in DIR")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -261,6 +262,11 @@ def main() -> None:
                             f"still moving after {args.settle_cap:.0f} s" if s is None else "")
                 for fmt, exporter in EXPORTERS.items():
                     if fmt in ("svg", "png") and (args.no_figures or nn > args.figure_max):
+                        row(kind, nn, ne, f"export {fmt}", None, "", "skipped: above the figure limit"
+                            if not args.no_figures else "skipped")
+                        continue
+                    if fmt in ("ttl", "jsonld", "nt") and len(backend) > args.rdf_max:
+                        row(kind, nn, ne, f"export {fmt}", None, "", f"skipped: over {args.rdf_max:,} triples")
                         continue
                     result, t = timed(exporter, sub, backend)
                     size = sum(len(v) for v in result.values()) if isinstance(result, dict) else len(result)
