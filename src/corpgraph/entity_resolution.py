@@ -30,6 +30,7 @@ certainty "likely").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,7 +39,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from .backend import Backend
-from .names import fold, slugify
+from .names import fold as _fold_uncached
+from .names import slugify
 from .resolve import EntityIndex, EntityName
 from .vocab import CG, ENT, SPARQL_PREFIXES, local_name
 
@@ -72,6 +74,10 @@ _PAREN_TAIL = re.compile(r"\s*\([^()]*\)\s*$")
 _NATIONAL_ASSOCIATION = ("national", "association")
 
 
+fold = functools.lru_cache(maxsize=1 << 16)(_fold_uncached)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """The form two names must share to be the same entity: 'THE GEO GROUP, INC.' -> 'geo group'."""
     text = _PAREN_TAIL.sub("", str(name)) or str(name)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,6 +52,32 @@ class Triples:
         return g
 
 
+# Vocabulary terms looked up once (attribute access on the closed CG namespace is slow in a hot loop).
+_TYPE, _CERTAINTY, _SOURCE, _QUOTE = RDF.type, CG.certainty, CG.source, CG.quote
+_AMOUNT, _CURRENCY, _AMOUNT_KIND, _CONTRACT_VALUE = CG.amount, CG.currency, CG.amountKind, CG.contractValue
+_DATE, _START, _END = CG.date, CG.startDate, CG.endDate
+_PURPOSE, _AWARD_ID, _NOTE = CG.purpose, CG.awardId, CG.note
+_iri = functools.lru_cache(maxsize=1 << 16)(URIRef)
+REC_BASE, SRC_BASE = str(REC), str(SRC)
+_plain = functools.lru_cache(maxsize=1024)(Literal)
+_date = functools.lru_cache(maxsize=1 << 14)(date_literal)
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def fast_slug(text: str) -> str:
+    """``names.slugify`` with a fast path for ASCII text (the same result, without Unicode folding)."""
+    if text.isascii():
+        return _NOT_SLUG.sub("-", text.lower().replace("&", " and ")).strip("-") or "unnamed"
+    return slugify(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _record_key(cls: str) -> str:
+    return f"records: {cls.rsplit('#', 1)[-1]}"
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Where a whole file comes from, cited by records that have no page of their own."""
@@ -94,7 +122,7 @@ class ImportContext:
     # -- IRIs -------------------------------------------------------------------------------------
     def record_iri(self, *parts: str) -> URIRef:
         """A record IRI unique to this import: 'rec:<kind>-<file>-<parts>'."""
-        return REC["-".join([self.slug, *(slugify(p) for p in parts)])]
+        return _iri(REC_BASE + "-".join([self.slug, *(fast_slug(p) for p in parts)]))
 
     @staticmethod
     def digest(*values: object) -> str:
@@ -126,7 +154,7 @@ class ImportContext:
         """The award's page on USAspending.gov, the primary record every USAspending row comes from."""
         key = award_key.strip().strip("/")
         return self.source(
-            SRC["usaspending-award-" + slugify(key)],
+            _iri(SRC_BASE + "usaspending-award-" + fast_slug(key)),
             f"https://www.usaspending.gov/award/{key}",
             f"USAspending.gov award {piid or key}",
             "USAspending.gov",
@@ -163,33 +191,33 @@ class ImportContext:
         note: str | None = None,
         extra: Iterable[tuple[URIRef, Literal | URIRef]] = (),
     ) -> URIRef:
-        g = self.graph
-        g.add((iri, RDF.type, cls))
+        add = self.graph.add
+        add((iri, _TYPE, cls))
         for prop, who in roles.items():
             for w in [who] if isinstance(who, str) else who:
-                g.add((iri, prop, URIRef(w)))
-        g.add((iri, CG.certainty, certainty))
+                add((iri, prop, _iri(w)))
+        add((iri, _CERTAINTY, certainty))
         for s in sources:
-            g.add((iri, CG.source, s))
+            add((iri, _SOURCE, s))
         for q in quotes:
             if q and q.strip():
-                g.add((iri, CG.quote, Literal(q.strip())))
+                add((iri, _QUOTE, Literal(q.strip())))
         if amount is not None:
-            g.add((iri, CG.amount, Literal(amount, datatype=XSD.decimal)))
-            g.add((iri, CG.currency, Literal(currency)))
-            g.add((iri, CG.amountKind, amount_kind or CG.contractValue))
-        for prop, value in ((CG.date, date), (CG.startDate, start), (CG.endDate, end)):
+            add((iri, _AMOUNT, Literal(str(amount), datatype=XSD.decimal)))
+            add((iri, _CURRENCY, _plain(currency)))
+            add((iri, _AMOUNT_KIND, amount_kind or _CONTRACT_VALUE))
+        for prop, value in ((_DATE, date), (_START, start), (_END, end)):
             if value:
-                g.add((iri, prop, date_literal(value)))
+                add((iri, prop, _date(value)))
         if purpose and purpose.strip():
-            g.add((iri, CG.purpose, Literal(purpose.strip())))
+            add((iri, _PURPOSE, Literal(purpose.strip())))
         if award_id:
-            g.add((iri, CG.awardId, Literal(award_id)))
+            add((iri, _AWARD_ID, Literal(award_id)))
         if note:
-            g.add((iri, CG.note, Literal(note)))
+            add((iri, _NOTE, Literal(note)))
         for p, o in extra:
-            g.add((iri, p, o))
-        self.stats[f"records: {cls.rsplit('#', 1)[-1]}"] += 1
+            add((iri, p, o))
+        self.stats[_record_key(cls)] += 1
         return iri
 
 

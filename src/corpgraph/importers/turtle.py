@@ -46,11 +46,14 @@ def _literal(lit: Literal, cache: dict[str, str]) -> str:
     return text
 
 
-def _term(t, cache: dict[str, str]) -> str:
+def _term(t, cache: dict[str, str], lits: dict) -> str:
     if isinstance(t, URIRef):
-        return _iri(str(t), cache)
+        return _iri(t, cache)
     if isinstance(t, Literal):
-        return _literal(t, cache)
+        out = lits.get(t)
+        if out is None:
+            out = lits[t] = _literal(t, cache)
+        return out
     if isinstance(t, BNode):
         return f"_:{t}"
     raise TypeError(f"cannot write {t!r}")
@@ -58,6 +61,7 @@ def _term(t, cache: dict[str, str]) -> str:
 
 def write_turtle(graph: Graph | Iterable[tuple]) -> str:
     cache: dict[str, str] = {}
+    lits: dict = {}
     by_subject: dict = {}
     for s, p, o in graph:
         by_subject.setdefault(s, {}).setdefault(p, []).append(o)
@@ -68,8 +72,8 @@ def write_turtle(graph: Graph | Iterable[tuple]) -> str:
         preds = by_subject[s]
         parts = []
         for p in sorted(preds, key=lambda x: (x != rdf_type, str(x))):
-            objs = sorted(_term(o, cache) for o in preds[p])
+            objs = sorted(_term(o, cache, lits) for o in preds[p])
             verb = "a" if p == rdf_type else _iri(str(p), cache)
             parts.append(f"{verb} " + ",\n        ".join(objs))
-        lines.append(_term(s, cache) + " " + " ;\n    ".join(parts) + " .\n")
+        lines.append(_term(s, cache, lits) + " " + " ;\n    ".join(parts) + " .\n")
     return "\n".join(lines)
