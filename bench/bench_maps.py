@@ -38,8 +38,14 @@ from corpgraph.export import EXPORTERS  # noqa: E402
 from corpgraph.store import bundled_graph_dir  # noqa: E402
 
 CHROMIUM = os.environ.get("CORPGRAPH_CHROMIUM") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 HEADER = """@prefix cg: <https://w3id.org/corpgraph/ns#> .
 @prefix ent: <https://w3id.org/corpgraph/entity/> .
 @prefix rec: <https://w3id.org/corpgraph/record/> .
@@ -57,8 +63,10 @@ def sparse_turtle(n_nodes: int, seed: int = 11) -> str:
     out = [HEADER]
     n_src = max(5, n_nodes // 200)
     for i in range(n_src):
-        out.append(f'src:b{i} a cg:Source ; schema:url "https://example.org/bench/{i}"^^xsd:anyURI ; '
-                   f'dcterms:title "Bench document {i}" ; dcterms:publisher "Bench press" .\n')
+        out.append(
+            f'src:b{i} a cg:Source ; schema:url "https://example.org/bench/{i}"^^xsd:anyURI ; '
+            f'dcterms:title "Bench document {i}" ; dcterms:publisher "Bench press" .\n'
+        )
     n_agency = max(3, n_nodes // 50)
     n_system = max(2, n_nodes // 20)
     n_company = n_nodes - n_agency - n_system
@@ -71,22 +79,33 @@ def sparse_turtle(n_nodes: int, seed: int = 11) -> str:
     certs = ("confirmed", "reported", "reported", "likely", "alleged")
     for r in range(int(n_nodes * 1.5)):
         x = rng.random()
-        tail = (f' ; cg:certainty cg:{rng.choice(certs)} ; cg:source src:b{rng.randrange(n_src)} ; '
-                f'cg:quote "Bench quote {r}." .\n')
+        tail = (
+            f" ; cg:certainty cg:{rng.choice(certs)} ; cg:source src:b{rng.randrange(n_src)} ; "
+            f'cg:quote "Bench quote {r}." .\n'
+        )
         date = f'"{rng.randint(2015, 2025)}-{rng.randint(1, 12):02d}"^^xsd:gYearMonth'
         if x < 0.7:
-            body = (f"rec:r{r} a cg:Contract ; cg:buyer ent:a{rng.randrange(n_agency)} ; "
-                    f"cg:supplier ent:c{rng.randrange(n_company)} ; cg:amount \"{rng.randint(1, 90000) * 1000}\"^^"
-                    f"xsd:decimal ; cg:currency \"USD\" ; cg:amountKind cg:obligated ; cg:date {date}")
+            body = (
+                f"rec:r{r} a cg:Contract ; cg:buyer ent:a{rng.randrange(n_agency)} ; "
+                f'cg:supplier ent:c{rng.randrange(n_company)} ; cg:amount "{rng.randint(1, 90000) * 1000}"^^'
+                f'xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:obligated ; cg:date {date}'
+            )
         elif x < 0.8:
-            body = f"rec:r{r} a cg:Hosting ; cg:host ent:c{rng.randrange(n_company)} ; cg:system ent:s{rng.randrange(n_system)}"
+            body = (
+                f"rec:r{r} a cg:Hosting ; cg:host ent:c{rng.randrange(n_company)} ; "
+                f"cg:system ent:s{rng.randrange(n_system)}"
+            )
         elif x < 0.9:
-            body = (f"rec:r{r} a cg:CreditFacility ; cg:lender ent:c{rng.randrange(n_company)} ; "
-                    f"cg:borrower ent:c{rng.randrange(n_company)} ; cg:amount \"{rng.randint(1, 900) * 1000000}\"^^"
-                    f"xsd:decimal ; cg:currency \"USD\" ; cg:amountKind cg:creditLine ; cg:date {date}")
+            body = (
+                f"rec:r{r} a cg:CreditFacility ; cg:lender ent:c{rng.randrange(n_company)} ; "
+                f'cg:borrower ent:c{rng.randrange(n_company)} ; cg:amount "{rng.randint(1, 900) * 1000000}"^^'
+                f'xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:creditLine ; cg:date {date}'
+            )
         else:
-            body = (f"rec:r{r} a cg:Partnership ; cg:partner ent:c{rng.randrange(n_company)}, "
-                    f"ent:c{rng.randrange(n_company)}")
+            body = (
+                f"rec:r{r} a cg:Partnership ; cg:partner ent:c{rng.randrange(n_company)}, "
+                f"ent:c{rng.randrange(n_company)}"
+            )
         out.append(body + tail)
     return "".join(out)
 
@@ -133,7 +152,7 @@ class Browser:
         self.b = self._p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
     def settle_ours(self, path: Path, cap: float) -> tuple[float | None, float | None, int]:
-        """(wall seconds from navigation to settled, the page's own performance.now() at settle, nodes drawn)."""
+        """(wall seconds from navigation to settled, the page's performance.now() at settle, nodes drawn)."""
         page = self.b.new_page(viewport={"width": 1400, "height": 900})
         try:
             t = time.perf_counter()
@@ -159,8 +178,9 @@ class Browser:
             last, still_since = None, None
             while time.perf_counter() - t < cap:
                 try:
-                    pos = page.evaluate("typeof network === 'undefined' ? null : "
-                                        "JSON.stringify(network.getPositions())")
+                    pos = page.evaluate(
+                        "typeof network === 'undefined' ? null : JSON.stringify(network.getPositions())"
+                    )
                 except PlaywrightError:  # the page is still busy loading
                     pos = None
                 now = time.perf_counter()
@@ -211,7 +231,9 @@ def main() -> None:
     ap.add_argument("--figure-max", type=int, default=2500, help="largest graph to draw as svg/png")
     ap.add_argument("--baseline-max", type=int, default=2000, help="largest graph for the pyvis baselines")
     ap.add_argument("--settle-cap", type=float, default=30.0)
-    ap.add_argument("--rdf-max", type=int, default=500_000, help="skip the RDF exports of bigger graphs (triples)")
+    ap.add_argument(
+        "--rdf-max", type=int, default=500_000, help="skip the RDF exports of bigger graphs (triples)"
+    )
     ap.add_argument("--keep", metavar="DIR", help="keep the maps and exports in DIR")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -225,7 +247,9 @@ def main() -> None:
     render.render_map(warm)  # imports (pyvis, jinja2) and reading vis-network are not part of the figures
     pyvis_baseline(warm, root / "warm.html")
 
-    def row(graph: str, nodes: int, edges: int, what: str, seconds: float | None, size: str = "", note: str = ""):
+    def row(
+        graph: str, nodes: int, edges: int, what: str, seconds: float | None, size: str = "", note: str = ""
+    ):
         secs = "-" if seconds is None else f"{seconds:.2f}"
         rows.append((graph, str(nodes), str(edges), what, secs, size, note))
         print(f"  {what:<22} {secs:>8} s  {size:>10}  {note}", file=sys.stderr, flush=True)
@@ -245,28 +269,65 @@ def main() -> None:
                 html, t_map = timed(render.render_map, sub)
                 path = out / "map.html"
                 path.write_text(html, encoding="utf-8")
-                row(kind, nn, ne, "map written", t_map, mib(path.stat().st_size),
-                    "precomputed layout" if nn > render.LARGE_MAP else "physics, then off")
+                row(
+                    kind,
+                    nn,
+                    ne,
+                    "map written",
+                    t_map,
+                    mib(path.stat().st_size),
+                    "precomputed layout" if nn > render.LARGE_MAP else "physics, then off",
+                )
                 if browser:
                     wall, at, drawn = browser.settle_ours(path, args.settle_cap)
-                    row(kind, nn, ne, "map settled (browser)", wall, "",
-                        f"page clock {at:.2f} s, {drawn} nodes drawn" if at is not None else "did not settle")
+                    row(
+                        kind,
+                        nn,
+                        ne,
+                        "map settled (browser)",
+                        wall,
+                        "",
+                        f"page clock {at:.2f} s, {drawn} nodes drawn" if at is not None else "did not settle",
+                    )
                 if nn <= args.baseline_max:
                     base_path = out / "pyvis-default.html"
                     t_base = pyvis_baseline(sub, base_path)
-                    row(kind, nn, ne, "baseline pyvis build", t_base, mib(base_path.stat().st_size),
-                        f"pyvis time / ours = {t_base / t_map:.2f}" if t_map else "")
+                    row(
+                        kind,
+                        nn,
+                        ne,
+                        "baseline pyvis build",
+                        t_base,
+                        mib(base_path.stat().st_size),
+                        f"pyvis time / ours = {t_base / t_map:.2f}" if t_map else "",
+                    )
                     if browser:
                         s = browser.settle_pyvis(base_path, args.settle_cap)
-                        row(kind, nn, ne, "baseline pyvis settle", s, "",
-                            f"still moving after {args.settle_cap:.0f} s" if s is None else "")
+                        row(
+                            kind,
+                            nn,
+                            ne,
+                            "baseline pyvis settle",
+                            s,
+                            "",
+                            f"still moving after {args.settle_cap:.0f} s" if s is None else "",
+                        )
                 for fmt, exporter in EXPORTERS.items():
                     if fmt in ("svg", "png") and (args.no_figures or nn > args.figure_max):
-                        row(kind, nn, ne, f"export {fmt}", None, "", "skipped: above the figure limit"
-                            if not args.no_figures else "skipped")
+                        row(
+                            kind,
+                            nn,
+                            ne,
+                            f"export {fmt}",
+                            None,
+                            "",
+                            "skipped: above the figure limit" if not args.no_figures else "skipped",
+                        )
                         continue
                     if fmt in ("ttl", "jsonld", "nt") and len(backend) > args.rdf_max:
-                        row(kind, nn, ne, f"export {fmt}", None, "", f"skipped: over {args.rdf_max:,} triples")
+                        row(
+                            kind, nn, ne, f"export {fmt}", None, "", f"skipped: over {args.rdf_max:,} triples"
+                        )
                         continue
                     result, t = timed(exporter, sub, backend)
                     size = sum(len(v) for v in result.values()) if isinstance(result, dict) else len(result)

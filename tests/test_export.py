@@ -206,7 +206,9 @@ def test_markdown_has_a_footnote_per_fact(mini, whole, tmp_path):
     c1 = next(body for n, body in defs if "awarded Acme" in body)
     assert "<https://example.org/report-a>" in c1 and "Example News" in c1
     assert "## Sources" in text and "## Money" in text
-    assert "| Border Agency | Acme Corp | contract | $1,000,000 | contract value | 2024-03 | confirmed |" in text
+    assert (
+        "| Border Agency | Acme Corp | contract | $1,000,000 | contract value | 2024-03 | confirmed |" in text
+    )
     assert mini.version() in text
     # hostile strings are inert: no raw tags, no javascript: link
     bare = re.sub(r"<https?://[^\s<>]+>", "", text)  # autolinks are the only angle brackets left
@@ -219,7 +221,7 @@ def test_html_export_is_the_embeddable_map(mini, focus, tmp_path):
     export_subgraph(focus, mini, "html", out)
     page = out.read_text()
     assert "default-src 'none'" in page and "calc(100vh" in page
-    assert "https://" not in page.split("<script id=\"cg-data\"")[0].replace("https://w3id.org", "")
+    assert "https://" not in page.split('<script id="cg-data"')[0].replace("https://w3id.org", "")
 
 
 def test_registry_names_every_format():
@@ -237,8 +239,11 @@ def test_binary_and_multi_file_formats_need_a_path(mini, whole):
 
 # -- through the CLI ------------------------------------------------------------------------------
 
+
 def test_cli_export_ttl_to_stdout(runner, mini_dir, mini):
-    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "ttl", "--focus", "ACME", "--depth", "0"])
+    result = runner.invoke(
+        cli, ["export", "--graph", str(mini_dir), "-f", "ttl", "--focus", "ACME", "--depth", "0"]
+    )
     assert result.exit_code == 0, result.stderr
     g = Graph().parse(data=result.stdout, format="turtle")
     assert (URIRef(e("acme")), None, None) in g
@@ -247,8 +252,24 @@ def test_cli_export_ttl_to_stdout(runner, mini_dir, mini):
 
 def test_cli_export_writes_file_and_reports(runner, mini_dir, tmp_path):
     out = tmp_path / "facts.md"
-    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "md", "--kinds", "Contract,Hosting",
-                                 "--min-certainty", "reported", "-o", str(out), "--title", "Who hosts what"])
+    result = runner.invoke(
+        cli,
+        [
+            "export",
+            "--graph",
+            str(mini_dir),
+            "-f",
+            "md",
+            "--kinds",
+            "Contract,Hosting",
+            "--min-certainty",
+            "reported",
+            "-o",
+            str(out),
+            "--title",
+            "Who hosts what",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert "Wrote" in result.stderr and "2 relationships" in result.stderr
@@ -257,15 +278,19 @@ def test_cli_export_writes_file_and_reports(runner, mini_dir, tmp_path):
 
 def test_cli_export_bad_kind_writes_nothing(runner, mini_dir, tmp_path):
     out = tmp_path / "x.ttl"
-    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "ttl", "--kinds", "Nope", "-o", str(out)])
+    result = runner.invoke(
+        cli, ["export", "--graph", str(mini_dir), "-f", "ttl", "--kinds", "Nope", "-o", str(out)]
+    )
     assert result.exit_code == 1
     assert "unknown relationship kind 'Nope'" in result.stderr
     assert not out.exists()
 
 
 def test_cli_export_unknown_entity(runner, mini_dir, tmp_path):
-    result = runner.invoke(cli, ["export", "--graph", str(mini_dir), "-f", "md", "--focus", "Nobody", "-o",
-                                 str(tmp_path / "x.md")])
+    result = runner.invoke(
+        cli,
+        ["export", "--graph", str(mini_dir), "-f", "md", "--focus", "Nobody", "-o", str(tmp_path / "x.md")],
+    )
     assert result.exit_code == 1 and "No entity matches 'Nobody'" in result.stderr
 
 
@@ -301,6 +326,7 @@ def test_hostile_labels_in_svg_stay_text(mini, whole, tmp_path):
 
 
 # -- the same export from every backend ----------------------------------------------------------
+
 
 def _ttl_graph(text: str) -> Graph:
     return Graph().parse(data=text, format="turtle")

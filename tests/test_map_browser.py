@@ -21,8 +21,14 @@ from test_subgraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r, write_mini_grap
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("CORPGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +73,16 @@ class Opened:
         return self.page.evaluate(expr, arg)
 
     def screen_xy(self, node_id: str) -> tuple[float, float]:
-        return tuple(self.js("""(iri) => {
+        return tuple(
+            self.js(
+                """(iri) => {
             const p = cgNetwork.canvasToDOM(cgNetwork.getPosition(cgIdOf(iri)));
             const r = document.getElementById('cg-network').getBoundingClientRect();
             return [r.left + p.x, r.top + p.y];
-        }""", node_id))
+        }""",
+                node_id,
+            )
+        )
 
     def pwned(self):
         return self.js("[window.__pwned, document.querySelectorAll('img, script[src], iframe').length]")
@@ -112,7 +123,8 @@ def test_hostile_labels_stay_text_on_hover_click_and_search(hostile_page):
         pg.page.mouse.click(x, y)
         pg.page.wait_for_timeout(100)
         assert pg.js("document.getElementById('cg-details').textContent").startswith(
-            HOSTILE if node == e("evil") else HOSTILE2)
+            HOSTILE if node == e("evil") else HOSTILE2
+        )
     # the alleged contract with the hostile quote and source: its card, from the entity's list
     pg.js("""() => { for (const s of document.querySelectorAll('#cg-details .cg-rel'))
                        if (s.textContent.indexOf('contracts') !== -1) s.click(); }""")
@@ -122,17 +134,19 @@ def test_hostile_labels_stay_text_on_hover_click_and_search(hostile_page):
     details = pg.js("document.getElementById('cg-details').textContent")
     assert "</script><script>window.__pwned=5</script>" in details
     assert "<script>window.__pwned=3</script>" in details  # the source title, as text
-    assert pg.js("document.querySelectorAll('a[href^=\"javascript\"], a[href^=\"JAVASCRIPT\"]').length") == 0
+    assert pg.js('document.querySelectorAll(\'a[href^="javascript"], a[href^="JAVASCRIPT"]\').length') == 0
     links = pg.js("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
     assert set(links) <= {"https://example.org/report-a"}
     legend = pg.js("Array.from(document.querySelectorAll('.cg-type-label')).map(s => s.textContent)")
     assert HOSTILE_TYPE in legend and "Company" in legend
     pg.page.fill("#cg-search", "</script")
     assert pg.js("Array.from(document.querySelectorAll('#cg-results button')).map(b => b.textContent)") == [
-        HOSTILE2 + " (" + HOSTILE_TYPE + ")"]
+        HOSTILE2 + " (" + HOSTILE_TYPE + ")"
+    ]
     pg.page.fill("#cg-search", "<img")
     assert pg.js("Array.from(document.querySelectorAll('#cg-results button')).map(b => b.textContent)") == [
-        HOSTILE + " (Company)"]
+        HOSTILE + " (Company)"
+    ]
     pg.page.click("#cg-results button")
     assert pg.js("cgNetwork.getSelectedNodes()") == [pg.js("cgIdOf", e("evil"))]
     assert pg.pwned() == [None, 0]
@@ -158,8 +172,10 @@ def test_filters_and_neighbourhood(hostile_page):
     assert pg.js("cgNodes.get({filter: n => n.hidden}).length") == 0
     x, y = pg.screen_xy(e("tracker"))
     pg.page.mouse.click(x, y)
-    dimmed = pg.js("cgNodes.get({filter: n => typeof n.color === 'string' && n.color.startsWith('rgba')})"
-                   ".map(n => n.cg.iri)")
+    dimmed = pg.js(
+        "cgNodes.get({filter: n => typeof n.color === 'string' && n.color.startsWith('rgba')})"
+        ".map(n => n.cg.iri)"
+    )
     assert e("tracker") not in dimmed and e("acme") not in dimmed and e("dept") in dimmed
     assert pg.pwned() == [None, 0] and pg.requests == [pg.url]
 

@@ -135,7 +135,10 @@ def test_visual_language(page, whole):
     assert edges[r("c1")]["cg"]["quotes"] == ["The agency awarded Acme a contract."]
     assert edges[r("c1")]["cg"]["verb"] == "contracts"
     nodes = {x["cg"]["iri"]: x for x in data["nodes"]}
-    assert (edges[r("c1")]["from"], edges[r("c1")]["to"]) == (nodes[e("agency")]["id"], nodes[e("acme")]["id"])
+    assert (edges[r("c1")]["from"], edges[r("c1")]["to"]) == (
+        nodes[e("agency")]["id"],
+        nodes[e("acme")]["id"],
+    )
     assert nodes[e("acme")]["color"] == render.TYPE_STYLE["Company"][0]
     assert nodes[e("agency")]["shape"] == "square" and nodes[e("tracker")]["shape"] == "diamond"
     assert nodes[e("acme")]["size"] > nodes[e("lonely")]["size"]  # money on its edges
@@ -161,7 +164,13 @@ def test_size_by_degree(whole):
 
 def test_script_json_escapes_script_breakers():
     text = render.script_json({"a": "</script><!-- & \u2028\u2029 >"})
-    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text and "\u2029" not in text
+    assert (
+        "<" not in text
+        and ">" not in text
+        and "&" not in text
+        and "\u2028" not in text
+        and "\u2029" not in text
+    )
     assert json.loads(text) == {"a": "</script><!-- & \u2028\u2029 >"}
 
 
@@ -181,12 +190,28 @@ def test_write_map_refuses_a_folder(whole, tmp_path):
 
 def test_cli_map(runner, mini_dir, tmp_path):
     out = tmp_path / "m.html"
-    result = runner.invoke(cli, ["map", "--graph", str(mini_dir), "--focus", "Acme Corp", "--size-by", "degree",
-                                 "--title", "Acme's partners", "-o", str(out)])
+    result = runner.invoke(
+        cli,
+        [
+            "map",
+            "--graph",
+            str(mini_dir),
+            "--focus",
+            "Acme Corp",
+            "--size-by",
+            "degree",
+            "--title",
+            "Acme's partners",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
-    assert re.search(r"Wrote .*m\.html: 5 entities, 4 relationships \(focus Acme Corp \(depth 1\); graph version",
-                     result.stderr)
+    assert re.search(
+        r"Wrote .*m\.html: 5 entities, 4 relationships \(focus Acme Corp \(depth 1\); graph version",
+        result.stderr,
+    )
     page = out.read_text()
     assert "Acme&#39;s partners" in page and "Node size: number of relationships" in page
     assert len(data_of(page)["nodes"]) == 5
@@ -213,7 +238,9 @@ def test_bundled_map_renders(bundled, bundled_net):
 def test_cli_map_path_without_connection_exits_3(runner, mini_dir, tmp_path):
     pytest.importorskip("corpgraph.paths")
     out = tmp_path / "p.html"
-    result = runner.invoke(cli, ["map", "--graph", str(mini_dir), "--path", "Lonely Ltd", "Acme Corp", "-o", str(out)])
+    result = runner.invoke(
+        cli, ["map", "--graph", str(mini_dir), "--path", "Lonely Ltd", "Acme Corp", "-o", str(out)]
+    )
     assert result.exit_code == 3, result.stderr
     assert not out.exists()
 
@@ -221,8 +248,9 @@ def test_cli_map_path_without_connection_exits_3(runner, mini_dir, tmp_path):
 def test_cli_map_path_highlighted(runner, mini_dir, tmp_path):
     pytest.importorskip("corpgraph.paths")
     out = tmp_path / "p.html"
-    result = runner.invoke(cli, ["map", "--graph", str(mini_dir), "--path", "First Bank", "TrackDB", "--embed",
-                                 "-o", str(out)])
+    result = runner.invoke(
+        cli, ["map", "--graph", str(mini_dir), "--path", "First Bank", "TrackDB", "--embed", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.stderr
     data = data_of(out.read_text())
     assert {n["cg"]["iri"] for n in data["nodes"] if n["cg"].get("highlight")} == {e("bank"), e("tracker")}

@@ -46,7 +46,8 @@ ent:lonely a cg:Company ; rdfs:label "Lonely Ltd" .
 src:s1 a cg:Source ; schema:url "https://example.org/report-a"^^xsd:anyURI ;
     dcterms:title "Report A" ; dcterms:publisher "Example News" ; dcterms:issued "2024-04"^^xsd:gYearMonth .
 src:evil a cg:Source ; schema:url "javascript:window.__pwned=4"^^xsd:anyURI ;
-    dcterms:title "<script>window.__pwned=3</script> [x](javascript:alert(1))" ; dcterms:publisher "E & <b>vil</b>" .
+    dcterms:title "<script>window.__pwned=3</script> [x](javascript:alert(1))" ;
+    dcterms:publisher "E & <b>vil</b>" .
 
 rec:c1 a cg:Contract ; cg:buyer ent:agency ; cg:supplier ent:acme ;
     cg:amount "1000000"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:contractValue ;
@@ -60,7 +61,8 @@ rec:sub1 a cg:Subdivision ; cg:unit ent:agency ; cg:parentBody ent:dept ; cg:cer
     cg:source src:s1 ; cg:quote "The agency is part of the department." .
 rec:loan a cg:CreditFacility ; cg:lender ent:bank ; cg:borrower ent:acme ;
     cg:amount "5000000"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:creditLine ;
-    cg:date "2023-06"^^xsd:gYearMonth ; cg:certainty cg:likely ; cg:source src:s1 ; cg:quote "First Bank lent." .
+    cg:date "2023-06"^^xsd:gYearMonth ; cg:certainty cg:likely ; cg:source src:s1 ;
+    cg:quote "First Bank lent." .
 rec:host a cg:Hosting ; cg:host ent:acme ; cg:system ent:tracker ; cg:client ent:agency ;
     cg:certainty cg:reported ; cg:source src:s1 ; cg:quote "Acme hosts TrackDB." .
 rec:st a cg:Statement ; cg:speaker ent:evil2 ; cg:about ent:acme ; cg:date "2025-01-02"^^xsd:date ;
@@ -146,18 +148,24 @@ def test_focus_with_filter_uses_filtered_edges(mini):
 def test_query_construct_and_select_pairs(mini, tmp_path):
     pytest.importorskip("corpgraph.query")
     construct = tmp_path / "c.rq"
-    construct.write_text("PREFIX cg: <https://w3id.org/corpgraph/ns#>\n"
-                         "CONSTRUCT { ?b cg:pays ?s } WHERE { ?r a cg:Contract ; cg:buyer ?b ; cg:supplier ?s }\n")
+    construct.write_text(
+        "PREFIX cg: <https://w3id.org/corpgraph/ns#>\n"
+        "CONSTRUCT { ?b cg:pays ?s } WHERE { ?r a cg:Contract ; cg:buyer ?b ; cg:supplier ?s }\n"
+    )
     sub = subgraph.select_subgraph(mini, query=str(construct))
     assert set(sub.records) == {r("c1"), r("c2")}
     assert set(sub.net.nodes) == {e("agency"), e("acme"), e("evil")}
     pairs = tmp_path / "p.rq"
-    pairs.write_text("PREFIX cg: <https://w3id.org/corpgraph/ns#>\n"
-                     "SELECT ?a ?b WHERE { ?r a cg:CreditFacility ; cg:lender ?a ; cg:borrower ?b }\n")
+    pairs.write_text(
+        "PREFIX cg: <https://w3id.org/corpgraph/ns#>\n"
+        "SELECT ?a ?b WHERE { ?r a cg:CreditFacility ; cg:lender ?a ; cg:borrower ?b }\n"
+    )
     sub = subgraph.select_subgraph(mini, query=str(pairs))
     assert sub.records == [r("loan")]
     records = tmp_path / "r.rq"
-    records.write_text("PREFIX cg: <https://w3id.org/corpgraph/ns#>\nSELECT ?r WHERE { ?r cg:certainty cg:denied }\n")
+    records.write_text(
+        "PREFIX cg: <https://w3id.org/corpgraph/ns#>\nSELECT ?r WHERE { ?r cg:certainty cg:denied }\n"
+    )
     sub = subgraph.select_subgraph(mini, query=str(records))
     assert sub.records == [r("st")] and set(sub.net.nodes) == {e("evil2"), e("acme")}
     assert "query" in sub.selection.describe()
@@ -193,7 +201,9 @@ def test_path_without_connection_raises(mini):
 
 def test_union_of_selectors(mini):
     pytest.importorskip("corpgraph.paths")
-    sub = subgraph.select_subgraph(mini, focus=["Lonely Ltd"], depth=1, path=("Department of Things", "Acme Corp"))
+    sub = subgraph.select_subgraph(
+        mini, focus=["Lonely Ltd"], depth=1, path=("Department of Things", "Acme Corp")
+    )
     assert e("lonely") in sub.net and e("dept") in sub.net and e("acme") in sub.net
 
 
@@ -204,7 +214,9 @@ def test_rdf_subgraph_holds_records_sources_entities_and_terms(mini):
     host = URIRef(r("host"))
     assert set(g.triples((host, None, None))) == set(full.triples((host, None, None)))
     assert (URIRef(SRC["s1"]), None, None) in g
-    assert set(g.triples((URIRef(e("tracker")), None, None))) == set(full.triples((URIRef(e("tracker")), None, None)))
+    assert set(g.triples((URIRef(e("tracker")), None, None))) == set(
+        full.triples((URIRef(e("tracker")), None, None))
+    )
     assert (CG.Hosting, RDFS.label, None) in g and (CG.reported, CG.rank, None) in g
     assert (CG.host, None, None) in g  # role property used by the record
     assert (URIRef(r("c1")), None, None) not in g  # a record not selected
@@ -220,13 +232,17 @@ def test_ambiguous_focus(tmp_path):
     folder = write_mini_graph(tmp_path / "g")
     (folder / "twin.ttl").write_text(
         "@prefix cg: <https://w3id.org/corpgraph/ns#> . @prefix ent: <https://w3id.org/corpgraph/entity/> .\n"
-        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\nent:acme2 a cg:Company ; rdfs:label \"Acme Corp\" .\n")
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'ent:acme2 a cg:Company ; rdfs:label "Acme Corp" .\n'
+    )
     with pytest.raises(AmbiguousEntity):
         subgraph.select_subgraph(MemoryBackend.from_folder(folder), focus=["Acme Corp"])
 
 
 def test_bundled_graph_focus(bundled, bundled_net):
-    ice = next(n for n, d in bundled_net.nodes(data=True) if d.get("label", "").endswith("Customs Enforcement"))
+    ice = next(
+        n for n, d in bundled_net.nodes(data=True) if d.get("label", "").endswith("Customs Enforcement")
+    )
     sub = subgraph.select_subgraph(bundled, focus=[ice], depth=1, net=bundled_net)
     assert ice in sub.net
     assert all(ice in (u, v) or (u in sub.net and v in sub.net) for u, v in sub.net.edges())

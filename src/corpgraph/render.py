@@ -87,8 +87,13 @@ def node_money(g: nx.MultiDiGraph) -> dict[str, Decimal]:
     return out
 
 
-def node_sizes(g: nx.MultiDiGraph, size_by: str = "money", lo: float = 10.0, hi: float = 40.0,
-               money: dict[str, Decimal] | None = None) -> dict[str, float]:
+def node_sizes(
+    g: nx.MultiDiGraph,
+    size_by: str = "money",
+    lo: float = 10.0,
+    hi: float = 40.0,
+    money: dict[str, Decimal] | None = None,
+) -> dict[str, float]:
     """Node size by money on its edges (log scale) or by degree; nodes without money fall back to degree."""
     if size_by not in ("money", "degree"):
         raise ExportError(f"unknown --size-by {size_by!r}; use money or degree")
@@ -102,8 +107,9 @@ def node_sizes(g: nx.MultiDiGraph, size_by: str = "money", lo: float = 10.0, hi:
     if top <= 0:
         return {n: round(s, 1) for n, s in by_degree.items()}
     return {
-        n: round(lo + (hi - lo) * math.log10(1 + float(m)) / math.log10(1 + float(top)), 1) if m > 0 else round(
-            min(by_degree[n], lo + (hi - lo) * 0.4), 1)
+        n: round(lo + (hi - lo) * math.log10(1 + float(m)) / math.log10(1 + float(top)), 1)
+        if m > 0
+        else round(min(by_degree[n], lo + (hi - lo) * 0.4), 1)
         for n, m in money.items()
     }
 
@@ -131,8 +137,10 @@ def legend_types(g: nx.MultiDiGraph) -> list[dict[str, str]]:
 
 def fact_sentence(g: nx.MultiDiGraph, u: str, v: str, d: dict) -> str:
     """'Amazon Web Services hosts Investigative Case Management' -- plain text, not escaped."""
-    return f"{g.nodes[u].get('label', u)} {d.get('label') or d.get('kind_label') or d.get('kind')} " \
-           f"{g.nodes[v].get('label', v)}"
+    return (
+        f"{g.nodes[u].get('label', u)} {d.get('label') or d.get('kind_label') or d.get('kind')} "
+        f"{g.nodes[v].get('label', v)}"
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -150,6 +158,7 @@ def when_text(d: dict) -> str:
 
 
 # -- layout ----------------------------------------------------------------------------------------
+
 
 def precompute_layout(g: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[float, float]]:
     """Positions for big maps (igraph Fruchterman-Reingold), scaled to vis-network's pixels."""
@@ -172,17 +181,22 @@ def precompute_layout(g: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[floa
     target = 90.0 * math.sqrt(len(nodes))  # roughly 90 px between neighbours
     k = target / span
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return {n: (round((x - cx) * k, 1), round((y - cy) * k, 1)) for n, (x, y) in zip(nodes, coords, strict=True)}
+    return {
+        n: (round((x - cx) * k, 1), round((y - cy) * k, 1)) for n, (x, y) in zip(nodes, coords, strict=True)
+    }
 
 
 # -- the page --------------------------------------------------------------------------------------
+
 
 @functools.cache
 def _template():  # -> jinja2.Template
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
-                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env = Environment(
+        loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
     return env.get_template("map.html")
 
 
@@ -206,8 +220,13 @@ def _vis_assets() -> tuple[str, str]:
 def script_json(data: Any) -> str:
     """JSON safe to place inside a <script> element: '<', '>', '&', U+2028 and U+2029 escaped."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -238,7 +257,11 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
         colour, shape, _ = type_style(d.get("type"))
         i = index[n]
         item: dict[str, Any] = {
-            "id": i, "label": d.get("label") or n, "shape": shape, "color": colour, "size": sizes[n],
+            "id": i,
+            "label": d.get("label") or n,
+            "shape": shape,
+            "color": colour,
+            "size": sizes[n],
             "cgType": d.get("type") or "Entity",
             "cg": {"type": d.get("type_label") or d.get("type") or "", "iri": n},
         }
@@ -263,8 +286,14 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
             at = source_index.get(s["iri"])
             if at is None:
                 at = source_index[s["iri"]] = len(sources)
-                sources.append({"title": s.get("title") or s["iri"], "publisher": s.get("publisher") or "",
-                                "issued": s.get("issued") or "", "url": _safe_url(s.get("url"))})
+                sources.append(
+                    {
+                        "title": s.get("title") or s["iri"],
+                        "publisher": s.get("publisher") or "",
+                        "issued": s.get("issued") or "",
+                        "url": _safe_url(s.get("url")),
+                    }
+                )
             src_ids.append(at)
         amount = d.get("amount")
         if amount:
@@ -275,16 +304,27 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
                 amount_text += f" ({words(d['amount_kind'])})"
         else:
             amount_text = d.get("amount_text") or ""
-        info = {"verb": d.get("label") or d.get("kind_label") or d.get("kind") or "",
-                "kind": d.get("kind_label") or d.get("kind") or "", "certainty": cert, "record": k,
-                "quotes": list(d.get("quote") or ()), "sources": src_ids}
+        info = {
+            "verb": d.get("label") or d.get("kind_label") or d.get("kind") or "",
+            "kind": d.get("kind_label") or d.get("kind") or "",
+            "certainty": cert,
+            "record": k,
+            "quotes": list(d.get("quote") or ()),
+            "sources": src_ids,
+        }
         if amount_text:
             info["amount"] = amount_text
         when = when_text(d)
         if when:
             info["when"] = when
-        item = {"id": j, "from": index[u], "to": index[v], "width": edge_width(amount, largest),
-                "cgCert": cert or "none", "cg": info}
+        item = {
+            "id": j,
+            "from": index[u],
+            "to": index[v],
+            "width": edge_width(amount, largest),
+            "cgCert": cert or "none",
+            "cg": info,
+        }
         if cert in WEAK_CERTAINTY:
             item["dashes"] = True
         if k in sub.highlight_edges:
@@ -307,24 +347,47 @@ def vis_options(n_nodes: int, physics: bool) -> dict:
         "autoResize": True,
         "layout": {"improvedLayout": False, "randomSeed": 7},
         "nodes": {"font": {"size": 14, "face": "Helvetica, Arial, sans-serif"}, "borderWidth": 1},
-        "edges": {"smooth": False, "font": {"size": 10, "align": "middle", "color": "#555"},
-                  "color": {"color": EDGE_COLOUR, "inherit": False},
-                  "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}}, "selectionWidth": 2},
-        "interaction": {"hover": True, "tooltipDelay": 100000, "hideEdgesOnDrag": n_nodes > 300,
-                        "hideEdgesOnZoom": n_nodes > 300, "navigationButtons": False, "keyboard": False},
+        "edges": {
+            "smooth": False,
+            "font": {"size": 10, "align": "middle", "color": "#555"},
+            "color": {"color": EDGE_COLOUR, "inherit": False},
+            "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+            "selectionWidth": 2,
+        },
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 100000,
+            "hideEdgesOnDrag": n_nodes > 300,
+            "hideEdgesOnZoom": n_nodes > 300,
+            "navigationButtons": False,
+            "keyboard": False,
+        },
         "physics": {
             "enabled": physics,
             "solver": "barnesHut",
-            "barnesHut": {"gravitationalConstant": -8000, "springLength": 100, "springConstant": 0.04,
-                          "damping": 0.5, "avoidOverlap": 0.1},
+            "barnesHut": {
+                "gravitationalConstant": -8000,
+                "springLength": 100,
+                "springConstant": 0.04,
+                "damping": 0.5,
+                "avoidOverlap": 0.1,
+            },
             "minVelocity": 2,
             "stabilization": {"enabled": physics, "iterations": 200, "updateInterval": 25, "fit": True},
         },
     }
 
 
-def render_map(sub: Subgraph, *, title: str | None = None, caption: str | None = None, credit: str | None = None,
-               size_by: str = "money", embed: bool = False, large: int = LARGE_MAP) -> str:
+def render_map(
+    sub: Subgraph,
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    credit: str | None = None,
+    size_by: str = "money",
+    embed: bool = False,
+    large: int = LARGE_MAP,
+) -> str:
     """The HTML of the interactive map of a subgraph: one offline, self-contained page."""
     from markupsafe import Markup
 
@@ -337,24 +400,40 @@ def render_map(sub: Subgraph, *, title: str | None = None, caption: str | None =
     prov = sub.provenance()
     title = title or f"corpgraph map: {prov['selection']}"
     if caption is None:
-        caption = (f"{sub.counts()} "
-                   f"({prov['selection']}). Dashed lines: likely, alleged or denied claims; "
-                   f"line width: money involved. Click an entity or a line for its sources.")
+        caption = (
+            f"{sub.counts()} "
+            f"({prov['selection']}). Dashed lines: likely, alleged or denied claims; "
+            f"line width: money involved. Click an entity or a line for its sources."
+        )
     notes = list(sub.notes)
     credit = credit or f"{prov['credit']}. Sources: {len(sources)} cited."
     data = {
-        "nodes": net.nodes, "edges": net.edges, "sources": sources,
-        "options": net.options, "physics": not big,
+        "nodes": net.nodes,
+        "edges": net.edges,
+        "sources": sources,
+        "options": net.options,
+        "physics": not big,
         "certainties": ["confirmed", "reported", "likely", "alleged", "denied", "none"],
     }
     js, css = _vis_assets()
     return _template().render(
-        title=title, caption=caption, credit=credit, notes=notes,
-        version=prov["graph_version"], selection=prov["selection"], generator=prov["generator"],
+        title=title,
+        caption=caption,
+        credit=credit,
+        notes=notes,
+        version=prov["graph_version"],
+        selection=prov["selection"],
+        generator=prov["generator"],
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        types=legend_types(g), embed=embed, size_by=size_by, weak=sorted(WEAK_CERTAINTY),
-        n_nodes=n_nodes, n_edges=n_edges,
-        vis_js=Markup(js), vis_css=Markup(css), data_json=Markup(script_json(data)),
+        types=legend_types(g),
+        embed=embed,
+        size_by=size_by,
+        weak=sorted(WEAK_CERTAINTY),
+        n_nodes=n_nodes,
+        n_edges=n_edges,
+        vis_js=Markup(js),
+        vis_css=Markup(css),
+        data_json=Markup(script_json(data)),
     )
 
 

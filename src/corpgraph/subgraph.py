@@ -128,6 +128,7 @@ def _version() -> str:
 
 # -- selecting ------------------------------------------------------------------------------------
 
+
 def select_subgraph(
     backend: Backend,
     *,
@@ -156,9 +157,15 @@ def select_subgraph(
     onto = g.graph.get("ontology") or netgraph.read_ontology(backend)
     kind_names = tuple(_kind_name(onto, k) for k in kinds)
     selection = Selection(
-        focus=tuple(focus), depth=depth, path=tuple(path) if path else None, max_hops=max_hops,
-        query=query, query_params=tuple(sorted((query_params or {}).items())), kinds=kind_names,
-        min_certainty=min_certainty, as_of=as_of,
+        focus=tuple(focus),
+        depth=depth,
+        path=tuple(path) if path else None,
+        max_hops=max_hops,
+        query=query,
+        query_params=tuple(sorted((query_params or {}).items())),
+        kinds=kind_names,
+        min_certainty=min_certainty,
+        as_of=as_of,
     )
     if min_certainty:
         from .vocab import CERTAINTY_ORDER
@@ -187,8 +194,15 @@ def select_subgraph(
         hl_nodes |= set(seeds)
     if path:
         assert index is not None
-        result = _find_paths(g, index.resolve(path[0]), index.resolve(path[1]), max_hops=max_hops,
-                             kinds=kind_names or None, min_certainty=min_certainty, as_of=as_of)
+        result = _find_paths(
+            g,
+            index.resolve(path[0]),
+            index.resolve(path[1]),
+            max_hops=max_hops,
+            kinds=kind_names or None,
+            min_certainty=min_certainty,
+            as_of=as_of,
+        )
         p_nodes, p_edges = paths_members(result)
         nodes |= p_nodes
         edges |= p_edges
@@ -222,8 +236,14 @@ def _kind_name(onto: netgraph.Ontology, name: str) -> str:
     return local_name(iri)
 
 
-def _finish(g: nx.MultiDiGraph, view: nx.MultiDiGraph, nodes: set[str], edges: set[str] | None,
-            selection: Selection, version: str) -> Subgraph:
+def _finish(
+    g: nx.MultiDiGraph,
+    view: nx.MultiDiGraph,
+    nodes: set[str],
+    edges: set[str] | None,
+    selection: Selection,
+    version: str,
+) -> Subgraph:
     out = nx.MultiDiGraph()
     out.graph.update(g.graph)
     for n in g.nodes:  # keep the projection's order, so outputs are stable
@@ -269,8 +289,9 @@ def paths_members(result) -> tuple[set[str], set[str]]:
     return nodes, records
 
 
-def query_members(backend: Backend, g: nx.MultiDiGraph, query: str,
-                  params: Mapping[str, str] | None = None) -> tuple[set[str], set[str]]:
+def query_members(
+    backend: Backend, g: nx.MultiDiGraph, query: str, params: Mapping[str, str] | None = None
+) -> tuple[set[str], set[str]]:
     """The entities and records a query selects.
 
     Every IRI of the answer (each triple of a CONSTRUCT or DESCRIBE, each row of a SELECT) that is a
@@ -322,7 +343,7 @@ def _values(var: str, iris: Iterable[str]) -> str:
 
 def _chunks(items: Sequence[str], n: int = _CHUNK) -> Iterable[Sequence[str]]:
     for i in range(0, len(items), n):
-        yield items[i:i + n]
+        yield items[i : i + n]
 
 
 def describe_subjects(backend: Backend, subjects: Iterable[str], into: set) -> None:
@@ -356,10 +377,14 @@ def rdf_triples(backend: Backend, sub: Subgraph) -> set[tuple]:
     # superclasses and superproperties of the terms used, so the classes read as a hierarchy
     for chunk in _chunks(sorted(terms)):
         rows = backend.select(
-            SPARQL_PREFIXES + "SELECT DISTINCT ?sup WHERE { " + _values("t", chunk)
+            SPARQL_PREFIXES
+            + "SELECT DISTINCT ?sup WHERE { "
+            + _values("t", chunk)
             + " { ?t rdfs:subClassOf+ ?sup } UNION { ?t rdfs:subPropertyOf+ ?sup } }"
         ).rows
-        terms.update(str(r[0]) for r in rows if isinstance(r[0], URIRef) and str(r[0]).startswith(str(CG._NS)))
+        terms.update(
+            str(r[0]) for r in rows if isinstance(r[0], URIRef) and str(r[0]).startswith(str(CG._NS))
+        )
     describe_subjects(backend, terms, triples)
     return triples
 

@@ -21,25 +21,73 @@ _FORMATS = ("ttl", "jsonld", "nt", "graphml", "gexf", "csv", "svg", "png", "md",
 def selection_options(fn: Callable) -> Callable:
     """The subgraph selection shared by map and export."""
 
-    @click.option("--focus", multiple=True, metavar="ENTITY",
-                  help="Keep this entity and its neighbourhood (repeatable).")
-    @click.option("--depth", type=click.IntRange(0, 10), default=1, show_default=True,
-                  help="Hops around each --focus entity.")
-    @click.option("--path", nargs=2, metavar="A B", default=None,
-                  help="Keep the paths between two entities (as `corpgraph paths` finds them), highlighted.")
-    @click.option("--max-hops", type=click.IntRange(1, 8), default=4, show_default=True, help="Longest --path.")
-    @click.option("--query", "query_name", metavar="FILE_OR_NAME",
-                  help="Keep what a query returns: a CONSTRUCT, or a SELECT of entities or records.")
-    @click.option("--param", "-p", "params", nargs=2, multiple=True, metavar="NAME VALUE",
-                  help="A parameter of --query (repeatable).")
-    @click.option("--kinds", multiple=True, metavar="KIND[,KIND]",
-                  help="Only these relationship kinds, e.g. Contract,CreditFacility (repeatable).")
-    @click.option("--min-certainty", type=click.Choice(_CERTAINTIES), default=None,
-                  help="Only claims at least this certain.")
-    @click.option("--as-of", metavar="DATE", help="Only relationships in force on this date (YYYY[-MM[-DD]]).")
+    @click.option(
+        "--focus",
+        multiple=True,
+        metavar="ENTITY",
+        help="Keep this entity and its neighbourhood (repeatable).",
+    )
+    @click.option(
+        "--depth",
+        type=click.IntRange(0, 10),
+        default=1,
+        show_default=True,
+        help="Hops around each --focus entity.",
+    )
+    @click.option(
+        "--path",
+        nargs=2,
+        metavar="A B",
+        default=None,
+        help="Keep the paths between two entities (as `corpgraph paths` finds them), highlighted.",
+    )
+    @click.option(
+        "--max-hops", type=click.IntRange(1, 8), default=4, show_default=True, help="Longest --path."
+    )
+    @click.option(
+        "--query",
+        "query_name",
+        metavar="FILE_OR_NAME",
+        help="Keep what a query returns: a CONSTRUCT, or a SELECT of entities or records.",
+    )
+    @click.option(
+        "--param",
+        "-p",
+        "params",
+        nargs=2,
+        multiple=True,
+        metavar="NAME VALUE",
+        help="A parameter of --query (repeatable).",
+    )
+    @click.option(
+        "--kinds",
+        multiple=True,
+        metavar="KIND[,KIND]",
+        help="Only these relationship kinds, e.g. Contract,CreditFacility (repeatable).",
+    )
+    @click.option(
+        "--min-certainty",
+        type=click.Choice(_CERTAINTIES),
+        default=None,
+        help="Only claims at least this certain.",
+    )
+    @click.option(
+        "--as-of", metavar="DATE", help="Only relationships in force on this date (YYYY[-MM[-DD]])."
+    )
     @functools.wraps(fn)
-    def wrapper(*args: Any, focus, depth, path, max_hops, query_name, params, kinds, min_certainty, as_of,
-                **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any,
+        focus,
+        depth,
+        path,
+        max_hops,
+        query_name,
+        params,
+        kinds,
+        min_certainty,
+        as_of,
+        **kwargs: Any,
+    ) -> Any:
         from ..dates import parse_as_of
 
         try:
@@ -47,10 +95,15 @@ def selection_options(fn: Callable) -> Callable:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--as-of") from None
         selection = dict(
-            focus=tuple(focus), depth=depth, path=tuple(path) if path else None, max_hops=max_hops,
-            query=query_name, query_params=dict(params),
+            focus=tuple(focus),
+            depth=depth,
+            path=tuple(path) if path else None,
+            max_hops=max_hops,
+            query=query_name,
+            query_params=dict(params),
             kinds=tuple(k.strip() for group in kinds for k in group.split(",") if k.strip()),
-            min_certainty=min_certainty, as_of=day,
+            min_certainty=min_certainty,
+            as_of=day,
         )
         if params and not query_name:
             raise click.UsageError("--param needs --query")
@@ -61,13 +114,24 @@ def selection_options(fn: Callable) -> Callable:
 
 @cli.command("map")
 @selection_options
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), metavar="FILE.html",
-              help="Where to write the map.")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE.html",
+    help="Where to write the map.",
+)
 @click.option("--title", help="Title over the map (default: the selection).")
 @click.option("--caption", help="Caption under the title (default: counts and how to read the map).")
 @click.option("--credit", help="Credit line at the foot of the map.")
-@click.option("--size-by", type=click.Choice(("money", "degree")), default="money", show_default=True,
-              help="What node size shows.")
+@click.option(
+    "--size-by",
+    type=click.Choice(("money", "degree")),
+    default="money",
+    show_default=True,
+    help="What node size shows.",
+)
 @click.option("--embed", is_flag=True, help="Lay the page out to fill an iframe.")
 @graph_options
 def map_command(source, selection, output, title, caption, credit, size_by, embed) -> None:
@@ -91,15 +155,22 @@ def map_command(source, selection, output, title, caption, credit, size_by, embe
     write_map(sub, output, title=title, caption=caption, credit=credit, size_by=size_by, embed=embed)
     for note in sub.notes:
         click.echo(f"Note: {note}", err=True)
-    click.echo(f"Wrote {output}: {sub.counts()} "
-               f"({sub.selection.describe()}; graph version {sub.version}).", err=True)
+    click.echo(
+        f"Wrote {output}: {sub.counts()} ({sub.selection.describe()}; graph version {sub.version}).", err=True
+    )
 
 
 @cli.command("export")
 @selection_options
 @click.option("--format", "-f", "fmt", type=click.Choice(_FORMATS), required=True, help="Export format.")
-@click.option("--output", "-o", default="-", show_default=True, metavar="PATH",
-              help="File to write; a folder or .zip for csv; '-' for stdout (text formats).")
+@click.option(
+    "--output",
+    "-o",
+    default="-",
+    show_default=True,
+    metavar="PATH",
+    help="File to write; a folder or .zip for csv; '-' for stdout (text formats).",
+)
 @click.option("--title", help="Title of the figure, fact list or map.")
 @graph_options
 def export_command(source, selection, fmt, output, title) -> None:
@@ -132,4 +203,8 @@ def export_command(source, selection, fmt, output, title) -> None:
     for note in sub.notes:
         click.echo(f"Note: {note}", err=True)
     if where != "-":
-        click.echo(f"Wrote {where} ({fmt}): {sub.counts()} ({sub.selection.describe()}; graph version {sub.version}).", err=True)
+        click.echo(
+            f"Wrote {where} ({fmt}): {sub.counts()} "
+            f"({sub.selection.describe()}; graph version {sub.version}).",
+            err=True,
+        )

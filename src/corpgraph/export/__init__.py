@@ -52,18 +52,35 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter("nt", ".nt", "N-Triples: the same triples as Turtle, one per line", "rdf:to_ntriples"),
         Exporter("graphml", ".graphml", "GraphML for Gephi, Cytoscape and networkx", "graphml:to_graphml"),
         Exporter("gexf", ".gexf", "GEXF for Gephi, with colours and sizes", "graphml:to_gexf"),
-        Exporter("csv", ".zip", "nodes.csv and edges.csv (with sources) in a folder or a .zip", "csvfiles:to_csv",
-                 files=True),
+        Exporter(
+            "csv",
+            ".zip",
+            "nodes.csv and edges.csv (with sources) in a folder or a .zip",
+            "csvfiles:to_csv",
+            files=True,
+        ),
         Exporter("svg", ".svg", "print-ready figure with legend and credit (Graphviz)", "figure:to_svg"),
-        Exporter("png", ".png", "print-ready figure with legend and credit (Graphviz)", "figure:to_png", binary=True),
-        Exporter("md", ".md", "article-ready fact list, a footnote per fact, sources and money table",
-                 "markdown:to_markdown"),
+        Exporter(
+            "png",
+            ".png",
+            "print-ready figure with legend and credit (Graphviz)",
+            "figure:to_png",
+            binary=True,
+        ),
+        Exporter(
+            "md",
+            ".md",
+            "article-ready fact list, a footnote per fact, sources and money table",
+            "markdown:to_markdown",
+        ),
         Exporter("html", ".html", "the interactive map, embeddable in an iframe", "html:to_html"),
     )
 }
 
 
-def export_subgraph(sub: Subgraph, backend: Backend, fmt: str, path: str | Path | None, **options: Any) -> str:
+def export_subgraph(
+    sub: Subgraph, backend: Backend, fmt: str, path: str | Path | None, **options: Any
+) -> str:
     """Produce ``fmt`` for ``sub`` and write it to ``path`` (``-`` or None: stdout).  Returns where it went.
 
     Everything is produced in memory before anything is written, so a failure leaves no partial file.
@@ -74,12 +91,16 @@ def export_subgraph(sub: Subgraph, backend: Backend, fmt: str, path: str | Path 
         raise ExportError(f"unknown export format {fmt!r}; formats: {', '.join(EXPORTERS)}") from None
     to_stdout = path is None or str(path) == "-"
     if to_stdout and (exporter.binary or exporter.files):
-        raise ExportError(f"--format {fmt} writes {'a binary file' if exporter.binary else 'several files'}; "
-                          f"give a path with -o, e.g. -o subgraph{exporter.suffix}")
+        raise ExportError(
+            f"--format {fmt} writes {'a binary file' if exporter.binary else 'several files'}; "
+            f"give a path with -o, e.g. -o subgraph{exporter.suffix}"
+        )
     result = exporter(sub, backend, **options)
     if to_stdout:
         assert isinstance(result, bytes)
-        sys.stdout.buffer.write(result) if hasattr(sys.stdout, "buffer") else sys.stdout.write(result.decode())
+        sys.stdout.buffer.write(result) if hasattr(sys.stdout, "buffer") else sys.stdout.write(
+            result.decode()
+        )
         sys.stdout.flush()
         return "-"
     out = Path(path)  # type: ignore[arg-type]
@@ -93,7 +114,9 @@ def export_subgraph(sub: Subgraph, backend: Backend, fmt: str, path: str | Path 
                 write_atomically(out / name, data)
         return str(out)
     if out.is_dir():
-        raise ExportError(f"{out} is a folder; give a file name such as {out / ('subgraph' + exporter.suffix)}")
+        raise ExportError(
+            f"{out} is a folder; give a file name such as {out / ('subgraph' + exporter.suffix)}"
+        )
     write_atomically(out, result)
     return str(out)
 

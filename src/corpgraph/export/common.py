@@ -13,7 +13,12 @@ SEP = " | "  # between several quotes, titles or URLs in one cell
 def node_rows(sub: Subgraph) -> list[dict[str, Any]]:
     """One dict per entity: id (IRI), label, type, type_label."""
     return [
-        {"id": n, "label": d.get("label") or n, "type": d.get("type") or "", "type_label": d.get("type_label") or ""}
+        {
+            "id": n,
+            "label": d.get("label") or n,
+            "type": d.get("type") or "",
+            "type_label": d.get("type_label") or "",
+        }
         for n, d in sub.net.nodes(data=True)
     ]
 
@@ -29,29 +34,31 @@ def edge_rows(sub: Subgraph) -> list[dict[str, Any]]:
         seen[k] += 1
         sources = d.get("sources") or []
         amount = d.get("amount")
-        rows.append({
-            "id": k if counts[k] == 1 else f"{k}#{seen[k]}",
-            "record": k,
-            "source": u,
-            "target": v,
-            "source_label": g.nodes[u].get("label") or u,
-            "target_label": g.nodes[v].get("label") or v,
-            "kind": d.get("kind") or "",
-            "kind_label": d.get("kind_label") or "",
-            "label": d.get("label") or "",
-            "certainty": d.get("certainty") or "",
-            "amount": amount,
-            "currency": d.get("currency") or "",
-            "amount_kind": d.get("amount_kind") or "",
-            "amount_qualifier": d.get("amount_qualifier") or "",
-            "amount_text": d.get("amount_text") or "",
-            "date": d.get("date") or "",
-            "start_date": d.get("start") or "",
-            "end_date": d.get("end") or "",
-            "quote": SEP.join(d.get("quote") or ()),
-            "source_urls": SEP.join(s.get("url") or "" for s in sources if s.get("url")),
-            "source_titles": SEP.join(s.get("title") or s["iri"] for s in sources),
-            "source_iris": SEP.join(s["iri"] for s in sources),
-            "highlight": k in sub.highlight_edges,
-        })
+        rows.append(
+            {
+                "id": k if counts[k] == 1 else f"{k}#{seen[k]}",
+                "record": k,
+                "source": u,
+                "target": v,
+                "source_label": g.nodes[u].get("label") or u,
+                "target_label": g.nodes[v].get("label") or v,
+                "kind": d.get("kind") or "",
+                "kind_label": d.get("kind_label") or "",
+                "label": d.get("label") or "",
+                "certainty": d.get("certainty") or "",
+                "amount": amount,
+                "currency": d.get("currency") or "",
+                "amount_kind": d.get("amount_kind") or "",
+                "amount_qualifier": d.get("amount_qualifier") or "",
+                "amount_text": d.get("amount_text") or "",
+                "date": d.get("date") or "",
+                "start_date": d.get("start") or "",
+                "end_date": d.get("end") or "",
+                "quote": SEP.join(d.get("quote") or ()),
+                "source_urls": SEP.join(s.get("url") or "" for s in sources if s.get("url")),
+                "source_titles": SEP.join(s.get("title") or s["iri"] for s in sources),
+                "source_iris": SEP.join(s["iri"] for s in sources),
+                "highlight": k in sub.highlight_edges,
+            }
+        )
     return rows

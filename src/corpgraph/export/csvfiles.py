@@ -10,9 +10,29 @@ from ..backend import Backend
 from ..subgraph import Subgraph
 from .common import edge_rows, node_rows
 
-EDGE_COLUMNS = ("id", "record", "source", "target", "source_label", "target_label", "kind", "label", "certainty",
-                "amount", "currency", "amount_kind", "amount_qualifier", "amount_text", "date", "start_date",
-                "end_date", "quote", "sources", "source_titles", "source_iris")
+EDGE_COLUMNS = (
+    "id",
+    "record",
+    "source",
+    "target",
+    "source_label",
+    "target_label",
+    "kind",
+    "label",
+    "certainty",
+    "amount",
+    "currency",
+    "amount_kind",
+    "amount_qualifier",
+    "amount_text",
+    "date",
+    "start_date",
+    "end_date",
+    "quote",
+    "sources",
+    "source_titles",
+    "source_iris",
+)
 NODE_COLUMNS = ("id", "label", "type", "type_label", "degree")
 
 
@@ -30,7 +50,10 @@ def to_csv(sub: Subgraph, backend: Backend) -> dict[str, bytes]:
     nodes = [{**r, "degree": degree[r["id"]]} for r in node_rows(sub)]
     edges = [{**r, "sources": r["source_urls"]} for r in edge_rows(sub)]
     prov = [{"key": k, "value": v} for k, v in sub.provenance().items()]
-    prov += [{"key": "source", "value": f"{s.get('title') or ''} <{s.get('url') or s['iri']}>"} for s in sub.sources()]
+    prov += [
+        {"key": "source", "value": f"{s.get('title') or ''} <{s.get('url') or s['iri']}>"}
+        for s in sub.sources()
+    ]
     return {
         "nodes.csv": _csv(NODE_COLUMNS, nodes),
         "edges.csv": _csv(EDGE_COLUMNS, edges),

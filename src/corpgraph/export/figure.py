@@ -13,8 +13,16 @@ import textwrap
 
 from ..backend import Backend
 from ..errors import ExportError
-from ..render import (DENIED_COLOUR, EDGE_COLOUR, HIGHLIGHT_COLOUR, WEAK_CERTAINTY, edge_width, legend_types,
-                      node_money, node_sizes)
+from ..render import (
+    DENIED_COLOUR,
+    EDGE_COLOUR,
+    HIGHLIGHT_COLOUR,
+    WEAK_CERTAINTY,
+    edge_width,
+    legend_types,
+    node_money,
+    node_sizes,
+)
 from ..subgraph import Subgraph
 
 LABEL_LIMIT = 150  # above this many entities only the biggest are labelled
@@ -27,8 +35,12 @@ def _h(text: object) -> str:
 
 
 def _wrap(label: str, width: int = 20) -> str:
-    return "\n".join(textwrap.wrap(" ".join(label.split()), width, break_long_words=False,
-                                   break_on_hyphens=False)) or label
+    return (
+        "\n".join(
+            textwrap.wrap(" ".join(label.split()), width, break_long_words=False, break_on_hyphens=False)
+        )
+        or label
+    )
 
 
 def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
@@ -38,18 +50,37 @@ def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
     n = g.number_of_nodes()
     if n > FIGURE_LIMIT:
         raise ExportError(
-            f"the selection has {n:,} entities: too many for a print figure (at most {FIGURE_LIMIT:,}). Narrow it "
-            "with --focus/--depth, --kinds or --min-certainty, or export html, gexf or graphml instead.")
+            f"the selection has {n:,} entities: too many for a print figure (at most {FIGURE_LIMIT:,}). "
+            "Narrow it "
+            "with --focus/--depth, --kinds or --min-certainty, or export html, gexf or graphml instead."
+        )
     engine = "neato" if n <= 100 else "sfdp"
     prov = sub.provenance()
     dot = graphviz.Digraph("corpgraph", engine=engine)
-    dot.attr("graph", overlap="prism" if engine == "sfdp" else "false", splines="true" if g.number_of_edges() <= 80
-             else "false", outputorder="edgesfirst", pad="0.3", fontname="Helvetica", labelloc="b", labeljust="l",
-             size="7,9", sep="+6", comment=" ".join(f"{k}={v}" for k, v in prov.items()).replace("--", "- -"))
+    dot.attr(
+        "graph",
+        overlap="prism" if engine == "sfdp" else "false",
+        splines="true" if g.number_of_edges() <= 80 else "false",
+        outputorder="edgesfirst",
+        pad="0.3",
+        fontname="Helvetica",
+        labelloc="b",
+        labeljust="l",
+        size="7,9",
+        sep="+6",
+        comment=" ".join(f"{k}={v}" for k, v in prov.items()).replace("--", "- -"),
+    )
     if engine == "sfdp":
         dot.attr("graph", K="0.9", repulsiveforce="1.5")
-    dot.attr("node", fontname="Helvetica", fontsize="12", style="filled", penwidth="0.8", color="#333333",
-             margin="0.04,0.02")
+    dot.attr(
+        "node",
+        fontname="Helvetica",
+        fontsize="12",
+        style="filled",
+        penwidth="0.8",
+        color="#333333",
+        margin="0.04,0.02",
+    )
     dot.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="#555555", arrowsize="0.6")
     sizes = node_sizes(g, "money")
     labelled = set(g.nodes)
@@ -65,12 +96,18 @@ def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
         label = d.get("label") or node
         attrs = {"fillcolor": colour + "cc", "shape": shape, "tooltip": graphviz.escape(label)}
         if node in labelled:
-            attrs["label"] = graphviz.nohtml("\\n".join(graphviz.escape(line) for line in _wrap(label).split("\n")))
+            attrs["label"] = graphviz.nohtml(
+                "\\n".join(graphviz.escape(line) for line in _wrap(label).split("\n"))
+            )
             attrs["fontcolor"] = "#000000"
             attrs["fillcolor"] = colour + "55"
         else:
-            attrs.update(label="", width=str(round(sizes[node] / 60, 2)), height=str(round(sizes[node] / 60, 2)),
-                         fixedsize="true")
+            attrs.update(
+                label="",
+                width=str(round(sizes[node] / 60, 2)),
+                height=str(round(sizes[node] / 60, 2)),
+                fixedsize="true",
+            )
         if node in sub.highlight_nodes:
             attrs.update(penwidth="3", color=HIGHLIGHT_COLOUR)
         dot.node(ids[node], **attrs)
@@ -80,8 +117,9 @@ def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
         cert = d.get("certainty") or ""
         attrs = {
             "penwidth": str(edge_width(d.get("amount"), largest, 0.8, 5.0)),
-            "color": HIGHLIGHT_COLOUR if k in sub.highlight_edges else (DENIED_COLOUR if cert == "denied"
-                                                                         else EDGE_COLOUR),
+            "color": HIGHLIGHT_COLOUR
+            if k in sub.highlight_edges
+            else (DENIED_COLOUR if cert == "denied" else EDGE_COLOUR),
         }
         if cert in WEAK_CERTAINTY:
             attrs["style"] = "dashed"
@@ -99,23 +137,35 @@ def _caption(sub: Subgraph, title: str | None, partial_labels: bool) -> str:
     title = title or f"corpgraph: {prov['selection']}"
     cells = []
     for t in legend_types(sub.net):
-        cells.append(f'<TD BGCOLOR="{t["colour"]}" WIDTH="10" HEIGHT="10" FIXEDSIZE="TRUE"></TD>'
-                     f'<TD ALIGN="LEFT">{_h(t["label"])}</TD>')
+        cells.append(
+            f'<TD BGCOLOR="{t["colour"]}" WIDTH="10" HEIGHT="10" FIXEDSIZE="TRUE"></TD>'
+            f'<TD ALIGN="LEFT">{_h(t["label"])}</TD>'
+        )
     rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="1"><FONT POINT-SIZE="15"><B>{_h(title)}</B></FONT></TD></TR>']
     for i in range(0, len(cells), 5):
-        rows.append('<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>'
-                    + "".join(cells[i:i + 5]) + "</TR></TABLE></TD></TR>")
-    rows.append('<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">Solid lines: confirmed or reported. Dashed: likely or '
-                'alleged; red dashed: denied. Thicker lines and bigger shapes: more money.'
-                + (" Only the biggest entities are labelled." if partial_labels else "") + "</FONT></TD></TR>")
+        rows.append(
+            '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>'
+            + "".join(cells[i : i + 5])
+            + "</TR></TABLE></TD></TR>"
+        )
+    rows.append(
+        '<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">Solid lines: confirmed or reported. Dashed: likely or '
+        "alleged; red dashed: denied. Thicker lines and bigger shapes: more money."
+        + (" Only the biggest entities are labelled." if partial_labels else "")
+        + "</FONT></TD></TR>"
+    )
     sources = sub.sources()
     src_text = "; ".join(s.get("title") or s["iri"] for s in sources[:3])
     if len(sources) > 3:
         src_text += f"; and {len(sources) - 3} more"
-    rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#444444">{_h(prov["credit"])}. '
-                f'Sources: {_h(src_text or "none")}.</FONT></TD></TR>')
-    rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#444444">Graph version {_h(prov["graph_version"])}'
-                f' · selection: {_h(prov["selection"])} · {_h(prov["generator"])}</FONT></TD></TR>')
+    rows.append(
+        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#444444">{_h(prov["credit"])}. '
+        f"Sources: {_h(src_text or 'none')}.</FONT></TD></TR>"
+    )
+    rows.append(
+        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#444444">Graph version {_h(prov["graph_version"])}'
+        f" · selection: {_h(prov['selection'])} · {_h(prov['generator'])}</FONT></TD></TR>"
+    )
     return '<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
@@ -128,7 +178,9 @@ def _pipe(sub: Subgraph, fmt: str, title: str | None) -> bytes:
     try:
         return dot.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        raise ExportError("Graphviz is not installed: install it (apt-get install graphviz) for svg and png") from None
+        raise ExportError(
+            "Graphviz is not installed: install it (apt-get install graphviz) for svg and png"
+        ) from None
     except graphviz.CalledProcessError as exc:
         raise ExportError(f"Graphviz failed: {exc.stderr.decode(errors='replace').strip()[:500]}") from None
 

@@ -27,7 +27,7 @@ def flat_graph(sub: Subgraph, *, viz: bool = False) -> nx.MultiDiGraph:
         attrs["iri"] = row["id"]
         if viz:
             colour = type_style(row["type"])[0]
-            r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+            r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
             attrs["viz"] = {"color": {"r": r, "g": g, "b": b, "a": 1.0}, "size": sizes[row["id"]]}
         out.add_node(row["id"], **attrs)
     for row in edge_rows(sub):

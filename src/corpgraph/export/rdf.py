@@ -35,8 +35,13 @@ def provenance_triples(sub: Subgraph, into: Graph) -> URIRef:
     into.add((node, DCTERMS.description, Literal(prov["selection"])))
     into.add((node, SCHEMA.version, Literal(prov["graph_version"])))
     into.add((node, DCTERMS.creator, Literal(prov["generator"])))
-    into.add((node, DCTERMS.created, Literal(dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-                                             datatype=XSD.dateTime)))
+    into.add(
+        (
+            node,
+            DCTERMS.created,
+            Literal(dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), datatype=XSD.dateTime),
+        )
+    )
     for s in sub.sources():
         into.add((node, DCTERMS.source, URIRef(s["iri"])))
     return node
