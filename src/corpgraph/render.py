@@ -70,7 +70,7 @@ def edge_width(amount: Decimal | None, largest: Decimal | None, lo: float = 1.0,
 
 def edges_of(g: nx.MultiDiGraph):
     """(u, v, key, data) for every edge, read straight from the adjacency (faster than g.edges)."""
-    for u, nbrs in g.adj.items():
+    for u, nbrs in g._adj.items():  # the plain dicts behind g.adj: no view objects per step
         for v, keyed in nbrs.items():
             for k, d in keyed.items():
                 yield u, v, k, d
@@ -389,6 +389,18 @@ def render_map(
     large: int = LARGE_MAP,
 ) -> str:
     """The HTML of the interactive map of a subgraph: one offline, self-contained page."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()  # tens of thousands of small dicts and no cycles: collection passes only cost time
+    try:
+        return _render_map(sub, title, caption, credit, size_by, embed, large)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _render_map(sub: Subgraph, title, caption, credit, size_by: str, embed: bool, large: int) -> str:
     from markupsafe import Markup
 
     g = sub.net
