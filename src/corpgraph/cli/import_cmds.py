@@ -63,7 +63,8 @@ def import_(kind: str, file: str, dry_run: bool, strict: bool, fmt: str, source)
     """
     from ..importing import import_file
 
-    backend = source.open()
+    # in memory, the importer reads the graph folder itself (leaving out its own previous part)
+    backend = source.open() if (source.store or source.endpoint) else None
     files = not source.endpoint or bool(source.graph_dir)
     bar = _Bar(f"Importing {click.format_filename(file)}")
     try:
