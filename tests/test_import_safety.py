@@ -212,3 +212,25 @@ def test_triples_to_graph():
     t = Triples()
     g = Graph()
     assert len(t.to_graph()) == len(g) == 0
+
+
+def test_progress_bar_starts_only_after_a_moment(capsys):
+    from corpgraph.cli.import_cmds import _Bar
+
+    quick = _Bar("Importing x", delay=60)
+    quick(50, 100)
+    quick.close()
+    assert quick.bar is None
+    slow = _Bar("Importing y", delay=0)
+    slow(50, 100)
+    slow(100, 100)
+    slow.close()
+    assert slow.bar is not None and slow.done == 100
+    assert capsys.readouterr().out == ""  # progress never goes to stdout
+
+
+def test_progress_callback_reaches_the_end(tmp_graph):
+    seen = []
+    import_file("usaspending", DATA / "usaspending-transactions.csv", graph_dir=tmp_graph,
+                progress=lambda done, total: seen.append((done, total)), dry_run=True)
+    assert seen and seen[-1][0] == seen[-1][1]
