@@ -234,3 +234,17 @@ def test_progress_callback_reaches_the_end(tmp_graph):
     import_file("usaspending", DATA / "usaspending-transactions.csv", graph_dir=tmp_graph,
                 progress=lambda done, total: seen.append((done, total)), dry_run=True)
     assert seen and seen[-1][0] == seen[-1][1]
+
+
+def test_no_folder_chosen_never_writes_bundled_graph(runner, monkeypatch):
+    from corpgraph.store import bundled_graph_dir
+
+    monkeypatch.delenv("CORPGRAPH_GRAPH", raising=False)
+    before = snapshot(bundled_graph_dir())
+    r = runner.invoke(cli, ["import", "csv", str(DATA / "facts-bad.csv")])
+    assert r.exit_code == 1 and "No graph folder chosen" in r.stderr
+    assert snapshot(bundled_graph_dir()) == before
+    # a dry run needs no folder of its own
+    d = runner.invoke(cli, ["import", "csv", str(DATA / "facts-bad.csv"), "--dry-run"])
+    assert d.exit_code == 0, d.output
+    assert snapshot(bundled_graph_dir()) == before

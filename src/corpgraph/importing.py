@@ -15,7 +15,8 @@ Safety:
   twice writes the same bytes.
 * **Strict or forgiving.** A bad row is reported (file, line, reason) and skipped; with
   ``strict=True`` any bad row fails the import and nothing is written.
-* Never writes inside the installed package (``store.is_installed_package_path``).
+* Never writes inside the installed package (``store.is_installed_package_path``), nor into the
+  bundled graph when no folder was chosen (``--graph DIR`` or ``$CORPGRAPH_GRAPH``).
 
 With a store or an endpoint (``backend`` not in memory) the part is also handed to
 ``backend.replace_part(part, graph)``; with ``files=False`` (an endpoint and no graph folder) only
@@ -161,6 +162,11 @@ def import_file(
             raise ImportFailed(
                 f"{folder} is inside the installed corpgraph package; import into a graph "
                 "folder of your own: copy the graph and pass --graph DIR."
+            )
+        if not (graph_dir or os.environ.get(store.ENV_GRAPH)) and not dry_run:
+            raise ImportFailed(
+                f"No graph folder chosen: imports are never written into the bundled graph ({folder}). "
+                f"Copy it (cp -r {folder} my-graph) and pass --graph my-graph (or set {store.ENV_GRAPH})."
             )
         target = folder / f"{part}.ttl"
         decisions = folder / f"{part}.decisions.csv"
