@@ -1,0 +1,227 @@
+"""The query library (queries/*.rq): every query runs with its defaults and answers correctly on the
+bundled graph, with parameters bound in memory (initBindings) and inline (VALUES, as the Oxigraph
+store and endpoints bind them) alike.  Issue 3 §2."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rdflib import Literal
+
+from corpgraph.backend.memory import MemoryBackend
+from corpgraph.backend.sparqltext import bind_inline
+from corpgraph.query import list_queries, load_query, run_query
+from corpgraph.vocab import ENT, REC
+
+NAMES = [q.name for q in list_queries()]
+
+
+def rows(backend, name, **params):
+    out = run_query(backend, load_query(name), params).outcome
+    return [{k: (v.toPython() if isinstance(v, Literal) else v) for k, v in d.items()} for d in out.dicts()]
+
+
+def plain(backend, name, **params):
+    """Rows as dicts of strings (IRIs and literals alike)."""
+    out = run_query(backend, load_query(name), params).outcome
+    return [{k: str(v) for k, v in d.items()} for d in out.dicts()]
+
+
+class InlineBackend(MemoryBackend):
+    """The bundled graph, but parameters bound as the Oxigraph and endpoint backends bind them."""
+
+    def _run(self, sparql, bindings):
+        return super()._run(bind_inline(sparql, bindings), {})
+
+
+@pytest.fixture(scope="module")
+def inline(bundled):
+    return InlineBackend(bundled.graph, bundled.version())
+
+
+def test_at_least_twelve_queries():
+    assert len(NAMES) >= 12
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_query_runs_with_defaults_and_answers(bundled, name):
+    out = run_query(bundled, load_query(name)).outcome
+    assert out.kind == "SELECT"
+    assert out.rows, f"{name} gave no answer with its defaults"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_inline_binding_gives_the_same_answer(bundled, inline, name):
+    a = run_query(bundled, load_query(name)).outcome
+    b = run_query(inline, load_query(name)).outcome
+    assert sorted(map(repr, a.rows)) == sorted(map(repr, b.rows))
+
+
+def by(rows_, key):
+    return {r[key]: r for r in rows_}
+
+
+def test_paid_by_dhs_counts_sub_agencies_and_keeps_kinds_apart(bundled):
+    r = plain(bundled, "paid-by")  # default: DHS
+    att = [x for x in r if x["recipient"] == str(ENT.att)]
+    assert len(att) == 1 and att[0]["amountKind"] == "contract value"
+    assert Decimal(att[0]["total"]) == Decimal("158000000")  # $147M with DHS + $11M with ICE
+    assert att[0]["records"] == "2"
+    pal = [x for x in r if x["recipient"] == str(ENT.palantir)]
+    assert Decimal(pal[0]["total"]) == Decimal("30000000")
+    assert all(x["currency"] == "USD" for x in r)
+
+
+def test_paid_by_ice_alone(bundled):
+    r = plain(bundled, "paid-by", agency="ICE")
+    att = by(r, "recipient")[str(ENT.att)]
+    assert Decimal(att["total"]) == Decimal("11000000")
+
+
+def test_contractors_of_ice(bundled):
+    r = rows(bundled, "contractors-of")  # default: ICE
+    recs = by(r, "rec")
+    big = recs[REC["att-dhs-communications-contract"]]
+    assert big["how"] == "beneficiary" and big["amount"] == Decimal("147000000")
+    nobid = recs[REC["att-ice-data-analytics-contract"]]
+    assert nobid["how"] == "buyer" and nobid["noBid"] is True and nobid["amount"] == Decimal("11000000")
+    assert recs[REC["palantir-immigrationos-contract"]]["supplier"] == ENT.palantir
+
+
+def test_financiers_of_prison_operators(bundled):
+    r = rows(bundled, "financiers-of-prison-operators")
+    pairs = {(x["financier"], x["operator"], x["amountKind"], x["amount"]) for x in r}
+    cfg = ENT["citizens-financial-group"]
+    assert (cfg, ENT["geo-group"], "credit line", Decimal("450000000")) in pairs
+    assert (cfg, ENT.corecivic, "bond issue", Decimal("500000000")) in pairs
+    assert rows(bundled, "financiers-of-prison-operators", sector="no such sector words") == []
+
+
+def test_systems_builders_hosts_users(bundled):
+    r = rows(bundled, "systems")
+    claims = {(x["system"], x["relation"], x["party"]): x for x in r}
+    assert (ENT.icm, "hosts", ENT.aws) in claims
+    assert (ENT.icm, "built", ENT.palantir) in claims
+    assert (ENT.icm, "uses", ENT.ice) in claims
+    assert claims[(ENT.immigrationos, "hosts", ENT.aws)]["certainty"] == "likely"
+    assert claims[(ENT.hart, "hosts", ENT.aws)]["cost"] == Decimal("6000000000")
+    only = rows(bundled, "systems", system="ICM")
+    assert only and {x["system"] for x in only} == {ENT.icm}
+
+
+def test_within_hops(bundled):
+    one = {x["entity"]: x["distance"] for x in rows(bundled, "within-hops", hops="1")}
+    for e in (ENT.dhs, ENT.aws, ENT.palantir, ENT.icm, ENT.att):
+        assert one[e] == 1
+    assert ENT.ice not in one and ENT.hart not in one
+    two = {x["entity"]: x["distance"] for x in rows(bundled, "within-hops")}
+    assert two[ENT.hart] == 2 and two[ENT.dhs] == 1
+    assert set(one) < set(two) and max(two.values()) == 2
+
+
+def test_within_hops_walks_every_role_of_the_ontology(bundled):
+    """The query lists the roles in its property paths; they must be exactly the ontology's roles."""
+    import re
+
+    text = load_query("within-hops").sparql
+    listed = set(re.findall(r"cg:(\w+)", text[text.index("SELECT"):])) - {"Entity"}
+    roles = {str(r[0]).split("#")[1] for r in bundled.select(
+        "PREFIX cg: <https://w3id.org/corpgraph/ns#> SELECT ?p WHERE { ?p a cg:RoleProperty }").rows}
+    assert listed == roles
+
+
+def test_uncertain_claims(bundled):
+    r = rows(bundled, "uncertain-claims")
+    recs = by(r, "rec")
+    assert recs[REC["aws-hosts-immigrationos"]]["certainty"] == "likely"
+    assert all(x["certainty"] in ("likely", "alleged", "denied") or x.get("disputedBy") for x in r)
+    stricter = rows(bundled, "uncertain-claims", most="cg:alleged")
+    assert REC["aws-hosts-immigrationos"] not in by(stricter, "rec")
+
+
+def test_statements_beside_deeds(bundled):
+    r = rows(bundled, "statements-beside-deeds", speaker="Citizens Financial Group")
+    deeds = {(x["deed"], x["counterpartyLabel"], x["amount"]) for x in r}
+    assert ("lender in credit facility", "GEO Group", Decimal("450000000")) in deeds
+    assert ("underwriter in bond underwriting", "CoreCivic", Decimal("500000000")) in deeds
+    assert all("committed to strengthening communities" in x["saying"] for x in r)
+
+
+def test_pledges_and_reversals(bundled):
+    r = rows(bundled, "pledges")
+    labels = {x["pledgerLabel"] for x in r}
+    assert {"JPMorgan Chase", "Wells Fargo", "Bank of America", "SunTrust", "BNP Paribas",
+            "Fifth Third Bancorp"} <= labels
+    softened = {x["pledgerLabel"] for x in r if x["softened"] is True}
+    assert softened == {"Bank of America", "SunTrust"}
+    assert all(str(x["date"]) == "2019" for x in r)
+    one = rows(bundled, "pledges", pledger="SunTrust")
+    assert len(one) == 1 and one[0]["revision"].startswith("softened their policy statements")
+
+
+def test_contracts_in_range_compares_at_the_graph_precision(bundled):
+    default = {x["rec"] for x in rows(bundled, "contracts-in-range")}  # 2024..2025
+    assert {REC["att-dhs-communications-contract"], REC["att-ice-data-analytics-contract"],
+            REC["palantir-immigrationos-contract"]} <= default
+    narrow = {x["rec"] for x in rows(bundled, "contracts-in-range", **{"from": "2025-05", "to": "2025-08-15"})}
+    assert REC["att-ice-data-analytics-contract"] in narrow  # dated 2025-08: overlaps
+    assert REC["palantir-immigrationos-contract"] not in narrow  # 2025-04
+    assert REC["att-dhs-communications-contract"] not in narrow  # 2024-09
+    fy = {x["rec"] for x in rows(bundled, "contracts-in-range", **{"from": "2024-10-01", "to": "2025-09-30"})}
+    assert REC["att-dhs-communications-contract"] not in fy and REC["palantir-immigrationos-contract"] in fy
+
+
+def test_no_bid_contracts(bundled):
+    r = rows(bundled, "no-bid-contracts")
+    recs = by(r, "rec")
+    x = recs[REC["att-ice-data-analytics-contract"]]
+    assert x["supplier"] == ENT.att and x["amount"] == Decimal("11000000") and str(x["date"]) == "2025-08"
+    assert REC["att-dhs-communications-contract"] not in recs
+
+
+def test_ranked_by_money_never_mixes_kinds(bundled):
+    r = rows(bundled, "ranked-by-money")
+    cfg = [x for x in r if x["entity"] == ENT["citizens-financial-group"]]
+    assert {(x["amountKind"], x["direction"], x["total"]) for x in cfg} == {
+        ("credit line", "out", Decimal("450000000")), ("bond issue", "party", Decimal("500000000"))}
+    geo = [x for x in r if x["entity"] == ENT["geo-group"]]
+    assert [(x["direction"], x["total"]) for x in geo] == [("in", Decimal("450000000"))]
+    hart = [x for x in r if x["entity"] == ENT.hart]
+    assert [(x["direction"], x["amountKind"]) for x in hart] == [("figure", "cost of system")]
+    aws = [x for x in r if x["entity"] == ENT.aws]
+    assert aws == []  # HART's cost is not AWS's money
+    totals = [x["total"] for x in r]
+    assert totals == sorted(totals, reverse=True)
+    only = rows(bundled, "ranked-by-money", kind="cg:creditLine")
+    assert {x["amountKind"] for x in only} == {"credit line"}
+
+
+def test_sources_count_claims(bundled):
+    r = rows(bundled, "sources")
+    pi = by(r, "source")[__import__("corpgraph.vocab", fromlist=["SRC"]).SRC["popular-info-corporate-enablers"]]
+    assert pi["records"] >= 50 and pi["entities"] >= 20 and "contract" in pi["kinds"]
+    assert r[0]["records"] >= r[-1]["records"]
+    assert rows(bundled, "sources", publisher="Popular Information")
+    assert rows(bundled, "sources", publisher="No Such Publisher") == []
+
+
+def test_parents_and_subsidiaries(bundled):
+    r = rows(bundled, "parents-and-subsidiaries")
+    links = {(x["parent"], x["relation"], x["child"]) for x in r}
+    assert (ENT.dhs, "has sub-agency", ENT.ice) in links
+    assert (ENT["citizens-financial-group"], "owns", ENT["citizens-bank"]) in links
+    ice = rows(bundled, "parents-and-subsidiaries", entity="ICE")
+    assert ice and all(ENT.ice in (x["parent"], x["child"]) for x in ice)
+
+
+@pytest.mark.endpoint
+def test_library_on_a_real_oxigraph_endpoint(bundled, loaded_endpoint):
+    """The same answers from the Oxigraph server (parameters bound with VALUES, engine is Oxigraph)."""
+    from corpgraph.backend.endpoint import EndpointBackend
+
+    remote = EndpointBackend(loaded_endpoint)
+    for name in NAMES:
+        a = run_query(bundled, load_query(name)).outcome
+        b = run_query(remote, load_query(name)).outcome
+        assert len(a.rows) == len(b.rows), name
