@@ -184,9 +184,13 @@ def fmt(x: float | None) -> str:
     return "" if x is None else f"{x:.3f}"
 
 
-def command(args: list[str]) -> float:
+def command(args: list[str], timeout: float | None = None) -> float | None:
     t = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "corpgraph", *args], capture_output=True, text=True)
+    try:
+        r = subprocess.run([sys.executable, "-m", "corpgraph", *args], capture_output=True, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
     if r.returncode != 0:
         raise SystemExit(f"corpgraph {' '.join(args)} failed: {r.stderr[-500:]}")
     return time.perf_counter() - t
@@ -250,7 +254,7 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
         from corpgraph.resolve import EntityIndex
     except ImportError:  # the query library is not in this checkout
         list_queries = None  # type: ignore[assignment]
-    if list_queries is not None and not args.no_named:
+    if list_queries is not None and not args.no_named and n <= args.named_max:
         indexes = {label: EntityIndex.from_backend(b) for label, b in backends.items() if b is not None}
         for q in list_queries():
             params = QUERY_PARAMS.get(q.name, {})
@@ -338,8 +342,10 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
             for label, w in where.items():
                 if label == "rdflib" and not with_rdflib:
                     continue
-                times[label] = command(cmd + w)
-            table.add(n, f"command: corpgraph {cmd[0]}", times, "fresh process, end to end")
+                times[label] = command(cmd + w, args.rdflib_timeout * 3 if label == "rdflib" else None)
+            table.add(n, f"command: corpgraph {cmd[0]}", times, "fresh process, end to end"
+                      + (f"; rdflib stopped after {args.rdflib_timeout * 3:g} s"
+                         if "rdflib" in times and times["rdflib"] is None else ""))
     server.stop()
     st.close()
     del mem, st, backends
@@ -373,6 +379,8 @@ def main() -> None:
                     help="stop an rdflib measurement after this many seconds (default 60)")
     ap.add_argument("--no-push", dest="push", action="store_false", help="skip the SPARQL Update push")
     ap.add_argument("--no-named", action="store_true", help="skip the named queries of the library")
+    ap.add_argument("--named-max", type=int, default=100_000,
+                    help="skip the named queries above this size (bench_core.py measures them)")
     ap.add_argument("--no-commands", action="store_true", help="skip the whole-command timings")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep the graphs and stores")
     args = ap.parse_args()
