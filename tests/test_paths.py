@@ -1,0 +1,254 @@
+"""corpgraph.paths and `corpgraph paths`: sourced, ranked, bounded paths.  Issue 3 §3."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from rdflib import Graph
+
+from corpgraph import netgraph
+from corpgraph.backend.memory import MemoryBackend
+from corpgraph.cli import cli
+from corpgraph.errors import NoPathFound
+from corpgraph.paths import find_paths, format_paths, path_line, paths_between
+from corpgraph.store import bundled_graph_dir, parse_turtle_file
+from corpgraph.vocab import ENT
+
+PREFIXES = """@prefix cg: <https://w3id.org/corpgraph/ns#> .
+@prefix ent: <https://w3id.org/corpgraph/entity/> .
+@prefix rec: <https://w3id.org/corpgraph/record/> .
+@prefix src: <https://w3id.org/corpgraph/source/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix schema: <https://schema.org/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+src:doc a cg:Source ; schema:url "https://example.org/doc"^^xsd:anyURI ; dcterms:title "Doc" ;
+    dcterms:publisher "Pub" .
+"""
+
+
+def backend_of(turtle: str) -> MemoryBackend:
+    g: Graph = parse_turtle_file(bundled_graph_dir() / "ontology.ttl")
+    g.parse(data=PREFIXES + turtle, format="turtle")
+    return MemoryBackend(g, "test")
+
+
+def entities(*names: str, cls: str = "Company") -> str:
+    return "".join(f'ent:{n} a cg:{cls} ; rdfs:label "{n.upper()}" .\n' for n in names)
+
+
+def rec(name: str, kind: str, roles: str, certainty: str = "reported", extra: str = "") -> str:
+    return (f"rec:{name} a cg:{kind} ; {roles} ; cg:certainty cg:{certainty} ; cg:source src:doc ; "
+            f'cg:quote "q {name}" {extra}.\n')
+
+
+# a: two 2-hop routes to d (via b: reported+reported; via c: likely), one 1-hop route to e, and a
+# 3-hop route a-f-g-d.  x shares only a class, a source and a literal with a: never a path.
+SMALL = (
+    entities("a", "b", "c", "d", "e", "f", "g", "x")
+    + rec("a-hosts-b", "Hosting", "cg:host ent:a ; cg:system ent:b")
+    + rec("d-uses-b", "SystemUse", "cg:user ent:d ; cg:system ent:b")
+    + rec("a-partner-c", "Partnership", "cg:partner ent:a, ent:c")
+    + rec("d-contracts-c", "Contract", "cg:buyer ent:d ; cg:supplier ent:c", "likely",
+          '; cg:amount "5"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:contractValue ; '
+          'cg:startDate "2020-01"^^xsd:gYearMonth ; cg:endDate "2021-12"^^xsd:gYearMonth ')
+    + rec("a-owns-e", "Ownership", "cg:owner ent:a ; cg:subsidiary ent:e")
+    + rec("f-lends-a", "CreditFacility", "cg:lender ent:f ; cg:borrower ent:a")
+    + rec("f-pays-g", "Payment", "cg:payer ent:f ; cg:payee ent:g", "alleged")
+    + rec("g-pays-d", "Payment", "cg:payer ent:g ; cg:payee ent:d")
+    + 'ent:x rdfs:comment "q a-hosts-b" ; cg:source src:doc .\n'
+)
+
+
+@pytest.fixture(scope="module")
+def small():
+    return netgraph.project(backend_of(SMALL))
+
+
+def E(name: str) -> str:
+    return str(ENT[name])
+
+
+def test_ranked_fewest_hops_then_most_certain(small):
+    r = find_paths(small, E("a"), E("d"))
+    assert [p.nodes for p in r.paths] == [
+        (E("a"), E("b"), E("d")),  # 2 hops, both reported
+        (E("a"), E("c"), E("d")),  # 2 hops, least certain: likely
+        (E("a"), E("f"), E("g"), E("d")),  # 3 hops
+    ]
+    assert [p.min_certainty for p in r.paths] == ["reported", "likely", "alleged"]
+    assert not r.truncated and r.note is None
+
+
+def test_hops_keep_their_true_direction(small):
+    best = find_paths(small, E("a"), E("d")).paths[0]
+    h1, h2 = best.hops
+    assert (h1.source, h1.target, h1.forward, h1.label) == (E("a"), E("b"), True, "hosts")
+    assert (h2.source, h2.target, h2.forward, h2.label) == (E("b"), E("d"), False, "uses")
+    assert h2.subject == E("d") and h2.object == E("b")
+    assert path_line(small, best) == "A —hosts→ B ←uses— D"
+    assert h1.record.endswith("a-hosts-b") and h1.data["sources"][0]["url"] == "https://example.org/doc"
+    other = find_paths(small, E("a"), E("d")).paths[1]
+    assert path_line(small, other) == "A —partners with— C ←contracts— D"
+
+
+def test_reverse_query_reads_the_other_way(small):
+    best = find_paths(small, E("d"), E("a")).paths[0]
+    assert path_line(small, best) == "D —uses→ B ←hosts— A"
+
+
+def test_via_avoid_kinds_certainty(small):
+    assert [p.nodes[1] for p in find_paths(small, E("a"), E("d"), via=[E("c")]).paths] == [E("c")]
+    avoided = find_paths(small, E("a"), E("d"), avoid=[E("b")]).paths
+    assert all(E("b") not in p.nodes for p in avoided) and len(avoided) == 2
+    only = find_paths(small, E("a"), E("d"), kinds=["Hosting", "SystemUse"]).paths
+    assert [p.nodes for p in only] == [(E("a"), E("b"), E("d"))]
+    sure = find_paths(small, E("a"), E("d"), min_certainty="reported").paths
+    assert [p.nodes for p in sure] == [(E("a"), E("b"), E("d"))]
+
+
+def test_as_of_keeps_relationships_in_force(small):
+    then = find_paths(small, E("a"), E("d"), as_of=dt.date(2021, 6, 1)).paths
+    assert (E("a"), E("c"), E("d")) in [p.nodes for p in then]
+    later = find_paths(small, E("a"), E("d"), as_of=dt.date(2023, 1, 1)).paths
+    assert (E("a"), E("c"), E("d")) not in [p.nodes for p in later]
+
+
+def test_max_hops_and_no_path(small):
+    r = find_paths(small, E("a"), E("d"), max_hops=2)
+    assert all(p.length <= 2 for p in r.paths) and len(r.paths) == 2
+    with pytest.raises(NoPathFound, match="within 1 hops"):
+        find_paths(small, E("a"), E("d"), max_hops=1)
+    with pytest.raises(NoPathFound):
+        find_paths(small, E("e"), E("d"), avoid=[E("a")])
+    with pytest.raises(NoPathFound, match="both ends"):
+        find_paths(small, E("a"), E("a"))
+
+
+def test_classes_literals_and_shared_sources_are_no_shortcut(small):
+    """x shares a class (Company), a source and a literal with a, but takes part in no record."""
+    with pytest.raises(NoPathFound):
+        find_paths(small, E("a"), E("x"), max_hops=6)
+
+
+def test_paths_are_simple(small):
+    for p in find_paths(small, E("a"), E("d"), max_hops=6).paths:
+        assert len(set(p.nodes)) == len(p.nodes)
+
+
+def test_parallel_records_each_give_a_path():
+    b = backend_of(entities("p", "q") + rec("r1", "Contract", "cg:buyer ent:p ; cg:supplier ent:q")
+                   + rec("r2", "Contract", "cg:buyer ent:p ; cg:supplier ent:q", "confirmed"))
+    r = find_paths(netgraph.project(b), E("p"), E("q"))
+    assert [p.hops[0].record.rsplit("/", 1)[1] for p in r.paths] == ["r2", "r1"]  # confirmed first
+
+
+def hub_graph(leaves: int) -> str:
+    """A hub h joined to every leaf, and each leaf to a second hub k: many 2-hop paths s..t."""
+    parts = [entities("h", "k", "s", "t")]
+    for i in range(leaves):
+        parts.append(f'ent:l{i} a cg:Company ; rdfs:label "L{i}" .\n')
+        parts.append(rec(f"h{i}", "Contract", f"cg:buyer ent:h ; cg:supplier ent:l{i}"))
+        parts.append(rec(f"k{i}", "Contract", f"cg:buyer ent:k ; cg:supplier ent:l{i}"))
+    parts.append(rec("s-h", "Partnership", "cg:partner ent:s, ent:h"))
+    parts.append(rec("k-t", "Partnership", "cg:partner ent:k, ent:t"))
+    return "".join(parts)
+
+
+@pytest.fixture(scope="module")
+def hub():
+    return netgraph.project(backend_of(hub_graph(300)))
+
+
+def test_hub_is_bounded_by_max_paths_with_a_note(hub):
+    r = find_paths(hub, E("h"), E("k"), max_paths=25)
+    assert len(r.paths) == 25 and r.truncated
+    assert "Results were cut" in r.note and "--max-paths" in r.note
+    full = find_paths(hub, E("h"), E("k"), max_paths=1000)
+    assert len(full.paths) == 300 and not full.truncated
+    far = find_paths(hub, E("s"), E("t"), max_paths=10)
+    assert len(far.paths) == 10 and far.truncated and all(p.length == 4 for p in far.paths)
+
+
+def test_hub_is_bounded_by_time(hub):
+    r = None
+    try:
+        r = find_paths(hub, E("s"), E("t"), max_paths=10_000, time_budget=0.0)
+    except NoPathFound as exc:
+        assert "time budget" in str(exc)
+    if r is not None:
+        assert r.truncated and "time budget" in r.note
+
+
+# -- the bundled graph -------------------------------------------------------------------------------
+
+def test_aws_to_ice_through_icm_and_palantir(bundled, bundled_net):
+    g, r = paths_between(bundled, "AWS", "ICE", g=bundled_net)
+    lines = [path_line(g, p) for p in r.paths]
+    assert ("Amazon Web Services —hosts→ Investigative Case Management ←uses— "
+            "U.S. Immigration and Customs Enforcement") == lines[0]
+    assert any(str(ENT.icm) in p.nodes for p in r.paths)
+    assert any(str(ENT.palantir) in p.nodes and p.length == 2 for p in r.paths)
+    likely = [p for p in r.paths if str(ENT.immigrationos) in p.nodes and p.length == 2][0]
+    assert likely.min_certainty == "likely"
+    assert r.paths.index(likely) > 0  # less certain than the reported 2-hop paths
+
+
+def test_bundled_options_by_name(bundled, bundled_net):
+    _, r = paths_between(bundled, "AWS", "ICE", g=bundled_net, avoid=["ICM", "ImmigrationOS"], max_hops=2)
+    assert all(str(ENT.icm) not in p.nodes for p in r.paths)
+    assert r.paths and all(str(ENT.palantir) in p.nodes for p in r.paths)
+    _, r = paths_between(bundled, "AWS", "ICE", g=bundled_net, kinds=["hosting", "use"])
+    assert {p.nodes[1] for p in r.paths} <= {str(ENT.icm), str(ENT.immigrationos), str(ENT.hart)}
+    _, r = paths_between(bundled, "Citizens Financial Group", "GEO Group", g=bundled_net, max_hops=1)
+    assert r.paths[0].hops[0].label == "lends to" and r.paths[0].hops[0].data["amount"] == 450000000
+
+
+def test_text_json_md(bundled, bundled_net):
+    g, r = paths_between(bundled, "AWS", "ICE", g=bundled_net, max_hops=2)
+    text = format_paths(g, r, "text")
+    assert "Amazon Web Services hosts Investigative Case Management [reported]" in text
+    assert "source: The corporate enablers of the ICE crackdown (Popular Information" in text
+    data = json.loads(format_paths(g, r, "json"))
+    first = data["paths"][0]
+    assert data["source"]["label"] == "Amazon Web Services" and first["length"] == 2
+    assert first["hops"][1]["forward"] is False and first["hops"][1]["label"] == "uses"
+    assert first["hops"][0]["sources"][0]["url"].startswith("https://popular.info/")
+    md = format_paths(g, r, "md")
+    assert md.startswith("## Paths from Amazon Web Services to U.S. Immigration and Customs Enforcement")
+    assert "](https://popular.info/" in md
+
+
+# -- the CLI ---------------------------------------------------------------------------------------
+
+def test_cli_paths(runner):
+    r = runner.invoke(cli, ["paths", "AWS", "ICE"])
+    assert r.exit_code == 0, r.output
+    assert "Amazon Web Services —hosts→ Investigative Case Management ←uses— U.S. Immigration" in r.stdout
+    r = runner.invoke(cli, ["paths", "AWS", "ICE", "--format", "json", "--max-paths", "2"])
+    data = json.loads(r.stdout)
+    assert len(data["paths"]) == 2 and data["truncated"] is True
+    assert "Results were cut" in r.stderr
+    r = runner.invoke(cli, ["paths", "AWS", "ICE", "-f", "md", "--min-certainty", "reported", "--max-hops", "2"])
+    assert r.exit_code == 0 and "ImmigrationOS" not in r.stdout
+
+
+def test_cli_exit_codes(runner):
+    r = runner.invoke(cli, ["paths", "AWS", "ICE", "--max-hops", "1"])
+    assert r.exit_code == 3 and "No path joins" in r.stderr
+    r = runner.invoke(cli, ["paths", "AWS", "Nobody Zzzq"])
+    assert r.exit_code == 1 and "No entity matches" in r.stderr
+    r = runner.invoke(cli, ["paths", "AWS", "ICE", "--as-of", "soon"])
+    assert r.exit_code == 2
+    r = runner.invoke(cli, ["paths", "AWS", "ICE", "--kinds", "teleportation"])
+    assert r.exit_code == 1 and "Unknown relationship kind" in r.stderr
+
+
+def test_cli_as_of(runner):
+    # the ImmigrationOS contract is dated 2025-04: before then it is not in force
+    r = runner.invoke(cli, ["paths", "Palantir", "ICE", "--kinds", "contract", "--as-of", "2025-03"])
+    assert r.exit_code == 3
+    r = runner.invoke(cli, ["paths", "Palantir", "ICE", "--kinds", "contract", "--as-of", "2025-05"])
+    assert r.exit_code == 0 and "contracts" in r.stdout
