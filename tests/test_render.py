@@ -155,6 +155,15 @@ def test_big_maps_get_positions_and_no_physics(whole):
     assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in data["nodes"])
 
 
+def test_big_map_layout_keeps_small_parts_beside_the_biggest(whole):
+    pos = render.precompute_layout(whole.net)
+    assert set(pos) == set(whole.net.nodes)
+    assert len(set(pos.values())) == len(pos)  # no two entities on the same spot
+    main = [n for n in whole.net if n != e("lonely")]
+    assert pos[e("lonely")][1] > max(pos[n][1] for n in main)  # the isolated entity sits below
+    assert render.precompute_layout(whole.net) == pos  # repeatable
+
+
 def test_size_by_degree(whole):
     sizes = render.node_sizes(whole.net, "degree")
     assert sizes[e("acme")] > sizes[e("dept")] > sizes[e("lonely")]

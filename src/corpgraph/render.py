@@ -161,8 +161,15 @@ def when_text(d: dict) -> str:
 
 
 def precompute_layout(g: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[float, float]]:
-    """Positions for big maps (igraph Fruchterman-Reingold), scaled to vis-network's pixels."""
+    """Positions for big maps, in vis-network's pixels.
+
+    Each connected part is laid out by igraph's Fruchterman-Reingold, scaled so that the median line
+    is about 150 px long; the biggest part comes first and the smaller parts (and entities without
+    relationships) are set out in rows beside it.  Laid out together, the small parts would fly off
+    and shrink the biggest one to a dot.
+    """
     import random
+    import statistics
 
     import igraph
 
@@ -170,20 +177,64 @@ def precompute_layout(g: nx.MultiDiGraph, seed: int = 7) -> dict[str, tuple[floa
     if not nodes:
         return {}
     index = {n: i for i, n in enumerate(nodes)}
-    ig = igraph.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in g.edges() if u != v])
-    random.seed(seed)  # igraph draws its random start from Python's random module: layouts are repeatable
-    niter = 300 if len(nodes) <= 5000 else 80
-    layout = ig.layout_fruchterman_reingold(niter=niter)
-    coords = layout.coords
-    xs = [p[0] for p in coords]
-    ys = [p[1] for p in coords]
-    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
-    target = 90.0 * math.sqrt(len(nodes))  # roughly 90 px between neighbours
-    k = target / span
-    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return {
-        n: (round((x - cx) * k, 1), round((y - cy) * k, 1)) for n, (x, y) in zip(nodes, coords, strict=True)
-    }
+    pairs = [(index[u], index[v]) for u, v, _k, _d in edges_of(g) if u != v]
+    ig = igraph.Graph(n=len(nodes), edges=pairs)
+    random.seed(seed)  # igraph draws its random start from Python's random module: layouts repeat
+    parts = sorted(ig.connected_components(mode="weak"), key=len, reverse=True)
+    boxes: list[tuple[list[int], list[tuple[float, float]]]] = []
+    scale = None
+    for members in parts:
+        if len(members) == 1:
+            boxes.append((members, [(0.0, 0.0)]))
+            continue
+        sub = ig.induced_subgraph(members)
+        niter = 300 if len(members) <= 5000 else 80
+        coords = sub.layout_fruchterman_reingold(niter=niter).coords
+        if scale is None:  # the biggest part sets the scale for all
+            edges = sub.get_edgelist()
+            sample = edges[:: max(1, len(edges) // 5000)]
+            median = statistics.median(math.dist(coords[a], coords[b]) for a, b in sample) if sample else 1.0
+            scale = 150.0 / (median or 1.0)
+        boxes.append((members, [(x * scale, y * scale) for x, y in coords]))
+    positions: dict[str, tuple[float, float]] = {}
+    gap = 90.0
+    first_members, first = boxes[0]
+    x0, y0 = _place(first, 0.0, 0.0, first_members, nodes, positions)
+    small_area = sum(
+        (max(p[0] for p in c) - min(p[0] for p in c) + gap)
+        * (max(p[1] for p in c) - min(p[1] for p in c) + gap)
+        for _m, c in boxes[1:]
+    )
+    width = max(x0, 900.0, 1.5 * math.sqrt(small_area))  # the small parts fill a block about as wide as tall
+    x, y, row_height = 0.0, y0 + gap * 2, 0.0  # the smaller parts in rows under the biggest
+    for members, coords in boxes[1:]:
+        w = max(p[0] for p in coords) - min(p[0] for p in coords)
+        h = max(p[1] for p in coords) - min(p[1] for p in coords)
+        if x > 0 and x + w > width:
+            x, y, row_height = 0.0, y + row_height + gap, 0.0
+        _place(coords, x, y, members, nodes, positions)
+        x += w + gap
+        row_height = max(row_height, h)
+    return positions
+
+
+def _place(
+    coords: list[tuple[float, float]],
+    left: float,
+    top: float,
+    members: list[int],
+    nodes: list[str],
+    positions: dict[str, tuple[float, float]],
+) -> tuple[float, float]:
+    """Shift a part so its box starts at (left, top); returns the box's right and bottom edges."""
+    min_x = min(p[0] for p in coords)
+    min_y = min(p[1] for p in coords)
+    right = bottom = 0.0
+    for i, (px, py) in zip(members, coords, strict=True):
+        x, y = round(px - min_x + left, 1), round(py - min_y + top, 1)
+        positions[nodes[i]] = (x, y)
+        right, bottom = max(right, x), max(bottom, y)
+    return right, bottom
 
 
 # -- the page --------------------------------------------------------------------------------------
