@@ -270,7 +270,7 @@ def _vis_assets() -> tuple[str, str]:
 
 def script_json(data: Any) -> str:
     """JSON safe to place inside a <script> element: '<', '>', '&', U+2028 and U+2029 escaped."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str, check_circular=False)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
