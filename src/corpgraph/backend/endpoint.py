@@ -39,7 +39,17 @@ from rdflib.term import Node
 from .. import store as graph_store
 from ..errors import BackendError, GraphLoadError, QueryError
 from . import Backend, QueryOutcome
-from .oxigraph_store import META_GRAPH, META_VERSION, PART_PREFIX, Progress, _say, from_ox, part_iri, part_name
+from .oxigraph_store import (
+    META_GRAPH,
+    META_VERSION,
+    PART_PREFIX,
+    Progress,
+    _say,
+    from_ox,
+    graph_digest,
+    part_iri,
+    part_name,
+)
 from .sparqltext import bind_inline, refuse_unsafe
 
 ENV_UPDATE = "CORPGRAPH_UPDATE_ENDPOINT"
@@ -158,8 +168,7 @@ class EndpointBackend(Backend):
         """
         iri = part_iri(part)
         lines = (f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in graph)
-        digest = "graph:" + hashlib.sha256(
-            "\n".join(sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in graph)).encode()).hexdigest()
+        digest = graph_digest(graph)
         self._push(iri, lines)
         self._record(iri, digest)
 
