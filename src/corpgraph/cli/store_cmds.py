@@ -24,7 +24,7 @@ def load_cmd(graph_dir: str | None, store: str | None, endpoint: str | None, for
     (and refresh it themselves when a file changed).
 
     \b
-    Examples:
+    Example:
       corpgraph load --graph big-graph/ --store ~/.cache/corpgraph/big.oxigraph
       corpgraph load --graph big-graph/ --endpoint http://127.0.0.1:7878/query
     """
