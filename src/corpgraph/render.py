@@ -26,7 +26,7 @@ from typing import Any
 import networkx as nx
 
 from .errors import ExportError
-from .subgraph import Subgraph
+from .subgraph import Subgraph, plural
 
 # -- the visual language -----------------------------------------------------------------------------
 
@@ -469,7 +469,7 @@ def _render_map(sub: Subgraph, title, caption, credit, size_by: str, embed: bool
             f"line width: money involved. Click an entity or a line for its sources."
         )
     notes = list(sub.notes)
-    credit = credit or f"{prov['credit']}. Sources: {len(sources)} cited."
+    credit = credit or f"{prov['credit']}. {plural(len(sources), 'source')} cited."
     data = {
         "nodes": net.nodes,
         "edges": net.edges,

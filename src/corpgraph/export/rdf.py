@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from ..backend import Backend
-from ..subgraph import Subgraph, rdf_subgraph, rdf_triples
+from ..subgraph import Subgraph, plural, rdf_subgraph, rdf_triples
 from ..vocab import PREFIXES, SCHEMA
 
 EXPORT_NS = "urn:corpgraph:export:"
@@ -61,7 +61,7 @@ def comment_header(sub: Subgraph) -> str:
         f"corpgraph export ({prov['generator']})",
         f"graph version: {prov['graph_version']}",
         f"selection: {prov['selection']}",
-        f"{sub.counts()}, {len(sub.sources())} sources",
+        f"{sub.counts()}, {plural(len(sub.sources()), 'source')}",
         prov["credit"],
     ]
     return "".join("# " + " ".join(line.split()) + "\n" for line in lines) + "\n"
