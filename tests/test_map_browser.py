@@ -191,3 +191,15 @@ def test_big_map_uses_precomputed_positions(browser, mini, tmp_path):
         assert pg.requests == [pg.url]
     finally:
         pg.page.close()
+
+
+def test_empty_selection_settles_at_once(browser, mini, tmp_path):
+    out = tmp_path / "empty.html"
+    sub = subgraph.select_subgraph(mini, kinds=["Ownership"])  # no such records in the mini graph
+    assert len(sub.net) == 0
+    render.write_map(sub, out)
+    pg = Opened(browser, out)
+    try:
+        assert pg.js("cgNodes.length") == 0 and pg.errors == [] and pg.requests == [pg.url]
+    finally:
+        pg.page.close()
