@@ -274,7 +274,7 @@ def _result(ctx: ImportContext, target: Path | None, decisions: Path | None, dry
         decisions_file=str(decisions) if decisions else None,
         dry_run=dry_run,
         triples=len(ctx.graph),
-        stats=dict(sorted(stats.items())),
+        stats=dict(sorted(stats.items(), key=lambda kv: (kv[0] != "rows read", kv[0]))),
         records=records,
         rules=res.summary(),
         created=[d for d in decs if d.created and d.rule != "ambiguous"],
