@@ -57,6 +57,8 @@ _TYPE, _CERTAINTY, _SOURCE, _QUOTE = RDF.type, CG.certainty, CG.source, CG.quote
 _AMOUNT, _CURRENCY, _AMOUNT_KIND, _CONTRACT_VALUE = CG.amount, CG.currency, CG.amountKind, CG.contractValue
 _DATE, _START, _END = CG.date, CG.startDate, CG.endDate
 _PURPOSE, _AWARD_ID, _NOTE = CG.purpose, CG.awardId, CG.note
+_SOURCE_CLASS, _URL, _TITLE, _PUBLISHER = CG.Source, SCHEMA.url, DCTERMS.title, DCTERMS.publisher
+_ISSUED, _SOURCE_KIND, _ANY_URI = DCTERMS.issued, CG.sourceKind, XSD.anyURI
 _iri = functools.lru_cache(maxsize=1 << 16)(URIRef)
 REC_BASE, SRC_BASE = str(REC), str(SRC)
 _plain = functools.lru_cache(maxsize=1024)(Literal)
@@ -101,7 +103,7 @@ class ImportContext:
     stats: Counter = field(default_factory=Counter)
     shape: str = ""
     seen_pairs: set[tuple[str, str]] = field(default_factory=set)
-    _sources: set[str] = field(default_factory=set)
+    _sources: set[URIRef] = field(default_factory=set)
 
     @property
     def slug(self) -> str:
@@ -138,16 +140,16 @@ class ImportContext:
         issued: str | None = None,
         kind: str = "record",
     ) -> URIRef:
-        if str(iri) not in self._sources:
-            self._sources.add(str(iri))
-            g = self.graph
-            g.add((iri, RDF.type, CG.Source))
-            g.add((iri, SCHEMA.url, Literal(url, datatype=XSD.anyURI)))
-            g.add((iri, DCTERMS.title, Literal(title)))
-            g.add((iri, DCTERMS.publisher, Literal(publisher)))
+        if iri not in self._sources:
+            self._sources.add(iri)
+            add = self.graph.add
+            add((iri, _TYPE, _SOURCE_CLASS))
+            add((iri, _URL, Literal(url, datatype=_ANY_URI)))
+            add((iri, _TITLE, Literal(title)))
+            add((iri, _PUBLISHER, _plain(publisher)))
             if issued:
-                g.add((iri, DCTERMS.issued, date_literal(issued)))
-            g.add((iri, CG.sourceKind, Literal(kind)))
+                add((iri, _ISSUED, _date(issued)))
+            add((iri, _SOURCE_KIND, _plain(kind)))
         return iri
 
     def usaspending_source(self, award_key: str, piid: str = "") -> URIRef:

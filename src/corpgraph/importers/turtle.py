@@ -34,26 +34,34 @@ def _iri(term: str, cache: dict[str, str]) -> str:
     return out
 
 
+_XSD_STRING, _XSD_DECIMAL = str(XSD.string), str(XSD.decimal)
+
+
 def _literal(lit: Literal, cache: dict[str, str]) -> str:
-    text = '"' + str(lit).translate(_ESC) + '"'
+    lex = str(lit)
+    text = '"' + lex.translate(_ESC) + '"'
     if lit.language:
         return f"{text}@{lit.language}"
-    if lit.datatype is not None and lit.datatype != XSD.string:
-        value = lit.toPython() if lit.datatype == XSD.decimal else None
-        if isinstance(value, Decimal):
-            text = '"' + str(lit) + '"'
-        return f"{text}^^{_iri(str(lit.datatype), cache)}"
+    dt = lit.datatype
+    if dt is not None:
+        dts = str(dt)
+        if dts != _XSD_STRING:
+            if dts == _XSD_DECIMAL and isinstance(lit.toPython(), Decimal):
+                text = '"' + lex + '"'
+            return f"{text}^^{_iri(dts, cache)}"
     return text
 
 
-def _term(t, cache: dict[str, str], lits: dict) -> str:
+def _term(t, cache: dict[str, str]) -> str:
+    kind = type(t)
+    if kind is URIRef:
+        return _iri(str(t), cache)
+    if kind is Literal:
+        return _literal(t, cache)
     if isinstance(t, URIRef):
-        return _iri(t, cache)
+        return _iri(str(t), cache)
     if isinstance(t, Literal):
-        out = lits.get(t)
-        if out is None:
-            out = lits[t] = _literal(t, cache)
-        return out
+        return _literal(t, cache)
     if isinstance(t, BNode):
         return f"_:{t}"
     raise TypeError(f"cannot write {t!r}")
@@ -61,19 +69,24 @@ def _term(t, cache: dict[str, str], lits: dict) -> str:
 
 def write_turtle(graph: Graph | Iterable[tuple]) -> str:
     cache: dict[str, str] = {}
-    lits: dict = {}
-    by_subject: dict = {}
+    by_subject: dict[str, dict[str, list]] = {}
     for s, p, o in graph:
-        by_subject.setdefault(s, {}).setdefault(p, []).append(o)
+        by_subject.setdefault(_term(s, cache), {}).setdefault(str(p), []).append(o)
     lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items())]
     lines.append("")
-    rdf_type = RDF.type
-    for s in sorted(by_subject, key=str):
+    rdf_type = str(RDF.type)
+    for s in sorted(by_subject, key=_subject_key(by_subject, cache)):
         preds = by_subject[s]
         parts = []
-        for p in sorted(preds, key=lambda x: (x != rdf_type, str(x))):
-            objs = sorted(_term(o, cache, lits) for o in preds[p])
-            verb = "a" if p == rdf_type else _iri(str(p), cache)
+        for p in sorted(preds, key=lambda x: (x != rdf_type, x)):
+            objs = sorted(_term(o, cache) for o in preds[p])
+            verb = "a" if p == rdf_type else _iri(p, cache)
             parts.append(f"{verb} " + ",\n        ".join(objs))
-        lines.append(_term(s, cache, lits) + " " + " ;\n    ".join(parts) + " .\n")
+        lines.append(s + " " + " ;\n    ".join(parts) + " .\n")
     return "\n".join(lines)
+
+
+def _subject_key(by_subject: dict, cache: dict[str, str]):
+    """Subjects in the order of their full IRIs (as written before: stable across versions)."""
+    full = {short: iri for iri, short in cache.items()}
+    return lambda s: full.get(s, s)
