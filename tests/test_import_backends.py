@@ -76,3 +76,15 @@ def test_part_name_matches_backend_convention():
     p = part_name("usaspending", Path("x/CBP_ICE_FY2025.csv"))
     assert p == "imports/usaspending-cbp-ice-fy2025"
     assert backend_part(p + ".ttl") == p
+
+
+def test_store_remembers_its_folder(runner, tmp_graph, tmp_path, monkeypatch):
+    from corpgraph.backend.oxigraph_store import OxigraphBackend
+
+    monkeypatch.delenv("CORPGRAPH_GRAPH", raising=False)
+    store = tmp_path / "store"
+    OxigraphBackend.open(store, graph_dir=tmp_graph).close()
+    args = ["import", "usaspending", str(DATA / "usaspending-awards.csv"), "--store", str(store)]
+    r = runner.invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert (tmp_graph / "imports" / "usaspending-usaspending-awards.ttl").is_file()

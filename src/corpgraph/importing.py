@@ -157,6 +157,10 @@ def import_file(
     folder: Path | None = None
     target = decisions = None
     if files:
+        remembered = getattr(backend, "folder", None)
+        if not (graph_dir or os.environ.get(store.ENV_GRAPH)) and remembered is not None:
+            if Path(remembered).resolve() != store.bundled_graph_dir().resolve():
+                graph_dir = remembered  # the folder the store was loaded from is the one in use
         folder = store.resolve_graph_dir(graph_dir)
         if store.is_installed_package_path(folder) and not dry_run:
             raise ImportFailed(
