@@ -119,3 +119,15 @@ def test_real_subawards_have_no_mojibake_left(real_data):
     values = [v for r in rows for v in r.data.values() if isinstance(v, str)]
     assert not any("Ã" in v or "Â" in v or "\u200b" in v for v in values)
     assert sum(v.count("’") for v in values) == 12  # the 12 repaired apostrophes
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("COUNTY OF ANOKA", "GovernmentBody"), ("ANOKA COUNTY", "GovernmentBody"),
+    ("STATE OF MINNESOTA", "GovernmentBody"), ("Government of the United States", "GovernmentBody"),
+    ("MINNESOTA DEPARTMENT OF PUBLIC SAFETY", "GovernmentBody"),
+    ("COUNTY LINE CONSTRUCTION INC", "Company"), ("THE GEO GROUP, INC.", "Company"),
+])
+def test_government_recipients_typed(name, kind):
+    from corpgraph.importers.common import org_type
+
+    assert org_type(name) == kind

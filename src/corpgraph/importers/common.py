@@ -101,6 +101,17 @@ def repair_text(value: str) -> str:
     return text.translate(_ZERO_WIDTH)
 
 
+_GOVERNMENT = re.compile(
+    r"^(COUNTY|STATE|CITY|TOWN|VILLAGE|TOWNSHIP|COMMONWEALTH|GOVERNMENT) OF |\bCOUNTY$|\bDEPARTMENT OF\b"
+)
+
+
+def org_type(name: str) -> str:
+    """'GovernmentBody' for names that say so ('COUNTY OF ANOKA', 'ANOKA COUNTY', 'STATE OF MINNESOTA'),
+    else 'Company' ('COUNTY LINE CONSTRUCTION INC' stays a company)."""
+    return "GovernmentBody" if _GOVERNMENT.search(" ".join(name.upper().split())) else "Company"
+
+
 # -- amounts and dates ------------------------------------------------------------------------------
 def parse_amount(text: str, field: str = "amount") -> Decimal | None:
     """'29898236.0' -> Decimal('29898236.0'); '$1,200' -> 1200; '' or NA -> None; else BadRow."""

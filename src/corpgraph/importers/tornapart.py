@@ -20,7 +20,7 @@ import json
 from ..entity_resolution import name_key
 from ..errors import ImportFailed
 from ..vocab import CG
-from .common import BadRow, check_width, header_of, parse_amount, read_csv, repair_text
+from .common import BadRow, check_width, header_of, org_type, parse_amount, read_csv, repair_text
 from .context import Dataset, ImportContext, Ownerships
 
 KNOWN_FILES = {
@@ -83,7 +83,7 @@ def _freezer(ctx: ImportContext) -> None:
             ctx.bad(row, exc)
             continue
         seen.add(award)
-        supplier = res.resolve(name).iri
+        supplier = res.resolve(name, etype=org_type(name)).iri
         text = row.get("award_description")
         common = dict(
             certainty=CG.reported,
@@ -116,7 +116,7 @@ def _freezer(ctx: ImportContext) -> None:
         ctx.stats["awards"] += 1
         parent = row.get("parent_name")
         if parent and name_key(parent) != name_key(name):
-            owner = res.resolve(parent).iri
+            owner = res.resolve(parent, etype=org_type(parent)).iri
             own.add(
                 owner, supplier, date=None, source=src, quote=f"recipient_name: {name}; parent_name: {parent}"
             )
@@ -154,11 +154,11 @@ def _graph(ctx: ImportContext) -> None:
             continue
         pname = repair_text(str(parent["name"])).strip()
         child_duns = _duns(node_id.split("||")[0])
-        sub = res.resolve(name, duns=child_duns).iri
+        sub = res.resolve(name, duns=child_duns, etype=org_type(name)).iri
         if name_key(pname) == name_key(name):
             ctx.skip("parent is the company itself")
             continue
-        owner = res.resolve(pname, duns=_duns(parent_id)).iri
+        owner = res.resolve(pname, duns=_duns(parent_id), etype=org_type(pname)).iri
         own.add(owner, sub, date=None, source=src, quote=f"name: {name}; childOf: {pname}")
     if ctx.progress:
         ctx.progress(total, total)

@@ -30,7 +30,7 @@ from rdflib import URIRef
 from ..entity_resolution import name_key
 from ..errors import ImportFailed
 from ..vocab import CG, local_name
-from .common import BadRow, Row, check_width, header_of, parse_amount, parse_date, read_csv
+from .common import BadRow, Row, check_width, header_of, org_type, parse_amount, parse_date, read_csv
 from .context import ImportContext, Ownerships
 
 SHAPES = {
@@ -39,7 +39,6 @@ SHAPES = {
     "subawards": {"prime_award_unique_key", "subaward_number", "subaward_amount", "subawardee_name"},
 }
 MAX_QUOTES = 3
-_GOVERNMENT_WORDS = ("COUNTY", "STATE OF", "CITY OF", "TOWN OF", "DEPARTMENT OF", "GOVERNMENT OF")
 
 
 def detect(header: list[str]) -> str:
@@ -58,11 +57,6 @@ def detect(header: list[str]) -> str:
 def run(ctx: ImportContext) -> None:
     ctx.shape = detect(header_of(ctx.path))
     {"transactions": _transactions, "awards": _awards, "subawards": _subawards}[ctx.shape](ctx)
-
-
-def org_type(name: str) -> str:
-    upper = name.upper()
-    return "GovernmentBody" if any(w in upper for w in _GOVERNMENT_WORDS) else "Company"
 
 
 def award_parts(key: str) -> tuple[str, str, str, str]:
