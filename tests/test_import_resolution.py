@@ -107,3 +107,8 @@ def test_types_must_be_compatible(resolver):
 def test_resolver_entity_index(resolver):
     idx = resolver.entity_index()
     assert idx.resolve("GEO Group") == str(ENT["geo-group"])
+
+
+def test_government_of_the_united_states_is_the_curated_federal_government(resolver):
+    d = resolver.resolve("GOVERNMENT OF THE UNITED STATES", etype="GovernmentBody")
+    assert d.iri == str(ENT["us-federal-government"]) and not d.created

@@ -174,6 +174,12 @@ ALIASES: tuple[KnownName, ...] = (
         agency_code="7000",
     ),
     KnownName(
+        "U.S. federal government",
+        "us-federal-government",
+        "GovernmentBody",
+        ("Government of the United States", "United States Government", "U.S. Government"),
+    ),
+    KnownName(
         "Federal Bureau of Prisons",
         "federal-bureau-of-prisons",
         "GovernmentBody",
