@@ -196,7 +196,7 @@ def import_file(
             and decisions.is_file()
             and decisions.read_bytes() == dec
         )
-        if not dry_run:
+        if not dry_run and result.changed:  # unchanged: not even the files' times are touched
             write_together([(decisions, dec), (target, ttl)])
             result.written = True
     else:
