@@ -18,7 +18,6 @@ import datetime as dt
 import functools
 import json
 import math
-from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -509,8 +508,3 @@ def write_map(sub: Subgraph, path: str | Path, **kw: Any) -> Path:
         raise ExportError(f"{out} is a folder; give a file name such as {out / 'map.html'}")
     write_atomically(out, render_map(sub, **kw))
     return out
-
-
-def iter_labels(sub: Subgraph) -> Iterable[str]:
-    """Every entity label of a subgraph (for tests and checks)."""
-    return (d.get("label") or n for n, d in sub.net.nodes(data=True))
