@@ -60,6 +60,14 @@ def import_(kind: str, file: str, dry_run: bool, strict: bool, fmt: str, source)
     on stderr as file:line: reason and skipped (--strict: any bad row fails the import).
     With --store the part is also loaded into the store; with --endpoint it is sent to
     the endpoint (and written to a graph folder only if --graph is given).
+
+    \b
+    Example:
+      cp -r graph my-graph
+      corpgraph import usaspending CBP_ICE_FY2025_Contract_Obligations.csv --graph my-graph --dry-run
+      corpgraph import usaspending CBP_ICE_FY2025_Contract_Obligations.csv --graph my-graph
+      corpgraph import csv my-facts.csv --graph my-graph --strict
+      corpgraph import facilities iceFacs.csv --graph my-graph --store my-store
     """
     from ..importing import import_file
 
