@@ -41,13 +41,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pyoxigraph as ox  # noqa: E402
-
 import synthetic  # noqa: E402
+
 from corpgraph import netgraph  # noqa: E402
 from corpgraph.backend import Backend  # noqa: E402
 from corpgraph.backend.endpoint import EndpointBackend  # noqa: E402
 from corpgraph.backend.memory import MemoryBackend  # noqa: E402
 from corpgraph.backend.oxigraph_store import OxigraphBackend  # noqa: E402
+from corpgraph.errors import CorpgraphError  # noqa: E402
 from corpgraph.vocab import ENT, SPARQL_PREFIXES  # noqa: E402
 
 P = SPARQL_PREFIXES
@@ -68,6 +69,15 @@ QUERIES: dict[str, tuple[str, dict]] = {
         GROUP BY ?co ORDER BY DESC(?n) ?co LIMIT 20""", {}),
     "point: one entity's triples (bound)": (P + "SELECT ?p ?o WHERE { ?e ?p ?o }", {"e": ENT["company-1"]}),
 }
+
+
+def guarded(fn: Callable[[], tuple[float | None, Any]]) -> tuple[float | None, Any]:
+    """(None, None) when the backend fails (an endpoint timeout, say), so the run goes on."""
+    try:
+        return fn()
+    except CorpgraphError as exc:
+        print(f"    ({exc})", flush=True)
+        return None, None
 
 
 def timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any]:
@@ -233,6 +243,19 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
     print(f"  (RSS of this process: {rss_mb():.0f} MB)")
 
     backends: dict[str, Backend | None] = {"rdflib": mem, "store": st, "endpoint": ep}
+    try:
+        measure(n, table, args, folder, store_path, backends, with_rdflib)
+    finally:
+        server.stop()
+        st.close()
+    del mem, st, backends
+    gc.collect()
+
+
+def measure(n: int, table: Table, args: argparse.Namespace, folder: Path, store_path: Path,
+            backends: dict[str, Backend | None], with_rdflib: bool) -> None:
+    ep = backends["endpoint"]
+    assert ep is not None
 
     # -- queries ---------------------------------------------------------------------------------
     for name, (sparql, bindings) in QUERIES.items():
@@ -242,7 +265,7 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
             if b is None:
                 continue
             run = (lambda b=b: (lambda t_out: (t_out[0], len(t_out[1].rows)))(best(b.select, sparql, bindings)))
-            t, c = in_child(run, args.rdflib_timeout) if label == "rdflib" else run()
+            t, c = in_child(run, args.rdflib_timeout) if label == "rdflib" else guarded(run)
             times[label] = t
             if c is not None:
                 counts[label] = c
@@ -250,6 +273,7 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
 
     try:
         from bench_core import QUERY_PARAMS
+
         from corpgraph.query import list_queries, run_query
         from corpgraph.resolve import EntityIndex
     except ImportError:  # the query library is not in this checkout
@@ -267,7 +291,7 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
                     t, a = best(run_query, b, q, params, index=indexes[label])
                     return t, len(a.outcome.rows)
 
-                t, c = in_child(run, args.rdflib_timeout) if label == "rdflib" else run()
+                t, c = in_child(run, args.rdflib_timeout) if label == "rdflib" else guarded(run)
                 times[label] = t
                 if c is not None:
                     counts[label] = c
@@ -282,7 +306,9 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
         if label == "rdflib":  # timed in a child: the network itself is the same as the store's
             times[label], _ = in_child(lambda b=b: (timed(netgraph.project, b)[0], 0), args.rdflib_timeout)
         else:
-            times[label], nets[label] = timed(netgraph.project, b)
+            times[label], net = guarded(lambda b=b: timed(netgraph.project, b))
+            if net is not None:
+                nets[label] = net
     g = nets["store"]
     table.add(n, "netgraph.project (whole network)", times,
               f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges" + _timeout_note(times, args))
@@ -307,7 +333,7 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
                     t, rep = best(money_report, b, who, nets.get(label, g), with_units=units)
                     return t, len(rep.flows)
 
-                times[label], c = in_child(run, args.rdflib_timeout) if label == "rdflib" else run()
+                times[label], c = in_child(run, args.rdflib_timeout) if label == "rdflib" else guarded(run)
                 if c is not None:
                     counts[label] = c
             table.add(n, label_m, times, _rows_note(counts, times, args, "flows"))
@@ -320,20 +346,19 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
                 t, rep = timed(money_of, b, "Company 1")
                 return t, len(rep.flows)
 
-            times[label], c = in_child(run, args.rdflib_timeout) if label == "rdflib" else run()
+            times[label], c = in_child(run, args.rdflib_timeout) if label == "rdflib" else guarded(run)
             if c is not None:
                 counts[label] = c
         table.add(n, "money_of 'Company 1' (projects the network)", times, _rows_note(counts, times, args, "flows"))
         t, res = best(find_paths, g, a, z, max_hops=4, max_paths=50, time_budget=2.0)
         table.add(n, "find_paths ordinary -> ordinary (net given)", {"store": t},
                   f"{len(res.paths)} paths; networkx only, the same for every backend")
-    del nets, g
     gc.collect()
 
     # -- whole commands in a fresh process -----------------------------------------------------
     if not args.no_commands:
         where = {"rdflib": ["--graph", str(folder)], "store": ["--store", str(store_path)],
-                 "endpoint": ["--endpoint", ep.url]}
+                 "endpoint": ["--endpoint", ep.location]}
         for cmd in (["stats"], ["query", "-e", QUERIES["aggregate: money per supplier"][0], "-f", "csv"],
                     ["money", "Company 1", "-f", "csv"]):
             if cmd[0] not in ("stats",) and not _has_command(cmd[0]):
@@ -342,14 +367,10 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
             for label, w in where.items():
                 if label == "rdflib" and not with_rdflib:
                     continue
-                times[label] = command(cmd + w, args.rdflib_timeout * 3 if label == "rdflib" else None)
+                times[label] = command(cmd + w, args.rdflib_timeout * 2 if label == "rdflib" else None)
             table.add(n, f"command: corpgraph {cmd[0]}", times, "fresh process, end to end"
-                      + (f"; rdflib stopped after {args.rdflib_timeout * 3:g} s"
+                      + (f"; rdflib stopped after {args.rdflib_timeout * 2:g} s"
                          if "rdflib" in times and times["rdflib"] is None else ""))
-    server.stop()
-    st.close()
-    del mem, st, backends
-    gc.collect()
 
 
 def _timeout_note(times: dict[str, float | None], args: argparse.Namespace) -> str:
