@@ -84,6 +84,8 @@ def test_csv_example_template(tmp_graph):
         and g.value(nobid[0], CG.supplier) == ENT.att
     )
     assert str(g.value(nobid[0], CG.date)) == "2025-08"
+    dhs = [c for c in g.subjects(CG.buyer, ENT.dhs)]
+    assert len(dhs) == 1 and g.value(dhs[0], CG.amount).toPython() == 147000000
     # the article is already a source of the graph: reused, not declared again
     assert g.value(nobid[0], CG.source) == SRC["popular-info-corporate-enablers"]
 
