@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import networkx as nx  # noqa: E402
 import pyoxigraph as ox  # noqa: E402
+import synthetic  # noqa: E402
 from rdflib.term import Node  # noqa: E402
 
-import synthetic  # noqa: E402
 from corpgraph import netgraph  # noqa: E402
 from corpgraph.backend import Backend, QueryOutcome  # noqa: E402
 from corpgraph.backend.memory import MemoryBackend  # noqa: E402
@@ -144,7 +144,9 @@ def run_size(n: int, table: Table, args: argparse.Namespace) -> None:
     t_rdf = None
     if n <= args.rdflib_max:
         t_rdf, rdf_b = timed(load_rdflib)
-    table.add(n, "load (ours: oxigraph; base: rdflib)", t_ox, t_rdf, f"{len(oxb):,} triples; RSS {rss_mb():.0f} MB")
+    table.add(
+        n, "load (ours: oxigraph; base: rdflib)", t_ox, t_rdf, f"{len(oxb):,} triples; RSS {rss_mb():.0f} MB"
+    )
 
     # named queries: oxigraph vs rdflib, same checked text, same parameters
     ix_ox = EntityIndex.from_backend(oxb)
@@ -162,8 +164,13 @@ def run_size(n: int, table: Table, args: argparse.Namespace) -> None:
 
     # projection
     t_proj, g = timed(netgraph.project, oxb)
-    table.add(n, "netgraph.project (oxigraph)", t_proj, None,
-              f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges")
+    table.add(
+        n,
+        "netgraph.project (oxigraph)",
+        t_proj,
+        None,
+        f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges",
+    )
 
     # paths: two ordinary far-apart companies, and from hubs
     deg = dict(g.degree())
@@ -178,16 +185,20 @@ def run_size(n: int, table: Table, args: argparse.Namespace) -> None:
     for label, s, t in cases:
         t_ours, res = timed(find_paths, g, s, t, max_hops=4, max_paths=50, time_budget=args.budget)
         t_naive, count, cut = naive_paths(g, s, t, 4, args.naive_cap)
-        note = (f"ours {len(res.paths)} paths{' (cut)' if res.truncated else ''}; "
-                f"naive {count} paths{f' (stopped at {args.naive_cap:g} s)' if cut else ''}; "
-                f"degrees {deg[s]}/{deg[t]}")
+        note = (
+            f"ours {len(res.paths)} paths{' (cut)' if res.truncated else ''}; "
+            f"naive {count} paths{f' (stopped at {args.naive_cap:g} s)' if cut else ''}; "
+            f"degrees {deg[s]}/{deg[t]}"
+        )
         table.add(n, label, t_ours, t_naive, note)
     t_sp, _ = timed(find_paths, g, a, b, max_hops=4, max_paths=1, time_budget=args.budget)
     table.add(n, "paths ordinary -> ordinary, best 1", t_sp, None)
 
     # money: ordinary company and a hub agency with its sub-agencies
-    for label, who, units in (("money ordinary company", a, False), ("money hub ICE with sub-agencies",
-                                                                        str(ENT.ice), True)):
+    for label, who, units in (
+        ("money ordinary company", a, False),
+        ("money hub ICE with sub-agencies", str(ENT.ice), True),
+    ):
         t1, rep = timed(money_report, oxb, who, g, with_units=units)
         t2 = None
         if rdf_b is not None:
@@ -203,8 +214,9 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=2.0, help="time budget of find_paths (s)")
     ap.add_argument("--naive-cap", type=float, default=20.0, help="stop the naive enumeration after (s)")
     ap.add_argument("--rdflib-max", type=int, default=1_000_000, help="skip rdflib above this size")
-    ap.add_argument("--rdflib-query-max", type=int, default=1_000_000,
-                    help="skip rdflib queries above this size")
+    ap.add_argument(
+        "--rdflib-query-max", type=int, default=1_000_000, help="skip rdflib queries above this size"
+    )
     args = ap.parse_args()
     table = Table()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, pyoxigraph {ox.__version__}")

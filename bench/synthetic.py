@@ -57,21 +57,33 @@ def turtle(n_triples: int, seed: int = 7) -> str:
 
     n_sources = max(10, n_triples // 20000)
     for i in range(1, n_sources + 1):
-        emit(f'src:s{i} a cg:Source ; schema:url "https://example.org/doc/{i}"^^xsd:anyURI ; '
-             f'dcterms:title "Synthetic document {i}" ; dcterms:publisher "Publisher {i % 7}" ; '
-             f'dcterms:issued "2025-{(i % 12) + 1:02d}"^^xsd:gYearMonth .\n', 5)
+        emit(
+            f'src:s{i} a cg:Source ; schema:url "https://example.org/doc/{i}"^^xsd:anyURI ; '
+            f'dcterms:title "Synthetic document {i}" ; dcterms:publisher "Publisher {i % 7}" ; '
+            f'dcterms:issued "2025-{(i % 12) + 1:02d}"^^xsd:gYearMonth .\n',
+            5,
+        )
 
     def src() -> str:
         return f"src:s{rng.randint(1, n_sources)}"
 
     # government: DHS > agencies > sub-agencies
     agencies = ["ice", "cbp", "uscis", "fema", "tsa", "uscg", "ssa", "cisa"]
-    emit('ent:dhs a cg:GovernmentBody ; rdfs:label "U.S. Department of Homeland Security" ; cg:alias "DHS" ; '
-         'cg:source src:s1 .\n', 4)
-    emit('ent:ice a cg:GovernmentBody ; rdfs:label "U.S. Immigration and Customs Enforcement" ; cg:alias "ICE" ; '
-         'cg:source src:s1 .\n', 4)
-    emit('ent:cbp a cg:GovernmentBody ; rdfs:label "U.S. Customs and Border Protection" ; cg:alias "CBP" ; '
-         'cg:source src:s1 .\n', 4)
+    emit(
+        'ent:dhs a cg:GovernmentBody ; rdfs:label "U.S. Department of Homeland Security" ; cg:alias "DHS" ; '
+        "cg:source src:s1 .\n",
+        4,
+    )
+    emit(
+        'ent:ice a cg:GovernmentBody ; rdfs:label "U.S. Immigration and Customs Enforcement" ; '
+        'cg:alias "ICE" ; cg:source src:s1 .\n',
+        4,
+    )
+    emit(
+        'ent:cbp a cg:GovernmentBody ; rdfs:label "U.S. Customs and Border Protection" ; cg:alias "CBP" ; '
+        "cg:source src:s1 .\n",
+        4,
+    )
     for a in agencies[2:]:
         emit(f'ent:{a} a cg:GovernmentBody ; rdfs:label "Agency {a.upper()}" ; cg:source src:s1 .\n', 3)
     buyers = ["dhs", *agencies]
@@ -81,14 +93,20 @@ def turtle(n_triples: int, seed: int = 7) -> str:
         nonlocal rid
         rid += 1
         cert = rng.choice(CERTAINTIES)
-        emit(f"rec:r{rid} a cg:{kind} ; {body} ; cg:certainty cg:{cert} ; cg:source {src()} ; "
-             f'cg:quote "Synthetic quote {rid}." .\n', triples + 4)
+        emit(
+            f"rec:r{rid} a cg:{kind} ; {body} ; cg:certainty cg:{cert} ; cg:source {src()} ; "
+            f'cg:quote "Synthetic quote {rid}." .\n',
+            triples + 4,
+        )
 
     for a in agencies:
         record("Subdivision", f"cg:unit ent:{a} ; cg:parentBody ent:dhs", 2)
         for j in range(1, 4):
             unit = f"{a}-unit-{j}"
-            emit(f'ent:{unit} a cg:GovernmentBody ; rdfs:label "{a.upper()} unit {j}" ; cg:source src:s1 .\n', 3)
+            emit(
+                f'ent:{unit} a cg:GovernmentBody ; rdfs:label "{a.upper()} unit {j}" ; cg:source src:s1 .\n',
+                3,
+            )
             record("Subdivision", f"cg:unit ent:{unit} ; cg:parentBody ent:{a}", 2)
             buyers.append(unit)
 
@@ -113,12 +131,20 @@ def turtle(n_triples: int, seed: int = 7) -> str:
         record("Hosting", f"cg:host {company()} ; cg:system {s}", 2)
         record("Development", f"cg:developer {company()} ; cg:system {s}", 2)
         record("SystemUse", f"cg:user ent:{rng.choice(buyers)} ; cg:system {s}", 2)
-        record("Figure", f'cg:subject {s} ; cg:amount "{rng.randint(1, 900) * 1000000}"^^xsd:decimal ; '
-                         'cg:currency "USD" ; cg:amountKind cg:costOfSystem', 4)
+        record(
+            "Figure",
+            f'cg:subject {s} ; cg:amount "{rng.randint(1, 900) * 1000000}"^^xsd:decimal ; '
+            'cg:currency "USD" ; cg:amountKind cg:costOfSystem',
+            4,
+        )
     for i in range(1, 7):
         b = company()
-        record("Pledge", f'cg:pledger {b} ; cg:about ent:prisons ; cg:commitment "stop financing" ; '
-                         f'cg:date "2019"^^xsd:gYear ; cg:laterSoftened {"true" if i % 3 == 0 else "false"}', 5)
+        record(
+            "Pledge",
+            f'cg:pledger {b} ; cg:about ent:prisons ; cg:commitment "stop financing" ; '
+            f'cg:date "2019"^^xsd:gYear ; cg:laterSoftened {"true" if i % 3 == 0 else "false"}',
+            5,
+        )
         record("Statement", f'cg:speaker {b} ; cg:text "We care about communities." ; cg:medium "website"', 3)
 
     # money: contracts (hubs: agencies, megacorp), credit lines and bonds towards operators
@@ -128,18 +154,29 @@ def turtle(n_triples: int, seed: int = 7) -> str:
             buyer = "ice" if rng.random() < 0.3 else rng.choice(buyers)
             supplier = "ent:megacorp" if rng.random() < 0.05 else company()
             nobid = " ; cg:noBid true" if rng.random() < 0.03 else ""
-            record("Contract", f"cg:buyer ent:{buyer} ; cg:supplier {supplier} ; "
-                               f'cg:amount "{rng.randint(10, 100000) * 1000}"^^xsd:decimal ; cg:currency "USD" ; '
-                               f"cg:amountKind cg:{rng.choice(CONTRACT_KINDS)} ; cg:date {_date(rng)}{nobid}",
-                   6 + (1 if nobid else 0))
+            record(
+                "Contract",
+                f"cg:buyer ent:{buyer} ; cg:supplier {supplier} ; "
+                f'cg:amount "{rng.randint(10, 100000) * 1000}"^^xsd:decimal ; cg:currency "USD" ; '
+                f"cg:amountKind cg:{rng.choice(CONTRACT_KINDS)} ; cg:date {_date(rng)}{nobid}",
+                6 + (1 if nobid else 0),
+            )
         elif r < 0.93:
-            record("CreditFacility", f"cg:lender {company()} ; cg:borrower {rng.choice(operators)} ; "
-                                     f'cg:amount "{rng.randint(1, 900) * 1000000}"^^xsd:decimal ; '
-                                     f'cg:currency "USD" ; cg:amountKind cg:creditLine ; cg:date {_date(rng)}', 6)
+            record(
+                "CreditFacility",
+                f"cg:lender {company()} ; cg:borrower {rng.choice(operators)} ; "
+                f'cg:amount "{rng.randint(1, 900) * 1000000}"^^xsd:decimal ; '
+                f'cg:currency "USD" ; cg:amountKind cg:creditLine ; cg:date {_date(rng)}',
+                6,
+            )
         elif r < 0.97:
-            record("BondUnderwriting", f"cg:underwriter {company()} ; cg:issuer {rng.choice(operators)} ; "
-                                       f'cg:amount "{rng.randint(1, 900) * 1000000}"^^xsd:decimal ; '
-                                       f'cg:currency "USD" ; cg:amountKind cg:bondIssue ; cg:date {_date(rng)}', 6)
+            record(
+                "BondUnderwriting",
+                f"cg:underwriter {company()} ; cg:issuer {rng.choice(operators)} ; "
+                f'cg:amount "{rng.randint(1, 900) * 1000000}"^^xsd:decimal ; '
+                f'cg:currency "USD" ; cg:amountKind cg:bondIssue ; cg:date {_date(rng)}',
+                6,
+            )
         else:
             record("Partnership", f"cg:partner {company()}, {company()}", 2)
     return "".join(out)

@@ -11,13 +11,12 @@ from decimal import Decimal
 import pytest
 
 from corpgraph import netgraph
+from corpgraph.backend.memory import MemoryBackend
 from corpgraph.cli import cli
 from corpgraph.errors import QueryError
 from corpgraph.money import format_money, money_of, money_report
-from corpgraph.vocab import ENT
-
-from corpgraph.backend.memory import MemoryBackend
 from corpgraph.store import bundled_graph_dir, parse_turtle_file
+from corpgraph.vocab import ENT
 
 PREFIXES = """@prefix cg: <https://w3id.org/corpgraph/ns#> .
 @prefix ent: <https://w3id.org/corpgraph/entity/> .
@@ -42,8 +41,11 @@ def entities(*names: str, cls: str = "Company") -> str:
 
 
 def rec(name: str, kind: str, roles: str, certainty: str = "reported", extra: str = "") -> str:
-    return (f"rec:{name} a cg:{kind} ; {roles} ; cg:certainty cg:{certainty} ; cg:source src:doc ; "
-            f'cg:quote "q {name}" {extra}.\n')
+    return (
+        f"rec:{name} a cg:{kind} ; {roles} ; cg:certainty cg:{certainty} ; cg:source src:doc ; "
+        f'cg:quote "q {name}" {extra}.\n'
+    )
+
 
 USD = '; cg:currency "USD" '
 
@@ -52,23 +54,61 @@ TINY = (
     + entities("c", "l", "other")
     + 'ent:s a cg:System ; rdfs:label "S" .\n'
     + rec("y-in-x", "Subdivision", "cg:unit ent:y ; cg:parentBody ent:x")
-    + rec("x-c-1", "Contract", "cg:buyer ent:x ; cg:supplier ent:c", extra=
-          '; cg:amount "100"^^xsd:decimal ' + USD + '; cg:amountKind cg:contractValue ; cg:date "2024-10-15"^^xsd:date ')
-    + rec("x-c-2", "Contract", "cg:buyer ent:x ; cg:supplier ent:c", extra=
-          '; cg:amount "40"^^xsd:decimal ' + USD + '; cg:amountKind cg:contractValue ; cg:date "2024-09"^^xsd:gYearMonth ')
-    + rec("y-c", "Contract", "cg:buyer ent:y ; cg:supplier ent:c", extra=
-          '; cg:amount "50"^^xsd:decimal ' + USD + '; cg:amountKind cg:obligated ; cg:date "2025"^^xsd:gYear ')
-    + rec("y-other", "Contract", "cg:buyer ent:y ; cg:supplier ent:other", extra=
-          '; cg:amount "7"^^xsd:decimal ' + USD + '; cg:amountKind cg:obligated ; '
-          'cg:amountQualifier "more than" ; cg:date "2025-03"^^xsd:gYearMonth ')
-    + rec("l-c", "CreditFacility", "cg:lender ent:l ; cg:borrower ent:c", extra=
-          '; cg:amount "30"^^xsd:decimal ' + USD + '; cg:amountKind cg:creditLine ; cg:date "2024-11"^^xsd:gYearMonth ')
-    + rec("l-bonds-c", "BondUnderwriting", "cg:underwriter ent:l ; cg:issuer ent:c", extra=
-          '; cg:amount "60"^^xsd:decimal ' + USD + '; cg:amountKind cg:bondIssue ')
+    + rec(
+        "x-c-1",
+        "Contract",
+        "cg:buyer ent:x ; cg:supplier ent:c",
+        extra='; cg:amount "100"^^xsd:decimal '
+        + USD
+        + '; cg:amountKind cg:contractValue ; cg:date "2024-10-15"^^xsd:date ',
+    )
+    + rec(
+        "x-c-2",
+        "Contract",
+        "cg:buyer ent:x ; cg:supplier ent:c",
+        extra='; cg:amount "40"^^xsd:decimal '
+        + USD
+        + '; cg:amountKind cg:contractValue ; cg:date "2024-09"^^xsd:gYearMonth ',
+    )
+    + rec(
+        "y-c",
+        "Contract",
+        "cg:buyer ent:y ; cg:supplier ent:c",
+        extra='; cg:amount "50"^^xsd:decimal '
+        + USD
+        + '; cg:amountKind cg:obligated ; cg:date "2025"^^xsd:gYear ',
+    )
+    + rec(
+        "y-other",
+        "Contract",
+        "cg:buyer ent:y ; cg:supplier ent:other",
+        extra='; cg:amount "7"^^xsd:decimal ' + USD + "; cg:amountKind cg:obligated ; "
+        'cg:amountQualifier "more than" ; cg:date "2025-03"^^xsd:gYearMonth ',
+    )
+    + rec(
+        "l-c",
+        "CreditFacility",
+        "cg:lender ent:l ; cg:borrower ent:c",
+        extra='; cg:amount "30"^^xsd:decimal '
+        + USD
+        + '; cg:amountKind cg:creditLine ; cg:date "2024-11"^^xsd:gYearMonth ',
+    )
+    + rec(
+        "l-bonds-c",
+        "BondUnderwriting",
+        "cg:underwriter ent:l ; cg:issuer ent:c",
+        extra='; cg:amount "60"^^xsd:decimal ' + USD + "; cg:amountKind cg:bondIssue ",
+    )
     + rec("c-hosts-s", "Hosting", "cg:host ent:c ; cg:system ent:s")
-    + rec("s-cost", "Figure", "cg:subject ent:s", extra=
-          '; cg:amount "1000"^^xsd:decimal ' + USD + '; cg:amountKind cg:costOfSystem ')
-    + rec("other-pays-c", "Payment", "cg:payer ent:other ; cg:payee ent:c", extra='; cg:amountText "millions" ')
+    + rec(
+        "s-cost",
+        "Figure",
+        "cg:subject ent:s",
+        extra='; cg:amount "1000"^^xsd:decimal ' + USD + "; cg:amountKind cg:costOfSystem ",
+    )
+    + rec(
+        "other-pays-c", "Payment", "cg:payer ent:other ; cg:payee ent:c", extra='; cg:amountText "millions" '
+    )
 )
 
 
@@ -83,8 +123,14 @@ def E(n: str) -> str:
 
 
 def totals(report, by="by_kind"):
-    return {(t.direction, t.kind, t.counterparty if by == "by_counterparty" else t.year if by == "by_year" else None):
-            t.amount for t in getattr(report, by)}
+    return {
+        (
+            t.direction,
+            t.kind,
+            t.counterparty if by == "by_counterparty" else t.year if by == "by_year" else None,
+        ): t.amount
+        for t in getattr(report, by)
+    }
 
 
 def test_kinds_are_never_added_together(tiny):
@@ -125,7 +171,9 @@ def test_system_cost_is_not_income_of_its_host(tiny):
     assert [(f.counterparty, f.amount) for f in r.not_counted] == [(E("s"), Decimal(1000))]
     assert "which C hosts" in r.not_counted[0].relation
     system = money_report(b, E("s"), g)
-    assert [(f.direction, f.kind, f.amount) for f in system.flows] == [("figure", "costOfSystem", Decimal(1000))]
+    assert [(f.direction, f.kind, f.amount) for f in system.flows] == [
+        ("figure", "costOfSystem", Decimal(1000))
+    ]
     assert system.flows[0].sources[0]["url"] == "https://example.org/doc"
 
 
@@ -142,8 +190,10 @@ def test_payer_side_and_sub_agencies(tiny):
     assert totals(alone) == {("out", "contractValue", None): Decimal(140)}
     family = money_report(b, E("x"), g, with_units=True)
     assert family.units == [E("y")]
-    assert totals(family) == {("out", "contractValue", None): Decimal(140),
-                              ("out", "obligated", None): Decimal(57)}
+    assert totals(family) == {
+        ("out", "contractValue", None): Decimal(140),
+        ("out", "obligated", None): Decimal(57),
+    }
     through = [f for f in family.flows if f.through == E("y")]
     assert {f.record.rsplit("/", 1)[1] for f in through} == {"y-c", "y-other"}
     hedged = [t for t in family.by_kind if t.kind == "obligated"][0]
@@ -162,6 +212,7 @@ def test_kind_filter_by_label_or_name(tiny):
 
 # -- the bundled graph -------------------------------------------------------------------------------
 
+
 def test_att_contracts(bundled, bundled_net):
     r = money_report(bundled, E("att"), bundled_net)
     assert totals(r) == {("in", "contractValue", None): Decimal(158_000_000)}
@@ -169,15 +220,19 @@ def test_att_contracts(bundled, bundled_net):
     assert per[("in", "contractValue", E("dhs"))] == Decimal(147_000_000)
     assert per[("in", "contractValue", E("ice"))] == Decimal(11_000_000)
     years = totals(r, "by_year")
-    assert years == {("in", "contractValue", "FY2024"): Decimal(147_000_000),
-                     ("in", "contractValue", "FY2025"): Decimal(11_000_000)}
+    assert years == {
+        ("in", "contractValue", "FY2024"): Decimal(147_000_000),
+        ("in", "contractValue", "FY2025"): Decimal(11_000_000),
+    }
     assert all(f.sources and f.sources[0]["url"].startswith("https://popular.info/") for f in r.flows)
 
 
 def test_citizens_financing(bundled, bundled_net):
     r = money_report(bundled, E("citizens-financial-group"), bundled_net)
-    assert totals(r) == {("out", "creditLine", None): Decimal(450_000_000),
-                         ("party", "bondIssue", None): Decimal(500_000_000)}
+    assert totals(r) == {
+        ("out", "creditLine", None): Decimal(450_000_000),
+        ("party", "bondIssue", None): Decimal(500_000_000),
+    }
 
 
 def test_aws_is_not_credited_with_harts_cost(bundled, bundled_net):

@@ -40,8 +40,10 @@ def entities(*names: str, cls: str = "Company") -> str:
 
 
 def rec(name: str, kind: str, roles: str, certainty: str = "reported", extra: str = "") -> str:
-    return (f"rec:{name} a cg:{kind} ; {roles} ; cg:certainty cg:{certainty} ; cg:source src:doc ; "
-            f'cg:quote "q {name}" {extra}.\n')
+    return (
+        f"rec:{name} a cg:{kind} ; {roles} ; cg:certainty cg:{certainty} ; cg:source src:doc ; "
+        f'cg:quote "q {name}" {extra}.\n'
+    )
 
 
 # a: two 2-hop routes to d (via b: reported+reported; via c: likely), one 1-hop route to e, and a
@@ -51,9 +53,14 @@ SMALL = (
     + rec("a-hosts-b", "Hosting", "cg:host ent:a ; cg:system ent:b")
     + rec("d-uses-b", "SystemUse", "cg:user ent:d ; cg:system ent:b")
     + rec("a-partner-c", "Partnership", "cg:partner ent:a, ent:c")
-    + rec("d-contracts-c", "Contract", "cg:buyer ent:d ; cg:supplier ent:c", "likely",
-          '; cg:amount "5"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:contractValue ; '
-          'cg:startDate "2020-01"^^xsd:gYearMonth ; cg:endDate "2021-12"^^xsd:gYearMonth ')
+    + rec(
+        "d-contracts-c",
+        "Contract",
+        "cg:buyer ent:d ; cg:supplier ent:c",
+        "likely",
+        '; cg:amount "5"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:contractValue ; '
+        'cg:startDate "2020-01"^^xsd:gYearMonth ; cg:endDate "2021-12"^^xsd:gYearMonth ',
+    )
     + rec("a-owns-e", "Ownership", "cg:owner ent:a ; cg:subsidiary ent:e")
     + rec("f-lends-a", "CreditFacility", "cg:lender ent:f ; cg:borrower ent:a")
     + rec("f-pays-g", "Payment", "cg:payer ent:f ; cg:payee ent:g", "alleged")
@@ -139,8 +146,11 @@ def test_paths_are_simple(small):
 
 
 def test_parallel_records_each_give_a_path():
-    b = backend_of(entities("p", "q") + rec("r1", "Contract", "cg:buyer ent:p ; cg:supplier ent:q")
-                   + rec("r2", "Contract", "cg:buyer ent:p ; cg:supplier ent:q", "confirmed"))
+    b = backend_of(
+        entities("p", "q")
+        + rec("r1", "Contract", "cg:buyer ent:p ; cg:supplier ent:q")
+        + rec("r2", "Contract", "cg:buyer ent:p ; cg:supplier ent:q", "confirmed")
+    )
     r = find_paths(netgraph.project(b), E("p"), E("q"))
     assert [p.hops[0].record.rsplit("/", 1)[1] for p in r.paths] == ["r2", "r1"]  # confirmed first
 
@@ -184,11 +194,14 @@ def test_hub_is_bounded_by_time(hub):
 
 # -- the bundled graph -------------------------------------------------------------------------------
 
+
 def test_aws_to_ice_through_icm_and_palantir(bundled, bundled_net):
     g, r = paths_between(bundled, "AWS", "ICE", g=bundled_net)
     lines = [path_line(g, p) for p in r.paths]
-    assert ("Amazon Web Services —hosts→ Investigative Case Management ←uses— "
-            "U.S. Immigration and Customs Enforcement") == lines[0]
+    assert (
+        "Amazon Web Services —hosts→ Investigative Case Management ←uses— "
+        "U.S. Immigration and Customs Enforcement"
+    ) == lines[0]
     assert any(str(ENT.icm) in p.nodes for p in r.paths)
     assert any(str(ENT.palantir) in p.nodes and p.length == 2 for p in r.paths)
     likely = [p for p in r.paths if str(ENT.immigrationos) in p.nodes and p.length == 2][0]
@@ -223,6 +236,7 @@ def test_text_json_md(bundled, bundled_net):
 
 # -- the CLI ---------------------------------------------------------------------------------------
 
+
 def test_cli_paths(runner):
     r = runner.invoke(cli, ["paths", "AWS", "ICE"])
     assert r.exit_code == 0, r.output
@@ -231,7 +245,9 @@ def test_cli_paths(runner):
     data = json.loads(r.stdout)
     assert len(data["paths"]) == 2 and data["truncated"] is True
     assert "Results were cut" in r.stderr
-    r = runner.invoke(cli, ["paths", "AWS", "ICE", "-f", "md", "--min-certainty", "reported", "--max-hops", "2"])
+    r = runner.invoke(
+        cli, ["paths", "AWS", "ICE", "-f", "md", "--min-certainty", "reported", "--max-hops", "2"]
+    )
     assert r.exit_code == 0 and "ImmigrationOS" not in r.stdout
 
 

@@ -125,9 +125,13 @@ def test_within_hops_walks_every_role_of_the_ontology(bundled):
     import re
 
     text = load_query("within-hops").sparql
-    listed = set(re.findall(r"cg:(\w+)", text[text.index("SELECT"):])) - {"Entity"}
-    roles = {str(r[0]).split("#")[1] for r in bundled.select(
-        "PREFIX cg: <https://w3id.org/corpgraph/ns#> SELECT ?p WHERE { ?p a cg:RoleProperty }").rows}
+    listed = set(re.findall(r"cg:(\w+)", text[text.index("SELECT") :])) - {"Entity"}
+    roles = {
+        str(r[0]).split("#")[1]
+        for r in bundled.select(
+            "PREFIX cg: <https://w3id.org/corpgraph/ns#> SELECT ?p WHERE { ?p a cg:RoleProperty }"
+        ).rows
+    }
     assert listed == roles
 
 
@@ -151,8 +155,14 @@ def test_statements_beside_deeds(bundled):
 def test_pledges_and_reversals(bundled):
     r = rows(bundled, "pledges")
     labels = {x["pledgerLabel"] for x in r}
-    assert {"JPMorgan Chase", "Wells Fargo", "Bank of America", "SunTrust", "BNP Paribas",
-            "Fifth Third Bancorp"} <= labels
+    assert {
+        "JPMorgan Chase",
+        "Wells Fargo",
+        "Bank of America",
+        "SunTrust",
+        "BNP Paribas",
+        "Fifth Third Bancorp",
+    } <= labels
     softened = {x["pledgerLabel"] for x in r if x["softened"] is True}
     assert softened == {"Bank of America", "SunTrust"}
     assert all(str(x["date"]) == "2019" for x in r)
@@ -162,9 +172,14 @@ def test_pledges_and_reversals(bundled):
 
 def test_contracts_in_range_compares_at_the_graph_precision(bundled):
     default = {x["rec"] for x in rows(bundled, "contracts-in-range")}  # 2024..2025
-    assert {REC["att-dhs-communications-contract"], REC["att-ice-data-analytics-contract"],
-            REC["palantir-immigrationos-contract"]} <= default
-    narrow = {x["rec"] for x in rows(bundled, "contracts-in-range", **{"from": "2025-05", "to": "2025-08-15"})}
+    assert {
+        REC["att-dhs-communications-contract"],
+        REC["att-ice-data-analytics-contract"],
+        REC["palantir-immigrationos-contract"],
+    } <= default
+    narrow = {
+        x["rec"] for x in rows(bundled, "contracts-in-range", **{"from": "2025-05", "to": "2025-08-15"})
+    }
     assert REC["att-ice-data-analytics-contract"] in narrow  # dated 2025-08: overlaps
     assert REC["palantir-immigrationos-contract"] not in narrow  # 2025-04
     assert REC["att-dhs-communications-contract"] not in narrow  # 2024-09
@@ -184,7 +199,9 @@ def test_ranked_by_money_never_mixes_kinds(bundled):
     r = rows(bundled, "ranked-by-money")
     cfg = [x for x in r if x["entity"] == ENT["citizens-financial-group"]]
     assert {(x["amountKind"], x["direction"], x["total"]) for x in cfg} == {
-        ("credit line", "out", Decimal("450000000")), ("bond issue", "party", Decimal("500000000"))}
+        ("credit line", "out", Decimal("450000000")),
+        ("bond issue", "party", Decimal("500000000")),
+    }
     geo = [x for x in r if x["entity"] == ENT["geo-group"]]
     assert [(x["direction"], x["total"]) for x in geo] == [("in", Decimal("450000000"))]
     hart = [x for x in r if x["entity"] == ENT.hart]
@@ -199,7 +216,9 @@ def test_ranked_by_money_never_mixes_kinds(bundled):
 
 def test_sources_count_claims(bundled):
     r = rows(bundled, "sources")
-    pi = by(r, "source")[__import__("corpgraph.vocab", fromlist=["SRC"]).SRC["popular-info-corporate-enablers"]]
+    pi = by(r, "source")[
+        __import__("corpgraph.vocab", fromlist=["SRC"]).SRC["popular-info-corporate-enablers"]
+    ]
     assert pi["records"] >= 50 and pi["entities"] >= 20 and "contract" in pi["kinds"]
     assert r[0]["records"] >= r[-1]["records"]
     assert rows(bundled, "sources", publisher="Popular Information")

@@ -30,42 +30,52 @@ ICE = str(ENT.ice)
 
 # -- the check -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
-    "DELETE WHERE { ?s ?p ?o }",
-    "DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
-    "LOAD <file:///etc/passwd>",
-    "LOAD <http://127.0.0.1:9/x.ttl> INTO GRAPH <urn:g>",
-    "CLEAR DEFAULT",
-    "DROP ALL",
-    "CREATE GRAPH <urn:g>",
-    "COPY DEFAULT TO <urn:g>",
-    "PREFIX ex: <http://example.org/>\nINSERT DATA { ex:a ex:b ex:c }",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        "DELETE WHERE { ?s ?p ?o }",
+        "DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
+        "LOAD <file:///etc/passwd>",
+        "LOAD <http://127.0.0.1:9/x.ttl> INTO GRAPH <urn:g>",
+        "CLEAR DEFAULT",
+        "DROP ALL",
+        "CREATE GRAPH <urn:g>",
+        "COPY DEFAULT TO <urn:g>",
+        "PREFIX ex: <http://example.org/>\nINSERT DATA { ex:a ex:b ex:c }",
+    ],
+)
 def test_updates_are_refused(text):
     with pytest.raises(QueryRefused, match="read-only"):
         check_query(text)
 
 
-@pytest.mark.parametrize("text", [
-    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { ?s ?p ?o OPTIONAL { SERVICE SILENT <http://127.0.0.1:9/> { ?s ?p ?x } } }",
-    "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } } }",
-    "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } }",
-    "ASK { { ?s ?p ?o } UNION { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } }",
-    "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
-    "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p ?o OPTIONAL { SERVICE SILENT <http://127.0.0.1:9/> { ?s ?p ?x } } }",
+        "SELECT * WHERE { { SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } } }",
+        "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } }",
+        "ASK { { ?s ?p ?o } UNION { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } }",
+        "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
+    ],
+)
 def test_service_anywhere_is_refused(text):
     with pytest.raises(QueryRefused, match="SERVICE"):
         check_query(text)
 
 
-@pytest.mark.parametrize("text", [
-    "SELECT * FROM <http://127.0.0.1:9/data.ttl> WHERE { ?s ?p ?o }",
-    "SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }",
-    "ASK FROM <file:///tmp/x.ttl> { ?s ?p ?o }",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * FROM <http://127.0.0.1:9/data.ttl> WHERE { ?s ?p ?o }",
+        "SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "ASK FROM <file:///tmp/x.ttl> { ?s ?p ?o }",
+    ],
+)
 def test_from_clauses_are_refused(text):
     with pytest.raises(QueryRefused, match="FROM"):
         check_query(text)
@@ -105,6 +115,7 @@ def test_standard_prefixes_are_added_only_when_missing():
 
 
 # -- no connection ever leaves -------------------------------------------------------------------
+
 
 class _Listener:
     """A TCP listener on 127.0.0.1 that records every connection it accepts."""
@@ -180,18 +191,22 @@ def test_listener_control_rdflib_alone_would_connect(bundled, listener):
 
 # -- the library and its headers -----------------------------------------------------------------
 
+
 def test_header_parsing():
     q = parse_header(
         "# title: A title\n# description: first part\n#   second part\n"
         "# param agency (entity) default=ICE -- the agency\n#   by name\n"
-        "# param from (date) default=\"2024-01\" -- start\n# param note -- free text\n"
+        '# param from (date) default="2024-01" -- start\n# param note -- free text\n'
         "# example: corpgraph query x -p agency DHS\nSELECT * WHERE { ?s ?p ?o }\n# not header\n",
         "x",
     )
     assert q.title == "A title"
     assert q.description == "first part second part"
     assert [(p.name, p.type, p.default) for p in q.params] == [
-        ("agency", "entity", "ICE"), ("from", "date", "2024-01"), ("note", "string", None)]
+        ("agency", "entity", "ICE"),
+        ("from", "date", "2024-01"),
+        ("note", "string", None),
+    ]
     assert q.params[0].description == "the agency by name"
     assert q.examples == ["corpgraph query x -p agency DHS"]
 
@@ -222,6 +237,7 @@ def test_load_query_by_name_path_and_unknown(tmp_path):
 
 
 # -- parameters ------------------------------------------------------------------------------------
+
 
 def test_entity_parameter_takes_alias_name_slug_or_iri(bundled):
     q = load_query("contractors-of")
@@ -275,12 +291,18 @@ def test_json_is_sparql_results_json(bundled):
 
 
 def test_json_keeps_datatypes_and_leaves_unbound_out(bundled):
-    out = run_query(bundled, "SELECT ?a ?x WHERE { rec:citizens-geo-group-credit-line cg:amount ?a "
-                             "OPTIONAL { rec:citizens-geo-group-credit-line cg:nothing ?x } }")
+    out = run_query(
+        bundled,
+        "SELECT ?a ?x WHERE { rec:citizens-geo-group-credit-line cg:amount ?a "
+        "OPTIONAL { rec:citizens-geo-group-credit-line cg:nothing ?x } }",
+    )
     data = json.loads(format_answer(out, "json"))
     b = data["results"]["bindings"][0]
-    assert b["a"] == {"type": "literal", "value": "450000000",
-                      "datatype": "http://www.w3.org/2001/XMLSchema#decimal"}
+    assert b["a"] == {
+        "type": "literal",
+        "value": "450000000",
+        "datatype": "http://www.w3.org/2001/XMLSchema#decimal",
+    }
     assert "x" not in b
 
 
@@ -298,7 +320,9 @@ def test_row_formats(bundled):
 def test_ask_and_construct_formats(bundled):
     assert format_answer(run_query(bundled, "ASK { ent:aws a cg:Company }"), "table") == "true\n"
     assert json.loads(format_answer(run_query(bundled, "ASK { ent:aws a cg:System }"), "json")) == {
-        "head": {}, "boolean": False}
+        "head": {},
+        "boolean": False,
+    }
     ans = run_query(bundled, "CONSTRUCT { ?r cg:host ?h } WHERE { ?r a cg:Hosting ; cg:host ?h }")
     g = Graph().parse(data=format_answer(ans, "turtle"), format="turtle")
     assert (None, None, ENT.aws) in g and len(g) == len(ans.outcome.graph)
@@ -309,6 +333,7 @@ def test_ask_and_construct_formats(bundled):
 
 
 # -- the CLI ---------------------------------------------------------------------------------------
+
 
 def test_cli_query_by_name_with_param(runner):
     result = runner.invoke(cli, ["query", "contractors-of", "--param", "agency", "ICE", "-f", "csv"])

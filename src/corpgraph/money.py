@@ -96,7 +96,9 @@ class MoneyReport:
     notes: list[str] = field(default_factory=list)
 
 
-_FIGURES_QUERY = SPARQL_PREFIXES + """
+_FIGURES_QUERY = (
+    SPARQL_PREFIXES
+    + """
 SELECT ?fig ?subject ?amount ?cur ?kind ?kindLabel ?aq ?date ?cert WHERE {
   ?fig a cg:Figure ; cg:subject ?subject ; cg:amount ?amount .
   OPTIONAL { ?fig cg:currency ?cur }
@@ -105,13 +107,17 @@ SELECT ?fig ?subject ?amount ?cur ?kind ?kindLabel ?aq ?date ?cert WHERE {
   OPTIONAL { ?fig cg:date ?date }
   OPTIONAL { ?fig cg:certainty ?cert }
 }"""
+)
 
-_FIGURE_SOURCES_QUERY = SPARQL_PREFIXES + """
+_FIGURE_SOURCES_QUERY = (
+    SPARQL_PREFIXES
+    + """
 SELECT ?fig ?src ?url ?title ?pub ?issued WHERE {
   ?fig a cg:Figure ; cg:subject ?subject ; cg:amount ?amount ; cg:source ?src .
   OPTIONAL { ?src schema:url ?url } OPTIONAL { ?src dcterms:title ?title }
   OPTIONAL { ?src dcterms:publisher ?pub } OPTIONAL { ?src dcterms:issued ?issued }
 }"""
+)
 
 _KIND_LABELS_QUERY = SPARQL_PREFIXES + "SELECT ?k ?l WHERE { ?k a cg:AmountKind ; rdfs:label ?l }"
 
@@ -140,10 +146,14 @@ def _figures(backend: Backend, subjects: set[str]) -> dict[str, list[dict]]:
         if subject not in subjects:
             continue
         fig = {
-            "record": str(row["fig"]), "subject": subject, "amount": Decimal(str(row["amount"])),
+            "record": str(row["fig"]),
+            "subject": subject,
+            "amount": Decimal(str(row["amount"])),
             "currency": str(row["cur"]) if "cur" in row else None,
             "kind": local_name(row["kind"]) if "kind" in row else None,
-            "kind_label": str(row.get("kindLabel") or (local_name(row["kind"]) if "kind" in row else "amount")),
+            "kind_label": str(
+                row.get("kindLabel") or (local_name(row["kind"]) if "kind" in row else "amount")
+            ),
             "qualifier": str(row["aq"]) if "aq" in row else None,
             "date": str(row["date"]) if "date" in row else None,
             "certainty": local_name(row["cert"]) if "cert" in row else None,
@@ -155,12 +165,15 @@ def _figures(backend: Backend, subjects: set[str]) -> dict[str, list[dict]]:
         for row in backend.select(_FIGURE_SOURCES_QUERY).dicts():
             fig = by_fig.get(str(row["fig"]))
             if fig is not None and not any(s["iri"] == str(row["src"]) for s in fig["sources"]):
-                fig["sources"].append({
-                    "iri": str(row["src"]), "url": str(row["url"]) if "url" in row else None,
-                    "title": str(row["title"]) if "title" in row else None,
-                    "publisher": str(row["pub"]) if "pub" in row else None,
-                    "issued": str(row["issued"]) if "issued" in row else None,
-                })
+                fig["sources"].append(
+                    {
+                        "iri": str(row["src"]),
+                        "url": str(row["url"]) if "url" in row else None,
+                        "title": str(row["title"]) if "title" in row else None,
+                        "publisher": str(row["pub"]) if "pub" in row else None,
+                        "issued": str(row["issued"]) if "issued" in row else None,
+                    }
+                )
     return out
 
 
@@ -217,17 +230,29 @@ def money_report(
             else:
                 direction = "party"
             payer = (u if flow == "forward" else v) if flow in ("forward", "backward") else None
-            federal = bool(payer and g.nodes[payer].get("type") in GOVERNMENT_TYPES and d.get("currency") == "USD")
+            federal = bool(
+                payer and g.nodes[payer].get("type") in GOVERNMENT_TYPES and d.get("currency") == "USD"
+            )
             when = d.get("date") or d.get("start")
             kind = d.get("amount_kind")
             item = Flow(
-                record=key, direction=direction, counterparty=other, counterparty_label=label(other),
+                record=key,
+                direction=direction,
+                counterparty=other,
+                counterparty_label=label(other),
                 relation=f"{label(u)} {d.get('label', '')} {label(v)}",
-                kind=kind, kind_label=kind_labels.get(kind or "", kind or "amount"),
-                amount=d.get("amount"), currency=d.get("currency"), qualifier=d.get("amount_qualifier"),
-                amount_text=d.get("amount_text"), date=when, year=_year(when, federal),
-                certainty=d.get("certainty"), sources=list(d.get("sources") or []),
-                through=node if node != entity else None, through_label=label(node) if node != entity else None,
+                kind=kind,
+                kind_label=kind_labels.get(kind or "", kind or "amount"),
+                amount=d.get("amount"),
+                currency=d.get("currency"),
+                qualifier=d.get("amount_qualifier"),
+                amount_text=d.get("amount_text"),
+                date=when,
+                year=_year(when, federal),
+                certainty=d.get("certainty"),
+                sources=list(d.get("sources") or []),
+                through=node if node != entity else None,
+                through_label=label(node) if node != entity else None,
             )
             if kinds and kind not in kinds:
                 continue
@@ -240,40 +265,90 @@ def money_report(
     for fig in figures.get(entity, []):
         if kinds and fig["kind"] not in kinds:
             continue
-        flows.append(Flow(
-            record=fig["record"], direction="figure", counterparty=None, counterparty_label=None,
-            relation=f"{fig['kind_label']} of {label(entity)}", kind=fig["kind"], kind_label=fig["kind_label"],
-            amount=fig["amount"], currency=fig["currency"], qualifier=fig["qualifier"], date=fig["date"],
-            year=_year(fig["date"], False), certainty=fig["certainty"], sources=fig["sources"],
-        ))
+        flows.append(
+            Flow(
+                record=fig["record"],
+                direction="figure",
+                counterparty=None,
+                counterparty_label=None,
+                relation=f"{fig['kind_label']} of {label(entity)}",
+                kind=fig["kind"],
+                kind_label=fig["kind_label"],
+                amount=fig["amount"],
+                currency=fig["currency"],
+                qualifier=fig["qualifier"],
+                date=fig["date"],
+                year=_year(fig["date"], False),
+                certainty=fig["certainty"],
+                sources=fig["sources"],
+            )
+        )
     not_counted: list[Flow] = []
     for system in sorted(systems):
-        links = sorted({d.get("label", "") for _, _, d in g.edges(entity, data=True) if _ == entity} |
-                       {d.get("label", "") for _, _, d in g.in_edges(entity, data=True)})
+        links = sorted(
+            {d.get("label", "") for _, _, d in g.edges(entity, data=True) if _ == entity}
+            | {d.get("label", "") for _, _, d in g.in_edges(entity, data=True)}
+        )
         rel = _relation_to(g, entity, system) or ", ".join(x for x in links if x)
         for fig in figures.get(system, []):
-            not_counted.append(Flow(
-                record=fig["record"], direction="figure", counterparty=system, counterparty_label=label(system),
-                relation=f"{fig['kind_label']} of {label(system)}, which {label(entity)} {rel}",
-                kind=fig["kind"], kind_label=fig["kind_label"], amount=fig["amount"], currency=fig["currency"],
-                qualifier=fig["qualifier"], date=fig["date"], year=_year(fig["date"], False),
-                certainty=fig["certainty"], sources=fig["sources"],
-            ))
+            not_counted.append(
+                Flow(
+                    record=fig["record"],
+                    direction="figure",
+                    counterparty=system,
+                    counterparty_label=label(system),
+                    relation=f"{fig['kind_label']} of {label(system)}, which {label(entity)} {rel}",
+                    kind=fig["kind"],
+                    kind_label=fig["kind_label"],
+                    amount=fig["amount"],
+                    currency=fig["currency"],
+                    qualifier=fig["qualifier"],
+                    date=fig["date"],
+                    year=_year(fig["date"], False),
+                    certainty=fig["certainty"],
+                    sources=fig["sources"],
+                )
+            )
 
-    flows.sort(key=lambda f: (DIRECTION_ORDER.index(f.direction), f.kind_label, -(f.amount or 0),
-                              f.counterparty_label or "", f.record))
-    report = MoneyReport(entity, label(entity), flows, _totals(flows, "counterparty"), _totals(flows, "kind"),
-                         _totals(flows, "year"), not_counted, without, units, [label(u) for u in units])
+    flows.sort(
+        key=lambda f: (
+            DIRECTION_ORDER.index(f.direction),
+            f.kind_label,
+            -(f.amount or 0),
+            f.counterparty_label or "",
+            f.record,
+        )
+    )
+    report = MoneyReport(
+        entity,
+        label(entity),
+        flows,
+        _totals(flows, "counterparty"),
+        _totals(flows, "kind"),
+        _totals(flows, "year"),
+        not_counted,
+        without,
+        units,
+        [label(u) for u in units],
+    )
     if not_counted:
-        report.notes.append("Costs of systems this entity is linked to are the systems' costs, not its money; "
-                            "they are listed for context and counted nowhere.")
+        report.notes.append(
+            "Costs of systems this entity is linked to are the systems' costs, not its money; "
+            "they are listed for context and counted nowhere."
+        )
     if len({(t.kind, t.currency) for t in report.by_kind}) > 1:
         report.notes.append("Different kinds of amount are totalled separately and never added together.")
     return report
 
 
-def money_of(backend: Backend, name: str, *, with_units: bool = False, kinds: list[str] | None = None,
-             g: nx.MultiDiGraph | None = None) -> MoneyReport:
+def money_of(
+    backend: Backend,
+    name: str,
+    *,
+    with_units: bool = False,
+    kinds: list[str] | None = None,
+    g: nx.MultiDiGraph | None = None,
+) -> MoneyReport:
     """``money_report`` for an entity given by name, alias, slug or IRI; ``kinds`` by local name or
     label of the amount kind (``creditLine``, ``credit line``)."""
     from .resolve import EntityIndex
@@ -317,14 +392,23 @@ def _totals(flows: list[Flow], by: str) -> list[Total]:
         t.qualified = t.qualified or bool(f.qualifier)
     out = list(acc.values())
     if by == "year":
-        out.sort(key=lambda t: (DIRECTION_ORDER.index(t.direction), t.kind_label, t.currency or "", t.year or ""))
+        out.sort(
+            key=lambda t: (DIRECTION_ORDER.index(t.direction), t.kind_label, t.currency or "", t.year or "")
+        )
     else:
-        out.sort(key=lambda t: (DIRECTION_ORDER.index(t.direction), t.kind_label, -t.amount,
-                                t.counterparty_label or ""))
+        out.sort(
+            key=lambda t: (
+                DIRECTION_ORDER.index(t.direction),
+                t.kind_label,
+                -t.amount,
+                t.counterparty_label or "",
+            )
+        )
     return out
 
 
 # -- presentation ---------------------------------------------------------------------------------
+
 
 def _amount(amount: Decimal | None, currency: str | None, qualifier: str | None = None) -> str:
     if amount is None:
@@ -339,17 +423,45 @@ def _src(s: dict) -> str:
     return f"{title}{f' ({meta})' if meta else ''}{' ' + s['url'] if s.get('url') else ''}"
 
 
-FLOW_HEADERS = ("direction", "counterparty", "counterparty_label", "kind", "amount", "currency", "qualifier",
-                "date", "year", "certainty", "relation", "through", "record", "sources")
+FLOW_HEADERS = (
+    "direction",
+    "counterparty",
+    "counterparty_label",
+    "kind",
+    "amount",
+    "currency",
+    "qualifier",
+    "date",
+    "year",
+    "certainty",
+    "relation",
+    "through",
+    "record",
+    "sources",
+)
 
 
 def flow_rows(report: MoneyReport) -> list[list]:
     rows = []
     for f in [*report.flows, *report.without_amount]:
-        rows.append([f.direction, f.counterparty or "", f.counterparty_label or "", f.kind_label,
-                     str(f.amount) if f.amount is not None else (f.amount_text or ""), f.currency or "",
-                     f.qualifier or "", f.date or "", f.year, f.certainty or "", f.relation, f.through_label or "",
-                     f.record, " ".join(s.get("url") or s.get("iri") or "" for s in f.sources)])
+        rows.append(
+            [
+                f.direction,
+                f.counterparty or "",
+                f.counterparty_label or "",
+                f.kind_label,
+                str(f.amount) if f.amount is not None else (f.amount_text or ""),
+                f.currency or "",
+                f.qualifier or "",
+                f.date or "",
+                f.year,
+                f.certainty or "",
+                f.relation,
+                f.through_label or "",
+                f.record,
+                " ".join(s.get("url") or s.get("iri") or "" for s in f.sources),
+            ]
+        )
     return rows
 
 
@@ -366,21 +478,33 @@ def render_text(report: MoneyReport) -> str:
         lines += ["", DIRECTION_WORDS[direction].capitalize() + ":"]
         for kt in [t for t in report.by_kind if t.direction == direction]:
             star = " (some amounts hedged)" if kt.qualified else ""
-            lines.append(f"  {kt.kind_label}: {_amount(kt.amount, kt.currency)} in {kt.records} "
-                         f"record{'s' if kt.records != 1 else ''}{star}")
+            lines.append(
+                f"  {kt.kind_label}: {_amount(kt.amount, kt.currency)} in {kt.records} "
+                f"record{'s' if kt.records != 1 else ''}{star}"
+            )
             for t in [t for t in totals if (t.kind, t.currency) == (kt.kind, kt.currency)]:
                 if t.counterparty:
-                    lines.append(f"    {t.counterparty_label}: {_amount(t.amount, t.currency)}"
-                                 f"{'' if t.records == 1 else f' ({t.records} records)'}")
-            years = [t for t in report.by_year if (t.direction, t.kind, t.currency) == (direction, kt.kind, kt.currency)]
+                    lines.append(
+                        f"    {t.counterparty_label}: {_amount(t.amount, t.currency)}"
+                        f"{'' if t.records == 1 else f' ({t.records} records)'}"
+                    )
+            years = [
+                t
+                for t in report.by_year
+                if (t.direction, t.kind, t.currency) == (direction, kt.kind, kt.currency)
+            ]
             if years:
-                lines.append("    by year: " + "; ".join(f"{t.year} {_amount(t.amount, t.currency)}" for t in years))
+                lines.append(
+                    "    by year: " + "; ".join(f"{t.year} {_amount(t.amount, t.currency)}" for t in years)
+                )
     if report.flows:
         lines += ["", "Records:"]
         for f in report.flows:
             via = f" [through {f.through_label}]" if f.through_label else ""
-            lines.append(f"  - {f.relation}: {_amount(f.amount, f.currency, f.qualifier)} {f.kind_label}"
-                         f"{', ' + f.date if f.date else ''} [{f.certainty}]{via}")
+            lines.append(
+                f"  - {f.relation}: {_amount(f.amount, f.currency, f.qualifier)} {f.kind_label}"
+                f"{', ' + f.date if f.date else ''} [{f.certainty}]{via}"
+            )
             for s in f.sources:
                 lines.append(f"      source: {_src(s)}")
     if report.without_amount:
@@ -403,20 +527,58 @@ def render_text(report: MoneyReport) -> str:
 def render_md(report: MoneyReport) -> str:
     out = [f"## Money of {report.label}", ""]
     headers = ["direction", "kind", "counterparty", "total", "records"]
-    rows = [[DIRECTION_WORDS[t.direction], t.kind_label, t.counterparty_label or "—",
-             _amount(t.amount, t.currency), t.records] for t in report.by_counterparty]
+    rows = [
+        [
+            DIRECTION_WORDS[t.direction],
+            t.kind_label,
+            t.counterparty_label or "—",
+            _amount(t.amount, t.currency),
+            t.records,
+        ]
+        for t in report.by_counterparty
+    ]
     out.append(render_rows(headers, rows, "md"))
     if report.by_year:
-        out += ["### By year", "", render_rows(
-            ["direction", "kind", "year", "total", "records"],
-            [[DIRECTION_WORDS[t.direction], t.kind_label, t.year, _amount(t.amount, t.currency), t.records]
-             for t in report.by_year], "md")]
-    out += ["### Records", "", render_rows(
-        ["relation", "amount", "kind", "date", "certainty", "sources"],
-        [[f.relation, _amount(f.amount, f.currency, f.qualifier) or f.amount_text, f.kind_label, f.date or "",
-          f.certainty or "", "; ".join(f"[{s.get('title') or s.get('iri')}]({s['url']})" if s.get("url")
-                                       else _src(s) for s in f.sources)]
-         for f in [*report.flows, *report.without_amount]], "md")]
+        out += [
+            "### By year",
+            "",
+            render_rows(
+                ["direction", "kind", "year", "total", "records"],
+                [
+                    [
+                        DIRECTION_WORDS[t.direction],
+                        t.kind_label,
+                        t.year,
+                        _amount(t.amount, t.currency),
+                        t.records,
+                    ]
+                    for t in report.by_year
+                ],
+                "md",
+            ),
+        ]
+    out += [
+        "### Records",
+        "",
+        render_rows(
+            ["relation", "amount", "kind", "date", "certainty", "sources"],
+            [
+                [
+                    f.relation,
+                    _amount(f.amount, f.currency, f.qualifier) or f.amount_text,
+                    f.kind_label,
+                    f.date or "",
+                    f.certainty or "",
+                    "; ".join(
+                        f"[{s.get('title') or s.get('iri')}]({s['url']})" if s.get("url") else _src(s)
+                        for s in f.sources
+                    ),
+                ]
+                for f in [*report.flows, *report.without_amount]
+            ],
+            "md",
+        ),
+    ]
     if report.not_counted:
         out += ["### Not counted (context)", ""]
         out += [f"- {f.relation}: {_amount(f.amount, f.currency, f.qualifier)}" for f in report.not_counted]
@@ -430,7 +592,11 @@ def to_dict(report: MoneyReport) -> dict:
         return {k: getattr(f, k) for k in Flow.__dataclass_fields__}
 
     def total(t: Total) -> dict:
-        return {k: getattr(t, k) for k in Total.__dataclass_fields__ if getattr(t, k) is not None or k == "currency"}
+        return {
+            k: getattr(t, k)
+            for k in Total.__dataclass_fields__
+            if getattr(t, k) is not None or k == "currency"
+        }
 
     return {
         "entity": {"iri": report.entity, "label": report.label},
@@ -455,4 +621,14 @@ def format_money(report: MoneyReport, fmt: str = "text") -> str:
     return render_text(report)
 
 
-__all__ = ["Flow", "Total", "MoneyReport", "money_report", "money_of", "format_money", "to_dict", "URIRef", "certainty_rank"]
+__all__ = [
+    "Flow",
+    "Total",
+    "MoneyReport",
+    "money_report",
+    "money_of",
+    "format_money",
+    "to_dict",
+    "URIRef",
+    "certainty_rank",
+]

@@ -25,8 +25,8 @@ import networkx as nx
 from . import netgraph
 from .backend import Backend
 from .errors import NoPathFound, QueryError
-from .resolve import EntityIndex
 from .output import money, to_json
+from .resolve import EntityIndex
 from .vocab import CERTAINTY_ORDER, local_name
 
 
@@ -177,9 +177,11 @@ def find_paths(
     started = time.perf_counter()
     deadline = started + max(time_budget, 0.0)
     label = _label_fn(g)
-    for name, node in (("source", source), ("target", target)):
+    for node in (source, target):
         if node not in g:
-            raise NoPathFound(f"{label(node)} is not an entity of the graph, so no path can start or end there.")
+            raise NoPathFound(
+                f"{label(node)} is not an entity of the graph, so no path can start or end there."
+            )
     if source == target:
         raise NoPathFound(f"{label(source)} is both ends of the path; name two different entities.")
     if min_certainty and min_certainty not in CERTAINTY_ORDER:
@@ -190,13 +192,16 @@ def find_paths(
     if via_set & avoid_set:
         raise NoPathFound("An entity is both in --via and in --avoid.")
     max_paths = max(int(max_paths), 1)
-    view = netgraph.filter_edges(g, kinds=list(kinds) if kinds else None, min_certainty=min_certainty, as_of=as_of)
+    view = netgraph.filter_edges(
+        g, kinds=list(kinds) if kinds else None, min_certainty=min_certainty, as_of=as_of
+    )
     succ, pred = _adjacency(view)
 
     dist_t = _distances(succ, pred, target, max_hops, avoid_set)
     if source not in dist_t:
-        raise NoPathFound(_no_path_message(label, source, target, max_hops, kinds, min_certainty, as_of, via_set,
-                                           avoid_set))
+        raise NoPathFound(
+            _no_path_message(label, source, target, max_hops, kinds, min_certainty, as_of, via_set, avoid_set)
+        )
     # how many candidates one length may produce before ranking cuts them (keeps hubs bounded)
     candidate_cap = max(10 * max_paths, 200)
     found: list[Path] = []
@@ -239,7 +244,9 @@ def find_paths(
                 for combo in itertools.product(*choices):
                     level.append(Path(nodes, tuple(combo)))
                     if len(level) >= candidate_cap:
-                        cut_reason = f"the search stopped after {candidate_cap} candidate paths of {length} hops"
+                        cut_reason = (
+                            f"the search stopped after {candidate_cap} candidate paths of {length} hops"
+                        )
                         break
                 if cut_reason:
                     break
@@ -262,17 +269,23 @@ def find_paths(
     found = found[:max_paths]
     if not found:
         if cut_reason:
-            raise NoPathFound(f"No path from {label(source)} to {label(target)} was found before {cut_reason}; "
-                              "narrow the search with --kinds, --avoid or --max-hops.")
-        raise NoPathFound(_no_path_message(label, source, target, max_hops, kinds, min_certainty, as_of, via_set,
-                                           avoid_set))
+            raise NoPathFound(
+                f"No path from {label(source)} to {label(target)} was found before {cut_reason}; "
+                "narrow the search with --kinds, --avoid or --max-hops."
+            )
+        raise NoPathFound(
+            _no_path_message(label, source, target, max_hops, kinds, min_certainty, as_of, via_set, avoid_set)
+        )
     note = None
     if truncated:
         parts = [f"showing the {len(found)} best of {total}{'+' if cut_reason else ''} paths found"]
         if cut_reason:
             parts.append(cut_reason)
-        note = ("Results were cut: " + "; ".join(parts)
-                + ". Raise --max-paths, or narrow with --via, --avoid, --kinds, --min-certainty or --max-hops.")
+        note = (
+            "Results were cut: "
+            + "; ".join(parts)
+            + ". Raise --max-paths, or narrow with --via, --avoid, --kinds, --min-certainty or --max-hops."
+        )
     return PathResult(source, target, found, truncated, note, max_hops, elapsed)
 
 
@@ -302,8 +315,12 @@ def paths_between(
                 raise QueryError(f"Unknown relationship kind {k!r}; kinds drawn as edges: {known}")
             kind_names.append(local_name(iri))
     result = find_paths(
-        g, index.resolve(source), index.resolve(target),
-        via=[index.resolve(v) for v in via], avoid=[index.resolve(a) for a in avoid], kinds=kind_names,
+        g,
+        index.resolve(source),
+        index.resolve(target),
+        via=[index.resolve(v) for v in via],
+        avoid=[index.resolve(a) for a in avoid],
+        kinds=kind_names,
         **options,
     )
     return g, result
@@ -321,8 +338,10 @@ def _no_path_message(label, source, target, max_hops, kinds, min_certainty, as_o
         limits.append("via " + ", ".join(label(v) for v in sorted(via)))
     if avoid:
         limits.append("avoiding " + ", ".join(label(v) for v in sorted(avoid)))
-    return (f"No path joins {label(source)} and {label(target)} {' '.join(limits)}. "
-            "Try a larger --max-hops or fewer restrictions.")
+    return (
+        f"No path joins {label(source)} and {label(target)} {' '.join(limits)}. "
+        "Try a larger --max-hops or fewer restrictions."
+    )
 
 
 def _label_fn(g: nx.MultiDiGraph):
@@ -335,6 +354,7 @@ def _label_fn(g: nx.MultiDiGraph):
 
 
 # -- presentation ---------------------------------------------------------------------------------
+
 
 def hop_arrow(g: nx.MultiDiGraph, hop: Hop) -> str:
     """``—hosts→`` for a hop walked along its direction, ``←uses—`` against it, ``—partners with—``."""
@@ -358,7 +378,7 @@ def hop_sentence(g: nx.MultiDiGraph, hop: Hop) -> str:
     d = hop.data
     extras = []
     if d.get("amount") is not None:
-        kind = (d.get("amount_kind") or "amount")
+        kind = d.get("amount_kind") or "amount"
         q = f"{d['amount_qualifier']} " if d.get("amount_qualifier") else ""
         extras.append(f"{q}{d.get('currency') or ''} {money(d['amount'])} {_kind_words(kind)}".strip())
     elif d.get("amount_text"):
@@ -390,14 +410,18 @@ def _source_text(s: dict) -> str:
 
 def render_text(g: nx.MultiDiGraph, result: PathResult) -> str:
     label = _label_fn(g)
-    lines = [f"{len(result.paths)} path{'s' if len(result.paths) != 1 else ''} from {label(result.source)} "
-             f"to {label(result.target)} (up to {result.max_hops} hops)"]
+    lines = [
+        f"{len(result.paths)} path{'s' if len(result.paths) != 1 else ''} from {label(result.source)} "
+        f"to {label(result.target)} (up to {result.max_hops} hops)"
+    ]
     if result.note:
         lines.append("Note: " + result.note)
     for i, p in enumerate(result.paths, 1):
         lines.append("")
-        lines.append(f"{i}. [{p.length} hop{'s' if p.length != 1 else ''}, least certain: {p.min_certainty}] "
-                     + path_line(g, p))
+        lines.append(
+            f"{i}. [{p.length} hop{'s' if p.length != 1 else ''}, least certain: {p.min_certainty}] "
+            + path_line(g, p)
+        )
         for hop in p.hops:
             lines.append(f"   - {hop_sentence(g, hop)} [{hop.certainty}]")
             for s in hop.data.get("sources") or []:
@@ -415,7 +439,9 @@ def render_md(g: nx.MultiDiGraph, result: PathResult) -> str:
         lines.append(f"{i}. **{esc(path_line(g, p))}** ({p.length} hops, least certain: {p.min_certainty})")
         for hop in p.hops:
             srcs = "; ".join(
-                f"[{esc(s.get('title') or s.get('iri'))}]({s['url']})" if s.get("url") else esc(_source_text(s))
+                f"[{esc(s.get('title') or s.get('iri'))}]({s['url']})"
+                if s.get("url")
+                else esc(_source_text(s))
                 for s in hop.data.get("sources") or []
             )
             lines.append(f"    - {esc(hop_sentence(g, hop))} — *{hop.certainty}* — {srcs}")
@@ -428,13 +454,28 @@ def to_dict(g: nx.MultiDiGraph, result: PathResult) -> dict:
     def hop_dict(h: Hop) -> dict:
         d = h.data
         return {
-            "from": h.source, "from_label": label(h.source), "to": h.target, "to_label": label(h.target),
-            "label": h.label, "forward": h.forward, "symmetric": h.symmetric,
-            "subject": h.subject, "object": h.object, "text": hop_sentence(g, h), "record": h.record,
-            "kind": d.get("kind"), "certainty": h.certainty, "certainty_rank": h.certainty_rank,
-            "amount": d.get("amount"), "currency": d.get("currency"), "amount_kind": d.get("amount_kind"),
-            "date": d.get("date"), "start": d.get("start"), "end": d.get("end"),
-            "quote": d.get("quote") or [], "sources": d.get("sources") or [],
+            "from": h.source,
+            "from_label": label(h.source),
+            "to": h.target,
+            "to_label": label(h.target),
+            "label": h.label,
+            "forward": h.forward,
+            "symmetric": h.symmetric,
+            "subject": h.subject,
+            "object": h.object,
+            "text": hop_sentence(g, h),
+            "record": h.record,
+            "kind": d.get("kind"),
+            "certainty": h.certainty,
+            "certainty_rank": h.certainty_rank,
+            "amount": d.get("amount"),
+            "currency": d.get("currency"),
+            "amount_kind": d.get("amount_kind"),
+            "date": d.get("date"),
+            "start": d.get("start"),
+            "end": d.get("end"),
+            "quote": d.get("quote") or [],
+            "sources": d.get("sources") or [],
         }
 
     return {
@@ -444,8 +485,14 @@ def to_dict(g: nx.MultiDiGraph, result: PathResult) -> dict:
         "truncated": result.truncated,
         "note": result.note,
         "paths": [
-            {"rank": i, "length": p.length, "min_certainty": p.min_certainty, "text": path_line(g, p),
-             "nodes": list(p.nodes), "hops": [hop_dict(h) for h in p.hops]}
+            {
+                "rank": i,
+                "length": p.length,
+                "min_certainty": p.min_certainty,
+                "text": path_line(g, p),
+                "nodes": list(p.nodes),
+                "hops": [hop_dict(h) for h in p.hops],
+            }
             for i, p in enumerate(result.paths, 1)
         ],
     }
@@ -459,5 +506,16 @@ def format_paths(g: nx.MultiDiGraph, result: PathResult, fmt: str = "text") -> s
     return render_text(g, result)
 
 
-__all__ = ["Hop", "Path", "PathResult", "find_paths", "paths_between", "format_paths", "path_line", "hop_sentence", "to_dict",
-           "rank_key", "local_name"]
+__all__ = [
+    "Hop",
+    "Path",
+    "PathResult",
+    "find_paths",
+    "paths_between",
+    "format_paths",
+    "path_line",
+    "hop_sentence",
+    "to_dict",
+    "rank_key",
+    "local_name",
+]

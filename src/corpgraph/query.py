@@ -52,6 +52,7 @@ _UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", 
 
 # -- the library ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Param:
     name: str
@@ -110,12 +111,16 @@ def parse_header(sparql: str, name: str = "", path: Path | None = None) -> Named
         if body.lower().startswith("param "):
             m = _PARAM_RE.match(body)
             if not m:
-                raise QueryError(f"{where}:{lineno}: cannot read parameter line {body!r}; "
-                                 "write '# param NAME (TYPE) default=VALUE -- description'")
+                raise QueryError(
+                    f"{where}:{lineno}: cannot read parameter line {body!r}; "
+                    "write '# param NAME (TYPE) default=VALUE -- description'"
+                )
             ptype = (m["type"] or "string").lower()
             if ptype not in PARAM_TYPES:
-                raise QueryError(f"{where}:{lineno}: parameter {m['name']!r} has unknown type {ptype!r}; "
-                                 f"use one of {', '.join(PARAM_TYPES)}")
+                raise QueryError(
+                    f"{where}:{lineno}: parameter {m['name']!r} has unknown type {ptype!r}; "
+                    f"use one of {', '.join(PARAM_TYPES)}"
+                )
             default = m["default"]
             if default and default.startswith('"'):
                 default = default[1:-1]
@@ -167,6 +172,7 @@ def load_query(name_or_path: str | Path, folder: Path | None = None) -> NamedQue
 
 # -- the safety check -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class CheckedQuery:
     """A query that passed ``check_query``: its form and the text to run (default prefixes added)."""
@@ -204,7 +210,11 @@ def _position(text: str, exc: Exception) -> tuple[int, int]:
 def _declared_prefixes(parsed: object) -> set[str]:
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    return {str(n.get("prefix") or "") for n in _walk(parsed) if isinstance(n, CompValue) and n.name == "PrefixDecl"}
+    return {
+        str(n.get("prefix") or "")
+        for n in _walk(parsed)
+        if isinstance(n, CompValue) and n.name == "PrefixDecl"
+    }
 
 
 def check_query(sparql: str, where: str = "query") -> CheckedQuery:
@@ -233,7 +243,9 @@ def check_query(sparql: str, where: str = "query") -> CheckedQuery:
         msg = str(getattr(exc, "msg", "") or exc).split("  (at char")[0]
         first = sparql.lstrip().split(None, 1)[0].upper() if sparql.strip() else ""
         if first in _UPDATE_WORDS:
-            raise QueryRefused(f"{where}: SPARQL Update ({first}) is refused: corpgraph queries are read-only.") from None
+            raise QueryRefused(
+                f"{where}: SPARQL Update ({first}) is refused: corpgraph queries are read-only."
+            ) from None
         raise QueryError(f"{where}:{line}:{col}: SPARQL syntax error: {msg}") from None
     for node in _walk(parsed):
         name = getattr(node, "name", "")
@@ -245,8 +257,8 @@ def check_query(sparql: str, where: str = "query") -> CheckedQuery:
         if name == "DatasetClause":
             target = node.get("default") or node.get("named")
             raise QueryRefused(
-                f"{where}: FROM <{target}> is refused: corpgraph queries read only the graph in use and never "
-                "fetch or read other documents. Remove the FROM / FROM NAMED clause."
+                f"{where}: FROM <{target}> is refused: corpgraph queries read only the graph in use and "
+                "never fetch or read other documents. Remove the FROM / FROM NAMED clause."
             )
     declared = _declared_prefixes(parsed)
     missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
@@ -268,6 +280,7 @@ def _update_name(name: str) -> str:
 
 
 # -- parameters -------------------------------------------------------------------------------------
+
 
 def bind_params(
     backend: Backend,
@@ -310,7 +323,9 @@ def _term(backend: Backend, p: Param, value: str, index: EntityIndex | None) -> 
         try:
             dates.span(value)
         except ValueError:
-            raise QueryError(f"parameter {p.name}: {value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD") from None
+            raise QueryError(
+                f"parameter {p.name}: {value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD"
+            ) from None
         return Literal(value.strip())
     if p.type == "int":
         try:
@@ -327,6 +342,7 @@ def _term(backend: Backend, p: Param, value: str, index: EntityIndex | None) -> 
 
 
 # -- running -------------------------------------------------------------------------------------
+
 
 @dataclass
 class QueryAnswer:
@@ -355,13 +371,16 @@ def run_query(
         query_meta = parse_header(sparql, "query")
         if query_meta.params:
             query = query_meta
-    checked = check_query(sparql, where=str(query.path) if query and query.path else (query.name if query else "query"))
+    checked = check_query(
+        sparql, where=str(query.path) if query and query.path else (query.name if query else "query")
+    )
     bindings = bind_params(backend, query, params, index)
     # each backend binds its way: initBindings in memory, a VALUES block opening the WHERE group elsewhere
     return QueryAnswer(backend.query(checked.runnable, bindings), query, bindings)
 
 
 # -- formatting -------------------------------------------------------------------------------------
+
 
 def _compact(term: Node | None) -> str:
     if term is None:
@@ -370,7 +389,7 @@ def _compact(term: Node | None) -> str:
         s = str(term)
         for prefix, ns in PREFIXES.items():
             if s.startswith(str(ns)) and len(s) > len(str(ns)):
-                return f"{prefix}:{s[len(str(ns)):]}"
+                return f"{prefix}:{s[len(str(ns)) :]}"
         return s
     if isinstance(term, BNode):
         return "_:" + str(term)
@@ -411,10 +430,18 @@ def format_answer(answer: QueryAnswer | QueryOutcome, fmt: str) -> str:
             return "_askResult\n" + ("true" if out.boolean else "false") + "\n"
         return ("true" if out.boolean else "false") + "\n"
     if fmt == "json":
-        bindings = [{v: _json_term(t) for v, t in zip(out.variables, row, strict=True) if t is not None}
-                    for row in out.rows]
-        return json.dumps({"head": {"vars": out.variables}, "results": {"bindings": bindings}},
-                          indent=2, ensure_ascii=False) + "\n"
+        bindings = [
+            {v: _json_term(t) for v, t in zip(out.variables, row, strict=True) if t is not None}
+            for row in out.rows
+        ]
+        return (
+            json.dumps(
+                {"head": {"vars": out.variables}, "results": {"bindings": bindings}},
+                indent=2,
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
     from .output import render_rows
 
     if fmt in ("csv", "tsv"):
@@ -434,7 +461,17 @@ def default_format(stream: io.TextIOBase | None = None) -> str:
 
 
 __all__ = [
-    "CheckedQuery", "NamedQuery", "Param", "QueryAnswer", "check_query", "format_answer", "list_queries",
-    "load_query", "parse_header", "run_query", "bind_params", "default_format",
+    "CheckedQuery",
+    "NamedQuery",
+    "Param",
+    "QueryAnswer",
+    "check_query",
+    "format_answer",
+    "list_queries",
+    "load_query",
+    "parse_header",
+    "run_query",
+    "bind_params",
+    "default_format",
     "SPARQL_PREFIXES",
 ]

@@ -13,14 +13,28 @@ CERTAINTIES = ("confirmed", "reported", "likely", "alleged", "denied")
 @cli.command()
 @click.argument("query", required=False, metavar="[NAME|FILE.rq]")
 @click.option("-e", "--expr", metavar="SPARQL", help="Run this SPARQL text instead of a named query or file.")
-@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE",
-              help="Bind a query parameter (repeatable). Entity parameters take a name, alias or IRI.")
-@click.option("--format", "-f", "fmt", type=click.Choice(("table", "json", "csv", "tsv", "md", "turtle", "json-ld")),
-              default=None,
-              help="Output format. SELECT/ASK: table (default on a terminal), json (SPARQL 1.1 results JSON, "
-                   "the default when piped), csv, tsv, md. CONSTRUCT/DESCRIBE: turtle (default) or json-ld.")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="Bind a query parameter (repeatable). Entity parameters take a name, alias or IRI.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(("table", "json", "csv", "tsv", "md", "turtle", "json-ld")),
+    default=None,
+    help="Output format. SELECT/ASK: table (default on a terminal), json (SPARQL 1.1 results JSON, "
+    "the default when piped), csv, tsv, md. CONSTRUCT/DESCRIBE: turtle (default) or json-ld.",
+)
 @graph_options
-def query(query: str | None, expr: str | None, params: tuple[tuple[str, str], ...], fmt: str | None, source) -> None:
+def query(
+    query: str | None, expr: str | None, params: tuple[tuple[str, str], ...], fmt: str | None, source
+) -> None:
     """Run a SPARQL query: a named query of the library, a .rq file, or inline text with -e.
 
     Queries are read-only and offline: SPARQL Update, SERVICE and FROM / FROM NAMED are
@@ -60,16 +74,40 @@ def queries(fmt: str) -> None:
 
     library = list_queries()
     if fmt == "json":
-        emit(to_json([{
-            "name": q.name, "title": q.title, "description": q.description,
-            "params": [{"name": p.name, "type": p.type, "default": p.default, "description": p.description}
-                       for p in q.params],
-            "examples": q.examples,
-        } for q in library]))
+        emit(
+            to_json(
+                [
+                    {
+                        "name": q.name,
+                        "title": q.title,
+                        "description": q.description,
+                        "params": [
+                            {
+                                "name": p.name,
+                                "type": p.type,
+                                "default": p.default,
+                                "description": p.description,
+                            }
+                            for p in q.params
+                        ],
+                        "examples": q.examples,
+                    }
+                    for q in library
+                ]
+            )
+        )
         return
-    rows = [[q.name, q.title,
-             ", ".join(f"{p.name} ({p.type}{', default ' + repr(p.default) if p.default is not None else ''})"
-                       for p in q.params)] for q in library]
+    rows = [
+        [
+            q.name,
+            q.title,
+            ", ".join(
+                f"{p.name} ({p.type}{', default ' + repr(p.default) if p.default is not None else ''})"
+                for p in q.params
+            ),
+        ]
+        for q in library
+    ]
     if fmt == "md":
         emit(render_rows(["name", "title", "parameters"], rows, "md"))
         return
@@ -90,21 +128,52 @@ def queries(fmt: str) -> None:
 @cli.command()
 @click.argument("entity_a", metavar="A")
 @click.argument("entity_b", metavar="B")
-@click.option("--max-hops", default=4, show_default=True, type=click.IntRange(1, 8), help="Longest path, in hops.")
+@click.option(
+    "--max-hops", default=4, show_default=True, type=click.IntRange(1, 8), help="Longest path, in hops."
+)
 @click.option("--via", multiple=True, metavar="ENTITY", help="Only paths through this entity (repeatable).")
-@click.option("--avoid", multiple=True, metavar="ENTITY", help="Only paths that avoid this entity (repeatable).")
-@click.option("--kinds", metavar="KIND[,KIND...]",
-              help="Only these relationship kinds, e.g. hosting,contract,'credit facility'.")
-@click.option("--max-paths", default=20, show_default=True, type=click.IntRange(1, 10000),
-              help="Show at most this many paths (a note says when results were cut).")
-@click.option("--as-of", metavar="DATE", help="Only relationships in force on this date (YYYY, YYYY-MM or YYYY-MM-DD).")
+@click.option(
+    "--avoid", multiple=True, metavar="ENTITY", help="Only paths that avoid this entity (repeatable)."
+)
+@click.option(
+    "--kinds",
+    metavar="KIND[,KIND...]",
+    help="Only these relationship kinds, e.g. hosting,contract,'credit facility'.",
+)
+@click.option(
+    "--max-paths",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10000),
+    help="Show at most this many paths (a note says when results were cut).",
+)
+@click.option(
+    "--as-of", metavar="DATE", help="Only relationships in force on this date (YYYY, YYYY-MM or YYYY-MM-DD)."
+)
 @click.option("--min-certainty", type=click.Choice(CERTAINTIES), help="Skip hops less certain than this.")
-@click.option("--time-budget", default=2.0, show_default=True, type=float, help="Stop searching after this many seconds.")
+@click.option(
+    "--time-budget",
+    default=2.0,
+    show_default=True,
+    type=float,
+    help="Stop searching after this many seconds.",
+)
 @graph_options
 @format_option(("text", "json", "md"), "text")
-def paths(entity_a: str, entity_b: str, max_hops: int, via: tuple[str, ...], avoid: tuple[str, ...],
-          kinds: str | None, max_paths: int, as_of: str | None, min_certainty: str | None, time_budget: float,
-          source, fmt: str) -> None:
+def paths(
+    entity_a: str,
+    entity_b: str,
+    max_hops: int,
+    via: tuple[str, ...],
+    avoid: tuple[str, ...],
+    kinds: str | None,
+    max_paths: int,
+    as_of: str | None,
+    min_certainty: str | None,
+    time_budget: float,
+    source,
+    fmt: str,
+) -> None:
     """Show the sourced paths between two entities, fewest hops and most certain first.
 
     Relationships are followed in either direction; each hop shows its true direction
@@ -130,9 +199,19 @@ def paths(entity_a: str, entity_b: str, max_hops: int, via: tuple[str, ...], avo
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--as-of") from None
     kind_list = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
-    g, result = paths_between(source.open(), entity_a, entity_b, via=via, avoid=avoid, kinds=kind_list,
-                              max_hops=max_hops, min_certainty=min_certainty, as_of=day, max_paths=max_paths,
-                              time_budget=time_budget)
+    g, result = paths_between(
+        source.open(),
+        entity_a,
+        entity_b,
+        via=via,
+        avoid=avoid,
+        kinds=kind_list,
+        max_hops=max_hops,
+        min_certainty=min_certainty,
+        as_of=day,
+        max_paths=max_paths,
+        time_budget=time_budget,
+    )
     if result.note and fmt == "json":
         click.echo("Note: " + result.note, err=True)
     emit(format_paths(g, result, fmt))
@@ -140,10 +219,18 @@ def paths(entity_a: str, entity_b: str, max_hops: int, via: tuple[str, ...], avo
 
 @cli.command()
 @click.argument("entity")
-@click.option("--with-subagencies", is_flag=True,
-              help="Add the money of the agencies below it (cg:Subdivision records), each flow marked.")
-@click.option("--kind", "kinds", multiple=True, metavar="KIND",
-              help="Only this kind of amount, e.g. creditLine or 'contract value' (repeatable).")
+@click.option(
+    "--with-subagencies",
+    is_flag=True,
+    help="Add the money of the agencies below it (cg:Subdivision records), each flow marked.",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    metavar="KIND",
+    help="Only this kind of amount, e.g. creditLine or 'contract value' (repeatable).",
+)
 @graph_options
 @format_option(("text", "json", "csv", "md"), "text")
 def money(entity: str, with_subagencies: bool, kinds: tuple[str, ...], source, fmt: str) -> None:
