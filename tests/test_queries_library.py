@@ -84,6 +84,7 @@ def test_contractors_of_ice(bundled):
     recs = by(r, "rec")
     big = recs[REC["att-dhs-communications-contract"]]
     assert big["how"] == "beneficiary" and big["amount"] == Decimal("147000000")
+    assert big["buyerLabel"] == "U.S. Department of Homeland Security"
     nobid = recs[REC["att-ice-data-analytics-contract"]]
     assert nobid["how"] == "buyer" and nobid["noBid"] is True and nobid["amount"] == Decimal("11000000")
     assert recs[REC["palantir-immigrationos-contract"]]["supplier"] == ENT.palantir
