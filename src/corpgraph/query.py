@@ -246,7 +246,9 @@ def check_query(sparql: str, where: str = "query") -> CheckedQuery:
             raise QueryRefused(
                 f"{where}: SPARQL Update ({first}) is refused: corpgraph queries are read-only."
             ) from None
-        raise QueryError(f"{where}:{line}:{col}: SPARQL syntax error: {msg}") from None
+        lines = sparql.splitlines() or [""]
+        near = lines[min(line, len(lines)) - 1][col - 1 :].strip()[:40]
+        raise QueryError(f"{where}:{line}:{col}: SPARQL syntax error near {near!r} ({msg})") from None
     for node in _walk(parsed):
         name = getattr(node, "name", "")
         if name == "ServiceGraphPattern":
