@@ -319,6 +319,8 @@ def _relationship_line(card: EntityCard, rel: dict) -> str:
             bits.append(f"{key}: {rel[key]}")
     if rel.get("later_softened"):
         bits.append("later softened")
+    if rel.get("responded") is False:
+        bits.append("did not respond")
     bits.append(f"certainty: {rel['certainty']}")
     return "; ".join(bits)
 
