@@ -46,3 +46,10 @@ def test_installed_wheel_runs_from_any_folder(wheel, tmp_path):
     stats = json.loads(out.stdout)
     assert stats["location"].startswith(str(target)) and stats["location"].endswith("_bundled/graph")
     assert stats["records"] > 0
+
+
+def test_public_api_names_resolve():
+    import corpgraph
+
+    for name in corpgraph.__all__:
+        assert getattr(corpgraph, name) is not None, name
