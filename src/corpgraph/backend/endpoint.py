@@ -41,6 +41,7 @@ from ..errors import BackendError, GraphLoadError, QueryError
 from . import Backend, QueryOutcome
 from .oxigraph_store import (
     META_GRAPH,
+    META_TRIPLES,
     META_VERSION,
     PART_PREFIX,
     Progress,
@@ -146,6 +147,16 @@ class EndpointBackend(Backend):
         return self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o {_NOT_META} }}")
 
     def __len__(self) -> int:
+        """The triple count recorded with the version by the last load or import, else counted (slow)."""
+        rows = self.select(f"SELECT ?n WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_TRIPLES}> ?n }} }}").rows
+        if rows and rows[0][0] is not None:
+            try:
+                return int(rows[0][0].toPython())
+            except (TypeError, ValueError):
+                pass
+        return self._count()
+
+    def _count(self) -> int:
         out = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o {_NOT_META} }} }}")
         return int(out.rows[0][0].toPython()) if out.rows and out.rows[0][0] is not None else 0
 
@@ -197,8 +208,13 @@ class EndpointBackend(Backend):
         if version is None:
             version = "sha256:" + hashlib.sha256(f"{self.version()} {iri} {digest}".encode()).hexdigest()[:12]
         ops.append(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_VERSION}> ?v }} }}")
-        ops.append(f'INSERT DATA {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_VERSION}> "{version}" }} }}')
-        self.update(" ;\n".join(ops))
+        ops.append(f"DELETE WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_TRIPLES}> ?n }} }}")
+        self.update(" ;\n".join(ops))  # the count goes first: a failure below leaves it to be counted
+        count = self._count() if version != "loading" else None
+        done = f'INSERT DATA {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_VERSION}> "{version}" '
+        if count is not None:
+            done += f'. <{META_GRAPH}> <{META_TRIPLES}> {count} '
+        self.update(done + "} }")
         self._stamp = version
 
     def load_folder(self, graph_dir: str | os.PathLike[str] | None = None, *, progress: Progress | None = None,

@@ -45,7 +45,9 @@ PART_PREFIX = "urn:corpgraph:part:"
 META_GRAPH = "urn:corpgraph:meta"
 META_STATE = "urn:corpgraph:meta#state"
 META_VERSION = "urn:corpgraph:meta#version"
+META_TRIPLES = "urn:corpgraph:meta#triples"
 STATE_FORMAT = 1
+TERM_CACHE_SIZE = 1_000_000
 
 _XSD_STRING = str(XSD.string)
 _RDF_LANGSTRING = str(RDF.langString)
@@ -131,14 +133,17 @@ def to_ox(term: Node, bnodes: dict[BNode, ox.BlankNode] | None = None) -> Any:
     raise BackendError(f"cannot store the term {term!r}")
 
 
-def outcome_from_ox(result: Any, form: str, namespaces: Iterable[tuple[str, Any]] = ()) -> QueryOutcome:
-    """A pyoxigraph query result as a QueryOutcome of rdflib terms."""
-    cache: dict[Any, Node] = {}
+def outcome_from_ox(result: Any, form: str, namespaces: Iterable[tuple[str, Any]] = (),
+                    cache: dict[Any, Node] | None = None) -> QueryOutcome:
+    """A pyoxigraph query result as a QueryOutcome of rdflib terms (``cache``: terms already converted)."""
+    if cache is None:
+        cache = {}
     if isinstance(result, ox.QueryBoolean):
         return QueryOutcome("ASK", boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
-        rows = [tuple(from_ox(sol[i], cache) for i in range(len(names))) for sol in result]
+        get = cache.get
+        rows = [tuple(None if t is None else (get(t) or from_ox(t, cache)) for t in sol) for sol in result]
         return QueryOutcome("SELECT", names, rows)
     g = graph_store.new_graph()
     for prefix, ns in namespaces:
@@ -176,6 +181,7 @@ class OxigraphBackend(Backend):
         self.state = state
         self.read_only = read_only
         self.reloaded: list[str] = []  # parts (re)loaded when opening, for reports and tests
+        self._terms: dict[Any, Node] = {}  # converted terms, shared by queries (IRIs recur across them)
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
@@ -354,15 +360,23 @@ class OxigraphBackend(Backend):
             store.remove(q)
         if state.get("version"):
             store.add(ox.Quad(meta, version, ox.Literal(str(state["version"])), meta))
+        triples = ox.NamedNode(META_TRIPLES)
+        for q in list(store.quads_for_pattern(meta, triples, None, meta)):
+            store.remove(q)
+        if state.get("triples") is not None:
+            store.add(ox.Quad(meta, triples, ox.Literal(str(int(state["triples"])),
+                                                        datatype=ox.NamedNode(str(XSD.integer))), meta))
         self.state = state
 
     # -- reading ---------------------------------------------------------------------------------
     def _run(self, sparql: str, bindings: dict[str, Node]) -> QueryOutcome:
         form = refuse_unsafe(sparql)  # never SERVICE, never an update, whatever the caller checked
         text = bind_inline(sparql, bindings)
+        if len(self._terms) > TERM_CACHE_SIZE:
+            self._terms.clear()
         try:
             result = self._store.query(text)
-            return outcome_from_ox(result, form, graph_store.PREFIXES.items())
+            return outcome_from_ox(result, form, graph_store.PREFIXES.items(), self._terms)
         except SyntaxError as exc:
             raise QueryError(f"query failed: {exc}") from None
         except (OSError, RuntimeError, ValueError) as exc:
