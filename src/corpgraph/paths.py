@@ -123,6 +123,11 @@ def _neighbours(succ: Any, pred: Any, u: str) -> Iterator[str]:
             yield v
 
 
+def _adjacent(succ: Any, pred: Any, u: str, v: str) -> bool:
+    """Whether some (unfiltered-out) edge joins u and v, in either direction."""
+    return bool((v in succ[u] and len(succ[u][v])) or (v in pred[u] and len(pred[u][v])))
+
+
 def _distances(succ: Any, pred: Any, start: str, limit: int, avoid: set[str]) -> dict[str, int]:
     """Undirected hop distance from ``start`` to every node within ``limit`` hops."""
     dist = {start: 0}
@@ -197,11 +202,12 @@ def find_paths(
     )
     succ, pred = _adjacency(view)
 
-    dist_t = _distances(succ, pred, target, max_hops, avoid_set)
-    if source not in dist_t:
-        raise NoPathFound(
-            _no_path_message(label, source, target, max_hops, kinds, min_certainty, as_of, via_set, avoid_set)
-        )
+    # distances from the target, known exactly up to ``horizon`` hops; a node not in the map is
+    # farther, so ``horizon + 1`` is a lower bound for it (cheap on hubs, still prunes every step)
+    horizon = max(1, (max_hops + 1) // 2)
+    dist_t = _distances(succ, pred, target, horizon, avoid_set)
+    beyond = horizon + 1
+    near_target = sorted(v for v, d in dist_t.items() if d == 1)
     # how many candidates one length may produce before ranking cuts them (keeps hubs bounded)
     candidate_cap = max(10 * max_paths, 200)
     found: list[Path] = []
@@ -224,18 +230,25 @@ def find_paths(
                 continue
             remaining = length - depth - 1
             nexts = []
-            for v in _neighbours(succ, pred, u):
-                dv = dist_t.get(v)
-                if dv is None or dv > remaining or v in nodes:
-                    continue
-                if v == target and remaining != 0:
-                    continue
-                nexts.append(v)
+            if remaining == 0:  # the last hop: only the target will do (never scan a hub's neighbours)
+                if _adjacent(succ, pred, u, target):
+                    nexts.append(target)
+            elif remaining == 1 and len(near_target) < len(g.succ[u]) + len(g.pred[u]):
+                # the next node must touch the target: look among the target's neighbours instead
+                nexts = [v for v in near_target if v not in nodes and _adjacent(succ, pred, u, v)]
+            else:
+                for v in _neighbours(succ, pred, u):
+                    dv = dist_t.get(v, beyond)
+                    if dv > remaining or v in nodes or v in avoid_set:
+                        continue
+                    if v == target and remaining != 0:
+                        continue
+                    nexts.append(v)
             for v in reversed(nexts):
                 stack.append((*nodes, v))
 
     try:
-        for length in range(dist_t[source], max_hops + 1):
+        for length in range(dist_t.get(source, beyond), max_hops + 1):
             level: list[Path] = []
             for nodes in walk(length):
                 if via_set and not via_set.issubset(nodes):
