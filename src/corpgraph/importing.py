@@ -26,6 +26,7 @@ there.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import tempfile
@@ -189,6 +190,7 @@ def import_file(
     result = _result(ctx, target, decisions, dry_run)
     if target is not None and decisions is not None:
         ttl = _turtle(ctx, result)
+        ctx.graph.sha256 = hashlib.sha256(ttl).hexdigest()  # replace_part: the file is this part
         dec = _decisions_csv(resolver)
         result.changed = not (
             target.is_file()

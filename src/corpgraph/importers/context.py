@@ -32,6 +32,7 @@ class Triples:
     def __init__(self) -> None:
         self._set: set[tuple] = set()
         self.add = self._set.add
+        self.sha256: str | None = None  # of the Turtle file written for these triples, once written
 
     def __iter__(self):
         return iter(self._set)
