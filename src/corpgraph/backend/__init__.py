@@ -13,6 +13,7 @@ receives rdflib terms, so each works unchanged on all three.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -86,6 +87,10 @@ class Backend(ABC):
     def version(self) -> str:
         """A stamp of the graph's content, printed on maps and exports."""
         return self._version
+
+    def cache_dir(self) -> Path | None:
+        """A folder for results derived from this exact graph version (the entity network), or None."""
+        return None
 
     def close(self) -> None:
         pass

@@ -1,0 +1,96 @@
+"""The entity network: entities as nodes, records as typed edges by the ontology's rules, and the
+store's cache of it."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from corpgraph import netgraph
+from corpgraph.backend.memory import MemoryBackend
+from corpgraph.vocab import ENT, REC
+
+PREFIXES = """@prefix cg: <https://w3id.org/corpgraph/ns#> .
+@prefix ent: <https://w3id.org/corpgraph/entity/> .
+@prefix rec: <https://w3id.org/corpgraph/record/> .
+@prefix src: <https://w3id.org/corpgraph/source/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+"""
+
+
+def test_nodes_are_entities_only(bundled_net):
+    for node, data in bundled_net.nodes(data=True):
+        assert node.startswith(str(ENT)), node  # never a class, literal, record or source
+        assert data["label"] and data["type"]
+
+
+def test_edges_follow_the_declared_rules(bundled_net):
+    onto = bundled_net.graph["ontology"]
+    by_name = {r.name: r for r in onto.rules.values()}
+    hosting = bundled_net.edges[str(ENT.aws), str(ENT.icm), str(REC["aws-hosts-icm"])]
+    assert hosting["label"] == by_name["Hosting"].label == "hosts"
+    assert hosting["certainty"] == "reported" and hosting["sources"][0]["url"].startswith("https://popular.info/")
+    for _u, _v, data in bundled_net.edges(data=True):
+        assert data["kind"] in by_name and data["record"].startswith(str(REC))
+
+
+def test_role_title_labels_the_edge(bundled_net):
+    titles = {d["label"] for _u, v, d in bundled_net.edges(data=True) if d["kind"] == "Role"}
+    assert "CEO" in titles
+
+
+def test_symmetric_kind_gives_one_edge_per_pair(bundled_net):
+    partners = [(u, v) for u, v, d in bundled_net.edges(data=True) if d["kind"] == "Partnership"]
+    assert len(partners) == len({frozenset(p) for p in partners}) >= 1
+
+
+def test_dangling_participants_are_not_drawn(tmp_graph):
+    (tmp_graph / "extra.ttl").write_text(PREFIXES + "rec:x a cg:Hosting ; cg:host ent:aws ; cg:system ent:ghost ;"
+                                         " cg:certainty cg:reported .\n", encoding="utf-8")
+    g = netgraph.project(MemoryBackend.from_folder(tmp_graph))
+    assert str(ENT.ghost) not in g
+    assert not any(k == str(REC.x) for _u, _v, k in g.edges(keys=True))
+
+
+def test_filter_edges_by_kind_certainty_and_date(bundled_net):
+    only = netgraph.filter_edges(bundled_net, kinds=["Hosting"])
+    assert {d["kind"] for _u, _v, d in only.edges(data=True)} == {"Hosting"}
+    sure = netgraph.filter_edges(bundled_net, min_certainty="reported")
+    assert all(d["certainty_rank"] >= 4 for _u, _v, d in sure.edges(data=True))
+    assert sure.number_of_edges() < bundled_net.number_of_edges()  # the likely claims are gone
+    import datetime as dt
+
+    early = netgraph.filter_edges(bundled_net, as_of=dt.date(2025, 1, 31))
+    dates = [d.get("date") for _u, _v, d in early.edges(data=True) if d.get("date")]
+    assert dates and all(d <= "2025-01-31" for d in dates)
+
+
+def test_store_caches_the_network_for_its_version(tmp_graph, tmp_path):
+    from corpgraph.backend.oxigraph_store import OxigraphBackend
+
+    store = tmp_path / "store"
+    backend = OxigraphBackend.open(store, graph_dir=tmp_graph)
+    first = netgraph.project(backend)
+    cache = list((store / "corpgraph-cache").glob("network-*.json"))
+    assert len(cache) == 1
+    again = netgraph.project(backend)
+    assert nx.utils.graphs_equal(first, again)
+    amounts = [d["amount"] for _u, _v, d in again.edges(data=True) if d.get("amount") is not None]
+    assert amounts and all(type(a).__name__ == "Decimal" for a in amounts)
+    # a damaged cache is rebuilt, not trusted
+    cache[0].write_text("{not json", encoding="utf-8")
+    assert nx.utils.graphs_equal(netgraph.project(backend), first)
+    backend.close()
+    # a changed graph gets a new cache and the old one goes
+    (tmp_graph / "extra.ttl").write_text(PREFIXES + 'ent:newco a cg:Company ; rdfs:label "New Co" .\n', encoding="utf-8")
+    backend = OxigraphBackend.open(store, graph_dir=tmp_graph)
+    grown = netgraph.project(backend)
+    assert str(ENT.newco) in grown and str(ENT.newco) not in first
+    assert len(list((store / "corpgraph-cache").glob("network-*.json"))) == 1
+    backend.close()
+
+
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_memory_backend_has_no_cache(bundled, use_cache):
+    assert bundled.cache_dir() is None
+    assert netgraph.project(bundled, use_cache=use_cache).number_of_edges() > 40
