@@ -262,53 +262,35 @@ def money_report(
     neighbours = {n for n in nx.all_neighbors(g, entity)} if entity in g else set()
     systems = {n for n in neighbours if g.nodes[n].get("type") == "System"}
     figures = _figures(backend, {entity, *systems})
-    for fig in figures.get(entity, []):
-        if kinds and fig["kind"] not in kinds:
-            continue
-        flows.append(
-            Flow(
-                record=fig["record"],
-                direction="figure",
-                counterparty=None,
-                counterparty_label=None,
-                relation=f"{fig['kind_label']} of {label(entity)}",
-                kind=fig["kind"],
-                kind_label=fig["kind_label"],
-                amount=fig["amount"],
-                currency=fig["currency"],
-                qualifier=fig["qualifier"],
-                date=fig["date"],
-                year=_year(fig["date"], False),
-                certainty=fig["certainty"],
-                sources=fig["sources"],
-            )
+    def figure_flow(fig: dict, counterparty: str | None, relation: str) -> Flow:
+        return Flow(
+            record=fig["record"],
+            direction="figure",
+            counterparty=counterparty,
+            counterparty_label=label(counterparty) if counterparty else None,
+            relation=relation,
+            kind=fig["kind"],
+            kind_label=fig["kind_label"],
+            amount=fig["amount"],
+            currency=fig["currency"],
+            qualifier=fig["qualifier"],
+            date=fig["date"],
+            year=_year(fig["date"], False),
+            certainty=fig["certainty"],
+            sources=fig["sources"],
         )
+
+    for fig in figures.get(entity, []):
+        if not kinds or fig["kind"] in kinds:
+            flows.append(figure_flow(fig, None, f"{fig['kind_label']} of {label(entity)}"))
     not_counted: list[Flow] = []
     for system in sorted(systems):
-        links = sorted(
-            {d.get("label", "") for _, _, d in g.edges(entity, data=True) if _ == entity}
-            | {d.get("label", "") for _, _, d in g.in_edges(entity, data=True)}
-        )
-        rel = _relation_to(g, entity, system) or ", ".join(x for x in links if x)
+        links = {d.get("label", "") for _, _, d in g.out_edges(entity, data=True)}
+        links |= {d.get("label", "") for _, _, d in g.in_edges(entity, data=True)}
+        rel = _relation_to(g, entity, system) or ", ".join(sorted(x for x in links if x))
         for fig in figures.get(system, []):
-            not_counted.append(
-                Flow(
-                    record=fig["record"],
-                    direction="figure",
-                    counterparty=system,
-                    counterparty_label=label(system),
-                    relation=f"{fig['kind_label']} of {label(system)}, which {label(entity)} {rel}",
-                    kind=fig["kind"],
-                    kind_label=fig["kind_label"],
-                    amount=fig["amount"],
-                    currency=fig["currency"],
-                    qualifier=fig["qualifier"],
-                    date=fig["date"],
-                    year=_year(fig["date"], False),
-                    certainty=fig["certainty"],
-                    sources=fig["sources"],
-                )
-            )
+            relation = f"{fig['kind_label']} of {label(system)}, which {label(entity)} {rel}"
+            not_counted.append(figure_flow(fig, system, relation))
 
     flows.sort(
         key=lambda f: (
