@@ -38,16 +38,17 @@ _XSD_STRING, _XSD_DECIMAL = str(XSD.string), str(XSD.decimal)
 
 
 def _literal(lit: Literal, cache: dict[str, str]) -> str:
-    lex = str(lit)
-    text = '"' + lex.translate(_ESC) + '"'
-    if lit.language:
-        return f"{text}@{lit.language}"
-    dt = lit.datatype
+    # the slots, not the properties: this runs once per literal of an import
+    text = '"' + str.translate(lit, _ESC) + '"'
+    lang = lit._language
+    if lang:
+        return f"{text}@{lang}"
+    dt = lit._datatype
     if dt is not None:
         dts = str(dt)
         if dts != _XSD_STRING:
             if dts == _XSD_DECIMAL and isinstance(lit.toPython(), Decimal):
-                text = '"' + lex + '"'
+                text = '"' + str.__str__(lit) + '"'
             return f"{text}^^{_iri(dts, cache)}"
     return text
 
@@ -55,7 +56,8 @@ def _literal(lit: Literal, cache: dict[str, str]) -> str:
 def _term(t, cache: dict[str, str]) -> str:
     kind = type(t)
     if kind is URIRef:
-        return _iri(str(t), cache)
+        out = cache.get(t)
+        return out if out is not None else _iri(str(t), cache)
     if kind is Literal:
         return _literal(t, cache)
     if isinstance(t, URIRef):
@@ -68,25 +70,35 @@ def _term(t, cache: dict[str, str]) -> str:
 
 
 def write_turtle(graph: Graph | Iterable[tuple]) -> str:
+    """Turtle for ``graph``: subjects in the order of their IRIs, ``a`` first, objects sorted."""
     cache: dict[str, str] = {}
-    by_subject: dict[str, dict[str, list]] = {}
-    for s, p, o in graph:
-        by_subject.setdefault(_term(s, cache), {}).setdefault(str(p), []).append(o)
+    by_subject: dict = {}
+    get = by_subject.get
+    for s, p, o in graph:  # grouped by the terms themselves: each is written once below
+        preds = get(s)
+        if preds is None:
+            by_subject[s] = {p: [o]}
+        else:
+            objs = preds.get(p)
+            if objs is None:
+                preds[p] = [o]
+            else:
+                objs.append(o)
     lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items())]
     lines.append("")
     rdf_type = str(RDF.type)
-    for s in sorted(by_subject, key=_subject_key(by_subject, cache)):
-        preds = by_subject[s]
+    subjects = [(str(s) if isinstance(s, URIRef) else _term(s, cache), s) for s in by_subject]
+    subjects.sort(key=lambda x: x[0])
+    joiner = ",\n        "
+    for _, s in subjects:
+        preds = {str(p): objs for p, objs in by_subject[s].items()}
         parts = []
         for p in sorted(preds, key=lambda x: (x != rdf_type, x)):
-            objs = sorted(_term(o, cache) for o in preds[p])
+            objs = preds[p]
+            texts = [_term(o, cache) for o in objs]
+            if len(texts) > 1:
+                texts.sort()
             verb = "a" if p == rdf_type else _iri(p, cache)
-            parts.append(f"{verb} " + ",\n        ".join(objs))
-        lines.append(s + " " + " ;\n    ".join(parts) + " .\n")
+            parts.append(f"{verb} " + joiner.join(texts))
+        lines.append(_term(s, cache) + " " + " ;\n    ".join(parts) + " .\n")
     return "\n".join(lines)
-
-
-def _subject_key(by_subject: dict, cache: dict[str, str]):
-    """Subjects in the order of their full IRIs (as written before: stable across versions)."""
-    full = {short: iri for iri, short in cache.items()}
-    return lambda s: full.get(s, s)

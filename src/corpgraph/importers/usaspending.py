@@ -151,6 +151,9 @@ def _transactions(ctx: ImportContext) -> None:
         _emit_transaction_award(ctx, award)
 
 
+_CONTRACT, _BUYER, _SUPPLIER, _CONFIRMED, _OBLIGATED = CG.Contract, CG.buyer, CG.supplier, CG.confirmed, CG.obligated
+
+
 def _emit_transaction_award(ctx: ImportContext, award: _Award) -> None:
     res = ctx.resolver
     if award.agency_code:
@@ -182,13 +185,13 @@ def _emit_transaction_award(ctx: ImportContext, award: _Award) -> None:
     )
     ctx.record(
         ctx.record_iri(award.key.removeprefix("CONT_AWD_"), "obligated"),
-        CG.Contract,
-        {CG.buyer: buyer, CG.supplier: supplier},
-        certainty=CG.confirmed,
+        _CONTRACT,
+        {_BUYER: buyer, _SUPPLIER: supplier},
+        certainty=_CONFIRMED,
         sources=[src],
         quotes=texts[:MAX_QUOTES] or [f"Award ID: {award.piid}; Recipient Name: {name}"],
         amount=award.total,
-        amount_kind=CG.obligated,
+        amount_kind=_OBLIGATED,
         date=dates[0] if dates else None,
         purpose=texts[0] if texts else None,
         award_id=award.piid,
