@@ -566,21 +566,30 @@ class Resolver:
 
     def entity_triples(self, g: Graph, source: URIRef | None = None) -> None:
         """Add the created entities, and new aliases and identifiers of existing ones, to ``g``."""
+        terms: dict[str, URIRef] = {}  # CG terms looked up once (the closed namespace is slow per call)
+
+        def cg(name: str) -> URIRef:
+            t = terms.get(name)
+            if t is None:
+                t = terms[name] = CG[name]
+            return t
+
+        add, rdf_type, label, alias = g.add, RDF.type, RDFS.label, CG.alias
         for iri, ent in self.created.items():
             s = URIRef(iri)
-            g.add((s, RDF.type, CG[ent.type]))
-            g.add((s, RDFS.label, Literal(ent.label)))
+            add((s, rdf_type, cg(ent.type)))
+            add((s, label, Literal(ent.label)))
             for a in ent.aliases:
-                g.add((s, CG.alias, Literal(a)))
+                add((s, alias, Literal(a)))
             for scheme, value in ent.ids:
-                g.add((s, CG[scheme], Literal(value)))
+                add((s, cg(scheme), Literal(value)))
             for prop, value in ent.extra.items():
-                g.add((s, CG[prop], Literal(value)))
+                add((s, cg(prop), Literal(value)))
             if source is not None:
-                g.add((s, CG.source, source))
+                add((s, CG.source, source))
         for iri, names in self.added_aliases.items():
             for a in names:
-                g.add((URIRef(iri), CG.alias, Literal(a)))
+                add((URIRef(iri), alias, Literal(a)))
         for iri, ids in self.added_ids.items():
             for scheme, value in ids:
-                g.add((URIRef(iri), CG[scheme], Literal(value)))
+                add((URIRef(iri), cg(scheme), Literal(value)))

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rdflib.namespace import RDFS
+
 from . import store
 from .backend import Backend
 from .entity_resolution import DECISION_HEADER, Decision, Resolver
@@ -44,6 +46,7 @@ from .importers import KINDS
 from .importers.common import Progress, RowError
 from .importers.context import ImportContext
 from .names import slugify
+from .vocab import CG
 
 MAX_ERRORS_IN_MESSAGE = 20
 
@@ -175,7 +178,9 @@ def import_file(
             )
         target = folder / f"{part}.ttl"
         decisions = folder / f"{part}.decisions.csv"
-    previous = _previous_part(target, backend, part)
+    # The folder backend is loaded without this part's file, so nothing of it needs excluding (and
+    # the previous file is not even read); a store or an endpoint holds the part: leave it out.
+    previous = _previous_part(target, backend, part) if backend is not None else set()
     if backend is None:
         backend = _folder_backend(folder, target)
         writes_backend = False
@@ -241,18 +246,29 @@ def _folder_backend(folder: Path | None, skip: Path | None) -> Backend:
     return OxigraphBackend(oxs, root / ".import-index", root, {}, True)
 
 
+# The only predicates Resolver.from_backend reads (labels, aliases, identifiers, places): the only
+# triples of a previous part worth excluding.
+RESOLVER_PREDICATES = frozenset(
+    str(t) for t in (RDFS.label, CG.alias, CG.uei, CG.duns, CG.agencyCode, CG.detloc, CG.place)
+)
+
+
 def _previous_part(target: Path | None, backend: Backend | None, part: str) -> set[tuple[str, str, str]]:
     """This part as the last import left it, as (s, p, o) strings: these triples do not count when
-    names are resolved again (so a second import decides, and writes, exactly as the first)."""
+    names are resolved again (so a second import decides, and writes, exactly as the first).
+    From the file, only the triples the resolver reads (``RESOLVER_PREDICATES``) are kept."""
     if target is not None and target.is_file():
         import pyoxigraph
 
         try:
+            wanted = RESOLVER_PREDICATES
+            out = set()
             with target.open("rb") as fh:
-                return {
-                    (q.subject.value, q.predicate.value, q.object.value)
-                    for q in pyoxigraph.parse(fh, format=pyoxigraph.RdfFormat.TURTLE)
-                }
+                for q in pyoxigraph.parse(fh, format=pyoxigraph.RdfFormat.TURTLE):
+                    pv = q.predicate.value
+                    if pv in wanted:
+                        out.add((q.subject.value, pv, q.object.value))
+            return out
         except SyntaxError:
             g = store.parse_turtle_file(target)  # raises GraphLoadError with the position
             return {(str(s), str(p), str(o)) for s, p, o in g}

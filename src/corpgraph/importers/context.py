@@ -88,7 +88,8 @@ def any_uri_literal(url: str) -> Literal:
 
 
 _date = functools.lru_cache(maxsize=1 << 14)(date_literal)
-_decimal = functools.lru_cache(maxsize=1 << 16)(lambda text: Literal(text, datatype=XSD.decimal))
+_XSD_DECIMAL = XSD.decimal
+_decimal = functools.lru_cache(maxsize=1 << 16)(lambda text: Literal(text, datatype=_XSD_DECIMAL))
 
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
