@@ -348,15 +348,18 @@ class OxigraphBackend(Backend):
             store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
         store.remove_graph(node)
 
-    def _swap(self, node: ox.NamedNode, new: set[bytes]) -> None:
+    def _swap(self, node: ox.NamedNode, new: set[bytes], old: set[bytes] | None = None) -> None:
         """Make the part ``node`` hold exactly ``new`` (canonical N-Triples lines, no blank nodes),
         writing only the difference: triples gone from the part leave the default graph unless
         another part still holds them; triples new to the part are added to both.  The old part is
         read as N-Triples in one call and compared as byte strings (no Python term per triple), so a
-        re-import that changes a few records writes a few quads."""
+        re-import that changes a few records writes a few quads.  ``old``: the part as it is, when
+        the caller knows it (the lines of the file it was loaded from, in the same form as ``new``);
+        else it is read from the store (in the store's canonical form: ``new`` must be too)."""
         store = self._store
         default = ox.DefaultGraph()
-        old = set(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node).splitlines())
+        if old is None:
+            old = set(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node).splitlines())
         gone = old - new
         added = new - old if old else new
         try:
@@ -379,12 +382,28 @@ class OxigraphBackend(Backend):
         except OSError as exc:
             raise BackendError(f"Cannot write to the store {self.path}: {exc}") from None
 
-    def _swap_from_file(self, path: Path, graph_iri: str) -> None:
+    def _swap_from_file(self, path: Path, graph_iri: str, previous: bytes | None = None) -> None:
         """Replace a part with the content of its Turtle file (see :meth:`_swap`); a new part, or a
-        file with blank nodes (new labels at each parse), is dropped and bulk-loaded instead."""
+        file with blank nodes (new labels at each parse), is dropped and bulk-loaded instead.
+
+        ``previous``: the bytes of the file the part was loaded from (checked by the caller): both
+        files are then compared as parsed N-Triples, without reading the old part from the store.
+        """
         node = ox.NamedNode(graph_iri)
         raw = path.read_bytes()
         if self._store.contains_named_graph(node) and not (b"_:" in raw or b"[" in raw):
+            base = path.resolve().as_uri()
+            if previous is not None and not (b"_:" in previous or b"[" in previous):
+                try:
+                    old = ox.serialize(ox.parse(previous, ox.RdfFormat.TURTLE, base_iri=base),
+                                       format=ox.RdfFormat.N_TRIPLES)
+                    new = ox.serialize(ox.parse(raw, ox.RdfFormat.TURTLE, base_iri=base),
+                                       format=ox.RdfFormat.N_TRIPLES)
+                except SyntaxError:
+                    old = new = None
+                if old is not None and new is not None:
+                    self._swap(node, set(new.splitlines()), set(old.splitlines()))
+                    return
             try:
                 # through an in-memory store: its N-Triples have the store's canonical literals
                 mem = ox.Store()
@@ -480,7 +499,12 @@ class OxigraphBackend(Backend):
         rel = part_name(part)
         iri = part_iri(rel)
         parts = dict(self.state.get("parts", {}))
-        parts.pop(rel, None)
+        loaded_from = parts.pop(rel, None)
+        # the importer may hand over the bytes of the file it replaced (``graph.previous_ttl``): when
+        # they are the file this part was loaded from, they say what the part holds
+        previous = getattr(graph, "previous_ttl", None)
+        if previous is not None and hashlib.sha256(previous).hexdigest() != loaded_from:
+            previous = None
         self._save_state({**self.state, "parts": parts})
         state = dict(self.state)
         f = self.folder / f"{rel}.ttl" if self.folder is not None and iri.startswith(PART_PREFIX) else None
@@ -489,7 +513,7 @@ class OxigraphBackend(Backend):
         # file is the part and is not parsed just to count its triples
         if digest is not None and (getattr(graph, "sha256", None) == digest or _file_triples(f) == len(graph)):
             st = f.stat()
-            self._swap_from_file(f, iri)
+            self._swap_from_file(f, iri, previous)
             parts[rel] = digest
             files = dict(state.get("files", {}))
             files[f"{rel}.ttl"] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}

@@ -33,6 +33,7 @@ class Triples:
         self._set: set[tuple] = set()
         self.add = self._set.add
         self.sha256: str | None = None  # of the Turtle file written for these triples, once written
+        self.previous_ttl: bytes | None = None  # the file these triples replaced (for a store's swap)
 
     def __iter__(self):
         return iter(self._set)
