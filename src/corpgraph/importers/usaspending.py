@@ -110,11 +110,15 @@ class _Award:
 def _transactions(ctx: ImportContext) -> None:
     seen: set[tuple[str, ...]] = set()
     awards: dict[str, _Award] = {}
+    cols: list[str] | None = None  # every row that passes check_width has the header's columns
     for row in read_csv(ctx.path, ctx.progress):
         ctx.stats["rows read"] += 1
         try:
             check_width(row)
-            signature = tuple(row.data.get(c) or "" for c in sorted(k for k in row.data if k))
+            data = row.data
+            if cols is None:
+                cols = sorted(k for k in data if k)
+            signature = tuple([data.get(c) or "" for c in cols])
             if signature in seen:
                 ctx.stats["duplicate rows dropped"] += 1
                 continue
