@@ -56,8 +56,7 @@ def _literal(lit: Literal, cache: dict[str, str]) -> str:
 def _term(t, cache: dict[str, str]) -> str:
     kind = type(t)
     if kind is URIRef:
-        out = cache.get(t)
-        return out if out is not None else _iri(str(t), cache)
+        return _iri(str(t), cache)
     if kind is Literal:
         return _literal(t, cache)
     if isinstance(t, URIRef):
