@@ -53,20 +53,36 @@ from corpgraph.vocab import ENT, SPARQL_PREFIXES  # noqa: E402
 
 P = SPARQL_PREFIXES
 QUERIES: dict[str, tuple[str, dict]] = {
-    "aggregate: money per supplier": (P + """
+    "aggregate: money per supplier": (
+        P
+        + """
         SELECT ?supplier (SUM(?amount) AS ?total) (COUNT(?r) AS ?n)
         WHERE { ?r a cg:Contract ; cg:supplier ?supplier ; cg:amount ?amount }
-        GROUP BY ?supplier ORDER BY DESC(?total) LIMIT 50""", {}),
-    "aggregate: records per kind": (P + """
-        SELECT ?kind (COUNT(?r) AS ?n) WHERE { ?r cg:certainty ?c ; a ?kind } GROUP BY ?kind ORDER BY ?kind""", {}),
-    "aggregate: money per agency and kind": (P + """
+        GROUP BY ?supplier ORDER BY DESC(?total) LIMIT 50""",
+        {},
+    ),
+    "aggregate: records per kind": (
+        P
+        + """
+        SELECT ?kind (COUNT(?r) AS ?n) WHERE { ?r cg:certainty ?c ; a ?kind } GROUP BY ?kind ORDER BY ?kind""",
+        {},
+    ),
+    "aggregate: money per agency and kind": (
+        P
+        + """
         SELECT ?buyer ?ak (SUM(?amount) AS ?total) WHERE { ?r cg:buyer ?buyer ; cg:amount ?amount ;
-        cg:amountKind ?ak } GROUP BY ?buyer ?ak ORDER BY ?buyer ?ak""", {}),
-    "3 hops: supplier > unit > agency > DHS": (P + """
+        cg:amountKind ?ak } GROUP BY ?buyer ?ak ORDER BY ?buyer ?ak""",
+        {},
+    ),
+    "3 hops: supplier > unit > agency > DHS": (
+        P
+        + """
         SELECT ?co (COUNT(DISTINCT ?r) AS ?n) WHERE {
           ?r cg:supplier ?co ; cg:buyer ?unit ; cg:amount ?a FILTER(?a > 99000000)
           ?s1 cg:unit ?unit ; cg:parentBody ?agency . ?s2 cg:unit ?agency ; cg:parentBody ent:dhs }
-        GROUP BY ?co ORDER BY DESC(?n) ?co LIMIT 20""", {}),
+        GROUP BY ?co ORDER BY DESC(?n) ?co LIMIT 20""",
+        {},
+    ),
     "point: one entity's triples (bound)": (P + "SELECT ?p ?o WHERE { ?e ?p ?o }", {"e": ENT["company-1"]}),
 }
 
@@ -139,13 +155,20 @@ class Server:
             raise SystemExit("the `oxigraph` server binary is not on PATH (pip install oxigraph)")
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([binary, *args, "--bind", f"127.0.0.1:{self.port}"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [binary, *args, "--bind", f"127.0.0.1:{self.port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         t = time.perf_counter()
         while True:
             try:
-                req = urllib.request.Request(self.base + "/query", data=b"ASK {}", method="POST",
-                                             headers={"Content-Type": "application/sparql-query"})
+                req = urllib.request.Request(
+                    self.base + "/query",
+                    data=b"ASK {}",
+                    method="POST",
+                    headers={"Content-Type": "application/sparql-query"},
+                )
                 urllib.request.urlopen(req, timeout=2).read()
                 break
             except OSError:
@@ -177,7 +200,9 @@ class Table:
         print(f"  {figure:<44} " + " ".join(cells) + f"  {note}", flush=True)
 
     def dump(self) -> None:
-        print("\n| triples | figure | rdflib (s) | store (s) | store vs rdflib | endpoint (s) | endpoint vs rdflib | note |")
+        print(
+            "\n| triples | figure | rdflib (s) | store (s) | store vs rdflib | endpoint (s) | endpoint vs rdflib | note |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         for size, figure, times, note in self.rows:
             base = times.get("rdflib")
@@ -186,8 +211,10 @@ class Table:
                 t = times.get(c)
                 return f"{base / t:.1f}x" if base and t else ""
 
-            print(f"| {size:,} | {figure} | {fmt(times.get('rdflib'))} | {fmt(times.get('store'))} | {r('store')} "
-                  f"| {fmt(times.get('endpoint'))} | {r('endpoint')} | {note} |")
+            print(
+                f"| {size:,} | {figure} | {fmt(times.get('rdflib'))} | {fmt(times.get('store'))} | {r('store')} "
+                f"| {fmt(times.get('endpoint'))} | {r('endpoint')} | {note} |"
+            )
 
 
 def fmt(x: float | None) -> str:
@@ -197,8 +224,9 @@ def fmt(x: float | None) -> str:
 def command(args: list[str], timeout: float | None = None) -> float | None:
     t = time.perf_counter()
     try:
-        r = subprocess.run([sys.executable, "-m", "corpgraph", *args], capture_output=True, text=True,
-                           timeout=timeout)
+        r = subprocess.run(
+            [sys.executable, "-m", "corpgraph", *args], capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return None
     if r.returncode != 0:
@@ -226,20 +254,36 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
     t_reopen, st = timed(OxigraphBackend.open, store_path, folder)
     assert st.reloaded == [] and st.read_only
     size_mb = sum(f.stat().st_size for f in store_path.rglob("*") if f.is_file()) / 2**20
-    table.add(n, "ready: parse (rdflib) / bulk load (store)", {"rdflib": t_parse, "store": t_load},
-              f"{triples:,} triples; store {size_mb:.0f} MB on disk")
-    table.add(n, "ready: every later command (store reopen)", {"rdflib": t_parse, "store": t_reopen},
-              "rdflib parses again each time; the store opens read-only, nothing parsed")
+    table.add(
+        n,
+        "ready: parse (rdflib) / bulk load (store)",
+        {"rdflib": t_parse, "store": t_load},
+        f"{triples:,} triples; store {size_mb:.0f} MB on disk",
+    )
+    table.add(
+        n,
+        "ready: every later command (store reopen)",
+        {"rdflib": t_parse, "store": t_reopen},
+        "rdflib parses again each time; the store opens read-only, nothing parsed",
+    )
     server = Server("serve-read-only", "--location", str(store_path))
     ep = EndpointBackend(server.base + "/query")
-    table.add(n, "ready: oxigraph serve-read-only of the store", {"rdflib": t_parse, "endpoint": server.started_in},
-              "to the first ASK answered")
+    table.add(
+        n,
+        "ready: oxigraph serve-read-only of the store",
+        {"rdflib": t_parse, "endpoint": server.started_in},
+        "to the first ASK answered",
+    )
     if args.push:
         push = Server("serve", "--union-default-graph")
         t_push, _ = timed(EndpointBackend(push.base + "/query").load_folder, folder)
         push.stop()
-        table.add(n, "ready: push folder by SPARQL Update", {"rdflib": t_parse, "endpoint": t_push},
-                  f"{triples / t_push:,.0f} triples/s into an empty `oxigraph serve`")
+        table.add(
+            n,
+            "ready: push folder by SPARQL Update",
+            {"rdflib": t_parse, "endpoint": t_push},
+            f"{triples / t_push:,.0f} triples/s into an empty `oxigraph serve`",
+        )
     print(f"  (RSS of this process: {rss_mb():.0f} MB)")
 
     backends: dict[str, Backend | None] = {"rdflib": mem, "store": st, "endpoint": ep}
@@ -252,8 +296,15 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
     gc.collect()
 
 
-def measure(n: int, table: Table, args: argparse.Namespace, folder: Path, store_path: Path,
-            backends: dict[str, Backend | None], with_rdflib: bool) -> None:
+def measure(
+    n: int,
+    table: Table,
+    args: argparse.Namespace,
+    folder: Path,
+    store_path: Path,
+    backends: dict[str, Backend | None],
+    with_rdflib: bool,
+) -> None:
     ep = backends["endpoint"]
     assert ep is not None
 
@@ -264,7 +315,7 @@ def measure(n: int, table: Table, args: argparse.Namespace, folder: Path, store_
         for label, b in backends.items():
             if b is None:
                 continue
-            run = (lambda b=b: (lambda t_out: (t_out[0], len(t_out[1].rows)))(best(b.select, sparql, bindings)))
+            run = lambda b=b: (lambda t_out: (t_out[0], len(t_out[1].rows)))(best(b.select, sparql, bindings))
             t, c = in_child(run, args.rdflib_timeout) if label == "rdflib" else guarded(run)
             times[label] = t
             if c is not None:
@@ -310,8 +361,12 @@ def measure(n: int, table: Table, args: argparse.Namespace, folder: Path, store_
             if net is not None:
                 nets[label] = net
     g = nets["store"]
-    table.add(n, "netgraph.project (whole network)", times,
-              f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges" + _timeout_note(times, args))
+    table.add(
+        n,
+        "netgraph.project (whole network)",
+        times,
+        f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges" + _timeout_note(times, args),
+    )
     try:
         from corpgraph.money import money_of, money_report
         from corpgraph.paths import find_paths
@@ -322,8 +377,10 @@ def measure(n: int, table: Table, args: argparse.Namespace, folder: Path, store_
         companies = sorted((k for k in g if k.startswith(str(ENT) + "company-")), key=lambda k: (deg[k], k))
         ordinary = [c for c in companies if deg[c] >= 2]
         a, z = ordinary[len(ordinary) // 3], ordinary[2 * len(ordinary) // 3]
-        for label_m, who, units in (("money_report ordinary company (net given)", a, False),
-                                    ("money_report ICE + sub-agencies (net given)", str(ENT.ice), True)):
+        for label_m, who, units in (
+            ("money_report ordinary company (net given)", a, False),
+            ("money_report ICE + sub-agencies (net given)", str(ENT.ice), True),
+        ):
             times, counts = {}, {}
             for label, b in backends.items():
                 if b is None:
@@ -349,18 +406,30 @@ def measure(n: int, table: Table, args: argparse.Namespace, folder: Path, store_
             times[label], c = in_child(run, args.rdflib_timeout) if label == "rdflib" else guarded(run)
             if c is not None:
                 counts[label] = c
-        table.add(n, "money_of 'Company 1' (projects the network)", times, _rows_note(counts, times, args, "flows"))
+        table.add(
+            n, "money_of 'Company 1' (projects the network)", times, _rows_note(counts, times, args, "flows")
+        )
         t, res = best(find_paths, g, a, z, max_hops=4, max_paths=50, time_budget=2.0)
-        table.add(n, "find_paths ordinary -> ordinary (net given)", {"store": t},
-                  f"{len(res.paths)} paths; networkx only, the same for every backend")
+        table.add(
+            n,
+            "find_paths ordinary -> ordinary (net given)",
+            {"store": t},
+            f"{len(res.paths)} paths; networkx only, the same for every backend",
+        )
     gc.collect()
 
     # -- whole commands in a fresh process -----------------------------------------------------
     if not args.no_commands:
-        where = {"rdflib": ["--graph", str(folder)], "store": ["--store", str(store_path)],
-                 "endpoint": ["--endpoint", ep.location]}
-        for cmd in (["stats"], ["query", "-e", QUERIES["aggregate: money per supplier"][0], "-f", "csv"],
-                    ["money", "Company 1", "-f", "csv"]):
+        where = {
+            "rdflib": ["--graph", str(folder)],
+            "store": ["--store", str(store_path)],
+            "endpoint": ["--endpoint", ep.location],
+        }
+        for cmd in (
+            ["stats"],
+            ["query", "-e", QUERIES["aggregate: money per supplier"][0], "-f", "csv"],
+            ["money", "Company 1", "-f", "csv"],
+        ):
             if cmd[0] not in ("stats",) and not _has_command(cmd[0]):
                 continue
             times = {}
@@ -368,17 +437,30 @@ def measure(n: int, table: Table, args: argparse.Namespace, folder: Path, store_
                 if label == "rdflib" and not with_rdflib:
                     continue
                 times[label] = command(cmd + w, args.rdflib_timeout * 2 if label == "rdflib" else None)
-            table.add(n, f"command: corpgraph {cmd[0]}", times, "fresh process, end to end"
-                      + (f"; rdflib stopped after {args.rdflib_timeout * 2:g} s"
-                         if "rdflib" in times and times["rdflib"] is None else ""))
+            table.add(
+                n,
+                f"command: corpgraph {cmd[0]}",
+                times,
+                "fresh process, end to end"
+                + (
+                    f"; rdflib stopped after {args.rdflib_timeout * 2:g} s"
+                    if "rdflib" in times and times["rdflib"] is None
+                    else ""
+                ),
+            )
 
 
 def _timeout_note(times: dict[str, float | None], args: argparse.Namespace) -> str:
-    return f"; rdflib stopped after {args.rdflib_timeout:g} s" if "rdflib" in times and times["rdflib"] is None else ""
+    return (
+        f"; rdflib stopped after {args.rdflib_timeout:g} s"
+        if "rdflib" in times and times["rdflib"] is None
+        else ""
+    )
 
 
-def _rows_note(counts: dict[str, int], times: dict[str, float | None], args: argparse.Namespace,
-               unit: str = "rows") -> str:
+def _rows_note(
+    counts: dict[str, int], times: dict[str, float | None], args: argparse.Namespace, unit: str = "rows"
+) -> str:
     if not counts:
         return _timeout_note(times, args).lstrip("; ")
     same = len(set(counts.values())) == 1
@@ -396,12 +478,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100000", help="comma-separated triple counts (default 100000)")
     ap.add_argument("--rdflib-max", type=int, default=1_000_000, help="skip rdflib above this size")
-    ap.add_argument("--rdflib-timeout", type=float, default=60.0,
-                    help="stop an rdflib measurement after this many seconds (default 60)")
+    ap.add_argument(
+        "--rdflib-timeout",
+        type=float,
+        default=60.0,
+        help="stop an rdflib measurement after this many seconds (default 60)",
+    )
     ap.add_argument("--no-push", dest="push", action="store_false", help="skip the SPARQL Update push")
     ap.add_argument("--no-named", action="store_true", help="skip the named queries of the library")
-    ap.add_argument("--named-max", type=int, default=100_000,
-                    help="skip the named queries above this size (bench_core.py measures them)")
+    ap.add_argument(
+        "--named-max",
+        type=int,
+        default=100_000,
+        help="skip the named queries above this size (bench_core.py measures them)",
+    )
     ap.add_argument("--no-commands", action="store_true", help="skip the whole-command timings")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep the graphs and stores")
     args = ap.parse_args()

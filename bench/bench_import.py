@@ -116,7 +116,9 @@ def main() -> None:
     print(f"{'what':<{width}}  {'rows':>9}  {'seconds':>8}  {'rows/s':>9}  {'x baseline time':>15}")
     for what, rows, secs, ratio in results:
         print(f"{what:<{width}}  {rows:>9,}  {secs:>8.2f}  {rows / secs:>9,.0f}  {ratio:>15.1f}")
-    print(f"(aim: {AIM:,} rows/s into the store; 'x baseline time' = seconds / csv.reader seconds on the same file)")
+    print(
+        f"(aim: {AIM:,} rows/s into the store; 'x baseline time' = seconds / csv.reader seconds on the same file)"
+    )
 
 
 if __name__ == "__main__":

@@ -66,9 +66,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     skipped = terminalreporter.stats.get("skipped", [])
     if skipped:
-        terminalreporter.write_line(f"CORPGRAPH_NO_SKIP: {len(skipped)} test(s) skipped; failing the run.", red=True)
+        terminalreporter.write_line(
+            f"CORPGRAPH_NO_SKIP: {len(skipped)} test(s) skipped; failing the run.", red=True
+        )
         for rep in skipped:
-            terminalreporter.write_line(f"  {rep.nodeid}: {rep.longrepr[-1] if isinstance(rep.longrepr, tuple) else ''}")
+            terminalreporter.write_line(
+                f"  {rep.nodeid}: {rep.longrepr[-1] if isinstance(rep.longrepr, tuple) else ''}"
+            )
         config._corpgraph_skips = len(skipped)
 
 

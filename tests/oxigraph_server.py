@@ -41,9 +41,12 @@ def _free_port() -> int:
 
 
 def _ask(base: str) -> bool:
-    req = urllib.request.Request(base + "/query", data=b"ASK {}", method="POST",
-                                 headers={"Content-Type": "application/sparql-query",
-                                          "Accept": "application/sparql-results+json"})
+    req = urllib.request.Request(
+        base + "/query",
+        data=b"ASK {}",
+        method="POST",
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+    )
     try:
         with urllib.request.urlopen(req, timeout=2) as resp:
             return "boolean" in json.loads(resp.read())
@@ -59,8 +62,14 @@ def running_oxigraph(location: Path, *, union: bool = True, read_only: bool = Fa
         pytest.skip("the `oxigraph` server binary is not on PATH (pip install oxigraph)")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    args = [binary, "serve-read-only" if read_only else "serve", "--location", str(location),
-            "--bind", f"127.0.0.1:{port}"]
+    args = [
+        binary,
+        "serve-read-only" if read_only else "serve",
+        "--location",
+        str(location),
+        "--bind",
+        f"127.0.0.1:{port}",
+    ]
     if union:
         args.append("--union-default-graph")
     log = location.parent / f"oxigraph-{port}.log"
@@ -70,7 +79,9 @@ def running_oxigraph(location: Path, *, union: bool = True, read_only: bool = Fa
         deadline = time.monotonic() + START_TIMEOUT
         while not _ask(base):
             if proc.poll() is not None:
-                pytest.fail(f"oxigraph serve exited with {proc.returncode}: {log.read_text(errors='replace')[-800:]}")
+                pytest.fail(
+                    f"oxigraph serve exited with {proc.returncode}: {log.read_text(errors='replace')[-800:]}"
+                )
             if time.monotonic() > deadline:
                 pytest.fail(f"oxigraph serve did not answer ASK {{}} on {base} within {START_TIMEOUT:g} s")
             time.sleep(0.05)

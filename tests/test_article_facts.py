@@ -10,10 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import SHARED
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
+from conftest import SHARED
 from corpgraph import netgraph
 from corpgraph.resolve import EntityIndex
 from corpgraph.store import bundled_graph_dir
@@ -207,8 +207,11 @@ class TestFinancing:
         assert one(bundled, "Ownership", owner=citizens, subsidiary=ent("citizens-bank"))
 
     def test_private_prison_companies(self, bundled):
-        rows = select(bundled, "?rec a cg:SectorMembership ; cg:sector ?sector ; cg:member ?m .",
-                      sector=ent("private-prison-industry"))
+        rows = select(
+            bundled,
+            "?rec a cg:SectorMembership ; cg:sector ?sector ; cg:member ?m .",
+            sector=ent("private-prison-industry"),
+        )
         assert {r["m"] for r in rows} == {ent("geo-group"), ent("corecivic")}
 
 
@@ -217,7 +220,12 @@ class TestFinancing:
 # --------------------------------------------------------------------------------------------------
 
 PLEDGERS = {
-    "jpmorgan-chase", "wells-fargo", "bank-of-america", "suntrust", "bnp-paribas", "fifth-third-bancorp",
+    "jpmorgan-chase",
+    "wells-fargo",
+    "bank-of-america",
+    "suntrust",
+    "bnp-paribas",
+    "fifth-third-bancorp",
 }
 
 
@@ -490,24 +498,44 @@ class TestAgenciesAndEntities:
     @pytest.mark.parametrize(
         ("name", "slug"),
         [
-            ("AWS", "aws"), ("Amazon Web Services", "aws"), ("Palantir", "palantir"), ("AT&T", "att"),
-            ("Citizens", "citizens-financial-group"), ("Citizens Bank", "citizens-bank"),
-            ("The GEO Group", "geo-group"), ("GEO", "geo-group"), ("CoreCivic", "corecivic"),
-            ("JPMorgan Chase", "jpmorgan-chase"), ("Wells Fargo", "wells-fargo"),
+            ("AWS", "aws"),
+            ("Amazon Web Services", "aws"),
+            ("Palantir", "palantir"),
+            ("AT&T", "att"),
+            ("Citizens", "citizens-financial-group"),
+            ("Citizens Bank", "citizens-bank"),
+            ("The GEO Group", "geo-group"),
+            ("GEO", "geo-group"),
+            ("CoreCivic", "corecivic"),
+            ("JPMorgan Chase", "jpmorgan-chase"),
+            ("Wells Fargo", "wells-fargo"),
             ("Bank of America", "bank-of-america"),
-            ("SunTrust", "suntrust"), ("BNP Paribas", "bnp-paribas"),
+            ("SunTrust", "suntrust"),
+            ("BNP Paribas", "bnp-paribas"),
             ("Fifth Third Bancorp", "fifth-third-bancorp"),
-            ("DHS", "dhs"), ("ICE", "ice"), ("CBP", "cbp"), ("U.S. Border Patrol", "us-border-patrol"),
+            ("DHS", "dhs"),
+            ("ICE", "ice"),
+            ("CBP", "cbp"),
+            ("U.S. Border Patrol", "us-border-patrol"),
             ("Trump administration", "us-federal-government"),
             ("federal government", "us-federal-government"),
-            ("ICM", "icm"), ("HART", "hart"), ("ImmigrationOS", "immigrationos"), ("FirstNet", "firstnet"),
-            ("Andy Jassy", "andy-jassy"), ("Jeff Bezos", "jeff-bezos"), ("Donald Trump", "donald-trump"),
-            ("Melania Trump", "melania-trump"), ("Matt Belloni", "matt-belloni"),
+            ("ICM", "icm"),
+            ("HART", "hart"),
+            ("ImmigrationOS", "immigrationos"),
+            ("FirstNet", "firstnet"),
+            ("Andy Jassy", "andy-jassy"),
+            ("Jeff Bezos", "jeff-bezos"),
+            ("Donald Trump", "donald-trump"),
+            ("Melania Trump", "melania-trump"),
+            ("Matt Belloni", "matt-belloni"),
             ("Alex Pretti", "alex-pretti"),
-            ("Melania", "melania-film"), ("Melania’s Waltz", "melanias-waltz"),
+            ("Melania", "melania-film"),
+            ("Melania’s Waltz", "melanias-waltz"),
             ("White House", "white-house"),
-            ("Private prison industry", "private-prison-industry"), ("Trump's megabill", "trumps-megabill"),
-            ("Popular Information", "popular-information"), ("WIRED", "wired"),
+            ("Private prison industry", "private-prison-industry"),
+            ("Trump's megabill", "trumps-megabill"),
+            ("Popular Information", "popular-information"),
+            ("WIRED", "wired"),
         ],
     )
     def test_names_resolve(self, bundled, name, slug):
@@ -580,8 +608,8 @@ class TestProvenance:
 
     def test_amounts_are_usd_decimals_with_a_kind(self, bundled):
         rows = select(
-            bundled, "?rec cg:amount ?a . OPTIONAL { ?rec cg:currency ?cur } "
-            "OPTIONAL { ?rec cg:amountKind ?k }"
+            bundled,
+            "?rec cg:amount ?a . OPTIONAL { ?rec cg:currency ?cur } OPTIONAL { ?rec cg:amountKind ?k }",
         )
         assert len(rows) >= 10
         for r in rows:
@@ -592,4 +620,3 @@ class TestProvenance:
         report = validate_folder(bundled_graph_dir())
         problems = [p.as_dict() if hasattr(p, "as_dict") else str(p) for p in report.problems]
         assert report.conforms, problems
-

@@ -10,12 +10,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.namespace import RDFS, XSD
 
 from corpgraph import store as graph_store
@@ -80,23 +79,29 @@ def other(request, oxs, endpoint) -> Backend:
 
 SELECTS = [
     # amounts, typed decimals, plain strings, dates: one row per record
-    P + """SELECT ?r ?amount ?cur ?date WHERE { ?r cg:amount ?amount . OPTIONAL { ?r cg:currency ?cur }
+    P
+    + """SELECT ?r ?amount ?cur ?date WHERE { ?r cg:amount ?amount . OPTIONAL { ?r cg:currency ?cur }
            OPTIONAL { ?r cg:date ?date } } ORDER BY ?r ?amount""",
     # aggregate: money per supplier
-    P + """SELECT ?who (SUM(?a) AS ?total) (COUNT(?r) AS ?n) WHERE { ?r a cg:Contract ; cg:supplier ?who ;
+    P
+    + """SELECT ?who (SUM(?a) AS ?total) (COUNT(?r) AS ?n) WHERE { ?r a cg:Contract ; cg:supplier ?who ;
            cg:amount ?a } GROUP BY ?who ORDER BY ?who""",
     # counts per kind
     P + "SELECT ?kind (COUNT(?r) AS ?n) WHERE { ?r cg:certainty ?c ; a ?kind } GROUP BY ?kind ORDER BY ?kind",
     # labels (plain literals) and aliases, with unbound OPTIONAL columns
-    P + "SELECT ?e ?label ?alias WHERE { ?e rdfs:label ?label OPTIONAL { ?e cg:alias ?alias } } ORDER BY ?e ?label ?alias",
+    P
+    + "SELECT ?e ?label ?alias WHERE { ?e rdfs:label ?label OPTIONAL { ?e cg:alias ?alias } } ORDER BY ?e ?label ?alias",
     # two hops through records
-    P + """SELECT DISTINCT ?a ?b WHERE { ?r1 cg:supplier ?a ; cg:buyer ?x . ?r2 ?role ?x ; ?role2 ?b .
+    P
+    + """SELECT DISTINCT ?a ?b WHERE { ?r1 cg:supplier ?a ; cg:buyer ?x . ?r2 ?role ?x ; ?role2 ?b .
            ?role a cg:RoleProperty . ?role2 a cg:RoleProperty FILTER(?b != ?x) } ORDER BY ?a ?b""",
 ]
 
 
 @pytest.mark.endpoint
-@pytest.mark.parametrize("sparql", SELECTS, ids=["amounts", "money-per-supplier", "counts-per-kind", "labels", "two-hops"])
+@pytest.mark.parametrize(
+    "sparql", SELECTS, ids=["amounts", "money-per-supplier", "counts-per-kind", "labels", "two-hops"]
+)
 def test_select_same_rows_on_every_backend(mem, other, sparql):
     want = mem.select(sparql)
     got = other.select(sparql)
@@ -107,7 +112,9 @@ def test_select_same_rows_on_every_backend(mem, other, sparql):
 
 @pytest.mark.endpoint
 def test_terms_come_back_as_rdflib_gives_them(mem, other):
-    sparql = P + "SELECT ?l ?a ?d WHERE { ?r cg:amount ?a ; cg:date ?d . ?r cg:supplier ?s . ?s rdfs:label ?l }"
+    sparql = (
+        P + "SELECT ?l ?a ?d WHERE { ?r cg:amount ?a ; cg:date ?d . ?r cg:supplier ?s . ?s rdfs:label ?l }"
+    )
     rows = other.select(sparql).rows
     assert rows
     label, amount, date = rows[0]
@@ -123,7 +130,10 @@ def test_ask_and_construct_agree(mem, other):
     no = P + "ASK { ent:palantir cg:supplier ent:nobody-at-all }"
     assert mem.query(yes).boolean is True and other.query(yes).boolean is True
     assert mem.query(no).boolean is False and other.query(no).boolean is False
-    c = P + "CONSTRUCT { ?r cg:supplier ?s ; cg:amount ?a } WHERE { ?r a cg:Contract ; cg:supplier ?s ; cg:amount ?a }"
+    c = (
+        P
+        + "CONSTRUCT { ?r cg:supplier ?s ; cg:amount ?a } WHERE { ?r a cg:Contract ; cg:supplier ?s ; cg:amount ?a }"
+    )
     g_mem, g_other = mem.construct(c), other.construct(c)
     assert isinstance(g_other, Graph) and len(g_other) > 0
     assert triples_py(g_other) == triples_py(g_mem)
@@ -151,10 +161,19 @@ def test_bindings_bind_values_not_text(mem, other):
     # the hostile string is a value: no extra rows anywhere
     for b in (mem, other):
         assert b.select(f, {"needle": Literal(HOSTILE)}).rows == []
-        assert b.select(P + "SELECT ?e WHERE { ?e rdfs:label ?l FILTER(?l = ?v) }", {"v": Literal(HOSTILE)}).rows == []
+        assert (
+            b.select(P + "SELECT ?e WHERE { ?e rdfs:label ?l FILTER(?l = ?v) }", {"v": Literal(HOSTILE)}).rows
+            == []
+        )
         assert b.query(P + "ASK { ?e rdfs:label ?v }", {"v": Literal(HOSTILE)}).boolean is False
-        assert len(b.construct(P + "CONSTRUCT { ?e rdfs:label ?v } WHERE { ?e rdfs:label ?v }",
-                               {"v": Literal(HOSTILE)})) == 0
+        assert (
+            len(
+                b.construct(
+                    P + "CONSTRUCT { ?e rdfs:label ?v } WHERE { ?e rdfs:label ?v }", {"v": Literal(HOSTILE)}
+                )
+            )
+            == 0
+        )
     # bound in an aggregate query: the total of one supplier only
     agg = P + "SELECT (SUM(?a) AS ?t) WHERE { ?r a cg:Contract ; cg:supplier ?s ; cg:amount ?a }"
     want = [py(r) for r in mem.select(agg, {"s": ENT.palantir}).rows]
@@ -181,13 +200,14 @@ def test_bad_query_is_a_clear_error(oxs):
 
 # -- the SPARQL text helpers --------------------------------------------------------------------
 
+
 def test_query_form_and_where_brace_skip_strings_iris_and_comments():
     assert query_form("# SELECT in a comment\nASK { ?s ?p 'INSERT' }") == "ASK"
     assert query_form("PREFIX delete: <urn:x#> SELECT ?load WHERE { ?load delete:insert ?x }") == "SELECT"
     with pytest.raises(QueryRefused):
         query_form("PREFIX x: <urn:x#> DELETE WHERE { ?s x:p ?o }")
     q = "CONSTRUCT { ?s <urn:p> '{' } WHERE { ?s ?p ?o }"
-    assert q[where_brace(q):].startswith("{ ?s ?p ?o }")
+    assert q[where_brace(q) :].startswith("{ ?s ?p ?o }")
     assert where_brace("CONSTRUCT WHERE { ?s ?p ?o }") is None
     assert where_brace("DESCRIBE <urn:x>") is None
     bound = bind_inline("SELECT ?s WHERE { ?s ?p ?o FILTER(?o = ?v) }", {"v": Literal(HOSTILE)})
@@ -195,7 +215,11 @@ def test_query_form_and_where_brace_skip_strings_iris_and_comments():
 
 
 def test_part_names():
-    assert part_name("imports/usaspending-x.ttl") == "imports/usaspending-x" == part_name("./imports/usaspending-x")
+    assert (
+        part_name("imports/usaspending-x.ttl")
+        == "imports/usaspending-x"
+        == part_name("./imports/usaspending-x")
+    )
     assert part_iri("imports/a b") == "urn:corpgraph:part:imports/a%20b"
     assert part_iri("https://example.org/g") == "https://example.org/g"
     with pytest.raises(BackendError):
@@ -203,6 +227,7 @@ def test_part_names():
 
 
 # -- the store in step with the folder --------------------------------------------------------
+
 
 @pytest.fixture
 def folder(tmp_path) -> Path:
@@ -214,8 +239,9 @@ def folder(tmp_path) -> Path:
 def test_store_reopens_without_parsing_and_reloads_what_changed(folder, tmp_path):
     path = tmp_path / "store"
     first = OxigraphBackend.open(path, folder)
-    assert sorted(first.reloaded) == sorted(part_name(p.relative_to(folder).as_posix())
-                                            for p in graph_store.data_files(folder))
+    assert sorted(first.reloaded) == sorted(
+        part_name(p.relative_to(folder).as_posix()) for p in graph_store.data_files(folder)
+    )
     assert first.version() == graph_store.graph_version(folder)
     n = len(first)
     first.close()
@@ -252,7 +278,9 @@ def test_store_reopens_without_parsing_and_reloads_what_changed(folder, tmp_path
     extra.parent.mkdir()
     extra.write_text("<urn:t:a> <urn:t:p> <urn:t:b> .\n", encoding="utf-8")
     added = OxigraphBackend.open(path, folder)
-    assert added.reloaded == ["imports/extra"] and added.query("ASK { <urn:t:a> <urn:t:p> <urn:t:b> }").boolean
+    assert (
+        added.reloaded == ["imports/extra"] and added.query("ASK { <urn:t:a> <urn:t:p> <urn:t:b> }").boolean
+    )
     added.close()
     extra.unlink()
     gone = OxigraphBackend.open(path, folder)
@@ -310,7 +338,7 @@ def test_store_records_a_part_written_before_replace_part(folder, tmp_path):
 
 def test_store_reports_a_syntax_error_with_file_and_line(folder, tmp_path):
     bad = folder / "broken.ttl"
-    bad.write_text("@prefix ex: <urn:ex:> .\nex:a ex:b ex:c .\nex:d ex:e \"unterminated .\n", encoding="utf-8")
+    bad.write_text('@prefix ex: <urn:ex:> .\nex:a ex:b ex:c .\nex:d ex:e "unterminated .\n', encoding="utf-8")
     with pytest.raises(GraphLoadError) as err:
         OxigraphBackend.open(tmp_path / "store", folder)
     assert "broken.ttl:3" in str(err.value)
@@ -324,10 +352,17 @@ def test_store_reports_a_syntax_error_with_file_and_line(folder, tmp_path):
 def test_store_read_only_while_another_process_holds_it(folder, tmp_path):
     path = tmp_path / "store"
     OxigraphBackend.open(path, folder).close()
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import pyoxigraph, sys, time; s = pyoxigraph.Store(sys.argv[1]); "
-                               "print('locked', flush=True); time.sleep(60)", str(path)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import pyoxigraph, sys, time; s = pyoxigraph.Store(sys.argv[1]); "
+            "print('locked', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         reader = OxigraphBackend.open(path, folder)  # up to date: read-only, no lock needed

@@ -45,6 +45,7 @@ def _free_port() -> int:
 
 # -- the protocol and its errors -----------------------------------------------------------------
 
+
 def test_update_url_follows_the_query_url(monkeypatch):
     monkeypatch.delenv("CORPGRAPH_UPDATE_ENDPOINT", raising=False)
     assert default_update_url("http://127.0.0.1:7878/query") == "http://127.0.0.1:7878/update"
@@ -113,6 +114,7 @@ def test_read_only_server_refuses_writes_clearly(tmp_path):
 
 # -- loading and writing ------------------------------------------------------------------------------
 
+
 def test_load_folder_sends_only_changed_files_and_replace_part_swaps_one(fresh_endpoint, tmp_graph, runner):
     e = EndpointBackend(fresh_endpoint)
     assert e.version() == f"endpoint {fresh_endpoint}"  # nothing loaded yet
@@ -139,7 +141,9 @@ def test_load_folder_sends_only_changed_files_and_replace_part_swaps_one(fresh_e
     e.replace_part("popular-info-corporate-enablers", Graph())
     assert e.query(P + "ASK { ?r a cg:Contract }").boolean is False
     assert e.query(P + "ASK { ent:palantir a cg:Company }").boolean is True
-    assert len(e) == mem_len + 1 + 2 - len(graph_store.parse_turtle_file(tmp_graph / "popular-info-corporate-enablers.ttl"))
+    assert len(e) == mem_len + 1 + 2 - len(
+        graph_store.parse_turtle_file(tmp_graph / "popular-info-corporate-enablers.ttl")
+    )
     # a file removed from the folder: its part is dropped on the next load
     (tmp_graph / "agencies.ttl").unlink()
     e.load_folder(tmp_graph)
@@ -147,6 +151,7 @@ def test_load_folder_sends_only_changed_files_and_replace_part_swaps_one(fresh_e
 
 
 # -- the commands, through the endpoint and the store -------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory) -> str:
@@ -173,13 +178,36 @@ def _same(runner, args: list[str], where: list[str]) -> str:
 
 def test_query_through_the_backend(runner, where):
     need_command("query")
-    out = _same(runner, ["query", "-e", "SELECT ?e ?l WHERE { ?e a cg:System ; rdfs:label ?l } ORDER BY ?e",
-                         "--format", "csv"], where)
+    out = _same(
+        runner,
+        [
+            "query",
+            "-e",
+            "SELECT ?e ?l WHERE { ?e a cg:System ; rdfs:label ?l } ORDER BY ?e",
+            "--format",
+            "csv",
+        ],
+        where,
+    )
     assert "icm" in out.lower()
     # a bound parameter, including a hostile value: no rows, no error
-    _same(runner, ["query", "-e", "SELECT ?e WHERE { ?e rdfs:label ?l FILTER(?l = ?name) }",
-                   "-p", "name", 'x" || true || "', "--format", "csv"], where)
-    bad = runner.invoke(cli, ["query", "-e", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"] + where)
+    _same(
+        runner,
+        [
+            "query",
+            "-e",
+            "SELECT ?e WHERE { ?e rdfs:label ?l FILTER(?l = ?name) }",
+            "-p",
+            "name",
+            'x" || true || "',
+            "--format",
+            "csv",
+        ],
+        where,
+    )
+    bad = runner.invoke(
+        cli, ["query", "-e", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"] + where
+    )
     assert bad.exit_code == 1 and "SERVICE" in bad.stderr
 
 
@@ -189,7 +217,9 @@ def test_named_query_through_the_backend(runner, where):
     if names.exit_code != 0:
         pytest.skip("`queries --format json` is not available")
     library = json.loads(names.stdout)
-    first = library[0]["name"] if isinstance(library, list) and library and isinstance(library[0], dict) else None
+    first = (
+        library[0]["name"] if isinstance(library, list) and library and isinstance(library[0], dict) else None
+    )
     if first is None:
         pytest.skip("the query library listing has an unexpected shape")
     _same(runner, ["query", first, "--format", "csv"], where)
@@ -227,7 +257,9 @@ def test_import_through_the_endpoint(runner, fresh_endpoint, tmp_graph):
     data = IMPORT_DATA / "usaspending-transactions.csv"
     if not data.is_file():
         pytest.skip(f"{data} is not in this checkout")
-    assert runner.invoke(cli, ["load", "--graph", str(tmp_graph), "--endpoint", fresh_endpoint]).exit_code == 0
+    assert (
+        runner.invoke(cli, ["load", "--graph", str(tmp_graph), "--endpoint", fresh_endpoint]).exit_code == 0
+    )
     e = EndpointBackend(fresh_endpoint)
     before = len(e)
     r = runner.invoke(cli, ["import", "usaspending", str(data), "--endpoint", fresh_endpoint])
@@ -236,8 +268,10 @@ def test_import_through_the_endpoint(runner, fresh_endpoint, tmp_graph):
     assert after > before
     parts = [p for p in e.parts() if p.startswith("imports/")]
     assert parts == ["imports/usaspending-usaspending-transactions"] or len(parts) == 1
-    assert e.query(P + "ASK { ?r a cg:Contract ; cg:source ?s . ?s schema:url ?u "
-                       "FILTER(CONTAINS(STR(?u), 'usaspending.gov')) }").boolean
+    assert e.query(
+        P + "ASK { ?r a cg:Contract ; cg:source ?s . ?s schema:url ?u "
+        "FILTER(CONTAINS(STR(?u), 'usaspending.gov')) }"
+    ).boolean
     again = runner.invoke(cli, ["import", "usaspending", str(data), "--endpoint", fresh_endpoint])
     assert again.exit_code == 0, again.output
     assert len(e) == after  # idempotent: not one triple more
@@ -254,7 +288,9 @@ def test_import_into_the_store(runner, tmp_graph, tmp_path):
         pytest.skip(f"{data} is not in this checkout")
     path = tmp_path / "store"
     assert runner.invoke(cli, ["load", "--graph", str(tmp_graph), "--store", str(path)]).exit_code == 0
-    r = runner.invoke(cli, ["import", "usaspending", str(data), "--graph", str(tmp_graph), "--store", str(path)])
+    r = runner.invoke(
+        cli, ["import", "usaspending", str(data), "--graph", str(tmp_graph), "--store", str(path)]
+    )
     assert r.exit_code == 0, r.output
     written = sorted((tmp_graph / "imports").glob("*.ttl"))
     assert written, "the import writes its part into the graph folder"
@@ -264,8 +300,9 @@ def test_import_into_the_store(runner, tmp_graph, tmp_path):
         assert b.version() == graph_store.graph_version(tmp_graph)
         mem = graph_store.load_graph(tmp_graph)
         assert len(b) == len(mem)
-        assert {t for t in b.to_graph() if not isinstance(t[2], Literal)} == \
-            {t for t in mem if not isinstance(t[2], Literal)}
+        assert {t for t in b.to_graph() if not isinstance(t[2], Literal)} == {
+            t for t in mem if not isinstance(t[2], Literal)
+        }
     finally:
         b.close()
     # the grown graph through the store: stats agree with memory
@@ -283,4 +320,3 @@ def test_store_can_be_served_by_oxigraph(tmp_path, runner):
         m = runner.invoke(cli, ["stats"])
         assert r.exit_code == 0, r.output
         assert r.stdout.splitlines()[1:] == m.stdout.splitlines()[1:]
-

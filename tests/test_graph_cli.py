@@ -33,6 +33,7 @@ def add_file(graph_dir: Path, name: str, body: str) -> Path:
 
 # -- loading --------------------------------------------------------------------------------
 
+
 def test_bundled_graph_loads_with_ontology_and_data(bundled):
     assert len(bundled) > 500
     out = bundled.query("ASK { ?s a <https://w3id.org/corpgraph/ns#Hosting> }")
@@ -76,6 +77,7 @@ def test_graph_version_changes_when_a_file_changes(tmp_graph):
 
 # -- validation -----------------------------------------------------------------------------
 
+
 def test_bundled_graph_is_valid(runner):
     result = runner.invoke(cli, ["validate", "--format", "json"])
     report = json.loads(result.stdout)
@@ -91,8 +93,12 @@ def _problems(graph_dir):
 
 
 def test_unsourced_relationship_fails_and_is_named(tmp_graph, runner):
-    path = add_file(tmp_graph, "extra.ttl", "\n\nrec:unsourced a cg:Hosting ;\n    cg:host ent:aws ; cg:system ent:icm ;\n"
-                    '    cg:certainty cg:reported ; cg:quote "AWS hosts ICM" .\n')
+    path = add_file(
+        tmp_graph,
+        "extra.ttl",
+        "\n\nrec:unsourced a cg:Hosting ;\n    cg:host ent:aws ; cg:system ent:icm ;\n"
+        '    cg:certainty cg:reported ; cg:quote "AWS hosts ICM" .\n',
+    )
     problems = [p for p in _problems(tmp_graph) if p.focus.endswith("record/unsourced")]
     assert any(p.field == "cg:source" and "source" in p.message for p in problems)
     line = path.read_text().splitlines().index("rec:unsourced a cg:Hosting ;") + 1
@@ -104,8 +110,12 @@ def test_unsourced_relationship_fails_and_is_named(tmp_graph, runner):
 
 
 def test_relationship_pointing_at_a_missing_entity(tmp_graph):
-    add_file(tmp_graph, "extra.ttl", "rec:dangling a cg:Hosting ;\n    cg:host ent:aws ; cg:system ent:no-such-system ;\n"
-             "    cg:certainty cg:reported ; cg:source src:popular-info-corporate-enablers ; cg:quote \"q\" .\n")
+    add_file(
+        tmp_graph,
+        "extra.ttl",
+        "rec:dangling a cg:Hosting ;\n    cg:host ent:aws ; cg:system ent:no-such-system ;\n"
+        '    cg:certainty cg:reported ; cg:source src:popular-info-corporate-enablers ; cg:quote "q" .\n',
+    )
     problems = [p for p in _problems(tmp_graph) if p.check == "dangling"]
     assert len(problems) == 1
     assert problems[0].focus.endswith("record/dangling")
@@ -116,12 +126,18 @@ def test_one_iri_with_two_labels(tmp_graph):
     add_file(tmp_graph, "extra.ttl", 'ent:aws rdfs:label "Amazon Web Services Inc." .\n')
     problems = [p for p in _problems(tmp_graph) if p.check == "labels"]
     assert len(problems) == 1 and problems[0].focus.endswith("entity/aws")
-    assert "'Amazon Web Services'" in problems[0].message and "'Amazon Web Services Inc.'" in problems[0].message
+    assert (
+        "'Amazon Web Services'" in problems[0].message and "'Amazon Web Services Inc.'" in problems[0].message
+    )
 
 
 def test_record_without_quote_and_uncertain_certainty(tmp_graph):
-    add_file(tmp_graph, "extra.ttl", "rec:noquote a cg:Hosting ;\n    cg:host ent:aws ; cg:system ent:icm ;\n"
-             "    cg:certainty cg:rumoured ; cg:source src:popular-info-corporate-enablers .\n")
+    add_file(
+        tmp_graph,
+        "extra.ttl",
+        "rec:noquote a cg:Hosting ;\n    cg:host ent:aws ; cg:system ent:icm ;\n"
+        "    cg:certainty cg:rumoured ; cg:source src:popular-info-corporate-enablers .\n",
+    )
     problems = {(p.check, p.field) for p in _problems(tmp_graph) if p.focus.endswith("record/noquote")}
     assert ("quote", "cg:quote") in problems
     assert ("shacl", "cg:certainty") in problems  # not one of the five levels
@@ -129,21 +145,30 @@ def test_record_without_quote_and_uncertain_certainty(tmp_graph):
 
 
 def test_amount_needs_decimal_currency_and_kind(tmp_graph):
-    add_file(tmp_graph, "extra.ttl", "rec:badamount a cg:Contract ;\n    cg:buyer ent:ice ; cg:supplier ent:palantir ;\n"
-             '    cg:amount "30 million" ; cg:date "April 2025" ;\n'
-             "    cg:certainty cg:reported ; cg:source src:popular-info-corporate-enablers ; cg:quote \"q\" .\n")
+    add_file(
+        tmp_graph,
+        "extra.ttl",
+        "rec:badamount a cg:Contract ;\n    cg:buyer ent:ice ; cg:supplier ent:palantir ;\n"
+        '    cg:amount "30 million" ; cg:date "April 2025" ;\n'
+        '    cg:certainty cg:reported ; cg:source src:popular-info-corporate-enablers ; cg:quote "q" .\n',
+    )
     fields = {p.field for p in _problems(tmp_graph) if p.focus.endswith("record/badamount")}
     assert {"cg:amount", "cg:currency", "cg:amountKind", "cg:date"} <= fields
 
 
 def test_participant_of_the_wrong_class(tmp_graph):
-    add_file(tmp_graph, "extra.ttl", "rec:wrongclass a cg:Hosting ;\n    cg:host ent:aws ; cg:system ent:palantir ;\n"
-             "    cg:certainty cg:reported ; cg:source src:popular-info-corporate-enablers ; cg:quote \"q\" .\n")
+    add_file(
+        tmp_graph,
+        "extra.ttl",
+        "rec:wrongclass a cg:Hosting ;\n    cg:host ent:aws ; cg:system ent:palantir ;\n"
+        '    cg:certainty cg:reported ; cg:source src:popular-info-corporate-enablers ; cg:quote "q" .\n',
+    )
     problems = [p for p in _problems(tmp_graph) if p.focus.endswith("record/wrongclass")]
     assert any(p.field == "cg:system" and "System" in p.message for p in problems)
 
 
 # -- stats ----------------------------------------------------------------------------------
+
 
 def test_stats_counts_by_class_and_kind(runner, bundled):
     data = json.loads(runner.invoke(cli, ["stats", "--format", "json"]).stdout)
@@ -151,13 +176,16 @@ def test_stats_counts_by_class_and_kind(runner, bundled):
     assert data["records_by_kind"]["contract"] >= 3
     assert data["entities_by_class"]["Company"] >= 10
     assert data["triples"] == len(bundled)
-    article = [s for s in data["sources"] if s["url"] == "https://popular.info/p/the-corporate-enablers-of-the-ice"]
+    article = [
+        s for s in data["sources"] if s["url"] == "https://popular.info/p/the-corporate-enablers-of-the-ice"
+    ]
     assert article and article[0]["records"] >= 50
     text = runner.invoke(cli, ["stats"]).stdout
     assert "Records by kind:" in text and "contract" in text
 
 
 # -- search and entity names ----------------------------------------------------------------
+
 
 def test_resolve_by_iri_slug_label_and_alias(bundled):
     index = EntityIndex.from_backend(bundled)
@@ -176,8 +204,12 @@ def test_unknown_name_suggests_close_matches(bundled, runner):
 
 
 def test_ambiguous_name_lists_candidates(tmp_graph, runner):
-    add_file(tmp_graph, "extra.ttl", 'ent:acme-one a cg:Company ; rdfs:label "Acme One" ; cg:alias "Acme" .\n'
-             'ent:acme-two a cg:Company ; rdfs:label "Acme Two" ; cg:alias "ACME" .\n')
+    add_file(
+        tmp_graph,
+        "extra.ttl",
+        'ent:acme-one a cg:Company ; rdfs:label "Acme One" ; cg:alias "Acme" .\n'
+        'ent:acme-two a cg:Company ; rdfs:label "Acme Two" ; cg:alias "ACME" .\n',
+    )
     with pytest.raises(AmbiguousEntity) as info:
         EntityIndex.from_backend(MemoryBackend.from_folder(tmp_graph)).resolve("acme")
     assert {c[1] for c in info.value.candidates} == {"Acme One", "Acme Two"}
@@ -202,6 +234,7 @@ def test_search_with_no_match_exits_1(runner):
 
 # -- show -----------------------------------------------------------------------------------
 
+
 def test_show_card_in_text_json_and_markdown(runner):
     text = runner.invoke(cli, ["show", "AWS"])
     assert text.exit_code == 0
@@ -225,6 +258,9 @@ def test_show_includes_amounts_dates_and_certainty(runner):
 
 # -- package --------------------------------------------------------------------------------
 
+
 def test_python_dash_m_works():
-    out = subprocess.run([sys.executable, "-m", "corpgraph", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "corpgraph", "--help"], capture_output=True, text=True, check=True
+    )
     assert "Usage:" in out.stdout and "validate" in out.stdout

@@ -28,8 +28,15 @@ def test_import_into_store(runner, tmp_graph, tmp_path):
     from corpgraph.backend.oxigraph_store import OxigraphBackend
 
     store = tmp_path / "store"
-    args = ["import", "usaspending", str(DATA / "usaspending-transactions.csv"), "--graph", str(tmp_graph),
-            "--store", str(store)]
+    args = [
+        "import",
+        "usaspending",
+        str(DATA / "usaspending-transactions.csv"),
+        "--graph",
+        str(tmp_graph),
+        "--store",
+        str(store),
+    ]
     r = runner.invoke(cli, args)
     assert r.exit_code == 0, r.output
     assert (tmp_graph / "imports" / "usaspending-usaspending-transactions.ttl").is_file()

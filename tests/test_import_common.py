@@ -121,12 +121,18 @@ def test_real_subawards_have_no_mojibake_left(real_data):
     assert sum(v.count("’") for v in values) == 12  # the 12 repaired apostrophes
 
 
-@pytest.mark.parametrize(("name", "kind"), [
-    ("COUNTY OF ANOKA", "GovernmentBody"), ("ANOKA COUNTY", "GovernmentBody"),
-    ("STATE OF MINNESOTA", "GovernmentBody"), ("Government of the United States", "GovernmentBody"),
-    ("MINNESOTA DEPARTMENT OF PUBLIC SAFETY", "GovernmentBody"),
-    ("COUNTY LINE CONSTRUCTION INC", "Company"), ("THE GEO GROUP, INC.", "Company"),
-])
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("COUNTY OF ANOKA", "GovernmentBody"),
+        ("ANOKA COUNTY", "GovernmentBody"),
+        ("STATE OF MINNESOTA", "GovernmentBody"),
+        ("Government of the United States", "GovernmentBody"),
+        ("MINNESOTA DEPARTMENT OF PUBLIC SAFETY", "GovernmentBody"),
+        ("COUNTY LINE CONSTRUCTION INC", "Company"),
+        ("THE GEO GROUP, INC.", "Company"),
+    ],
+)
 def test_government_recipients_typed(name, kind):
     from corpgraph.importers.common import org_type
 

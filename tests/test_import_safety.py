@@ -233,8 +233,13 @@ def test_progress_bar_starts_only_after_a_moment(capsys):
 
 def test_progress_callback_reaches_the_end(tmp_graph):
     seen = []
-    import_file("usaspending", DATA / "usaspending-transactions.csv", graph_dir=tmp_graph,
-                progress=lambda done, total: seen.append((done, total)), dry_run=True)
+    import_file(
+        "usaspending",
+        DATA / "usaspending-transactions.csv",
+        graph_dir=tmp_graph,
+        progress=lambda done, total: seen.append((done, total)),
+        dry_run=True,
+    )
     assert seen and seen[-1][0] == seen[-1][1]
 
 

@@ -65,9 +65,7 @@ def test_reimport_of_a_changed_file_leaves_the_store_equal_to_the_folder(tmp_gra
 def test_a_triple_another_part_holds_stays_when_the_part_drops_it(tmp_graph, tmp_path):
     """Union semantics: a triple leaves the default graph only when no other part holds it."""
     shared = next(
-        line
-        for line in sorted(_folder_lines(tmp_graph))
-        if b"rdf-schema#label" in line and b"_:" not in line
+        line for line in sorted(_folder_lines(tmp_graph)) if b"rdf-schema#label" in line and b"_:" not in line
     )
     own = b'<https://w3id.org/corpgraph/record/x-only> <https://w3id.org/corpgraph/ns#note> "only here" .'
     target = tmp_graph / "imports" / "kind-x.ttl"

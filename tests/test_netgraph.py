@@ -29,7 +29,9 @@ def test_edges_follow_the_declared_rules(bundled_net):
     by_name = {r.name: r for r in onto.rules.values()}
     hosting = bundled_net.edges[str(ENT.aws), str(ENT.icm), str(REC["aws-hosts-icm"])]
     assert hosting["label"] == by_name["Hosting"].label == "hosts"
-    assert hosting["certainty"] == "reported" and hosting["sources"][0]["url"].startswith("https://popular.info/")
+    assert hosting["certainty"] == "reported" and hosting["sources"][0]["url"].startswith(
+        "https://popular.info/"
+    )
     for _u, _v, data in bundled_net.edges(data=True):
         assert data["kind"] in by_name and data["record"].startswith(str(REC))
 
@@ -45,8 +47,11 @@ def test_symmetric_kind_gives_one_edge_per_pair(bundled_net):
 
 
 def test_dangling_participants_are_not_drawn(tmp_graph):
-    (tmp_graph / "extra.ttl").write_text(PREFIXES + "rec:x a cg:Hosting ; cg:host ent:aws ; cg:system ent:ghost ;"
-                                         " cg:certainty cg:reported .\n", encoding="utf-8")
+    (tmp_graph / "extra.ttl").write_text(
+        PREFIXES + "rec:x a cg:Hosting ; cg:host ent:aws ; cg:system ent:ghost ;"
+        " cg:certainty cg:reported .\n",
+        encoding="utf-8",
+    )
     g = netgraph.project(MemoryBackend.from_folder(tmp_graph))
     assert str(ENT.ghost) not in g
     assert not any(k == str(REC.x) for _u, _v, k in g.edges(keys=True))
@@ -82,7 +87,9 @@ def test_store_caches_the_network_for_its_version(tmp_graph, tmp_path):
     assert nx.utils.graphs_equal(netgraph.project(backend), first)
     backend.close()
     # a changed graph gets a new cache and the old one goes
-    (tmp_graph / "extra.ttl").write_text(PREFIXES + 'ent:newco a cg:Company ; rdfs:label "New Co" .\n', encoding="utf-8")
+    (tmp_graph / "extra.ttl").write_text(
+        PREFIXES + 'ent:newco a cg:Company ; rdfs:label "New Co" .\n', encoding="utf-8"
+    )
     backend = OxigraphBackend.open(store, graph_dir=tmp_graph)
     grown = netgraph.project(backend)
     assert str(ENT.newco) in grown and str(ENT.newco) not in first

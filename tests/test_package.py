@@ -19,8 +19,12 @@ REPO = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory) -> Path:
     pytest.importorskip("hatchling", reason="hatchling (a test extra) builds the wheel")
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)], cwd=REPO,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(out)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
     return next(out.glob("corpgraph-*.whl"))
 
 
@@ -34,15 +38,24 @@ def test_wheel_contains_graph_and_queries(wheel):
 
 def test_installed_wheel_runs_from_any_folder(wheel, tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CORPGRAPH_")}
     # The installed copy comes first on the path; dependencies come from this environment.
     env["PYTHONPATH"] = os.pathsep.join([str(target), *sys.path[1:]])
-    out = subprocess.run([sys.executable, "-m", "corpgraph", "stats", "--format", "json"], cwd=elsewhere, env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "corpgraph", "stats", "--format", "json"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     stats = json.loads(out.stdout)
     assert stats["location"].startswith(str(target)) and stats["location"].endswith("_bundled/graph")
     assert stats["records"] > 0

@@ -8,7 +8,7 @@ from rdflib import RDF, URIRef
 
 from corpgraph import netgraph
 from corpgraph.store import bundled_graph_dir, data_files, parse_turtle_file
-from corpgraph.vocab import CG, CERTAINTY_ORDER, certainty_rank
+from corpgraph.vocab import CERTAINTY_ORDER, CG, certainty_rank
 
 NS = str(CG._NS)
 
@@ -25,7 +25,7 @@ def test_every_python_term_is_defined_in_the_ontology(ontology):
 
 
 def test_every_ontology_term_is_in_python(ontology):
-    defined = {str(s)[len(NS):] for s in ontology.subjects() if str(s).startswith(NS)}
+    defined = {str(s)[len(NS) :] for s in ontology.subjects() if str(s).startswith(NS)}
     assert defined - set(CG.__annotations__) == set()
 
 

@@ -21,27 +21,42 @@ from .vocab import CG, SPARQL_PREFIXES, certainty_rank, local_name
 def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str, Any]:
     """Counts by entity class, relationship kind and certainty; sources with how many records cite each."""
     onto = ontology or read_ontology(backend)
-    entity_rows = backend.select(SPARQL_PREFIXES + """
+    entity_rows = backend.select(
+        SPARQL_PREFIXES
+        + """
         SELECT ?type (COUNT(DISTINCT ?e) AS ?n) WHERE {
           ?e a ?type . ?type rdfs:subClassOf+ cg:Entity .
-        } GROUP BY ?type""").rows
-    kind_rows = backend.select(SPARQL_PREFIXES + """
+        } GROUP BY ?type"""
+    ).rows
+    kind_rows = backend.select(
+        SPARQL_PREFIXES
+        + """
         SELECT ?kind (COUNT(DISTINCT ?r) AS ?n) WHERE {
           ?r a ?kind . ?kind rdfs:subClassOf+ cg:Relationship .
-        } GROUP BY ?kind""").rows
-    cert_rows = backend.select(SPARQL_PREFIXES + """
-        SELECT ?c (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r cg:certainty ?c } GROUP BY ?c""").rows
-    source_rows = backend.select(SPARQL_PREFIXES + """
+        } GROUP BY ?kind"""
+    ).rows
+    cert_rows = backend.select(
+        SPARQL_PREFIXES
+        + """
+        SELECT ?c (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r cg:certainty ?c } GROUP BY ?c"""
+    ).rows
+    source_rows = backend.select(
+        SPARQL_PREFIXES
+        + """
         SELECT ?s ?url ?title ?pub (COUNT(DISTINCT ?r) AS ?n) WHERE {
           ?s a cg:Source . OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s dcterms:title ?title }
           OPTIONAL { ?s dcterms:publisher ?pub }
           OPTIONAL { ?r cg:source ?s ; a ?k . ?k rdfs:subClassOf+ cg:Relationship }
-        } GROUP BY ?s ?url ?title ?pub ORDER BY DESC(?n) ?title""").rows
+        } GROUP BY ?s ?url ?title ?pub ORDER BY DESC(?n) ?title"""
+    ).rows
     entities = {onto.class_labels.get(str(t), local_name(t)): int(n) for t, n in entity_rows}
     kinds = {onto.kind_labels.get(str(k), local_name(k)): int(n) for k, n in kind_rows}
     # Entities are counted once, under their most specific class.
-    leaf = backend.select(SPARQL_PREFIXES + """
-        SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a ?type . ?type rdfs:subClassOf+ cg:Entity . }""").rows
+    leaf = backend.select(
+        SPARQL_PREFIXES
+        + """
+        SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a ?type . ?type rdfs:subClassOf+ cg:Entity . }"""
+    ).rows
     certainty = {local_name(c): int(n) for c, n in cert_rows}
     return {
         "graph_version": backend.version(),
@@ -52,7 +67,9 @@ def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str,
         "entities_by_class": dict(sorted(entities.items(), key=lambda kv: (-kv[1], kv[0]))),
         "records": sum(kinds.values()),
         "records_by_kind": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "records_by_certainty": {k: certainty[k] for k in sorted(certainty, key=lambda c: -certainty_rank(c))},
+        "records_by_certainty": {
+            k: certainty[k] for k in sorted(certainty, key=lambda c: -certainty_rank(c))
+        },
         "sources": [
             {"iri": str(s), "url": _s(url), "title": _s(title), "publisher": _s(pub), "records": int(n)}
             for s, url, title, pub, n in source_rows
@@ -61,15 +78,24 @@ def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str,
 
 
 def stats_text(stats: dict[str, Any]) -> str:
-    lines = [f"Graph {stats['graph_version']} ({stats['backend']}: {stats['location']})",
-             f"{stats['triples']:,} triples, {stats['entities']:,} entities, {stats['records']:,} relationship records,"
-             f" {len(stats['sources']):,} sources", "", "Entities by class:"]
+    lines = [
+        f"Graph {stats['graph_version']} ({stats['backend']}: {stats['location']})",
+        f"{stats['triples']:,} triples, {stats['entities']:,} entities, {stats['records']:,} relationship records,"
+        f" {len(stats['sources']):,} sources",
+        "",
+        "Entities by class:",
+    ]
     lines += [f"  {n:>6,}  {k}" for k, n in stats["entities_by_class"].items()]
     lines += ["", "Records by kind:"] + [f"  {n:>6,}  {k}" for k, n in stats["records_by_kind"].items()]
-    lines += ["", "Records by certainty:"] + [f"  {n:>6,}  {k}" for k, n in stats["records_by_certainty"].items()]
+    lines += ["", "Records by certainty:"] + [
+        f"  {n:>6,}  {k}" for k, n in stats["records_by_certainty"].items()
+    ]
     lines += ["", "Sources (records citing each):"]
     shown = stats["sources"][:15]
-    lines += [f"  {s['records']:>6,}  {s['title'] or s['iri']} — {s['publisher'] or ''} <{s['url'] or ''}>" for s in shown]
+    lines += [
+        f"  {s['records']:>6,}  {s['title'] or s['iri']} — {s['publisher'] or ''} <{s['url'] or ''}>"
+        for s in shown
+    ]
     if len(stats["sources"]) > len(shown):
         lines.append(f"  … and {len(stats['sources']) - len(shown):,} more (use --format json for all)")
     return "\n".join(lines) + "\n"
@@ -78,18 +104,43 @@ def stats_text(stats: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------------------------
 # show
 
-IDENTIFIERS = {CG.uei: "UEI", CG.duns: "DUNS", CG.cik: "CIK", CG.lei: "LEI", CG.wikidata: "Wikidata",
-               CG.detloc: "DETLOC", CG.agencyCode: "agency code"}
+IDENTIFIERS = {
+    CG.uei: "UEI",
+    CG.duns: "DUNS",
+    CG.cik: "CIK",
+    CG.lei: "LEI",
+    CG.wikidata: "Wikidata",
+    CG.detloc: "DETLOC",
+    CG.agencyCode: "agency code",
+}
 
 # Record attributes shown on a card, in this order, with their display names.
 RECORD_FIELDS = [
-    (CG.amount, "amount"), (CG.currency, "currency"), (CG.amountKind, "amount_kind"),
-    (CG.amountQualifier, "amount_qualifier"), (CG.amountText, "amount_text"), (CG.value, "value"),
-    (CG.countUnit, "count_unit"), (CG.measure, "measure"), (CG.date, "date"), (CG.startDate, "start"),
-    (CG.endDate, "end"), (CG.duration, "duration"), (CG.noBid, "no_bid"), (CG.awardId, "award_id"),
-    (CG.purpose, "purpose"), (CG.title, "title"), (CG.text, "text"), (CG.medium, "medium"),
-    (CG.commitment, "commitment"), (CG.laterSoftened, "later_softened"), (CG.revision, "revision"),
-    (CG.responded, "responded"), (CG.status, "status"), (CG.note, "note"), (CG.disputedBy, "disputed_by"),
+    (CG.amount, "amount"),
+    (CG.currency, "currency"),
+    (CG.amountKind, "amount_kind"),
+    (CG.amountQualifier, "amount_qualifier"),
+    (CG.amountText, "amount_text"),
+    (CG.value, "value"),
+    (CG.countUnit, "count_unit"),
+    (CG.measure, "measure"),
+    (CG.date, "date"),
+    (CG.startDate, "start"),
+    (CG.endDate, "end"),
+    (CG.duration, "duration"),
+    (CG.noBid, "no_bid"),
+    (CG.awardId, "award_id"),
+    (CG.purpose, "purpose"),
+    (CG.title, "title"),
+    (CG.text, "text"),
+    (CG.medium, "medium"),
+    (CG.commitment, "commitment"),
+    (CG.laterSoftened, "later_softened"),
+    (CG.revision, "revision"),
+    (CG.responded, "responded"),
+    (CG.status, "status"),
+    (CG.note, "note"),
+    (CG.disputedBy, "disputed_by"),
 ]
 
 
@@ -130,20 +181,31 @@ def entity_card(backend: Backend, iri: str, ontology: Ontology | None = None) ->
             src_iris.append(str(o))
     known = [t for t in types if t in onto.entity_classes]
     main_type = max(known, key=lambda t: onto.entity_classes[t]) if known else (types[0] if types else "")
-    card = EntityCard(iri, label, onto.class_labels.get(main_type, local_name(main_type)),
-                      [local_name(t) for t in types], sorted(aliases), description, ids)
+    card = EntityCard(
+        iri,
+        label,
+        onto.class_labels.get(main_type, local_name(main_type)),
+        [local_name(t) for t in types],
+        sorted(aliases),
+        description,
+        ids,
+    )
     card.sources = _sources(backend, src_iris)
     card.relationships = _relationships(backend, e, onto)
     return card
 
 
 def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
-    rows = backend.select(SPARQL_PREFIXES + """
+    rows = backend.select(
+        SPARQL_PREFIXES
+        + """
         SELECT ?rec ?kind ?role ?p ?o ?olabel WHERE {
           ?rec ?role ?e . ?role a cg:RoleProperty .
           ?rec a ?kind . ?kind rdfs:subClassOf+ cg:Relationship .
           ?rec ?p ?o . OPTIONAL { ?o rdfs:label ?olabel }
-        }""", {"e": e}).rows
+        }""",
+        {"e": e},
+    ).rows
     recs: dict[str, dict] = {}
     roles_of_e: dict[str, set[str]] = defaultdict(set)
     values: dict[str, dict[URIRef, list]] = defaultdict(lambda: defaultdict(list))
@@ -156,18 +218,30 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
             values[r][p].append(o)
         if olabel is not None:
             labels[str(o)] = str(olabel)
-    role_props = {str(x) for (x,) in backend.select(SPARQL_PREFIXES + "SELECT ?r WHERE { ?r a cg:RoleProperty }").rows}
-    kind_names = {local_name(k): str(lbl) for k, lbl in backend.select(
-        SPARQL_PREFIXES + "SELECT ?k ?l WHERE { ?k a cg:AmountKind ; rdfs:label ?l }").rows}
+    role_props = {
+        str(x) for (x,) in backend.select(SPARQL_PREFIXES + "SELECT ?r WHERE { ?r a cg:RoleProperty }").rows
+    }
+    kind_names = {
+        local_name(k): str(lbl)
+        for k, lbl in backend.select(
+            SPARQL_PREFIXES + "SELECT ?k ?l WHERE { ?k a cg:AmountKind ; rdfs:label ?l }"
+        ).rows
+    }
     out = []
     for r, info in recs.items():
         kind = info["kind"]
         rule = onto.rules.get(kind)
         v = values[r]
         participants = [
-            {"role": local_name(p), "iri": str(o), "label": labels.get(str(o), local_name(o)),
-             "is_self": o == e}
-            for p, os in v.items() if str(p) in role_props for o in os
+            {
+                "role": local_name(p),
+                "iri": str(o),
+                "label": labels.get(str(o), local_name(o)),
+                "is_self": o == e,
+            }
+            for p, os in v.items()
+            if str(p) in role_props
+            for o in os
         ]
         direction = "none"
         if rule:
@@ -198,19 +272,31 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
             item["amount_kind_label"] = kind_names.get(item["amount_kind"], item["amount_kind"])
         item["sources"] = _sources(backend, [str(s) for s in v.get(CG.source, [])])
         out.append(item)
-    out.sort(key=lambda i: ({"out": 0, "both": 1, "in": 2}.get(i["direction"], 3), i["kind_label"],
-                            str(i.get("date") or i.get("start") or ""), i["record"]))
+    out.sort(
+        key=lambda i: (
+            {"out": 0, "both": 1, "in": 2}.get(i["direction"], 3),
+            i["kind_label"],
+            str(i.get("date") or i.get("start") or ""),
+            i["record"],
+        )
+    )
     return out
 
 
 def _sources(backend: Backend, iris: list[str]) -> list[dict]:
     if not iris:
         return []
-    rows = backend.select(SPARQL_PREFIXES + "SELECT ?s ?url ?title ?pub ?issued WHERE { VALUES ?s { "
-                          + " ".join(f"<{i}>" for i in sorted(set(iris)))
-                          + " } OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s dcterms:title ?title }"
-                          " OPTIONAL { ?s dcterms:publisher ?pub } OPTIONAL { ?s dcterms:issued ?issued } }").rows
-    return [{"iri": str(s), "url": _s(u), "title": _s(t), "publisher": _s(p), "issued": _s(i)} for s, u, t, p, i in rows]
+    rows = backend.select(
+        SPARQL_PREFIXES
+        + "SELECT ?s ?url ?title ?pub ?issued WHERE { VALUES ?s { "
+        + " ".join(f"<{i}>" for i in sorted(set(iris)))
+        + " } OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s dcterms:title ?title }"
+        " OPTIONAL { ?s dcterms:publisher ?pub } OPTIONAL { ?s dcterms:issued ?issued } }"
+    ).rows
+    return [
+        {"iri": str(s), "url": _s(u), "title": _s(t), "publisher": _s(p), "issued": _s(i)}
+        for s, u, t, p, i in rows
+    ]
 
 
 def _py(term: Any) -> Any:
@@ -231,6 +317,7 @@ def _s(term: Any) -> str | None:
 # --------------------------------------------------------------------------------------------
 # card rendering
 
+
 def card_text(card: EntityCard, markdown: bool = False) -> str:
     """The card as plain text, or as Markdown with footnoted sources."""
     lines: list[str] = []
@@ -243,8 +330,10 @@ def card_text(card: EntityCard, markdown: bool = False) -> str:
     if card.aliases:
         lines.append(("**Also known as:** " if markdown else "Also known as: ") + ", ".join(card.aliases))
     if card.identifiers:
-        lines.append(("**Identifiers:** " if markdown else "Identifiers: ")
-                     + ", ".join(f"{k} {v}" for k, v in card.identifiers.items()))
+        lines.append(
+            ("**Identifiers:** " if markdown else "Identifiers: ")
+            + ", ".join(f"{k} {v}" for k, v in card.identifiers.items())
+        )
     if card.description:
         lines.append(card.description)
     footnotes: list[dict] = []
@@ -260,7 +349,9 @@ def card_text(card: EntityCard, markdown: bool = False) -> str:
     lines.append("")
     lines.append(h(f"Relationships ({len(card.relationships)})"))
     for rel in card.relationships:
-        lines.append(("- " if markdown else "* ") + _relationship_line(card, rel) + " " + cite(rel["sources"]))
+        lines.append(
+            ("- " if markdown else "* ") + _relationship_line(card, rel) + " " + cite(rel["sources"])
+        )
         for q in rel["quotes"]:
             lines.append(("  > " if markdown else "    “") + q + ("" if markdown else "”"))
     if card.sources:
@@ -270,8 +361,11 @@ def card_text(card: EntityCard, markdown: bool = False) -> str:
         lines.append("")
         lines.append(h("Sources"))
         for i, s in enumerate(footnotes, 1):
-            text = f"{s['title'] or s['iri']}, {s['publisher'] or 'unknown publisher'}" + (
-                f", {s['issued']}" if s.get("issued") else "") + f". {s['url'] or ''}"
+            text = (
+                f"{s['title'] or s['iri']}, {s['publisher'] or 'unknown publisher'}"
+                + (f", {s['issued']}" if s.get("issued") else "")
+                + f". {s['url'] or ''}"
+            )
             lines.append(f"[^{i}]: {text}" if markdown else f"[{i}] {text}")
     return "\n".join(lines) + "\n"
 
@@ -279,7 +373,11 @@ def card_text(card: EntityCard, markdown: bool = False) -> str:
 def _relationship_line(card: EntityCard, rel: dict) -> str:
     others = [p for p in rel["participants"] if not p["is_self"]]
     edge = str(rel["title"]) if rel.get("title") else (rel.get("edge_label") or rel["kind_label"])
-    far_role = {"in": rel.get("edge_from_role"), "out": rel.get("edge_to_role"), "both": rel.get("edge_to_role")}
+    far_role = {
+        "in": rel.get("edge_from_role"),
+        "out": rel.get("edge_to_role"),
+        "both": rel.get("edge_to_role"),
+    }
     far = [p for p in others if p["role"] == far_role.get(rel["direction"])]
     extra = [p for p in others if p not in far]
     if rel["direction"] != "none" and not far:  # e.g. a statement about nothing in particular
@@ -301,12 +399,16 @@ def _relationship_line(card: EntityCard, rel: dict) -> str:
     bits = [head]
     if rel.get("amount") is not None:
         q = f"{rel['amount_qualifier']} " if rel.get("amount_qualifier") else ""
-        bits.append(f"{q}{rel.get('currency', '')} {money(rel['amount'])} ({rel.get('amount_kind_label', 'amount')})".strip())
+        bits.append(
+            f"{q}{rel.get('currency', '')} {money(rel['amount'])} ({rel.get('amount_kind_label', 'amount')})".strip()
+        )
     elif rel.get("amount_text"):
         bits.append(f"amount: {rel['amount_text']}")
     if rel.get("value") is not None:
         q = f"{rel['amount_qualifier']} " if rel.get("amount_qualifier") else ""
-        bits.append(f"{rel.get('measure', 'value')}: {q}{money(rel['value'])} {rel.get('count_unit', '')}".strip())
+        bits.append(
+            f"{rel.get('measure', 'value')}: {q}{money(rel['value'])} {rel.get('count_unit', '')}".strip()
+        )
     when = rel.get("date") or rel.get("start")
     if when:
         bits.append(str(when) + (f"–{rel['end']}" if rel.get("end") else ""))

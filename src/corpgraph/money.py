@@ -262,6 +262,7 @@ def money_report(
     neighbours = {n for n in nx.all_neighbors(g, entity)} if entity in g else set()
     systems = {n for n in neighbours if g.nodes[n].get("type") == "System"}
     figures = _figures(backend, {entity, *systems})
+
     def figure_flow(fig: dict, counterparty: str | None, relation: str) -> Flow:
         return Flow(
             record=fig["record"],

@@ -58,7 +58,9 @@ class Ontology:
         return None
 
 
-_RULES_QUERY = SPARQL_PREFIXES + """
+_RULES_QUERY = (
+    SPARQL_PREFIXES
+    + """
 SELECT ?kind ?klabel ?from ?to ?label ?sym ?lprop ?flow WHERE {
   ?kind cg:edgeFrom ?from ; cg:edgeTo ?to ; cg:edgeLabel ?label .
   OPTIONAL { ?kind rdfs:label ?klabel }
@@ -66,14 +68,18 @@ SELECT ?kind ?klabel ?from ?to ?label ?sym ?lprop ?flow WHERE {
   OPTIONAL { ?kind cg:edgeLabelProperty ?lprop }
   OPTIONAL { ?kind cg:moneyFlow ?flow }
 }"""
+)
 
-_CLASSES_QUERY = SPARQL_PREFIXES + """
+_CLASSES_QUERY = (
+    SPARQL_PREFIXES
+    + """
 SELECT ?c ?label ?parent WHERE {
   { ?c rdfs:subClassOf ?parent . ?parent rdfs:subClassOf* cg:Entity . }
   UNION { ?c rdfs:subClassOf ?parent . ?parent rdfs:subClassOf* cg:Relationship . }
   UNION { VALUES ?c { cg:Entity cg:Relationship } }
   OPTIONAL { ?c rdfs:label ?label }
 }"""
+)
 
 
 def read_ontology(backend: Backend) -> Ontology:
@@ -150,7 +156,11 @@ def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bo
     See ``build_network`` for what nodes and edges carry.
     """
     cache_dir = backend.cache_dir() if use_cache else None
-    cache = cache_dir / f"network-{backend.version().replace(':', '-')}-v{_CACHE_FORMAT}.json" if cache_dir else None
+    cache = (
+        cache_dir / f"network-{backend.version().replace(':', '-')}-v{_CACHE_FORMAT}.json"
+        if cache_dir
+        else None
+    )
     if cache is not None and cache.is_file():
         try:
             return _network_from_json(cache.read_bytes(), ontology or read_ontology(backend))
@@ -174,12 +184,21 @@ def _network_to_json(g: nx.MultiDiGraph) -> bytes:
     sources: dict[str, dict] = {}
     edges = []
     for u, v, k, d in g.edges(keys=True, data=True):
-        item = {key: (str(val) if isinstance(val, Decimal) else val) for key, val in d.items() if val is not None}
+        item = {
+            key: (str(val) if isinstance(val, Decimal) else val) for key, val in d.items() if val is not None
+        }
         item["sources"] = [sources.setdefault(src["iri"], src)["iri"] for src in d.get("sources", ())]
         edges.append([u, v, k, item])
-    return json.dumps({"version": g.graph.get("version"), "sources": sources,
-                       "nodes": [[n, d] for n, d in g.nodes(data=True)], "edges": edges},
-                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(
+        {
+            "version": g.graph.get("version"),
+            "sources": sources,
+            "nodes": [[n, d] for n, d in g.nodes(data=True)],
+            "edges": edges,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode("utf-8")
 
 
 def _network_from_json(raw: bytes, onto: Ontology) -> nx.MultiDiGraph:
@@ -220,8 +239,7 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
         return g
     rule_values = " ".join(f"(<{r.kind}> <{r.from_role}> <{r.to_role}>)" for r in onto.rules.values())
     edge_rows = backend.select(
-        SPARQL_PREFIXES
-        + "SELECT ?rec ?kind ?s ?t WHERE { VALUES (?kind ?fp ?tp) { " + rule_values + " } "
+        SPARQL_PREFIXES + "SELECT ?rec ?kind ?s ?t WHERE { VALUES (?kind ?fp ?tp) { " + rule_values + " } "
         "?rec a ?kind ; ?fp ?s ; ?tp ?t . FILTER(?s != ?t) }"
     ).rows
     if not edge_rows:
@@ -236,15 +254,26 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
             continue
         a = attrs.get(rec, {})
         label = a.get("label_override") or rule.label
-        g.add_edge(s, t, key=rec, record=rec, kind=rule.name, kind_label=rule.kind_label, label=label,
-                   symmetric=rule.symmetric, money_flow=rule.money_flow,
-                   **{k: v for k, v in a.items() if k != "label_override"})
+        g.add_edge(
+            s,
+            t,
+            key=rec,
+            record=rec,
+            kind=rule.name,
+            kind_label=rule.kind_label,
+            label=label,
+            symmetric=rule.symmetric,
+            money_flow=rule.money_flow,
+            **{k: v for k, v in a.items() if k != "label_override"},
+        )
     return g
 
 
 def _add_nodes(backend: Backend, onto: Ontology, g: nx.MultiDiGraph) -> None:
     rows = backend.select(
-        SPARQL_PREFIXES + "SELECT ?e ?type ?label WHERE { " + _values("type", onto.entity_classes)
+        SPARQL_PREFIXES
+        + "SELECT ?e ?type ?label WHERE { "
+        + _values("type", onto.entity_classes)
         + " ?e a ?type . OPTIONAL { ?e rdfs:label ?label } }"
     ).rows
     for e, typ, label in rows:
@@ -256,16 +285,33 @@ def _add_nodes(backend: Backend, onto: Ontology, g: nx.MultiDiGraph) -> None:
             current = g.nodes[node]
             current["_depth"] = -1
         if depth > current["_depth"]:
-            current.update(type=local_name(typ), type_iri=typ, type_label=onto.class_labels.get(typ, local_name(typ)),
-                           _depth=depth)
+            current.update(
+                type=local_name(typ),
+                type_iri=typ,
+                type_label=onto.class_labels.get(typ, local_name(typ)),
+                _depth=depth,
+            )
     for _, data in g.nodes(data=True):
         data.pop("_depth", None)
 
 
 # Record attributes read one predicate at a time: a single query with a dozen OPTIONALs took 20 s
 # on a million-triple Oxigraph store, these simple scans take a fraction of that in total.
-_EDGE_KEYS = ("certainty", "certainty_rank", "amount", "currency", "amount_kind", "amount_qualifier", "amount_text",
-              "date", "start", "end", "no_bid", "quote", "sources")
+_EDGE_KEYS = (
+    "certainty",
+    "certainty_rank",
+    "amount",
+    "currency",
+    "amount_kind",
+    "amount_qualifier",
+    "amount_text",
+    "date",
+    "start",
+    "end",
+    "no_bid",
+    "quote",
+    "sources",
+)
 _SINGLE_VALUED = {
     "amount": ("cg:amount", lambda t: _decimal(t)),
     "currency": ("cg:currency", str),
@@ -281,13 +327,21 @@ _SINGLE_VALUED = {
 
 def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> dict[str, dict]:
     out: dict[str, dict] = {
-        r: {"certainty": None, "certainty_rank": 0, **dict.fromkeys(_SINGLE_VALUED), "label_override": None,
-            "quote": [], "sources": []}
+        r: {
+            "certainty": None,
+            "certainty_rank": 0,
+            **dict.fromkeys(_SINGLE_VALUED),
+            "label_override": None,
+            "quote": [],
+            "sources": [],
+        }
         for r in records
     }
 
     def scan(predicate: str):
-        for rec, value in backend.select(SPARQL_PREFIXES + f"SELECT ?rec ?v WHERE {{ ?rec {predicate} ?v }}").rows:
+        for rec, value in backend.select(
+            SPARQL_PREFIXES + f"SELECT ?rec ?v WHERE {{ ?rec {predicate} ?v }}"
+        ).rows:
             item = out.get(str(rec))
             if item is not None:
                 yield item, value
@@ -316,10 +370,18 @@ def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> d
 
 def _sources(backend: Backend, cited: dict[str, list[dict]]) -> dict[str, dict]:
     """Source descriptions, one dict per source shared by every record citing it."""
-    found = {iri: {"iri": iri, "url": None, "title": None, "publisher": None, "issued": None} for iri in cited}
-    for key, predicate in (("url", "schema:url"), ("title", "dcterms:title"), ("publisher", "dcterms:publisher"),
-                           ("issued", "dcterms:issued")):
-        for src, value in backend.select(SPARQL_PREFIXES + f"SELECT ?s ?v WHERE {{ ?s a cg:Source ; {predicate} ?v }}").rows:
+    found = {
+        iri: {"iri": iri, "url": None, "title": None, "publisher": None, "issued": None} for iri in cited
+    }
+    for key, predicate in (
+        ("url", "schema:url"),
+        ("title", "dcterms:title"),
+        ("publisher", "dcterms:publisher"),
+        ("issued", "dcterms:issued"),
+    ):
+        for src, value in backend.select(
+            SPARQL_PREFIXES + f"SELECT ?s ?v WHERE {{ ?s a cg:Source ; {predicate} ?v }}"
+        ).rows:
             if str(src) in found:
                 found[str(src)][key] = str(value)
     return found

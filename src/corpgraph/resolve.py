@@ -31,12 +31,15 @@ class SearchHit:
     score: float
 
 
-_INDEX_QUERY = SPARQL_PREFIXES + """
+_INDEX_QUERY = (
+    SPARQL_PREFIXES
+    + """
 SELECT ?e ?label ?type ?alias WHERE {
   ?e a ?type ; rdfs:label ?label .
   ?type rdfs:subClassOf* cg:Entity .
   OPTIONAL { ?e cg:alias ?alias }
 }"""
+)
 
 
 class EntityIndex:
@@ -59,10 +62,12 @@ class EntityIndex:
             if alias is not None and str(alias) not in item["names"]:
                 item["names"].append(str(alias))
         generic = {"Entity", "Organization"}
-        return cls([
-            EntityName(iri, d["label"], sorted(d["types"] - generic or d["types"])[0], tuple(d["names"]))
-            for iri, d in acc.items()
-        ])
+        return cls(
+            [
+                EntityName(iri, d["label"], sorted(d["types"] - generic or d["types"])[0], tuple(d["names"]))
+                for iri, d in acc.items()
+            ]
+        )
 
     def resolve(self, name: str) -> str:
         """The IRI of the one entity called ``name``; raises UnknownEntity or AmbiguousEntity."""
@@ -75,7 +80,9 @@ class EntityIndex:
         if len(found) == 1:
             return next(iter(found))
         if found:
-            raise AmbiguousEntity(name, [(i, self.entities[i].label, self.entities[i].type) for i in sorted(found)])
+            raise AmbiguousEntity(
+                name, [(i, self.entities[i].label, self.entities[i].type) for i in sorted(found)]
+            )
         raise UnknownEntity(name, [(h.iri, h.label) for h in self.search(text, limit=5)])
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:

@@ -50,7 +50,9 @@ def resolve_graph_dir(graph_dir: str | os.PathLike[str] | None = None) -> Path:
     chosen = graph_dir or os.environ.get(ENV_GRAPH) or bundled_graph_dir()
     path = Path(chosen).expanduser()
     if not path.is_dir():
-        raise GraphNotFound(f"Graph folder {str(path)!r} does not exist. Pass --graph DIR or set {ENV_GRAPH}.")
+        raise GraphNotFound(
+            f"Graph folder {str(path)!r} does not exist. Pass --graph DIR or set {ENV_GRAPH}."
+        )
     return path
 
 
@@ -96,8 +98,9 @@ def _locate_syntax_error(path: Path, text: str, exc: Exception) -> GraphLoadErro
     try:
         import pyoxigraph
 
-        for _ in pyoxigraph.parse(text.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE,
-                                  base_iri=path.resolve().as_uri()):
+        for _ in pyoxigraph.parse(
+            text.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()
+        ):
             pass
     except SyntaxError as ox:
         line, col = _oxigraph_position(ox)
@@ -107,7 +110,9 @@ def _locate_syntax_error(path: Path, text: str, exc: Exception) -> GraphLoadErro
         pass
     line = getattr(exc, "lines", None)
     message = getattr(exc, "message", None) or str(exc)
-    return GraphLoadError(str(path), " ".join(str(message).split()), (line + 1) if isinstance(line, int) else None)
+    return GraphLoadError(
+        str(path), " ".join(str(message).split()), (line + 1) if isinstance(line, int) else None
+    )
 
 
 def _oxigraph_position(err: SyntaxError) -> tuple[int | None, int | None]:

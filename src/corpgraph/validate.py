@@ -55,9 +55,15 @@ class ValidationReport:
         return not any(p.severity == "violation" for p in self.problems)
 
     def as_dict(self) -> dict:
-        return {"graph": self.graph, "conforms": self.conforms, "files": self.files, "triples": self.triples,
-                "records": self.records, "entities": self.entities,
-                "problems": [asdict(p) for p in self.problems]}
+        return {
+            "graph": self.graph,
+            "conforms": self.conforms,
+            "files": self.files,
+            "triples": self.triples,
+            "records": self.records,
+            "entities": self.entities,
+            "problems": [asdict(p) for p in self.problems],
+        }
 
 
 def validate_folder(graph_dir: str | Path | None = None) -> ValidationReport:
@@ -72,14 +78,17 @@ def validate_folder(graph_dir: str | Path | None = None) -> ValidationReport:
         try:
             per_file[path] = store.parse_turtle_file(path)
         except GraphLoadError as exc:
-            report.problems.append(Problem("syntax", str(path), exc.reason, file=str(path), line=exc.line,
-                                           column=exc.column))
+            report.problems.append(
+                Problem("syntax", str(path), exc.reason, file=str(path), line=exc.line, column=exc.column)
+            )
             continue
         merged += per_file[path]
     try:
         shapes = store.load_shapes(folder)
     except GraphLoadError as exc:
-        report.problems.append(Problem("syntax", exc.path, exc.reason, file=exc.path, line=exc.line, column=exc.column))
+        report.problems.append(
+            Problem("syntax", exc.path, exc.reason, file=exc.path, line=exc.line, column=exc.column)
+        )
         return report
     if any(p.check == "syntax" for p in report.problems):
         return report  # a half-read graph would give misleading follow-on errors
@@ -89,8 +98,12 @@ def validate_folder(graph_dir: str | Path | None = None) -> ValidationReport:
 def validate_graph(graph: Graph, shapes: Graph | None = None, name: str = "graph") -> ValidationReport:
     """Validate an rdflib Graph already in memory (a store's or an endpoint's content)."""
     report = ValidationReport(graph=name, files=0)
-    return check_graph(graph, shapes if shapes is not None else store.load_shapes(store.bundled_graph_dir()), report,
-                       _Locator({}))
+    return check_graph(
+        graph,
+        shapes if shapes is not None else store.load_shapes(store.bundled_graph_dir()),
+        report,
+        _Locator({}),
+    )
 
 
 def check_graph(g: Graph, shapes: Graph, report: ValidationReport, locate: _Locator) -> ValidationReport:
@@ -121,8 +134,9 @@ def _subclasses(g: Graph, root: URIRef) -> set[URIRef]:
 def _shacl(g: Graph, shapes: Graph) -> list[Problem]:
     import pyshacl
 
-    _conforms, results, _text = pyshacl.validate(g, shacl_graph=shapes, inference="none", allow_warnings=True,
-                                                 advanced=True)
+    _conforms, results, _text = pyshacl.validate(
+        g, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
+    )
     out = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
         focus = results.value(r, SH.focusNode)
@@ -133,8 +147,15 @@ def _shacl(g: Graph, shapes: Graph) -> list[Problem]:
         text = str(message) if message is not None else "does not conform to its shape"
         if value is not None and str(value) not in text:
             text += f" (value: {value})"
-        out.append(Problem("shacl", str(focus), text, field=_short(path) if path is not None else None,
-                           severity="violation" if severity in (None, SH.Violation) else "warning"))
+        out.append(
+            Problem(
+                "shacl",
+                str(focus),
+                text,
+                field=_short(path) if path is not None else None,
+                severity="violation" if severity in (None, SH.Violation) else "warning",
+            )
+        )
     return out
 
 
@@ -146,14 +167,32 @@ def _dangling(g: Graph, records: set, entities: set) -> list[Problem]:
     for rec in records:
         for p, o in g.predicate_objects(rec):
             if p in roles and isinstance(o, URIRef) and o not in entities:
-                out.append(Problem("dangling", str(rec), f"{_short(p)} points at {o}, which is not an entity in the graph",
-                                   field=_short(p)))
+                out.append(
+                    Problem(
+                        "dangling",
+                        str(rec),
+                        f"{_short(p)} points at {o}, which is not an entity in the graph",
+                        field=_short(p),
+                    )
+                )
             elif p == CG.source and o not in sources:
-                out.append(Problem("dangling", str(rec), f"cg:source points at {o}, which is not a cg:Source in the graph",
-                                   field="cg:source"))
+                out.append(
+                    Problem(
+                        "dangling",
+                        str(rec),
+                        f"cg:source points at {o}, which is not a cg:Source in the graph",
+                        field="cg:source",
+                    )
+                )
             elif p == CG.certainty and o not in certainties:
-                out.append(Problem("dangling", str(rec), f"cg:certainty {o} is not one of confirmed, reported, likely,"
-                                   " alleged, denied", field="cg:certainty"))
+                out.append(
+                    Problem(
+                        "dangling",
+                        str(rec),
+                        f"cg:certainty {o} is not one of confirmed, reported, likely, alleged, denied",
+                        field="cg:certainty",
+                    )
+                )
     return out
 
 
@@ -162,8 +201,16 @@ def _labels(g: Graph, entities: set) -> list[Problem]:
     for s, o in g.subject_objects(RDFS.label):
         if s in entities:
             labels[s].add(str(o))
-    return [Problem("labels", str(s), "has " + str(len(ls)) + " different labels: " + " / ".join(repr(x) for x in sorted(ls)),
-                    field="rdfs:label") for s, ls in labels.items() if len(ls) > 1]
+    return [
+        Problem(
+            "labels",
+            str(s),
+            "has " + str(len(ls)) + " different labels: " + " / ".join(repr(x) for x in sorted(ls)),
+            field="rdfs:label",
+        )
+        for s, ls in labels.items()
+        if len(ls) > 1
+    ]
 
 
 def _quotes(g: Graph, records: set) -> list[Problem]:
@@ -171,8 +218,14 @@ def _quotes(g: Graph, records: set) -> list[Problem]:
     for rec in records:
         quotes = [q for q in g.objects(rec, CG.quote) if isinstance(q, Literal) and str(q).strip()]
         if not quotes:
-            out.append(Problem("quote", str(rec), "has no cg:quote: add a short verbatim excerpt of its source",
-                               field="cg:quote"))
+            out.append(
+                Problem(
+                    "quote",
+                    str(rec),
+                    "has no cg:quote: add a short verbatim excerpt of its source",
+                    field="cg:quote",
+                )
+            )
     return out
 
 
@@ -182,10 +235,21 @@ def _vocabulary(g: Graph) -> list[Problem]:
     out, seen = [], set()
     for s, p, o in g:
         for term, what in ((p, "property"), (o, "class" if p == RDF.type else "term")):
-            if isinstance(term, URIRef) and str(term).startswith(ns) and term not in defined and term not in seen:
+            if (
+                isinstance(term, URIRef)
+                and str(term).startswith(ns)
+                and term not in defined
+                and term not in seen
+            ):
                 seen.add(term)
-                out.append(Problem("vocabulary", str(s), f"uses {what} {_short(term)}, which graph/ontology.ttl does not"
-                                   " define (a typo?)", field=_short(term)))
+                out.append(
+                    Problem(
+                        "vocabulary",
+                        str(s),
+                        f"uses {what} {_short(term)}, which graph/ontology.ttl does not define (a typo?)",
+                        field=_short(term),
+                    )
+                )
     return out
 
 
@@ -195,7 +259,7 @@ def _short(term: object) -> str:
         return "cg:" + local_name(s)
     for prefix, ns in (("rdfs", str(RDFS)), ("rdf", str(RDF))):
         if s.startswith(ns):
-            return f"{prefix}:{s[len(ns):]}"
+            return f"{prefix}:{s[len(ns) :]}"
     return s
 
 

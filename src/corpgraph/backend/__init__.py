@@ -13,10 +13,10 @@ receives rdflib terms, so each works unchanged on all three.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef, Variable
@@ -40,7 +40,9 @@ class QueryOutcome:
 
     def dicts(self) -> list[dict[str, Node]]:
         """Rows as {variable: term}, unbound variables left out."""
-        return [{v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows]
+        return [
+            {v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows
+        ]
 
 
 class Backend(ABC):
@@ -92,7 +94,7 @@ class Backend(ABC):
         """A folder for results derived from this exact graph version (the entity network), or None."""
         return None
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: most backends hold nothing to release
         pass
 
     def __enter__(self) -> Backend:

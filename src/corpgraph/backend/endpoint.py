@@ -114,14 +114,18 @@ class EndpointBackend(Backend):
                 f"The SPARQL endpoint {url} answered HTTP {exc.code} {exc.reason}"
                 + (f": {' '.join(detail.split())[:400]}" if detail else "")
             ) from None
-        except (socket.timeout, TimeoutError):
-            raise BackendError(f"The SPARQL endpoint {url} did not answer within {self.timeout:g} s "
-                               f"(set {ENV_TIMEOUT} to wait longer).") from None
+        except TimeoutError:
+            raise BackendError(
+                f"The SPARQL endpoint {url} did not answer within {self.timeout:g} s "
+                f"(set {ENV_TIMEOUT} to wait longer)."
+            ) from None
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, (socket.timeout, TimeoutError)):
-                raise BackendError(f"The SPARQL endpoint {url} did not answer within {self.timeout:g} s "
-                                   f"(set {ENV_TIMEOUT} to wait longer).") from None
+                raise BackendError(
+                    f"The SPARQL endpoint {url} did not answer within {self.timeout:g} s "
+                    f"(set {ENV_TIMEOUT} to wait longer)."
+                ) from None
             raise BackendError(f"Cannot reach the SPARQL endpoint {url}: {reason}") from None
         except (ConnectionError, OSError) as exc:
             raise BackendError(f"Cannot reach the SPARQL endpoint {url}: {exc}") from None
@@ -135,11 +139,13 @@ class EndpointBackend(Backend):
         form = refuse_unsafe(sparql)  # never SERVICE, never an update
         text = bind_inline(sparql, bindings)
         if form in ("SELECT", "ASK"):
-            body, ctype = self._post(self.url, text, "application/sparql-query",
-                                     "application/sparql-results+json")
+            body, ctype = self._post(
+                self.url, text, "application/sparql-query", "application/sparql-results+json"
+            )
             return _results_json(body, self.url)
-        body, ctype = self._post(self.url, text, "application/sparql-query",
-                                 "application/n-triples, text/turtle;q=0.9")
+        body, ctype = self._post(
+            self.url, text, "application/sparql-query", "application/n-triples, text/turtle;q=0.9"
+        )
         g = _parse_graph(body, ctype, self.url)
         return QueryOutcome(form, graph=g)
 
@@ -148,7 +154,9 @@ class EndpointBackend(Backend):
 
     def __len__(self) -> int:
         """The triple count recorded with the version by the last load or import, else counted (slow)."""
-        rows = self.select(f"SELECT ?n WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_TRIPLES}> ?n }} }}").rows
+        rows = self.select(
+            f"SELECT ?n WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_TRIPLES}> ?n }} }}"
+        ).rows
         if rows and rows[0][0] is not None:
             try:
                 return int(rows[0][0].toPython())
@@ -157,12 +165,16 @@ class EndpointBackend(Backend):
         return self._count()
 
     def _count(self) -> int:
-        out = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o {_NOT_META} }} }}")
+        out = self.select(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o {_NOT_META} }} }}"
+        )
         return int(out.rows[0][0].toPython()) if out.rows and out.rows[0][0] is not None else 0
 
     def version(self) -> str:
         if self._stamp is None:
-            rows = self.select(f"SELECT ?v WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_VERSION}> ?v }} }}").rows
+            rows = self.select(
+                f"SELECT ?v WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_VERSION}> ?v }} }}"
+            ).rows
             self._stamp = str(rows[0][0]) if rows and rows[0][0] is not None else f"endpoint {self.url}"
         return self._stamp
 
@@ -213,12 +225,17 @@ class EndpointBackend(Backend):
         count = self._count() if version != "loading" else None
         done = f'INSERT DATA {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_VERSION}> "{version}" '
         if count is not None:
-            done += f'. <{META_GRAPH}> <{META_TRIPLES}> {count} '
+            done += f". <{META_GRAPH}> <{META_TRIPLES}> {count} "
         self.update(done + "} }")
         self._stamp = version
 
-    def load_folder(self, graph_dir: str | os.PathLike[str] | None = None, *, progress: Progress | None = None,
-                    force: bool = False) -> list[str]:
+    def load_folder(
+        self,
+        graph_dir: str | os.PathLike[str] | None = None,
+        *,
+        progress: Progress | None = None,
+        force: bool = False,
+    ) -> list[str]:
         """Push the data files of a graph folder, one part each, skipping those already there unchanged.
 
         Parts loaded from files that are no longer in the folder are dropped.  Returns the parts sent.
@@ -255,11 +272,14 @@ class EndpointBackend(Backend):
         return g if len(g) else None
 
     def parts(self) -> list[str]:
-        return sorted(part_name(urllib.parse.unquote(i[len(PART_PREFIX):])) if i.startswith(PART_PREFIX) else i
-                      for i in self.part_hashes())
+        return sorted(
+            part_name(urllib.parse.unquote(i[len(PART_PREFIX) :])) if i.startswith(PART_PREFIX) else i
+            for i in self.part_hashes()
+        )
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
 
 def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
     chunk: list[str] = []
@@ -304,8 +324,9 @@ def _results_json(body: bytes, url: str) -> QueryOutcome:
     try:
         data = json.loads(body)
     except ValueError:
-        raise BackendError(f"The SPARQL endpoint {url} did not answer with SPARQL JSON results: "
-                           f"{body[:200]!r}") from None
+        raise BackendError(
+            f"The SPARQL endpoint {url} did not answer with SPARQL JSON results: {body[:200]!r}"
+        ) from None
     if "boolean" in data:
         return QueryOutcome("ASK", boolean=bool(data["boolean"]))
     names = list(data.get("head", {}).get("vars", []))
@@ -315,9 +336,14 @@ def _results_json(body: bytes, url: str) -> QueryOutcome:
 
 def _parse_graph(body: bytes, content_type: str, url: str) -> Graph:
     ctype = content_type.split(";")[0].strip().lower()
-    formats = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
-               "text/turtle": ox.RdfFormat.TURTLE, "application/x-turtle": ox.RdfFormat.TURTLE,
-               "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/n-quads": ox.RdfFormat.N_QUADS}
+    formats = {
+        "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "text/plain": ox.RdfFormat.N_TRIPLES,
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/x-turtle": ox.RdfFormat.TURTLE,
+        "application/rdf+xml": ox.RdfFormat.RDF_XML,
+        "application/n-quads": ox.RdfFormat.N_QUADS,
+    }
     fmt = formats.get(ctype, ox.RdfFormat.TURTLE)
     g = graph_store.new_graph()
     cache: dict[Any, Node] = {}
@@ -325,6 +351,8 @@ def _parse_graph(body: bytes, content_type: str, url: str) -> Graph:
         for q in ox.parse(body, fmt):
             g.add((from_ox(q.subject, cache), from_ox(q.predicate, cache), from_ox(q.object, cache)))
     except SyntaxError as exc:
-        raise BackendError(f"The SPARQL endpoint {url} answered with a graph that cannot be parsed "
-                           f"({content_type or 'no content type'}): {exc}") from None
+        raise BackendError(
+            f"The SPARQL endpoint {url} answered with a graph that cannot be parsed "
+            f"({content_type or 'no content type'}): {exc}"
+        ) from None
     return g

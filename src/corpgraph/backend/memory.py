@@ -16,7 +16,9 @@ from . import Backend, QueryOutcome
 class MemoryBackend(Backend):
     name = "memory"
 
-    def __init__(self, graph: Graph, version: str = "unknown", location: str = "", folder: Path | None = None):
+    def __init__(
+        self, graph: Graph, version: str = "unknown", location: str = "", folder: Path | None = None
+    ):
         super().__init__(version, location)
         self.graph = graph
         self.folder = folder

@@ -81,6 +81,7 @@ def part_iri(part: str) -> str:
 
 # -- terms ---------------------------------------------------------------------------------------
 
+
 def from_ox(term: Any, cache: dict[Any, Node] | None = None) -> Node | None:
     """A pyoxigraph term as the rdflib term rdflib itself would give for the same Turtle.
 
@@ -133,8 +134,9 @@ def to_ox(term: Node, bnodes: dict[BNode, ox.BlankNode] | None = None) -> Any:
     raise BackendError(f"cannot store the term {term!r}")
 
 
-def outcome_from_ox(result: Any, form: str, namespaces: Iterable[tuple[str, Any]] = (),
-                    cache: dict[Any, Node] | None = None) -> QueryOutcome:
+def outcome_from_ox(
+    result: Any, form: str, namespaces: Iterable[tuple[str, Any]] = (), cache: dict[Any, Node] | None = None
+) -> QueryOutcome:
     """A pyoxigraph query result as a QueryOutcome of rdflib terms (``cache``: terms already converted)."""
     if cache is None:
         cache = {}
@@ -155,6 +157,7 @@ def outcome_from_ox(result: Any, form: str, namespaces: Iterable[tuple[str, Any]
 
 # -- the store -----------------------------------------------------------------------------------
 
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -173,7 +176,9 @@ class OxigraphBackend(Backend):
     name = "store"
     writable = True
 
-    def __init__(self, store: ox.Store, path: Path, folder: Path | None, state: dict[str, Any], read_only: bool):
+    def __init__(
+        self, store: ox.Store, path: Path, folder: Path | None, state: dict[str, Any], read_only: bool
+    ):
         super().__init__(state.get("version") or f"store {path}", str(path))
         self._store = store
         self.path = path
@@ -203,8 +208,10 @@ class OxigraphBackend(Backend):
             raise BackendError(f"Store path {str(path)!r} is a file, not a store folder.")
         existing = path.is_dir() and any(path.iterdir())
         if existing and not _is_store_dir(path):
-            raise BackendError(f"{str(path)!r} is not an Oxigraph store folder (no CURRENT file); "
-                               "give a new or empty folder to create a store.")
+            raise BackendError(
+                f"{str(path)!r} is not an Oxigraph store folder (no CURRENT file); "
+                "give a new or empty folder to create a store."
+            )
         explicit = graph_dir or os.environ.get(graph_store.ENV_GRAPH) or None
         if existing:
             ox_store, read_only = _open_existing(path)
@@ -215,8 +222,10 @@ class OxigraphBackend(Backend):
         if explicit:
             folder = graph_store.resolve_graph_dir(explicit)
             if existing and not state and len(ox_store) > 0:  # type: ignore[arg-type]
-                raise BackendError(f"The store {path} was not made by corpgraph (it has no corpgraph record); "
-                                   "open it without --graph to query it as it is, or give a new folder.")
+                raise BackendError(
+                    f"The store {path} was not made by corpgraph (it has no corpgraph record); "
+                    "open it without --graph to query it as it is, or give a new folder."
+                )
         elif state.get("folder") and Path(state["folder"]).is_dir():
             folder = Path(state["folder"])
         elif not existing or (not state and len(ox_store) == 0):  # type: ignore[arg-type]
@@ -259,7 +268,9 @@ class OxigraphBackend(Backend):
         recorded: dict[str, dict[str, Any]] = self.state.get("files", {}) if same_folder else {}
         parts: dict[str, str] = dict(self.state.get("parts", {})) if same_folder else {}
         new_files: dict[str, dict[str, Any]] = {}
-        stat_changed = force or not same_folder or set(recorded) != {p.relative_to(folder).as_posix() for p in files}
+        stat_changed = (
+            force or not same_folder or set(recorded) != {p.relative_to(folder).as_posix() for p in files}
+        )
         for p in files:
             rel = p.relative_to(folder).as_posix()
             st = p.stat()
@@ -269,8 +280,11 @@ class OxigraphBackend(Backend):
                 continue
             stat_changed = True
             new_files[rel] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": _sha256(p)}
-        if not stat_changed and all(parts.get(n) == new_files[file_of[n]]["sha256"] for n in data) \
-                and set(parts) == set(data):
+        if (
+            not stat_changed
+            and all(parts.get(n) == new_files[file_of[n]]["sha256"] for n in data)
+            and set(parts) == set(data)
+        ):
             return []
         changed = [rel for rel in data if force or parts.get(rel) != new_files[file_of[rel]]["sha256"]]
         removed = [rel for rel in parts if rel not in data]
@@ -301,10 +315,18 @@ class OxigraphBackend(Backend):
                 parts[rel] = new_files[file_of[rel]]["sha256"]
                 loaded.append(rel)
         version = graph_store.graph_version(folder)
-        self._save_state({"format": STATE_FORMAT, "folder": str(folder), "version": version,
-                          "files": new_files, "parts": parts,
-                          "triples": self._count() if loaded or removed or "triples" not in self.state
-                          else self.state["triples"]})
+        self._save_state(
+            {
+                "format": STATE_FORMAT,
+                "folder": str(folder),
+                "version": version,
+                "files": new_files,
+                "parts": parts,
+                "triples": self._count()
+                if loaded or removed or "triples" not in self.state
+                else self.state["triples"],
+            }
+        )
         self._version = version
         self.reloaded = loaded
         if loaded or removed:
@@ -369,8 +391,10 @@ class OxigraphBackend(Backend):
                 text = b"\n".join(gone_lines) + b"\n"
                 drop = []  # also out of the default graph: no other part holds them
                 for line, q in zip(gone_lines, ox.parse(text, ox.RdfFormat.N_TRIPLES), strict=True):
-                    if not any(g.graph_name != default and g.graph_name != node and g.graph_name != meta
-                               for g in store.quads_for_pattern(q.subject, q.predicate, q.object, None)):
+                    if not any(
+                        g.graph_name != default and g.graph_name != node and g.graph_name != meta
+                        for g in store.quads_for_pattern(q.subject, q.predicate, q.object, None)
+                    ):
                         drop.append(line)
                 out_of_default = b"\n".join(drop).decode()
                 store.update(f"DELETE DATA {{ GRAPH <{node.value}> {{ {text.decode()} }} {out_of_default} }}")
@@ -395,10 +419,12 @@ class OxigraphBackend(Backend):
             base = path.resolve().as_uri()
             if previous is not None and not (b"_:" in previous or b"[" in previous):
                 try:
-                    old = ox.serialize(ox.parse(previous, ox.RdfFormat.TURTLE, base_iri=base),
-                                       format=ox.RdfFormat.N_TRIPLES)
-                    new = ox.serialize(ox.parse(raw, ox.RdfFormat.TURTLE, base_iri=base),
-                                       format=ox.RdfFormat.N_TRIPLES)
+                    old = ox.serialize(
+                        ox.parse(previous, ox.RdfFormat.TURTLE, base_iri=base), format=ox.RdfFormat.N_TRIPLES
+                    )
+                    new = ox.serialize(
+                        ox.parse(raw, ox.RdfFormat.TURTLE, base_iri=base), format=ox.RdfFormat.N_TRIPLES
+                    )
                 except SyntaxError:
                     old = new = None
                 if old is not None and new is not None:
@@ -438,8 +464,14 @@ class OxigraphBackend(Backend):
         for q in list(store.quads_for_pattern(meta, triples, None, meta)):
             store.remove(q)
         if state.get("triples") is not None:
-            store.add(ox.Quad(meta, triples, ox.Literal(str(int(state["triples"])),
-                                                        datatype=ox.NamedNode(str(XSD.integer))), meta))
+            store.add(
+                ox.Quad(
+                    meta,
+                    triples,
+                    ox.Literal(str(int(state["triples"])), datatype=ox.NamedNode(str(XSD.integer))),
+                    meta,
+                )
+            )
         self.state = state
 
     # -- reading ---------------------------------------------------------------------------------
@@ -511,7 +543,9 @@ class OxigraphBackend(Backend):
         digest = _sha256(f) if f is not None and f.is_file() else None
         # the importer says which file bytes it wrote for this graph (``graph.sha256``): then the
         # file is the part and is not parsed just to count its triples
-        if digest is not None and (getattr(graph, "sha256", None) == digest or _file_triples(f) == len(graph)):
+        if digest is not None and (
+            getattr(graph, "sha256", None) == digest or _file_triples(f) == len(graph)
+        ):
             st = f.stat()
             self._swap_from_file(f, iri, previous)
             parts[rel] = digest
@@ -533,15 +567,24 @@ class OxigraphBackend(Backend):
             except OSError as exc:
                 raise BackendError(f"Cannot write to the store {self.path}: {exc}") from None
             parts[rel] = graph_digest(graph)
-            state["version"] = "sha256:" + hashlib.sha256(
-                (str(self.state.get("version")) + iri + parts[rel]).encode()).hexdigest()[:12]
+            state["version"] = (
+                "sha256:"
+                + hashlib.sha256((str(self.state.get("version")) + iri + parts[rel]).encode()).hexdigest()[
+                    :12
+                ]
+            )
         state["parts"] = parts
         state["triples"] = self._count()
         self._save_state(state)
         self._version = state["version"]
 
-    def load_folder(self, graph_dir: str | os.PathLike[str] | None = None, *, progress: Progress | None = None,
-                    force: bool = False) -> list[str]:
+    def load_folder(
+        self,
+        graph_dir: str | os.PathLike[str] | None = None,
+        *,
+        progress: Progress | None = None,
+        force: bool = False,
+    ) -> list[str]:
         """Tie the store to a graph folder and bring it up to date; returns the parts (re)loaded."""
         if graph_dir is not None:
             self.folder = graph_store.resolve_graph_dir(graph_dir)

@@ -36,7 +36,7 @@ def _tokens(sparql: str) -> Iterator[tuple[str, str, int, int]]:
             i = n if j < 0 else j + 1
             continue
         if c in "\"'":
-            q = sparql[i:i + 3] if sparql[i:i + 3] in ('"""', "'''") else c
+            q = sparql[i : i + 3] if sparql[i : i + 3] in ('"""', "'''") else c
             j = i + len(q)
             while j < n and not sparql.startswith(q, j):
                 j += 2 if sparql[j] == "\\" else 1
@@ -60,8 +60,10 @@ def _tokens(sparql: str) -> Iterator[tuple[str, str, int, int]]:
                 yield "word", m.group().upper(), i, depth
             i = end
             # skip the rest of a prefixed name (ex:local-part)
-            while i < n and (sparql[i].isalnum() or sparql[i] in "_-.:%") and not sparql[i:i + 1].isspace():
-                if sparql[i] == "." and (i + 1 >= n or not (sparql[i + 1].isalnum() or sparql[i + 1] in "_-:")):
+            while i < n and (sparql[i].isalnum() or sparql[i] in "_-.:%") and not sparql[i : i + 1].isspace():
+                if sparql[i] == "." and (
+                    i + 1 >= n or not (sparql[i + 1].isalnum() or sparql[i + 1] in "_-:")
+                ):
                     break
                 i += 1
             continue
@@ -130,4 +132,4 @@ def bind_inline(sparql: str, bindings: Mapping[str, Node]) -> str:
     pos = where_brace(sparql)
     if pos is None:
         return sparql.rstrip() + "\n" + block + "\n"
-    return sparql[: pos + 1] + "\n  " + block + "\n" + sparql[pos + 1:]
+    return sparql[: pos + 1] + "\n  " + block + "\n" + sparql[pos + 1 :]

@@ -11,7 +11,6 @@ endpoint unavailable); 3 no path between the entities.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,14 +63,33 @@ class GraphChoice:
 def graph_options(fn: Callable) -> Callable:
     """Adds --graph, --store and --endpoint; the command receives ``source: GraphChoice``."""
 
-    @click.option("--graph", "graph_dir", metavar="DIR", envvar="CORPGRAPH_GRAPH", show_envvar=True,
-                  type=click.Path(file_okay=False), help="Graph folder of Turtle files (default: the bundled graph).")
-    @click.option("--store", metavar="PATH", envvar="CORPGRAPH_STORE", show_envvar=True,
-                  help="Persistent Oxigraph store folder; loaded from the graph folder when new or stale.")
-    @click.option("--endpoint", metavar="URL", envvar="CORPGRAPH_ENDPOINT", show_envvar=True,
-                  help="SPARQL 1.1 endpoint to work against instead of local files.")
+    @click.option(
+        "--graph",
+        "graph_dir",
+        metavar="DIR",
+        envvar="CORPGRAPH_GRAPH",
+        show_envvar=True,
+        type=click.Path(file_okay=False),
+        help="Graph folder of Turtle files (default: the bundled graph).",
+    )
+    @click.option(
+        "--store",
+        metavar="PATH",
+        envvar="CORPGRAPH_STORE",
+        show_envvar=True,
+        help="Persistent Oxigraph store folder; loaded from the graph folder when new or stale.",
+    )
+    @click.option(
+        "--endpoint",
+        metavar="URL",
+        envvar="CORPGRAPH_ENDPOINT",
+        show_envvar=True,
+        help="SPARQL 1.1 endpoint to work against instead of local files.",
+    )
     @functools.wraps(fn)
-    def wrapper(*args: Any, graph_dir: str | None, store: str | None, endpoint: str | None, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any, graph_dir: str | None, store: str | None, endpoint: str | None, **kwargs: Any
+    ) -> Any:
         source = GraphChoice(graph_dir, store, endpoint)
         try:
             return fn(*args, source=source, **kwargs)
@@ -82,8 +100,15 @@ def graph_options(fn: Callable) -> Callable:
 
 
 def format_option(choices: tuple[str, ...], default: str) -> Callable:
-    return click.option("--format", "-f", "fmt", type=click.Choice(choices), default=default, show_default=True,
-                        help="Output format.")
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
 
 
 def emit(text: str) -> None:
@@ -91,7 +116,9 @@ def emit(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
 
 
-@click.group(cls=CorpgraphGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=CorpgraphGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="corpgraph")
 def cli() -> None:
     """A sourced knowledge graph of the companies behind immigration enforcement.

@@ -44,8 +44,10 @@ def validate(source, fmt: str) -> None:
             field = f" [{p.field}]" if p.field else ""
             subject = f" {p.focus}" if p.check != "syntax" else ""
             click.echo(f"{where}:{subject}{field} {p.message} ({p.check}, {p.severity})")
-        summary = (f"{report.graph}: {report.files} files, {report.triples:,} triples, {report.entities:,} entities,"
-                   f" {report.records:,} records")
+        summary = (
+            f"{report.graph}: {report.files} files, {report.triples:,} triples, {report.entities:,} entities,"
+            f" {report.records:,} records"
+        )
         if report.conforms:
             click.echo(f"valid: {summary}")
         else:

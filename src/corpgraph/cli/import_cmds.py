@@ -106,8 +106,10 @@ def _text(r) -> str:
     where = r.target or f"part {r.part}"
     shape = f" ({r.shape})" if r.shape else ""
     if r.dry_run:
-        head = (f"Dry run: importing {r.kind}{shape} {click.format_filename(r.file)} would write {where}; "
-                "nothing written.")
+        head = (
+            f"Dry run: importing {r.kind}{shape} {click.format_filename(r.file)} would write {where}; "
+            "nothing written."
+        )
     elif not r.changed:
         head = (
             f"Imported {r.kind}{shape} {click.format_filename(r.file)}: {where} unchanged (already imported)."

@@ -8,15 +8,27 @@ from . import cli, emit
 
 
 @cli.command("load")
-@click.option("--graph", "graph_dir", metavar="DIR", envvar="CORPGRAPH_GRAPH", show_envvar=True,
-              type=click.Path(file_okay=False), help="Graph folder of Turtle files (default: the bundled graph).")
+@click.option(
+    "--graph",
+    "graph_dir",
+    metavar="DIR",
+    envvar="CORPGRAPH_GRAPH",
+    show_envvar=True,
+    type=click.Path(file_okay=False),
+    help="Graph folder of Turtle files (default: the bundled graph).",
+)
 @click.option("--store", metavar="PATH", help="Oxigraph store folder to create or refresh.")
-@click.option("--endpoint", metavar="URL",
-              help="SPARQL 1.1 query URL to push the graph to (updates go to the matching update URL, "
-                   "or $CORPGRAPH_UPDATE_ENDPOINT).")
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="SPARQL 1.1 query URL to push the graph to (updates go to the matching update URL, "
+    "or $CORPGRAPH_UPDATE_ENDPOINT).",
+)
 @click.option("--force", is_flag=True, help="Reload every file, even those unchanged since the last load.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress messages on stderr.")
-def load_cmd(graph_dir: str | None, store: str | None, endpoint: str | None, force: bool, quiet: bool) -> None:
+def load_cmd(
+    graph_dir: str | None, store: str | None, endpoint: str | None, force: bool, quiet: bool
+) -> None:
     """Load a graph folder into a persistent store (--store) or a SPARQL endpoint (--endpoint).
 
     Each file becomes one named part, so later loads send only the files that changed and imports

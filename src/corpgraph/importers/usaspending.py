@@ -155,7 +155,13 @@ def _transactions(ctx: ImportContext) -> None:
         _emit_transaction_award(ctx, award)
 
 
-_CONTRACT, _BUYER, _SUPPLIER, _CONFIRMED, _OBLIGATED = CG.Contract, CG.buyer, CG.supplier, CG.confirmed, CG.obligated
+_CONTRACT, _BUYER, _SUPPLIER, _CONFIRMED, _OBLIGATED = (
+    CG.Contract,
+    CG.buyer,
+    CG.supplier,
+    CG.confirmed,
+    CG.obligated,
+)
 
 
 def _emit_transaction_award(ctx: ImportContext, award: _Award) -> None:
