@@ -11,41 +11,11 @@ from decimal import Decimal
 import pytest
 
 from corpgraph import netgraph
-from corpgraph.backend.memory import MemoryBackend
 from corpgraph.cli import cli
 from corpgraph.errors import QueryError
 from corpgraph.money import format_money, money_of, money_report
-from corpgraph.store import bundled_graph_dir, parse_turtle_file
 from corpgraph.vocab import ENT
-
-PREFIXES = """@prefix cg: <https://w3id.org/corpgraph/ns#> .
-@prefix ent: <https://w3id.org/corpgraph/entity/> .
-@prefix rec: <https://w3id.org/corpgraph/record/> .
-@prefix src: <https://w3id.org/corpgraph/source/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix schema: <https://schema.org/> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-src:doc a cg:Source ; schema:url "https://example.org/doc"^^xsd:anyURI ; dcterms:title "Doc" .
-"""
-
-
-def backend_of(turtle: str) -> MemoryBackend:
-    g = parse_turtle_file(bundled_graph_dir() / "ontology.ttl")
-    g.parse(data=PREFIXES + turtle, format="turtle")
-    return MemoryBackend(g, "test")
-
-
-def entities(*names: str, cls: str = "Company") -> str:
-    return "".join(f'ent:{n} a cg:{cls} ; rdfs:label "{n.upper()}" .\n' for n in names)
-
-
-def rec(name: str, kind: str, roles: str, certainty: str = "reported", extra: str = "") -> str:
-    return (
-        f"rec:{name} a cg:{kind} ; {roles} ; cg:certainty cg:{certainty} ; cg:source src:doc ; "
-        f'cg:quote "q {name}" {extra}.\n'
-    )
-
+from minigraph import backend_of, entities, rec
 
 USD = '; cg:currency "USD" '
 

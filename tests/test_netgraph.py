@@ -9,13 +9,7 @@ import pytest
 from corpgraph import netgraph
 from corpgraph.backend.memory import MemoryBackend
 from corpgraph.vocab import ENT, REC
-
-PREFIXES = """@prefix cg: <https://w3id.org/corpgraph/ns#> .
-@prefix ent: <https://w3id.org/corpgraph/entity/> .
-@prefix rec: <https://w3id.org/corpgraph/record/> .
-@prefix src: <https://w3id.org/corpgraph/source/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-"""
+from minigraph import PREFIXES
 
 
 def test_nodes_are_entities_only(bundled_net):

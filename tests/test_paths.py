@@ -6,45 +6,13 @@ import datetime as dt
 import json
 
 import pytest
-from rdflib import Graph
 
 from corpgraph import netgraph
-from corpgraph.backend.memory import MemoryBackend
 from corpgraph.cli import cli
 from corpgraph.errors import NoPathFound
 from corpgraph.paths import find_paths, format_paths, path_line, paths_between
-from corpgraph.store import bundled_graph_dir, parse_turtle_file
 from corpgraph.vocab import ENT
-
-PREFIXES = """@prefix cg: <https://w3id.org/corpgraph/ns#> .
-@prefix ent: <https://w3id.org/corpgraph/entity/> .
-@prefix rec: <https://w3id.org/corpgraph/record/> .
-@prefix src: <https://w3id.org/corpgraph/source/> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix schema: <https://schema.org/> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-src:doc a cg:Source ; schema:url "https://example.org/doc"^^xsd:anyURI ; dcterms:title "Doc" ;
-    dcterms:publisher "Pub" .
-"""
-
-
-def backend_of(turtle: str) -> MemoryBackend:
-    g: Graph = parse_turtle_file(bundled_graph_dir() / "ontology.ttl")
-    g.parse(data=PREFIXES + turtle, format="turtle")
-    return MemoryBackend(g, "test")
-
-
-def entities(*names: str, cls: str = "Company") -> str:
-    return "".join(f'ent:{n} a cg:{cls} ; rdfs:label "{n.upper()}" .\n' for n in names)
-
-
-def rec(name: str, kind: str, roles: str, certainty: str = "reported", extra: str = "") -> str:
-    return (
-        f"rec:{name} a cg:{kind} ; {roles} ; cg:certainty cg:{certainty} ; cg:source src:doc ; "
-        f'cg:quote "q {name}" {extra}.\n'
-    )
-
+from minigraph import backend_of, entities, rec
 
 # a: two 2-hop routes to d (via b: reported+reported; via c: likely), one 1-hop route to e, and a
 # 3-hop route a-f-g-d.  x shares only a class, a source and a literal with a: never a path.
