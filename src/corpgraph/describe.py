@@ -21,20 +21,8 @@ from .vocab import CG, SPARQL_PREFIXES, certainty_rank, local_name
 def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str, Any]:
     """Counts by entity class, relationship kind and certainty; sources with how many records cite each."""
     onto = ontology or read_ontology(backend)
-    entity_rows = backend.select(
-        SPARQL_PREFIXES
-        + """
-        SELECT ?type (COUNT(DISTINCT ?e) AS ?n) WHERE {
-          ?e a ?type . ?type rdfs:subClassOf+ cg:Entity .
-        } GROUP BY ?type"""
-    ).rows
-    kind_rows = backend.select(
-        SPARQL_PREFIXES
-        + """
-        SELECT ?kind (COUNT(DISTINCT ?r) AS ?n) WHERE {
-          ?r a ?kind . ?kind rdfs:subClassOf+ cg:Relationship .
-        } GROUP BY ?kind"""
-    ).rows
+    entity_rows = _count_by_class(backend, "cg:Entity")
+    kind_rows = _count_by_class(backend, "cg:Relationship")
     cert_rows = backend.select(
         SPARQL_PREFIXES
         + """
@@ -75,6 +63,16 @@ def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str,
             for s, url, title, pub, n in source_rows
         ],
     }
+
+
+def _count_by_class(backend: Backend, root: str) -> list[tuple]:
+    """(class, number of distinct instances) for every class below ``root``."""
+    return backend.select(
+        SPARQL_PREFIXES
+        + "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c . ?c rdfs:subClassOf+ "
+        + root
+        + " . } GROUP BY ?c"
+    ).rows
 
 
 def stats_text(stats: dict[str, Any]) -> str:
