@@ -6,7 +6,7 @@ import functools
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +19,7 @@ from ..dates import date_literal
 from ..entity_resolution import Resolver
 from ..names import slugify
 from ..vocab import CG, PREFIXES, REC, SCHEMA, SRC
-from .common import BadRow, Progress, Row, RowError
+from .common import BadRow, Progress, Row, RowError, check_width, read_csv
 
 
 class Triples:
@@ -145,6 +145,17 @@ class ImportContext:
         else:
             self.errors.append(RowError(self.path.name, line, str(exc), field_name))
         self.stats["bad rows"] += 1
+
+    def rows(self, every: int = 2000) -> Iterator[Row]:
+        """The file's rows, counted; a row with more or fewer fields than the header is reported and skipped."""
+        for row in read_csv(self.path, self.progress, every=every):
+            self.stats["rows read"] += 1
+            try:
+                check_width(row)
+            except BadRow as exc:
+                self.bad(row, exc)
+                continue
+            yield row
 
     def skip(self, reason: str) -> None:
         self.stats[f"skipped: {reason}"] += 1

@@ -33,7 +33,7 @@ from rdflib import Literal, URIRef
 from ..errors import ImportFailed
 from ..names import slugify
 from ..vocab import CERTAINTY_ORDER, CG, SPARQL_PREFIXES, SRC, local_name
-from .common import BadRow, Row, check_width, header_of, parse_amount, parse_date, read_csv
+from .common import BadRow, Row, header_of, parse_amount, parse_date
 from .context import ImportContext
 
 REQUIRED = ("kind", "from", "to", "certainty", "source_url", "source_title", "publisher", "quote")
@@ -98,10 +98,8 @@ def run(ctx: ImportContext) -> None:
     amount_kinds = {local_name(r[0]).lower(): str(r[0]) for r in ctx.backend.select(_KINDS_QUERY).rows}
     known_sources = {str(url): s for s, url in ctx.backend.select(_SOURCES_QUERY).rows}
     used_ids: set[str] = set()
-    for row in read_csv(ctx.path, ctx.progress, every=200):
-        ctx.stats["rows read"] += 1
+    for row in ctx.rows(every=200):
         try:
-            check_width(row)
             _row(ctx, row, onto, roles, amount_kinds, known_sources, used_ids)
         except BadRow as exc:
             ctx.bad(row, exc)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ..errors import ImportFailed
 from ..vocab import CG
-from .common import BadRow, check_width, header_of, parse_date, read_csv
+from .common import BadRow, header_of, parse_date
 from .context import Dataset, ImportContext
 
 GENERIC_OPERATORS = frozenset(
@@ -84,10 +84,8 @@ def _operator_code(code: str) -> str:
 def _icefacs(ctx: ImportContext) -> None:
     res = ctx.resolver
     src = ctx.dataset_source(dataset_for(ctx, "ICE detention facilities"))
-    for row in read_csv(ctx.path, ctx.progress):
-        ctx.stats["rows read"] += 1
+    for row in ctx.rows():
         try:
-            check_width(row)
             detloc = row.get("DETLOC")
             if not detloc:
                 ctx.skip("facility redacted (no DETLOC)")
@@ -127,10 +125,8 @@ def _icefacs(ctx: ImportContext) -> None:
 def _operators(ctx: ImportContext) -> None:
     res = ctx.resolver
     src = ctx.dataset_source(dataset_for(ctx, "Detention facility operators"))
-    for row in read_csv(ctx.path, ctx.progress):
-        ctx.stats["rows read"] += 1
+    for row in ctx.rows():
         try:
-            check_width(row)
             name = row.get("Facility Name")
             manager = " ".join(row.get("Management").split())
             if not name:

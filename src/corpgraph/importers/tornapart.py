@@ -20,7 +20,7 @@ import json
 from ..entity_resolution import name_key
 from ..errors import ImportFailed
 from ..vocab import CG
-from .common import BadRow, check_width, header_of, org_type, parse_amount, read_csv, repair_text
+from .common import BadRow, header_of, org_type, parse_amount, repair_text
 from .context import Dataset, ImportContext, Ownerships
 
 KNOWN_FILES = {
@@ -64,10 +64,8 @@ def _freezer(ctx: ImportContext) -> None:
     ice = res.agency("7012", "ICE").iri
     own = Ownerships(ctx, CG.reported)
     seen: set[str] = set()
-    for row in read_csv(ctx.path, ctx.progress):
-        ctx.stats["rows read"] += 1
+    for row in ctx.rows():
         try:
-            check_width(row)
             award = row.get("award_id")
             if not award:
                 raise BadRow("no award id", "award_id")

@@ -30,7 +30,7 @@ from rdflib import URIRef
 from ..entity_resolution import name_key
 from ..errors import ImportFailed
 from ..vocab import CG, local_name
-from .common import BadRow, Row, check_width, header_of, org_type, parse_amount, parse_date, read_csv
+from .common import BadRow, Row, header_of, org_type, parse_amount, parse_date
 from .context import ImportContext, Ownerships
 
 SHAPES = {
@@ -110,11 +110,9 @@ class _Award:
 def _transactions(ctx: ImportContext) -> None:
     seen: set[tuple[str, ...]] = set()
     awards: dict[str, _Award] = {}
-    cols: list[str] | None = None  # every row that passes check_width has the header's columns
-    for row in read_csv(ctx.path, ctx.progress):
-        ctx.stats["rows read"] += 1
+    cols: list[str] | None = None  # every row that ctx.rows() yields has the header's columns
+    for row in ctx.rows():
         try:
-            check_width(row)
             data = row.data
             if cols is None:
                 cols = sorted(k for k in data if k)
@@ -215,10 +213,8 @@ def _awards(ctx: ImportContext) -> None:
     res = ctx.resolver
     own = Ownerships(ctx, CG.confirmed)
     seen: set[str] = set()
-    for row in read_csv(ctx.path, ctx.progress):
-        ctx.stats["rows read"] += 1
+    for row in ctx.rows():
         try:
-            check_width(row)
             key = row.get("contract_award_unique_key")
             if not key:
                 raise BadRow("no award key", "contract_award_unique_key")
@@ -347,10 +343,8 @@ def _subawards(ctx: ImportContext) -> None:
     own = Ownerships(ctx, CG.confirmed)
     seen: set[tuple[str, ...]] = set()
     primes: dict[str, dict] = {}
-    for row in read_csv(ctx.path, ctx.progress):
-        ctx.stats["rows read"] += 1
+    for row in ctx.rows():
         try:
-            check_width(row)
             signature = tuple(row.data.get(c) or "" for c in sorted(k for k in row.data if k))
             if signature in seen:
                 ctx.stats["duplicate rows dropped"] += 1
