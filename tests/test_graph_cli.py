@@ -264,3 +264,20 @@ def test_python_dash_m_works():
         [sys.executable, "-m", "corpgraph", "--help"], capture_output=True, text=True, check=True
     )
     assert "Usage:" in out.stdout and "validate" in out.stdout
+
+
+def test_validate_a_store(tmp_graph, tmp_path, runner):
+    store = tmp_path / "store"
+    ok = runner.invoke(
+        cli, ["validate", "--graph", str(tmp_graph), "--store", str(store), "--format", "json"]
+    )
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["conforms"] is True
+    add_file(
+        tmp_graph,
+        "extra.ttl",
+        "rec:unsourced a cg:Hosting ;\n    cg:host ent:aws ; cg:system ent:icm ;\n"
+        '    cg:certainty cg:reported ; cg:quote "AWS hosts ICM" .\n',
+    )
+    bad = runner.invoke(cli, ["validate", "--graph", str(tmp_graph), "--store", str(store)])
+    assert bad.exit_code == 1
+    assert "record/unsourced" in bad.stdout and "cg:source" in bad.stdout
