@@ -8,8 +8,6 @@ same SELECT, ASK and CONSTRUCT queries; answers are compared as Python values.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -347,34 +345,6 @@ def test_store_reports_a_syntax_error_with_file_and_line(folder, tmp_path):
     assert ok.version() == graph_store.graph_version(folder)
     assert triples_py(ok.to_graph()) == triples_py(MemoryBackend.from_folder(folder).to_graph())
     ok.close()
-
-
-def test_store_read_only_while_another_process_holds_it(folder, tmp_path):
-    path = tmp_path / "store"
-    OxigraphBackend.open(path, folder).close()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import pyoxigraph, sys, time; s = pyoxigraph.Store(sys.argv[1]); "
-            "print('locked', flush=True); time.sleep(60)",
-            str(path),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "locked"
-        reader = OxigraphBackend.open(path, folder)  # up to date: read-only, no lock needed
-        assert reader.read_only and reader.query(P + "ASK { ?r a cg:Contract }").boolean
-        reader.close()
-        with (folder / "entities.ttl").open("a", encoding="utf-8") as fh:
-            fh.write('\nent:palantir cg:alias "Lock test" .\n')
-        with pytest.raises(BackendError, match="in use by another process"):
-            OxigraphBackend.open(path, folder)  # stale and locked: a clear error
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_store_path_errors(tmp_path, folder):

@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import re
-import time
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
@@ -40,6 +39,7 @@ from .. import store as graph_store
 from ..errors import BackendError, GraphLoadError, QueryError
 from . import Backend, QueryOutcome
 from .sparqltext import bind_inline, refuse_unsafe
+from .storelock import ReadLock, StoreInUse
 
 PART_PREFIX = "urn:corpgraph:part:"
 META_GRAPH = "urn:corpgraph:meta"
@@ -177,14 +177,20 @@ class OxigraphBackend(Backend):
     writable = True
 
     def __init__(
-        self, store: ox.Store, path: Path, folder: Path | None, state: dict[str, Any], read_only: bool
+        self,
+        store: ox.Store,
+        path: Path,
+        folder: Path | None,
+        state: dict[str, Any],
+        read_lock: ReadLock | None = None,
     ):
         super().__init__(state.get("version") or f"store {path}", str(path))
         self._store = store
         self.path = path
         self.folder = folder
         self.state = state
-        self.read_only = read_only
+        self.read_only = read_lock is not None  # opened read-only, under ``read_lock``
+        self._read_lock = read_lock
         self.reloaded: list[str] = []  # parts (re)loaded when opening, for reports and tests
         self._terms: dict[Any, Node] = {}  # converted terms, shared by queries (IRIs recur across them)
 
@@ -214,10 +220,30 @@ class OxigraphBackend(Backend):
             )
         explicit = graph_dir or os.environ.get(graph_store.ENV_GRAPH) or None
         if existing:
-            ox_store, read_only = _open_existing(path)
-            state = _read_state(ox_store)
-        else:
-            ox_store, read_only, state = None, False, {}
+            ox_store, read_lock = _open_existing(path)
+            try:
+                return cls._open_from(ox_store, read_lock, path, explicit, existing, progress, refresh)
+            except BaseException as exc:
+                traceback.clear_frames(exc.__traceback__)  # their locals would keep the store open
+                ox_store = None
+                gc.collect()
+                if read_lock is not None:
+                    read_lock.release()
+                raise
+        return cls._open_from(None, None, path, explicit, existing, progress, refresh)
+
+    @classmethod
+    def _open_from(
+        cls,
+        ox_store: ox.Store | None,
+        read_lock: ReadLock | None,
+        path: Path,
+        explicit: str | os.PathLike[str] | None,
+        existing: bool,
+        progress: Progress | None,
+        refresh: bool,
+    ) -> OxigraphBackend:
+        state = _read_state(ox_store) if ox_store is not None else {}
         folder: Path | None
         if explicit:
             folder = graph_store.resolve_graph_dir(explicit)
@@ -235,7 +261,7 @@ class OxigraphBackend(Backend):
         if ox_store is None:
             path.mkdir(parents=True, exist_ok=True)
             ox_store = _open_rw(path, folder)
-        backend = cls(ox_store, path, folder, state, read_only)
+        backend = cls(ox_store, path, folder, state, read_lock)
         del ox_store  # the backend holds the only handle: close() must release the lock
         if folder is not None and refresh:
             try:
@@ -251,6 +277,7 @@ class OxigraphBackend(Backend):
         if self.read_only:
             self._store = None  # release the read-only handle before taking the lock
             gc.collect()
+            self._release_read_lock()
             self._store = _open_rw(self.path, self.folder)
             self.read_only = False
         return self._store
@@ -592,7 +619,13 @@ class OxigraphBackend(Backend):
 
     def close(self) -> None:
         self._store = None
-        gc.collect()
+        gc.collect()  # drops the pyoxigraph handle (and RocksDB's lock) now, not at some later collection
+        self._release_read_lock()
+
+    def _release_read_lock(self) -> None:
+        if self._read_lock is not None:
+            self._read_lock.release()
+            self._read_lock = None
 
 
 def graph_digest(graph: Graph) -> str:
@@ -630,19 +663,21 @@ def _read_state(store: ox.Store) -> dict[str, Any]:
     return {}
 
 
-def _open_existing(path: Path) -> tuple[ox.Store, bool]:
-    """Open read-only (several readers may share a store); read-write if that fails."""
-    for attempt in range(20):
-        try:
-            return ox.Store.read_only(str(path)), True
-        except RuntimeError as exc:
-            # a writer (e.g. an oxigraph server) compacting files as we open: try again shortly
-            if "Corruption" not in str(exc) or attempt == 19:
-                raise BackendError(f"Cannot open the store {path} read-only: {exc}") from None
-            time.sleep(0.1)
-        except OSError:
-            break
-    return _open_rw(path, None), False
+def _open_existing(path: Path) -> tuple[ox.Store, ReadLock | None]:
+    """Open read-only under a read lock (several readers may share a store; no writer may change it
+    meanwhile: see storelock); read-write, with no read lock, if read-only opening fails."""
+    try:
+        read_lock = ReadLock.acquire(path)
+    except StoreInUse:
+        raise BackendError(
+            f"The store {path} is in use by another process writing to it (an oxigraph server or a "
+            "corpgraph command); wait for it to finish, or query that server with --endpoint."
+        ) from None
+    try:
+        return ox.Store.read_only(str(path)), read_lock
+    except (OSError, RuntimeError):
+        read_lock.release()
+    return _open_rw(path, None), None
 
 
 def _open_rw(path: Path, folder: Path | None) -> ox.Store:
