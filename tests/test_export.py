@@ -356,3 +356,29 @@ def test_export_from_an_endpoint_matches_memory(loaded_endpoint, bundled, tmp_pa
     assert isomorphic(local, subgraph.rdf_subgraph(remote, remote_sub))
     md = export_subgraph(remote_sub, remote, "md", tmp_path / "f.md")
     assert Path(md).read_text().count("[^") >= 2 * remote_sub.net.number_of_edges()
+
+
+def test_source_date_epoch_makes_exports_reproducible(runner, mini_dir, tmp_path):
+    env = {"SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01T00:00:00Z
+    outputs = {}
+    for fmt in ("html", "md", "ttl"):
+        made = []
+        for i in range(2):
+            out = tmp_path / f"{i}.{fmt}"
+            result = runner.invoke(
+                cli, ["export", "--graph", str(mini_dir), "-f", fmt, "-o", str(out)], env=env
+            )
+            assert result.exit_code == 0, result.stderr
+            made.append(out.read_bytes())
+        assert made[0] == made[1], fmt  # byte-identical: nothing in the file depends on the clock
+        outputs[fmt] = made[0].decode()
+    assert "Generated 2026-01-01 00:00 UTC" in outputs["html"]
+    assert "on 2026-01-01." in outputs["md"]
+    assert '"2026-01-01T00:00:00+00:00"^^xsd:dateTime' in outputs["ttl"]
+    bad = runner.invoke(
+        cli,
+        ["export", "--graph", str(mini_dir), "-f", "md", "-o", str(tmp_path / "bad.md")],
+        env={"SOURCE_DATE_EPOCH": "yesterday"},
+    )
+    assert bad.exit_code == 1 and "SOURCE_DATE_EPOCH must be a whole number of seconds" in bad.stderr
+    assert not (tmp_path / "bad.md").exists()

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import os
 
 from rdflib import Literal
 from rdflib.namespace import XSD
+
+from .errors import ExportError
 
 
 def span(value: Literal | str) -> tuple[dt.date, dt.date]:
@@ -59,3 +62,15 @@ def in_force(as_of: dt.date, start: str | None, end: str | None, date: str | Non
     if begin and span(begin)[0] > as_of:
         return False
     return not (end and span(end)[1] < as_of)
+
+
+def generated_at() -> dt.datetime:
+    """When an export or map is made (UTC, whole seconds).  $SOURCE_DATE_EPOCH (seconds since 1970, the
+    reproducible-builds.org convention) fixes it, so that two exports of one selection are identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        except (ValueError, OverflowError, OSError):
+            raise ExportError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}") from None
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)

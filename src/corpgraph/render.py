@@ -486,7 +486,7 @@ def _render_map(sub: Subgraph, title, caption, credit, size_by: str, embed: bool
         version=prov["graph_version"],
         selection=prov["selection"],
         generator=prov["generator"],
-        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=dt.datetime.fromisoformat(prov["generated"]).strftime("%Y-%m-%d %H:%M UTC"),
         types=legend_types(g),
         embed=embed,
         size_by=size_by,

@@ -21,6 +21,7 @@ from rdflib import Graph, URIRef
 
 from . import netgraph
 from .backend import Backend
+from .dates import generated_at
 from .errors import ExportError, QueryError
 from .resolve import EntityIndex
 from .vocab import CG, SPARQL_PREFIXES, local_name
@@ -113,6 +114,7 @@ class Subgraph:
             "credit": CREDIT,
             "nodes": str(self.net.number_of_nodes()),
             "edges": str(self.net.number_of_edges()),
+            "generated": generated_at().isoformat(),
         }
 
 

@@ -8,7 +8,6 @@ comments.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 
 from rdflib import Graph, Literal, URIRef
@@ -39,7 +38,7 @@ def provenance_triples(sub: Subgraph, into: Graph) -> URIRef:
         (
             node,
             DCTERMS.created,
-            Literal(dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), datatype=XSD.dateTime),
+            Literal(prov["generated"], datatype=XSD.dateTime),
         )
     )
     for s in sub.sources():
