@@ -177,6 +177,15 @@ def test_filters_and_neighbourhood(hostile_page):
         ".map(n => n.cg.iri)"
     )
     assert e("tracker") not in dimmed and e("acme") not in dimmed and e("dept") in dimmed
+    edge_colour = "(rec) => JSON.stringify(cgEdges.get({filter: x => x.cg.record === rec})[0].color)"
+    assert "rgba(200,200,200" in pg.js(edge_colour, r("sub1"))  # not a relationship of the tracker
+    touching = pg.js(
+        "(id) => cgNetwork.getConnectedEdges(id).map(x => JSON.stringify(cgEdges.get(x).color))",
+        pg.js("(iri) => cgIdOf(iri)", e("tracker")),
+    )
+    assert touching and not any(c and "rgba(200,200,200" in c for c in touching)  # None: the default look
+    pg.page.click("#cg-reset")  # every edge gets its own colour back
+    assert "rgba(200,200,200" not in pg.js(edge_colour, r("sub1"))
     assert pg.pwned() == [None, 0] and pg.requests == [pg.url]
 
 

@@ -493,6 +493,7 @@ def _render_map(sub: Subgraph, title, caption, credit, size_by: str, embed: bool
         weak=sorted(WEAK_CERTAINTY),
         n_nodes=n_nodes,
         n_edges=n_edges,
+        edge_colour=EDGE_COLOUR,
         vis_js=Markup(js),
         vis_css=Markup(css),
         data_json=Markup(script_json(data)),
