@@ -139,3 +139,22 @@ def test_read_lock_waits_then_names_the_store(store):
     lock.release()
     lock.release()  # twice is harmless
     assert not ReadLock.acquire(store.parent / "no-store-here").held  # nothing to lock: no lock
+
+
+def test_an_import_into_a_store_being_read_changes_nothing(store, folder, runner):
+    example = graph_store.bundled_graph_dir().parent / "templates" / "facts-example.csv"
+    if not example.is_file():  # installed from a wheel: the template ships inside the package
+        from importlib.resources import files
+
+        example = Path(str(files("corpgraph") / "data" / "facts-example.csv"))
+    before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    reader = OxigraphBackend.open(store, folder)
+    try:
+        result = runner.invoke(
+            cli, ["import", "csv", str(example), "--graph", str(folder), "--store", str(store)]
+        )
+    finally:
+        reader.close()
+    assert result.exit_code == 2, result.output
+    assert "in use by another process (an oxigraph server, or a corpgraph command reading" in result.stderr
+    assert {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before

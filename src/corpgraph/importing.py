@@ -204,6 +204,8 @@ def import_file(
             and decisions.read_bytes() == dec
         )
         if not dry_run and result.changed:  # unchanged: not even the files' times are touched
+            if writes_backend:
+                backend.prepare_write()  # a store in use elsewhere fails here, with the folder untouched
             if writes_backend and backend.name == "store" and target.is_file():
                 # what the store's part was loaded from: it swaps only the difference
                 ctx.graph.previous_ttl = target.read_bytes()

@@ -86,6 +86,9 @@ class Backend(ABC):
         """Replace the triples of one named part of the graph (one imported file) with ``graph``."""
         raise NotImplementedError(f"the {self.name} backend cannot be written to")
 
+    def prepare_write(self) -> None:  # noqa: B027 - an optional hook: only the store has a lock to take
+        """Make sure a write will be possible (take locks) before anything else is written."""
+
     def version(self) -> str:
         """A stamp of the graph's content, printed on maps and exports."""
         return self._version

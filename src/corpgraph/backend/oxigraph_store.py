@@ -272,6 +272,9 @@ class OxigraphBackend(Backend):
                 raise
         return backend
 
+    def prepare_write(self) -> None:
+        self._writable()  # fails now, if another process holds the store, before any file is written
+
     def _writable(self) -> ox.Store:
         """The store opened read-write (reopening a read-only store)."""
         if self.read_only:
@@ -686,8 +689,8 @@ def _open_rw(path: Path, folder: Path | None) -> ox.Store:
     except OSError as exc:
         if "lock" in str(exc).lower():
             raise BackendError(
-                f"The store {path} is in use by another process (an oxigraph server or a corpgraph command "
-                f"writing to it){' and must be refreshed from ' + str(folder) if folder else ''}; "
-                "stop that process or open the store read-only once it is up to date."
+                f"The store {path} is in use by another process (an oxigraph server, or a corpgraph "
+                f"command reading or writing it){' and must be refreshed from ' + str(folder) if folder else ''}; "
+                "wait for it to finish or stop it, then try again."
             ) from None
         raise BackendError(f"Cannot open the store {path}: {exc}") from None
