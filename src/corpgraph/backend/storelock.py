@@ -54,7 +54,10 @@ class ReadLock:
         lock_file = Path(store_dir) / "LOCK"
         if _OFD_SETLK is None or not lock_file.is_file():
             return cls(None)
-        fd = os.open(lock_file, os.O_RDONLY)
+        try:
+            fd = os.open(lock_file, os.O_RDONLY)
+        except OSError:  # not readable by this user: no lock to take, as where OFD locks do not exist
+            return cls(None)
         deadline = time.monotonic() + wait
         while True:
             try:
