@@ -158,3 +158,19 @@ def test_an_import_into_a_store_being_read_changes_nothing(store, folder, runner
     assert result.exit_code == 2, result.output
     assert "in use by another process (an oxigraph server, or a corpgraph command reading" in result.stderr
     assert {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+
+
+def test_an_unreadable_lock_file_means_no_lock(store, monkeypatch):
+    import corpgraph.backend.storelock as storelock
+
+    real_open = storelock.os.open
+
+    def refuse_lock(path, *args, **kwargs):
+        if Path(path).name == "LOCK":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(storelock.os, "open", refuse_lock)
+    lock = ReadLock.acquire(store)
+    assert not lock.held
+    lock.release()
