@@ -60,18 +60,21 @@ class GraphChoice:
             self._backend = None
 
 
+graph_dir_option = click.option(
+    "--graph",
+    "graph_dir",
+    metavar="DIR",
+    envvar="CORPGRAPH_GRAPH",
+    show_envvar=True,
+    type=click.Path(file_okay=False),
+    help="Graph folder of Turtle files (default: the bundled graph).",
+)
+
+
 def graph_options(fn: Callable) -> Callable:
     """Adds --graph, --store and --endpoint; the command receives ``source: GraphChoice``."""
 
-    @click.option(
-        "--graph",
-        "graph_dir",
-        metavar="DIR",
-        envvar="CORPGRAPH_GRAPH",
-        show_envvar=True,
-        type=click.Path(file_okay=False),
-        help="Graph folder of Turtle files (default: the bundled graph).",
-    )
+    @graph_dir_option
     @click.option(
         "--store",
         metavar="PATH",

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import click
 
-from . import cli, emit
+from . import cli, emit, graph_dir_option
 
 
 @cli.command("load")
-@click.option(
-    "--graph",
-    "graph_dir",
-    metavar="DIR",
-    envvar="CORPGRAPH_GRAPH",
-    show_envvar=True,
-    type=click.Path(file_okay=False),
-    help="Graph folder of Turtle files (default: the bundled graph).",
-)
+@graph_dir_option
 @click.option("--store", metavar="PATH", help="Oxigraph store folder to create or refresh.")
 @click.option(
     "--endpoint",
