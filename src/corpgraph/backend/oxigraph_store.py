@@ -222,7 +222,7 @@ class OxigraphBackend(Backend):
         if existing:
             ox_store, read_lock = _open_existing(path)
             try:
-                return cls._open_from(ox_store, read_lock, path, explicit, existing, progress, refresh)
+                return cls._open_from(ox_store, read_lock, path, explicit, progress, refresh)
             except BaseException as exc:
                 traceback.clear_frames(exc.__traceback__)  # their locals would keep the store open
                 ox_store = None
@@ -230,7 +230,7 @@ class OxigraphBackend(Backend):
                 if read_lock is not None:
                     read_lock.release()
                 raise
-        return cls._open_from(None, None, path, explicit, existing, progress, refresh)
+        return cls._open_from(None, None, path, explicit, progress, refresh)
 
     @classmethod
     def _open_from(
@@ -239,11 +239,12 @@ class OxigraphBackend(Backend):
         read_lock: ReadLock | None,
         path: Path,
         explicit: str | os.PathLike[str] | None,
-        existing: bool,
         progress: Progress | None,
         refresh: bool,
     ) -> OxigraphBackend:
-        state = _read_state(ox_store) if ox_store is not None else {}
+        """The rest of :meth:`open`, given the existing store opened (``ox_store``), or None for a new one."""
+        existing = ox_store is not None
+        state = _read_state(ox_store) if existing else {}
         folder: Path | None
         if explicit:
             folder = graph_store.resolve_graph_dir(explicit)
