@@ -95,3 +95,21 @@ def test_store_remembers_its_folder(runner, tmp_graph, tmp_path, monkeypatch):
     r = runner.invoke(cli, args)
     assert r.exit_code == 0, r.output
     assert (tmp_graph / "imports" / "usaspending-usaspending-awards.ttl").is_file()
+
+
+def test_folder_index_is_read_only_and_closes(tmp_graph):
+    """The in-memory index an import resolves names against closes cleanly and refuses writes (it
+    was once given a bool where its read lock belongs, so close() raised and a write would have
+    created a store folder inside the graph folder)."""
+    from corpgraph.errors import BackendError
+    from corpgraph.importing import _folder_backend
+
+    index = _folder_backend(tmp_graph, None)
+    assert len(index) > 0
+    with pytest.raises(BackendError, match="read-only"):
+        index.prepare_write()
+    index.close()
+    index.close()  # closing twice is harmless
+    with pytest.raises(BackendError, match="closed"):
+        index.query("ASK { ?s ?p ?o }")
+    assert not (tmp_graph / ".import-index").exists()

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from rdflib import Literal, URIRef
+from rdflib.term import Node
 
 from .backend import Backend
 from .netgraph import Ontology, read_ontology
@@ -45,13 +46,13 @@ def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str,
         + """
         SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?e a ?type . ?type rdfs:subClassOf+ cg:Entity . }"""
     ).rows
-    certainty = {local_name(c): int(n) for c, n in cert_rows}
+    certainty = {local_name(str(c)): _int(n) for c, n in cert_rows}
     return {
         "graph_version": backend.version(),
         "backend": backend.name,
         "location": backend.location,
         "triples": len(backend),
-        "entities": int(leaf[0][0]) if leaf else 0,
+        "entities": _int(leaf[0][0]) if leaf else 0,
         "entities_by_class": dict(sorted(entities.items(), key=lambda kv: (-kv[1], kv[0]))),
         "records": sum(kinds.values()),
         "records_by_kind": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -59,7 +60,7 @@ def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str,
             k: certainty[k] for k in sorted(certainty, key=lambda c: -certainty_rank(c))
         },
         "sources": [
-            {"iri": str(s), "url": _s(url), "title": _s(title), "publisher": _s(pub), "records": int(n)}
+            {"iri": str(s), "url": _s(url), "title": _s(title), "publisher": _s(pub), "records": _int(n)}
             for s, url, title, pub, n in source_rows
         ],
     }
@@ -173,7 +174,7 @@ def entity_card(backend: Backend, iri: str, ontology: Ontology | None = None) ->
             aliases.append(str(o))
         elif p == URIRef("https://schema.org/description"):
             description = str(o)
-        elif p in IDENTIFIERS:
+        elif isinstance(p, URIRef) and p in IDENTIFIERS:
             ids[IDENTIFIERS[p]] = str(o)
         elif p == CG.source:
             src_iris.append(str(o))
@@ -206,7 +207,7 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
     ).rows
     recs: dict[str, dict] = {}
     roles_of_e: dict[str, set[str]] = defaultdict(set)
-    values: dict[str, dict[URIRef, list]] = defaultdict(lambda: defaultdict(list))
+    values: dict[str, dict[Node | None, list]] = defaultdict(lambda: defaultdict(list))
     labels: dict[str, str] = {}
     for rec, kind, role, p, o, olabel in rows:
         r = str(rec)
@@ -220,7 +221,7 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
         str(x) for (x,) in backend.select(SPARQL_PREFIXES + "SELECT ?r WHERE { ?r a cg:RoleProperty }").rows
     }
     kind_names = {
-        local_name(k): str(lbl)
+        local_name(str(k)): str(lbl)
         for k, lbl in backend.select(
             SPARQL_PREFIXES + "SELECT ?k ?l WHERE { ?k a cg:AmountKind ; rdfs:label ?l }"
         ).rows
@@ -232,7 +233,7 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
         v = values[r]
         participants = [
             {
-                "role": local_name(p),
+                "role": local_name(str(p)),
                 "iri": str(o),
                 "label": labels.get(str(o), local_name(o)),
                 "is_self": o == e,
@@ -310,6 +311,11 @@ def _py(term: Any) -> Any:
 
 def _s(term: Any) -> str | None:
     return None if term is None else str(term)
+
+
+def _int(term: Node | None) -> int:
+    """The value of a COUNT (an integer literal)."""
+    return int(term.toPython()) if isinstance(term, Literal) else 0
 
 
 # --------------------------------------------------------------------------------------------

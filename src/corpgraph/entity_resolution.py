@@ -34,6 +34,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
@@ -43,6 +44,9 @@ from .names import fold as _fold_uncached
 from .names import slugify
 from .resolve import EntityIndex, EntityName
 from .vocab import CG, ENT, SPARQL_PREFIXES, local_name
+
+if TYPE_CHECKING:
+    from .importers.context import Triples
 
 LEGAL_SUFFIXES = frozenset(
     {
@@ -309,7 +313,7 @@ class Resolver:
         for e, label, typ in backend.select(_ENTITY_QUERY).rows:
             if (str(e), str(RDFS.label), str(label)) in ex:
                 continue
-            t = local_name(typ)
+            t = local_name(str(typ))
             k = acc.setdefault(str(e), Known(str(e), str(label), t, set()))
             if k.type in generic and t not in generic:
                 k.type = t
@@ -317,7 +321,7 @@ class Resolver:
             if str(e) in acc and (str(e), str(CG.alias), str(alias)) not in ex:
                 acc[str(e)].names.add(str(alias))
         ids = [
-            (str(e), local_name(p), str(v))
+            (str(e), local_name(str(p)), str(v))
             for e, p, v in backend.select(_ID_QUERY).rows
             if (str(e), str(p), str(v)) not in ex and str(e) in acc
         ]
@@ -564,7 +568,7 @@ class Resolver:
             counts[d.rule] = counts.get(d.rule, 0) + 1
         return dict(sorted(counts.items()))
 
-    def entity_triples(self, g: Graph, source: URIRef | None = None) -> None:
+    def entity_triples(self, g: Graph | Triples, source: URIRef | None = None) -> None:
         """Add the created entities, and new aliases and identifiers of existing ones, to ``g``."""
         terms: dict[str, URIRef] = {}  # CG terms looked up once (the closed namespace is slow per call)
 

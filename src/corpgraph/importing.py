@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from rdflib.namespace import RDFS
@@ -121,18 +122,25 @@ class ImportResult:
         }
 
 
-def _module(kind: str):
+def _module(kind: str) -> ModuleType:
+    """The importer of ``kind`` (imported only when used)."""
     if kind == "usaspending":
-        from .importers import usaspending as mod
-    elif kind == "csv":
-        from .importers import csv_facts as mod
-    elif kind == "facilities":
-        from .importers import facilities as mod
-    elif kind == "tornapart":
-        from .importers import tornapart as mod
-    else:
-        raise ImportFailed(f"unknown import kind {kind!r}; choose one of: {', '.join(KINDS)}")
-    return mod
+        from .importers import usaspending
+
+        return usaspending
+    if kind == "csv":
+        from .importers import csv_facts
+
+        return csv_facts
+    if kind == "facilities":
+        from .importers import facilities
+
+        return facilities
+    if kind == "tornapart":
+        from .importers import tornapart
+
+        return tornapart
+    raise ImportFailed(f"unknown import kind {kind!r}; choose one of: {', '.join(KINDS)}")
 
 
 def part_name(kind: str, path: Path) -> str:
@@ -181,14 +189,17 @@ def import_file(
     # The folder backend is loaded without this part's file, so nothing of it needs excluding (and
     # the previous file is not even read); a store or an endpoint holds the part: leave it out.
     previous = _previous_part(target, backend, part) if backend is not None else set()
+    written: Backend | None = None  # the backend this import writes to, besides the folder
     if backend is None:
-        backend = _folder_backend(folder, target)
-        writes_backend = False
+        with _folder_backend(folder, target) as index:
+            resolver = Resolver.from_backend(index, exclude=previous)
+            ctx = ImportContext(kind, src, part, resolver, progress, backend=index)
+            mod.run(ctx)
     else:
-        writes_backend = backend.name != "memory"
-    resolver = Resolver.from_backend(backend, exclude=previous)
-    ctx = ImportContext(kind, src, part, resolver, progress, backend=backend)
-    mod.run(ctx)
+        written = backend if backend.name != "memory" else None
+        resolver = Resolver.from_backend(backend, exclude=previous)
+        ctx = ImportContext(kind, src, part, resolver, progress, backend=backend)
+        mod.run(ctx)
     if strict and ctx.errors:
         raise StrictImportFailed(src, ctx.errors)
     resolver.entity_triples(ctx.graph)
@@ -204,9 +215,9 @@ def import_file(
             and decisions.read_bytes() == dec
         )
         if not dry_run and result.changed:  # unchanged: not even the files' times are touched
-            if writes_backend:
-                backend.prepare_write()  # a store in use elsewhere fails here, with the folder untouched
-            if writes_backend and backend.name == "store" and target.is_file():
+            if written is not None:
+                written.prepare_write()  # a store in use elsewhere fails here, with the folder untouched
+            if written is not None and written.name == "store" and target.is_file():
                 # what the store's part was loaded from: it swaps only the difference
                 ctx.graph.previous_ttl = target.read_bytes()
             write_together([(decisions, dec), (target, ttl)])
@@ -215,9 +226,9 @@ def import_file(
         result.changed = True
     # A store opened on the folder was refreshed from its files: when this part's file is unchanged,
     # the store already holds exactly these triples and the (costly) swap is skipped.
-    in_step = files and not result.changed and backend.name == "store"
-    if writes_backend and not dry_run and not in_step:
-        backend.replace_part(part, ctx.graph)  # iterable of rdflib triples with len()
+    in_step = files and not result.changed and written is not None and written.name == "store"
+    if written is not None and not dry_run and not in_step:
+        written.replace_part(part, ctx.graph)  # iterable of rdflib triples with len()
         result.written = True
     result.seconds = time.perf_counter() - t0
     rows = ctx.stats.get("rows read", 0)
@@ -248,7 +259,7 @@ def _folder_backend(folder: Path | None, skip: Path | None) -> Backend:
             oxs.bulk_load(path=str(f), format=ox.RdfFormat.TURTLE, base_iri=f.resolve().as_uri())
     except (SyntaxError, OSError, ValueError):
         return MemoryBackend.from_folder(root)
-    return OxigraphBackend(oxs, root / ".import-index", root, {}, True)
+    return OxigraphBackend(oxs, root / ".import-index", root, {}, read_only=True)
 
 
 # The only predicates Resolver.from_backend reads (labels, aliases, identifiers, places): the only

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import networkx as nx
 from rdflib import URIRef
@@ -145,7 +146,7 @@ def _figures(backend: Backend, subjects: set[str]) -> dict[str, list[dict]]:
         subject = str(row["subject"])
         if subject not in subjects:
             continue
-        fig = {
+        fig: dict[str, Any] = {
             "record": str(row["fig"]),
             "subject": subject,
             "amount": Decimal(str(row["amount"])),
@@ -163,9 +164,9 @@ def _figures(backend: Backend, subjects: set[str]) -> dict[str, list[dict]]:
         by_fig[fig["record"]] = fig
     if by_fig:
         for row in backend.select(_FIGURE_SOURCES_QUERY).dicts():
-            fig = by_fig.get(str(row["fig"]))
-            if fig is not None and not any(s["iri"] == str(row["src"]) for s in fig["sources"]):
-                fig["sources"].append(
+            cited = by_fig.get(str(row["fig"]))
+            if cited is not None and not any(s["iri"] == str(row["src"]) for s in cited["sources"]):
+                cited["sources"].append(
                     {
                         "iri": str(row["src"]),
                         "url": str(row["url"]) if "url" in row else None,
@@ -202,7 +203,7 @@ def money_report(
     (each flow says which unit took part); ``kinds`` keeps only these amount kinds (local names)."""
     g = g if g is not None else netgraph.project(backend)
     label = lambda n: str(g.nodes[n].get("label") or local_name(n)) if n in g else local_name(n)  # noqa: E731
-    kind_labels = {local_name(k): str(lbl) for k, lbl in backend.select(_KIND_LABELS_QUERY).rows}
+    kind_labels = {local_name(str(k)): str(lbl) for k, lbl in backend.select(_KIND_LABELS_QUERY).rows}
     units = _units(g, entity) if with_units else []
     members = [entity, *units]
     member_set = set(members)
@@ -339,7 +340,7 @@ def money_of(
     entity = EntityIndex.from_backend(backend).resolve(name)
     wanted = None
     if kinds:
-        known = {local_name(k): str(lbl) for k, lbl in backend.select(_KIND_LABELS_QUERY).rows}
+        known = {local_name(str(k)): str(lbl) for k, lbl in backend.select(_KIND_LABELS_QUERY).rows}
         norm = lambda t: t.lower().replace(" ", "").replace("-", "").replace("_", "")  # noqa: E731
         wanted = set()
         for k in kinds:

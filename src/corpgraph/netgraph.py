@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import networkx as nx
 from rdflib import Literal, URIRef
+from rdflib.term import Node
 
 from . import dates
 from .backend import Backend
@@ -102,7 +104,7 @@ def read_ontology(backend: Backend) -> Ontology:
             from_role=str(r["from"]),
             to_role=str(r["to"]),
             label=str(r["label"]),
-            symmetric=bool(r.get("sym") is not None and r["sym"].toPython() is True),
+            symmetric=isinstance(sym := r.get("sym"), Literal) and sym.toPython() is True,
             label_property=str(r["lprop"]) if "lprop" in r else None,
             money_flow=str(r.get("flow", "none")),
         )
@@ -245,9 +247,9 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
     if not edge_rows:
         return g
     attrs = _record_attributes(backend, onto, {str(row[0]) for row in edge_rows})
-    for rec, kind, s, t in edge_rows:
+    for rec_term, kind, s_term, t_term in edge_rows:
         rule = onto.rules[str(kind)]
-        s, t, rec = str(s), str(t), str(rec)
+        s, t, rec = str(s_term), str(t_term), str(rec_term)
         if rule.symmetric and s > t:  # one edge per unordered pair of partners
             continue
         if s not in g or t not in g:  # a dangling reference: validate reports it; never draw it
@@ -276,8 +278,8 @@ def _add_nodes(backend: Backend, onto: Ontology, g: nx.MultiDiGraph) -> None:
         + _values("type", onto.entity_classes)
         + " ?e a ?type . OPTIONAL { ?e rdfs:label ?label } }"
     ).rows
-    for e, typ, label in rows:
-        node, typ = str(e), str(typ)
+    for e, typ_term, label in rows:
+        node, typ = str(e), str(typ_term)
         depth = onto.entity_classes.get(typ, 0)
         current = g.nodes[node] if node in g else None
         if current is None:
@@ -312,7 +314,7 @@ _EDGE_KEYS = (
     "quote",
     "sources",
 )
-_SINGLE_VALUED = {
+_SINGLE_VALUED: dict[str, tuple[str, Callable[[Node], Any]]] = {
     "amount": ("cg:amount", lambda t: _decimal(t)),
     "currency": ("cg:currency", str),
     "amount_kind": ("cg:amountKind", local_name),

@@ -27,9 +27,10 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
@@ -41,6 +42,9 @@ from .errors import QueryError, QueryRefused, UnknownQuery
 from .resolve import EntityIndex
 from .store import bundled_queries_dir
 from .vocab import PREFIXES, SPARQL_PREFIXES
+
+if TYPE_CHECKING:
+    from rdflib.plugins.sparql.parserutils import CompValue
 
 PARAM_TYPES = ("entity", "iri", "string", "date", "int")
 SELECT_FORMATS = ("table", "json", "csv", "tsv", "md")
@@ -182,7 +186,7 @@ class CheckedQuery:
     runnable: str  # with the standard prefixes the text does not declare itself
 
 
-def _walk(node: object) -> Iterable[object]:
+def _walk(node: object) -> Iterator[CompValue]:
     from pyparsing import ParseResults
     from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -453,7 +457,7 @@ def format_answer(answer: QueryAnswer | QueryOutcome, fmt: str) -> str:
     return render_rows(out.variables, rows, fmt)
 
 
-def default_format(stream: io.TextIOBase | None = None) -> str:
+def default_format(stream: io.TextIOBase | TextIO | None = None) -> str:
     """``table`` when writing to a terminal, else ``json`` (SPARQL 1.1 results JSON)."""
     stream = stream or sys.stdout
     try:

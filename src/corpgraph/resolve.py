@@ -58,7 +58,7 @@ class EntityIndex:
         acc: dict[str, dict] = {}
         for e, label, typ, alias in rows:
             item = acc.setdefault(str(e), {"label": str(label), "types": set(), "names": [str(label)]})
-            item["types"].add(local_name(typ))
+            item["types"].add(local_name(str(typ)))
             if alias is not None and str(alias) not in item["names"]:
                 item["names"].append(str(alias))
         generic = {"Entity", "Organization"}

@@ -161,7 +161,7 @@ def select_subgraph(
     selection = Selection(
         focus=tuple(focus),
         depth=depth,
-        path=tuple(path) if path else None,
+        path=(path[0], path[1]) if path else None,
         max_hops=max_hops,
         query=query,
         query_params=tuple(sorted((query_params or {}).items())),
@@ -179,11 +179,11 @@ def select_subgraph(
     index = EntityIndex.from_backend(backend) if (focus or path) else None
 
     if not (focus or path or query):
-        nodes = set(view.nodes) if not selection.filtered else {n for n in view.nodes if view.degree(n) > 0}
-        return _finish(g, view, nodes, None, selection, version)
+        shown = set(view.nodes) if not selection.filtered else {n for n in view.nodes if view.degree(n) > 0}
+        return _finish(g, view, shown, None, selection, version)
 
     nodes: set[str] = set()
-    edges: set[str] | None = set()
+    edges: set[str] = set()
     hl_nodes: set[str] = set()
     hl_edges: set[str] = set()
     notes: list[str] = []

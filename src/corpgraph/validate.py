@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from . import store
 from .errors import GraphLoadError
@@ -197,7 +198,7 @@ def _dangling(g: Graph, records: set, entities: set) -> list[Problem]:
 
 
 def _labels(g: Graph, entities: set) -> list[Problem]:
-    labels: dict[URIRef, set[str]] = defaultdict(set)
+    labels: dict[Node, set[str]] = defaultdict(set)
     for s, o in g.subject_objects(RDFS.label):
         if s in entities:
             labels[s].add(str(o))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
+from rdflib.term import Node
 
 BASE = "https://w3id.org/corpgraph/"
 ENT = Namespace(BASE + "entity/")  # entities: companies, agencies, systems, people ...
@@ -176,21 +177,21 @@ class CG(DefinedNamespace):
     sourceKind: URIRef
 
 
-PREFIXES: dict[str, Namespace | str] = {
+PREFIXES: dict[str, str] = {
     "cg": str(CG._NS),
-    "ent": ENT,
-    "rec": REC,
-    "src": SRC,
-    "schema": SCHEMA,
-    "org": ORG,
-    "ftm": FTM,
-    "prov": PROV,
-    "dcterms": DCTERMS,
-    "skos": SKOS,
-    "rdfs": RDFS,
-    "rdf": RDF,
-    "owl": OWL,
-    "xsd": XSD,
+    "ent": str(ENT),
+    "rec": str(REC),
+    "src": str(SRC),
+    "schema": str(SCHEMA),
+    "org": str(ORG),
+    "ftm": str(FTM),
+    "prov": str(PROV),
+    "dcterms": str(DCTERMS),
+    "skos": str(SKOS),
+    "rdfs": str(RDFS),
+    "rdf": str(RDF),
+    "owl": str(OWL),
+    "xsd": str(XSD),
 }
 
 # SPARQL prologue with the same prefixes, for library queries written in Python modules.
@@ -206,7 +207,7 @@ def certainty_rank(name_or_iri: str) -> int:
     return len(CERTAINTY_ORDER) - CERTAINTY_ORDER.index(name) if name in CERTAINTY_ORDER else 0
 
 
-def local_name(iri: str) -> str:
+def local_name(iri: str | Node) -> str:
     """The part after the last '#' or '/': the slug of an entity IRI, the name of a vocabulary term."""
     s = str(iri)
     return s.rsplit("#", 1)[-1] if "#" in s else s.rstrip("/").rsplit("/", 1)[-1]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,10 @@ from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.term import Node
 
 from ..errors import QueryError
+
+# The triples of one part of the graph, as ``replace_part`` takes them: an rdflib Graph, or any sized
+# collection of (s, p, o) rdflib terms, such as the set an import builds.
+PartTriples = Collection[tuple[Node, Node, Node]]
 
 ENV_STORE = "CORPGRAPH_STORE"
 ENV_ENDPOINT = "CORPGRAPH_ENDPOINT"
@@ -82,7 +86,7 @@ class Backend(ABC):
     def __len__(self) -> int: ...
 
     # -- writing (imports) -------------------------------------------------------------------
-    def replace_part(self, part: str, graph: Graph) -> None:
+    def replace_part(self, part: str, graph: PartTriples) -> None:
         """Replace the triples of one named part of the graph (one imported file) with ``graph``."""
         raise NotImplementedError(f"the {self.name} backend cannot be written to")
 

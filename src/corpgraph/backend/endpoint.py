@@ -38,7 +38,7 @@ from rdflib.term import Node
 
 from .. import store as graph_store
 from ..errors import BackendError, GraphLoadError, QueryError
-from . import Backend, QueryOutcome
+from . import Backend, PartTriples, QueryOutcome
 from .oxigraph_store import (
     META_GRAPH,
     META_TRIPLES,
@@ -157,7 +157,7 @@ class EndpointBackend(Backend):
         rows = self.select(
             f"SELECT ?n WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_TRIPLES}> ?n }} }}"
         ).rows
-        if rows and rows[0][0] is not None:
+        if rows and isinstance(rows[0][0], Literal):
             try:
                 return int(rows[0][0].toPython())
             except (TypeError, ValueError):
@@ -168,7 +168,7 @@ class EndpointBackend(Backend):
         out = self.select(
             f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o {_NOT_META} }} }}"
         )
-        return int(out.rows[0][0].toPython()) if out.rows and out.rows[0][0] is not None else 0
+        return int(out.rows[0][0].toPython()) if out.rows and isinstance(out.rows[0][0], Literal) else 0
 
     def version(self) -> str:
         if self._stamp is None:
@@ -184,7 +184,7 @@ class EndpointBackend(Backend):
         return {str(g): str(h) for g, h in rows if g is not None and h is not None}
 
     # -- writing ---------------------------------------------------------------------------------
-    def replace_part(self, part: str, graph: Graph) -> None:
+    def replace_part(self, part: str, graph: PartTriples) -> None:
         """Replace one part (named graph) with ``graph``: DROP SILENT GRAPH, then INSERT DATA in chunks.
 
         Not atomic across chunks: a failure part way leaves the part incomplete (rerun the import).

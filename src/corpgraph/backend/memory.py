@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 
 from rdflib import Graph
-from rdflib.term import Node
+from rdflib.query import ResultRow
+from rdflib.term import Identifier, Node
 
 from .. import store
 from ..errors import QueryError
@@ -29,20 +30,26 @@ class MemoryBackend(Backend):
         return cls(store.load_graph(folder), store.graph_version(folder), str(folder), folder)
 
     def _run(self, sparql: str, bindings: dict[str, Node]) -> QueryOutcome:
+        terms: dict[str, Identifier] = {}
+        for name, term in bindings.items():
+            if not isinstance(term, Identifier):
+                raise QueryError(f"cannot bind ?{name} to {term!r}")
+            terms[name] = term
         try:
-            result = self.graph.query(sparql, initBindings=bindings or None)
+            result = self.graph.query(sparql, initBindings=terms or None)
         except Exception as exc:  # rdflib raises parser and evaluation errors of many types
             raise QueryError(f"query failed: {exc}") from None
         if result.type == "SELECT":
             names = [str(v) for v in result.vars or []]
-            return QueryOutcome("SELECT", names, [tuple(row) for row in result])
+            return QueryOutcome("SELECT", names, [tuple(row) for row in result if isinstance(row, ResultRow)])
         if result.type == "ASK":
             return QueryOutcome("ASK", boolean=bool(result.askAnswer))
         g = Graph()
         for prefix, ns in self.graph.namespaces():
             g.bind(prefix, ns, override=True)
         for triple in result.graph if result.graph is not None else result:
-            g.add(triple)
+            if isinstance(triple, tuple) and len(triple) == 3:
+                g.add((triple[0], triple[1], triple[2]))
         return QueryOutcome(result.type, graph=g)
 
     def to_graph(self) -> Graph:

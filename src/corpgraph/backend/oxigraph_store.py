@@ -37,7 +37,7 @@ from rdflib.term import Node
 
 from .. import store as graph_store
 from ..errors import BackendError, GraphLoadError, QueryError
-from . import Backend, QueryOutcome
+from . import Backend, PartTriples, QueryOutcome
 from .sparqltext import bind_inline, refuse_unsafe
 from .storelock import ReadLock, StoreInUse
 
@@ -82,15 +82,13 @@ def part_iri(part: str) -> str:
 # -- terms ---------------------------------------------------------------------------------------
 
 
-def from_ox(term: Any, cache: dict[Any, Node] | None = None) -> Node | None:
+def from_ox(term: Any, cache: dict[Any, Node] | None = None) -> Node:
     """A pyoxigraph term as the rdflib term rdflib itself would give for the same Turtle.
 
     Plain literals come back from Oxigraph typed ``xsd:string``: they become untyped Literals again.
     (Oxigraph stores numbers in canonical form, so ``"1.50"^^xsd:decimal`` reads back as ``1.5``:
     equal as a value, ``toPython()``, not as a lexical form.)
     """
-    if term is None:
-        return None
     if cache is not None:
         hit = cache.get(term)
         if hit is not None:
@@ -183,16 +181,30 @@ class OxigraphBackend(Backend):
         folder: Path | None,
         state: dict[str, Any],
         read_lock: ReadLock | None = None,
+        *,
+        read_only: bool = False,
     ):
+        """``read_lock``: the store on disk was opened read-only under this lock (a write reopens it
+        read-write).  ``read_only`` without a lock: a store that is never written (an in-memory index)."""
         super().__init__(state.get("version") or f"store {path}", str(path))
-        self._store = store
+        self._handle: ox.Store | None = store  # None once closed
         self.path = path
         self.folder = folder
         self.state = state
-        self.read_only = read_lock is not None  # opened read-only, under ``read_lock``
+        self.read_only = read_only or read_lock is not None
         self._read_lock = read_lock
         self.reloaded: list[str] = []  # parts (re)loaded when opening, for reports and tests
         self._terms: dict[Any, Node] = {}  # converted terms, shared by queries (IRIs recur across them)
+
+    @property
+    def _store(self) -> ox.Store:
+        if self._handle is None:
+            raise BackendError(f"the store {self.location} is closed")
+        return self._handle
+
+    @_store.setter
+    def _store(self, store: ox.Store | None) -> None:
+        self._handle = store
 
     # -- opening -------------------------------------------------------------------------------
     @classmethod
@@ -225,7 +237,7 @@ class OxigraphBackend(Backend):
                 return cls._open_from(ox_store, read_lock, path, explicit, progress, refresh)
             except BaseException as exc:
                 traceback.clear_frames(exc.__traceback__)  # their locals would keep the store open
-                ox_store = None
+                del ox_store
                 gc.collect()
                 if read_lock is not None:
                     read_lock.release()
@@ -244,7 +256,7 @@ class OxigraphBackend(Backend):
     ) -> OxigraphBackend:
         """The rest of :meth:`open`, given the existing store opened (``ox_store``), or None for a new one."""
         existing = ox_store is not None
-        state = _read_state(ox_store) if existing else {}
+        state = _read_state(ox_store) if ox_store is not None else {}
         folder: Path | None
         if explicit:
             folder = graph_store.resolve_graph_dir(explicit)
@@ -278,6 +290,8 @@ class OxigraphBackend(Backend):
 
     def _writable(self) -> ox.Store:
         """The store opened read-write (reopening a read-only store)."""
+        if self.read_only and self._read_lock is None:
+            raise BackendError(f"the store {self.location} is read-only")
         if self.read_only:
             self._store = None  # release the read-only handle before taking the lock
             gc.collect()
@@ -390,7 +404,7 @@ class OxigraphBackend(Backend):
         node = ox.NamedNode(graph_iri)
         if not store.contains_named_graph(node):
             return
-        if others and b"_:" not in store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node):
+        if others and b"_:" not in (store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node) or b""):
             self._swap(node, set())
         elif others:
             store.update(
@@ -412,7 +426,7 @@ class OxigraphBackend(Backend):
         store = self._store
         default = ox.DefaultGraph()
         if old is None:
-            old = set(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node).splitlines())
+            old = set((store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node) or b"").splitlines())
         gone = old - new
         added = new - old if old else new
         try:
@@ -476,7 +490,9 @@ class OxigraphBackend(Backend):
         self._load_file(path, graph_iri)
 
     def _count(self) -> int:
-        (sol,) = list(self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+        result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(result, ox.QuerySolutions)
+        (sol,) = list(result)
         return int(sol[0].value)
 
     def _save_state(self, state: dict[str, Any]) -> None:
@@ -550,7 +566,7 @@ class OxigraphBackend(Backend):
         return g
 
     # -- writing ---------------------------------------------------------------------------------
-    def replace_part(self, part: str, graph: Graph) -> None:
+    def replace_part(self, part: str, graph: PartTriples) -> None:
         """Swap the triples of one part (an imported file, by its path in the graph folder) for ``graph``.
 
         Write the file first: when the file holds as many triples as ``graph``, the part is
@@ -574,8 +590,10 @@ class OxigraphBackend(Backend):
         digest = _sha256(f) if f is not None and f.is_file() else None
         # the importer says which file bytes it wrote for this graph (``graph.sha256``): then the
         # file is the part and is not parsed just to count its triples
-        if digest is not None and (
-            getattr(graph, "sha256", None) == digest or _file_triples(f) == len(graph)
+        if (
+            f is not None
+            and digest is not None
+            and (getattr(graph, "sha256", None) == digest or _file_triples(f) == len(graph))
         ):
             st = f.stat()
             self._swap_from_file(f, iri, previous)
@@ -632,7 +650,7 @@ class OxigraphBackend(Backend):
             self._read_lock = None
 
 
-def graph_digest(graph: Graph) -> str:
+def graph_digest(graph: PartTriples) -> str:
     """An order-independent digest of a graph's triples ("graph:" + hex), never equal to a file's SHA-256."""
     total = 0
     for s, p, o in graph:
@@ -659,6 +677,8 @@ def _say(progress: Progress | None, message: str) -> None:
 def _read_state(store: ox.Store) -> dict[str, Any]:
     meta = ox.NamedNode(META_GRAPH)
     for q in store.quads_for_pattern(meta, ox.NamedNode(META_STATE), None, meta):
+        if not isinstance(q.object, ox.Literal):
+            return {}
         try:
             state = json.loads(q.object.value)
         except ValueError:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 
 from . import cli, emit, format_option, graph_options
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # the type click.progressbar returns
 
 KINDS = ("usaspending", "csv", "facilities", "tornapart")
 SHOW_EXAMPLES = 10
@@ -17,7 +21,8 @@ class _Bar:
     """A progress bar on stderr, started only once an import has run for more than a moment."""
 
     def __init__(self, label: str, delay: float = 0.5):
-        self.label, self.delay, self.t0, self.bar, self.done = label, delay, time.monotonic(), None, 0
+        self.label, self.delay, self.t0, self.done = label, delay, time.monotonic(), 0
+        self.bar: ProgressBar[int] | None = None
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:

@@ -53,7 +53,7 @@ def query(
 
     if bool(expr) == bool(query):
         raise click.UsageError("Give a query NAME or FILE, or inline SPARQL with -e, but not both.")
-    target = expr if expr else load_query(query)
+    target = expr if expr else load_query(str(query))
     answer = run_query(source.open(), target, dict(params))
     if fmt is None:
         fmt = "turtle" if answer.kind in ("CONSTRUCT", "DESCRIBE") else default_format()

@@ -86,7 +86,9 @@ def _oxigraph(g: Graph | set, fmt: str) -> bytes:
     triples = [ox.Triple(term(s), term(p), term(o)) for s, p, o in ordered]
     out_format = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.N_TRIPLES
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()} if fmt == "turtle" else None
-    return ox.serialize(triples, format=out_format, prefixes=prefixes)
+    data = ox.serialize(triples, format=out_format, prefixes=prefixes)
+    assert data is not None  # no output file given: the bytes are returned
+    return data
 
 
 def _export_triples(sub: Subgraph, backend: Backend) -> set:

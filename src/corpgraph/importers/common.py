@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from ..errors import ImportFailed
 
@@ -59,7 +60,8 @@ class RowError:
 @dataclass
 class Row:
     line: int  # physical line the record starts on (the header is line 1)
-    data: dict[str, str]
+    # csv.DictReader's row: str keys, plus the key None holding the extra fields of a row wider than its header
+    data: dict[Any, Any]
 
     def get(self, column: str) -> str:
         """The cleaned value, '' when absent or a missing-value marker."""

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
+from rdflib.term import Node
 
 from ..dates import date_literal
 from ..entity_resolution import Resolver
@@ -30,18 +31,18 @@ class Triples:
     """
 
     def __init__(self) -> None:
-        self._set: set[tuple] = set()
+        self._set: set[tuple[Node, Node, Node]] = set()
         self.add = self._set.add
         self.sha256: str | None = None  # of the Turtle file written for these triples, once written
         self.previous_ttl: bytes | None = None  # the file these triples replaced (for a store's swap)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Node, Node, Node]]:
         return iter(self._set)
 
     def __len__(self) -> int:
         return len(self._set)
 
-    def __contains__(self, triple: tuple) -> bool:
+    def __contains__(self, triple: object) -> bool:
         return triple in self._set
 
     def to_graph(self) -> Graph:
@@ -216,7 +217,7 @@ class ImportContext:
         self,
         iri: URIRef,
         cls: URIRef,
-        roles: dict[URIRef, str | Iterable[str]],
+        roles: Mapping[URIRef, str | Iterable[str]],
         *,
         certainty: URIRef,
         sources: Iterable[URIRef],

@@ -16,6 +16,7 @@ Records cite the file on GitHub at the commit it was read from (certainty report
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ..entity_resolution import name_key
 from ..errors import ImportFailed
@@ -83,7 +84,7 @@ def _freezer(ctx: ImportContext) -> None:
         seen.add(award)
         supplier = res.resolve(name, etype=org_type(name)).iri
         text = row.get("award_description")
-        common = dict(
+        common: dict[str, Any] = dict(
             certainty=CG.reported,
             sources=[src],
             quotes=[text or f"award_id: {award}; recipient_name: {name}"],

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from rdflib import URIRef
 
@@ -256,7 +257,7 @@ def _awards(ctx: ImportContext) -> None:
         src = ctx.usaspending_source(key, piid)
         text = row.get("prime_award_base_transaction_description")
         quote = text or f"award_id_piid: {piid}; recipient_name: {name}"
-        common = dict(
+        common: dict[str, Any] = dict(
             certainty=CG.confirmed,
             sources=[src],
             quotes=[quote],
