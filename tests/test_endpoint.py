@@ -64,7 +64,7 @@ def test_unreachable_endpoint_is_a_clear_error(runner):
     with pytest.raises(BackendError, match=f"Cannot reach the SPARQL endpoint {url}"):
         EndpointBackend(url).select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
     r = runner.invoke(cli, ["stats", "--endpoint", url])
-    assert r.exit_code == 2
+    assert r.exit_code == 4
     assert r.stderr.startswith("Error: Cannot reach the SPARQL endpoint " + url)
 
 

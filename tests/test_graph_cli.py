@@ -43,7 +43,7 @@ def test_bundled_graph_loads_with_ontology_and_data(bundled):
 def test_graph_option_and_environment_variable_choose_the_folder(tmp_graph, runner, monkeypatch):
     add_file(tmp_graph, "extra.ttl", 'ent:zz-test-co a cg:Company ; rdfs:label "Zeta Test Company" .\n')
     assert runner.invoke(cli, ["search", "Zeta Test", "--graph", str(tmp_graph)]).exit_code == 0
-    assert runner.invoke(cli, ["search", "Zeta Test"]).exit_code == 1  # not in the bundled graph
+    assert runner.invoke(cli, ["search", "Zeta Test"]).exit_code == 3  # not in the bundled graph
     monkeypatch.setenv("CORPGRAPH_GRAPH", str(tmp_graph))
     result = runner.invoke(cli, ["search", "Zeta Test", "--format", "json"])
     assert result.exit_code == 0
@@ -65,7 +65,7 @@ def test_malformed_turtle_is_reported_with_file_line_and_column(tmp_graph, runne
 
 def test_missing_graph_folder_cannot_run(runner, tmp_path):
     result = runner.invoke(cli, ["stats", "--graph", str(tmp_path / "nope")])
-    assert result.exit_code == 2
+    assert result.exit_code == 4  # cannot run: distinct from click's usage error 2
     assert "does not exist" in result.stderr
 
 
@@ -227,9 +227,12 @@ def test_search_is_ranked_and_accent_insensitive(tmp_graph, runner):
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
 
 
-def test_search_with_no_match_exits_1(runner):
-    result = runner.invoke(cli, ["search", "zzzzqqqq"])
-    assert result.exit_code == 1 and "No entity matches" in result.stderr
+@pytest.mark.parametrize("fmt", ["table", "json", "jsonl", "csv", "tsv", "md"])
+def test_search_with_no_match_exits_3_in_every_format(runner, fmt):
+    result = runner.invoke(cli, ["search", "zzzzqqqq", "-f", fmt], catch_exceptions=False)
+    assert result.exit_code == 3 and "No entity matches 'zzzzqqqq'" in result.stderr
+    if fmt == "json":
+        assert json.loads(result.stdout) == []  # still valid data for a script
 
 
 # -- show -----------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_a_store_being_written_is_not_read(store, folder, runner):
         with pytest.raises(BackendError, match="in use by another process writing to it"):
             OxigraphBackend.open(store, folder)  # up to date: would have been opened read-only
         result = runner.invoke(cli, ["stats", "--graph", str(folder), "--store", str(store)])
-        assert result.exit_code == 2 and f"The store {store} is in use" in result.stderr
+        assert result.exit_code == 4 and f"The store {store} is in use" in result.stderr
         with (folder / "entities.ttl").open("a", encoding="utf-8") as fh:
             fh.write('\nent:palantir cg:alias "Lock test" .\n')
         with pytest.raises(BackendError, match="in use by another process"):
@@ -155,7 +155,7 @@ def test_an_import_into_a_store_being_read_changes_nothing(store, folder, runner
         )
     finally:
         reader.close()
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 4, result.output
     assert "in use by another process (an oxigraph server, or a corpgraph command reading" in result.stderr
     assert {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
 

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# Exit codes of the command line (README "Exit codes"; ``corpgraph --help``).
+EXIT_OK = 0  # success
+EXIT_ERROR = 1  # an error in the data or the request: invalid graph, unknown entity, refused query
+EXIT_USAGE = 2  # click's usage error: unknown option, bad value
+EXIT_NOTHING_FOUND = 3  # the question was fine but has no answer: no path, no entity matching a search
+EXIT_CANNOT_RUN = 4  # graph folder, store or endpoint unavailable, or the output cannot be written
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE), as other Unix tools exit
+
 
 class CorpgraphError(Exception):
     """Base class: a failure the user can act on.  ``exit_code`` is what the CLI exits with."""
 
-    exit_code = 1
+    exit_code = EXIT_ERROR
+
+
+class CannotRun(CorpgraphError):
+    """What the command needs is not there: a graph folder, a store, an endpoint, a writable output."""
+
+    exit_code = EXIT_CANNOT_RUN
 
 
 class GraphLoadError(CorpgraphError):
@@ -24,10 +39,8 @@ class GraphLoadError(CorpgraphError):
         super().__init__(f"{where}: {message}")
 
 
-class GraphNotFound(CorpgraphError):
+class GraphNotFound(CannotRun):
     """The graph folder does not exist or holds no Turtle files."""
-
-    exit_code = 2
 
 
 class QueryError(CorpgraphError):
@@ -65,21 +78,27 @@ class AmbiguousEntity(CorpgraphError):
         super().__init__("\n".join(lines))
 
 
-class NoPathFound(CorpgraphError):
-    """No path joins two entities within the limits given."""
+class NothingFound(CorpgraphError):
+    """A well-formed question with no answer (no path, no search match): exit 3 in every format."""
 
-    exit_code = 3
+    exit_code = EXIT_NOTHING_FOUND
+
+
+class NoPathFound(NothingFound):
+    """No path joins two entities within the limits given."""
 
 
 class ImportFailed(CorpgraphError):
     """An import could not be completed; the graph on disk was left as it was."""
 
 
-class BackendError(CorpgraphError):
+class BackendError(CannotRun):
     """The store or SPARQL endpoint could not be opened or answered with an error."""
-
-    exit_code = 2
 
 
 class ExportError(CorpgraphError):
     """An export or map could not be written."""
+
+
+class OutputError(CannotRun, ExportError):
+    """An output file could not be written (missing or unwritable folder, a folder given as file...)."""

@@ -21,6 +21,7 @@ from rdflib.term import Node
 
 from . import dates
 from .backend import Backend
+from .errors import OutputError
 from .vocab import SPARQL_PREFIXES, certainty_rank, local_name
 
 
@@ -171,13 +172,13 @@ def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bo
     g = build_network(backend, ontology)
     if cache is not None:
         try:
-            from .store import write_atomically
+            from .fileio import write_atomically
 
             write_atomically(cache, _network_to_json(g))
             for old in cache.parent.glob("network-*.json"):
                 if old != cache:
                     old.unlink(missing_ok=True)
-        except OSError:
+        except (OSError, OutputError):
             pass  # a read-only store still answers, just without a cache
     return g
 

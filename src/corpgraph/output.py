@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-ROW_FORMATS = ("table", "json", "csv", "tsv", "md")
+ROW_FORMATS = ("table", "json", "jsonl", "csv", "tsv", "md")
 
 
 def plain(value: Any) -> Any:
@@ -51,6 +51,11 @@ def render_rows(headers: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str)
     """Rows in one of ROW_FORMATS.  JSON is an array of objects keyed by header."""
     if fmt == "json":
         return to_json([dict(zip(headers, (plain(v) for v in r), strict=True)) for r in rows])
+    if fmt == "jsonl":
+        return "".join(
+            json.dumps(dict(zip(headers, (plain(v) for v in r), strict=True)), ensure_ascii=False) + "\n"
+            for r in rows
+        )
     if fmt in ("csv", "tsv"):
         buf = io.StringIO()
         w = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")

@@ -502,10 +502,11 @@ def _render_map(sub: Subgraph, title, caption, credit, size_by: str, embed: bool
 
 def write_map(sub: Subgraph, path: str | Path, **kw: Any) -> Path:
     """Render the map of ``sub`` and write it atomically to ``path``."""
-    from .store import write_atomically
+    from .errors import OutputError
+    from .fileio import write_atomically
 
     out = Path(path)
     if out.is_dir():
-        raise ExportError(f"{out} is a folder; give a file name such as {out / 'map.html'}")
-    write_atomically(out, render_map(sub, **kw))
+        raise OutputError(f"{out} is a folder; give a file name such as {out / 'map.html'}")
+    write_atomically(out, render_map(sub, **kw), make_parents=False)
     return out

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from rdflib import Graph
 
 from .errors import GraphLoadError, GraphNotFound
+from .fileio import write_atomically  # noqa: F401  (re-exported: the one atomic writer lives in fileio)
 from .vocab import PREFIXES
 
 ENV_GRAPH = "CORPGRAPH_GRAPH"
@@ -149,23 +149,6 @@ def graph_version(graph_dir: str | os.PathLike[str] | None = None) -> str:
         h.update(b"\0")
         h.update(path.read_bytes())
     return "sha256:" + h.hexdigest()[:12]
-
-
-def write_atomically(path: Path, data: bytes | str) -> None:
-    """Write aside, flush to disk, then rename over the target: readers see the old file or the new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def serialize_turtle(graph: Graph) -> str:

@@ -3,14 +3,17 @@
 Commands live in the modules of this package by subject; this module holds the group, the options
 every command shares, and the one place where library errors become messages and exit codes.
 
-Exit codes: 0 success; 1 an error in the data or the request (invalid graph, unknown entity, refused
-query, bad import row under --strict); 2 usage error or cannot run (missing graph folder, store or
-endpoint unavailable); 3 no path between the entities.
+Exit codes (defined in ``corpgraph.errors``): 0 success; 1 an error in the data or the request (invalid
+graph, unknown entity, refused query, bad import row under --strict); 2 usage error (click); 3 nothing
+found (no path between the entities, no entity matching a search), in every output format; 4 cannot run
+(graph folder, store or endpoint unavailable, output file not writable); 130 interrupted (Ctrl-C);
+141 stdout closed by its reader (``| head``), quietly.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,13 +22,34 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import CorpgraphError
+from ..errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CANNOT_RUN,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_NOTHING_FOUND,
+    EXIT_OK,
+    EXIT_USAGE,
+    CorpgraphError,
+)
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NO_PATH = 0, 1, 2, 3
+EXIT_NO_PATH = EXIT_NOTHING_FOUND
+__all__ = ["EXIT_CANNOT_RUN", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "EXIT_NO_PATH", "cli", "main"]
+
+
+def _silence_stdout() -> None:
+    """After the reader of stdout went away: point stdout at /dev/null so the interpreter's last flush
+    cannot raise again ("Exception ignored ... BrokenPipeError")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file descriptor (a test runner's buffer): nothing will flush it later
 
 
 class CorpgraphGroup(click.Group):
-    """Turns CorpgraphError into 'Error: ...' on stderr and its exit code; a closed pipe ends quietly."""
+    """The one place where failures become messages and exit codes: CorpgraphError gives
+    'Error: ...' on stderr and its code, Ctrl-C exits 130 and a closed pipe 141, both quietly."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -33,9 +57,12 @@ class CorpgraphGroup(click.Group):
         except CorpgraphError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("", err=True)  # end the line the ^C was echoed on
+            ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
-            sys.stderr.close()
-            ctx.exit(EXIT_ERROR)
+            _silence_stdout()
+            ctx.exit(EXIT_BROKEN_PIPE)
 
 
 @dataclass
@@ -137,13 +164,17 @@ def cli() -> None:
     endpoint with --endpoint URL.
 
     \b
-    Exit codes: 0 success, 1 error in the data or request, 2 usage error or cannot
-    run, 3 no path found.
+    Exit codes: 0 success, 1 error in the data or request, 2 usage error,
+    3 nothing found (no path, no match), 4 cannot run (graph folder, store or
+    endpoint unavailable, output not writable), 130 interrupted (Ctrl-C).
     """
 
 
 def main() -> None:
-    cli(prog_name="corpgraph")
+    try:
+        cli(prog_name="corpgraph")
+    except KeyboardInterrupt:  # pressed before a command started (while importing, parsing options)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 # The command modules register their commands on ``cli`` when imported.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..output import render_rows, to_json
+from ..errors import NothingFound
+from ..output import ROW_FORMATS, render_rows, to_json
 from . import EXIT_ERROR, cli, emit, format_option, graph_options
 
 
@@ -22,7 +23,7 @@ def validate(source, fmt: str) -> None:
     as FILE:LINE:COLUMN.
 
     \b
-    Exit codes: 0 valid, 1 invalid (each failing record is named), 2 cannot run.
+    Exit codes: 0 valid, 1 invalid (each failing record is named), 4 cannot run.
 
     \b
     Example:
@@ -78,7 +79,7 @@ def stats(source, fmt: str) -> None:
 @click.argument("text")
 @click.option("--limit", "-n", default=20, show_default=True, help="Show at most this many matches.")
 @graph_options
-@format_option(("table", "json", "csv", "tsv", "md"), "table")
+@format_option(ROW_FORMATS, "table")
 def search(text: str, limit: int, source, fmt: str) -> None:
     """Find entities by name or alias, case- and accent-insensitive, best matches first.
 
@@ -93,11 +94,11 @@ def search(text: str, limit: int, source, fmt: str) -> None:
     from ..resolve import EntityIndex
 
     hits = EntityIndex.from_backend(source.open()).search(text, limit=limit)
-    if not hits and fmt == "table":
-        click.echo(f"No entity matches {text!r}.", err=True)
-        raise SystemExit(EXIT_ERROR)
     rows = [(h.label, h.type, h.matched if h.matched != h.label else "", h.score, h.iri) for h in hits]
-    emit(render_rows(("label", "type", "matched", "score", "iri"), rows, fmt))
+    if hits or fmt != "table":  # machine formats still get valid (empty) data
+        emit(render_rows(("label", "type", "matched", "score", "iri"), rows, fmt))
+    if not hits:
+        raise NothingFound(f"No entity matches {text!r}.")
 
 
 @cli.command()

@@ -34,6 +34,9 @@ def load_cmd(
     """
     from ..backend import load_into
 
+    if bool(store) == bool(endpoint):
+        raise click.UsageError("Give exactly one of --store PATH or --endpoint URL to load the graph into.")
+
     def progress(message: str) -> None:
         if not quiet:
             click.echo(message, err=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 import io
-import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..backend import Backend
-from ..errors import ExportError
-from ..store import write_atomically
+from ..errors import ExportError, OutputError
+from ..fileio import write_atomically, write_output
 from ..subgraph import Subgraph
 
 
@@ -107,26 +106,24 @@ def export_subgraph(
     result = exporter(sub, backend, **options)
     if to_stdout:
         assert isinstance(result, bytes)
-        sys.stdout.buffer.write(result) if hasattr(sys.stdout, "buffer") else sys.stdout.write(
-            result.decode()
-        )
-        sys.stdout.flush()
-        return "-"
+        return write_output("-", result)
     out = Path(path)  # type: ignore[arg-type]
     if isinstance(result, dict):
         if out.suffix.lower() == ".zip":
-            write_atomically(out, zip_bytes(result))
+            write_atomically(out, zip_bytes(result), make_parents=False)
         else:
             if out.exists() and not out.is_dir():
-                raise ExportError(f"{out} exists and is not a folder; give a folder or a .zip path")
+                raise OutputError(f"{out} exists and is not a folder; give a folder or a .zip path")
+            if not out.parent.is_dir():
+                raise OutputError(f"cannot write {out}: the folder {out.parent} does not exist")
             for name, data in result.items():
                 write_atomically(out / name, data)
         return str(out)
     if out.is_dir():
-        raise ExportError(
+        raise OutputError(
             f"{out} is a folder; give a file name such as {out / ('subgraph' + exporter.suffix)}"
         )
-    write_atomically(out, result)
+    write_atomically(out, result, make_parents=False)
     return str(out)
 
 
