@@ -25,10 +25,12 @@ there.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import os
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -41,6 +43,7 @@ from rdflib.namespace import RDFS
 
 from . import store
 from .backend import Backend
+from .backend.storelock import FolderBusy, folder_write_lock
 from .entity_resolution import DECISION_HEADER, Decision, Resolver
 from .errors import ImportFailed
 from .importers import KINDS
@@ -50,6 +53,7 @@ from .names import slugify
 from .vocab import CG
 
 MAX_ERRORS_IN_MESSAGE = 20
+IMPORT_LOCK_WAIT = 120.0  # seconds an import waits for another import into the same folder
 
 
 class StrictImportFailed(ImportFailed):
@@ -186,6 +190,39 @@ def import_file(
             )
         target = folder / f"{part}.ttl"
         decisions = folder / f"{part}.decisions.csv"
+    with contextlib.ExitStack() as held:
+        if folder is not None and not dry_run:
+            try:  # one import into a folder at a time: see storelock.folder_write_lock
+                held.enter_context(folder_write_lock(folder, IMPORT_LOCK_WAIT, _tell))
+            except FolderBusy:
+                raise ImportFailed(
+                    f"Another import into {folder} is still running after {IMPORT_LOCK_WAIT:.0f} s; "
+                    "try again when it has finished."
+                ) from None
+        result = _import_into(
+            mod, kind, src, part, folder, target, decisions, backend, files, dry_run, strict, progress
+        )
+    result.seconds = time.perf_counter() - t0
+    rows = result.stats.get("rows read", 0)
+    result.rows_per_second = rows / result.seconds if result.seconds else 0.0
+    return result
+
+
+def _import_into(
+    mod: Any,
+    kind: str,
+    src: Path,
+    part: str,
+    folder: Path | None,
+    target: Path | None,
+    decisions: Path | None,
+    backend: Backend | None,
+    files: bool,
+    dry_run: bool,
+    strict: bool,
+    progress: Progress | None,
+) -> ImportResult:
+    """The import itself, with the folder held (see :func:`import_file`)."""
     # The folder backend is loaded without this part's file, so nothing of it needs excluding (and
     # the previous file is not even read); a store or an endpoint holds the part: leave it out.
     previous = _previous_part(target, backend, part) if backend is not None else set()
@@ -230,10 +267,12 @@ def import_file(
     if written is not None and not dry_run and not in_step:
         written.replace_part(part, ctx.graph)  # iterable of rdflib triples with len()
         result.written = True
-    result.seconds = time.perf_counter() - t0
-    rows = ctx.stats.get("rows read", 0)
-    result.rows_per_second = rows / result.seconds if result.seconds else 0.0
     return result
+
+
+def _tell(message: str) -> None:
+    """A note while an import waits (stderr: never mixed with a command's output)."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def _folder_backend(folder: Path | None, skip: Path | None) -> Backend:

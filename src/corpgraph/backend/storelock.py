@@ -1,4 +1,6 @@
-"""A reader's lock on an Oxigraph store folder, so that nobody writes to it while it is read.
+"""Locks: a reader's lock on an Oxigraph store folder, and a writer's lock on a graph folder.
+
+**The store.**  A reader's lock on an Oxigraph store folder, so that nobody writes to it while it is read.
 
 pyoxigraph opens a store read-only without any lock, and reading while another process writes is
 undefined behaviour: measured here, a query on such a store can spin forever at full CPU inside
@@ -15,6 +17,13 @@ OFD locks conflict with classic locks even within one process, so a reader and a
 process are kept apart too.  (Closing a descriptor of ``LOCK`` would also drop this process's classic
 lock on it, but while the read lock is held this process cannot hold one.)  Where OFD locks do not
 exist (not Linux) the lock is skipped and reading stays as pyoxigraph has it.
+
+**The graph folder.**  Two imports into one folder at once would each resolve names against the folder
+without the other's part and write entities the other also writes (two IRIs for one company).  An
+import therefore holds an exclusive ``flock`` on the folder itself (a directory can be locked like a
+file, so no lock file is left behind) from reading the folder to writing its files: a second import
+waits for the first, and is refused after ``wait`` seconds.  The kernel drops the lock when its
+holder exits, ``kill -9`` included.
 """
 
 from __future__ import annotations
@@ -23,6 +32,8 @@ import errno
 import os
 import struct
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 try:
@@ -81,3 +92,41 @@ class ReadLock:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)  # drops the OFD lock
+
+
+class FolderBusy(Exception):
+    """Another process still holds the graph folder for writing after the wait."""
+
+
+@contextmanager
+def folder_write_lock(
+    folder: Path, wait: float = 120.0, waiting: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Hold an exclusive lock on a graph folder; ``waiting`` is told once if another holder makes us wait."""
+    if fcntl is None:  # pragma: no cover - Windows: no flock
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # cannot even open it: the write itself will report why
+        yield
+        return
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise FolderBusy(str(folder)) from None
+                if waiting is not None and not told:
+                    waiting(f"Waiting for another import into {folder} to finish ...")
+                    told = True
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # drops the lock
