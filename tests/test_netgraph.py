@@ -95,3 +95,26 @@ def test_store_caches_the_network_for_its_version(tmp_graph, tmp_path):
 def test_memory_backend_has_no_cache(bundled, use_cache):
     assert bundled.cache_dir() is None
     assert netgraph.project(bundled, use_cache=use_cache).number_of_edges() > 40
+
+
+def test_aggregate_gives_one_edge_per_tie_with_its_records(bundled_net):
+    ties = netgraph.aggregate(bundled_net)
+    assert ties.number_of_edges() < bundled_net.number_of_edges()
+    assert sum(d["count"] for _u, _v, d in ties.edges(data=True)) == bundled_net.number_of_edges()
+    for u, v, kind, d in ties.edges(keys=True, data=True):
+        assert d["kind"] == kind and d["count"] == len(d["records"]) >= 1
+        recs = netgraph.tie_records(ties, u, v, kind)
+        assert {r.get("kind") for _k, r in recs} == {kind}
+    # the curators' note on a record travels with it
+    notes = [n for _u, _v, d in ties.edges(data=True) for n in d["notes"]]
+    assert any("not established" in n for n in notes)
+    hard = netgraph.aggregate(bundled_net, soft=False)
+    assert {d["kind"] for _u, _v, d in hard.edges(data=True)} & {"Statement", "SectorMembership"} == set()
+    assert any(d["kind"] == "Statement" for _u, _v, d in ties.edges(data=True))
+
+
+def test_a_tie_of_one_record_keeps_its_amount(bundled_net):
+    ties = netgraph.aggregate(bundled_net)
+    credit = [d for _u, _v, d in ties.edges(data=True) if d["kind"] == "CreditFacility"]
+    assert credit and all(d["count"] == 1 and d["amount"] is not None for d in credit)
+    assert all(d["totals"][0]["amount"] == d["amount"] for d in credit)

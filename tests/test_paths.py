@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal
 
 import pytest
 
 from corpgraph import netgraph
 from corpgraph.cli import cli
 from corpgraph.errors import NoPathFound
-from corpgraph.paths import find_paths, format_paths, path_line, paths_between
+from corpgraph.paths import find_paths, format_paths, hop_sentence, path_line, paths_between
 from corpgraph.vocab import ENT
 from minigraph import backend_of, entities, rec
 
@@ -64,7 +65,8 @@ def test_hops_keep_their_true_direction(small):
     assert (h2.source, h2.target, h2.forward, h2.label) == (E("b"), E("d"), False, "uses")
     assert h2.subject == E("d") and h2.object == E("b")
     assert path_line(small, best) == "A —hosts→ B ←uses— D"
-    assert h1.record.endswith("a-hosts-b") and h1.data["sources"][0]["url"] == "https://example.org/doc"
+    assert h1.key == "Hosting" and h1.records[0].endswith("a-hosts-b")
+    assert h1.data["sources"][0]["url"] == "https://example.org/doc"
     other = find_paths(small, E("a"), E("d")).paths[1]
     assert path_line(small, other) == "A —partners with— C ←contracts— D"
 
@@ -113,14 +115,74 @@ def test_paths_are_simple(small):
         assert len(set(p.nodes)) == len(p.nodes)
 
 
-def test_parallel_records_each_give_a_path():
+def test_parallel_records_are_one_tie_and_one_path():
     b = backend_of(
         entities("p", "q")
-        + rec("r1", "Contract", "cg:buyer ent:p ; cg:supplier ent:q")
-        + rec("r2", "Contract", "cg:buyer ent:p ; cg:supplier ent:q", "confirmed")
+        + rec("r1", "Contract", "cg:buyer ent:p ; cg:supplier ent:q", extra=_money("10", "2024-11-02"))
+        + rec(
+            "r2", "Contract", "cg:buyer ent:p ; cg:supplier ent:q", "confirmed", _money("5.5", "2025-03-09")
+        )
+        + rec("r3", "Contract", "cg:buyer ent:p ; cg:supplier ent:q", extra=_money("7", "2025-02", "ceiling"))
     )
-    r = find_paths(netgraph.project(b), E("p"), E("q"))
-    assert [p.hops[0].record.rsplit("/", 1)[1] for p in r.paths] == ["r2", "r1"]  # confirmed first
+    g = netgraph.project(b)
+    r = find_paths(g, E("p"), E("q"))
+    assert len(r.paths) == 1
+    (hop,) = r.paths[0].hops
+    assert hop.count == 3 and hop.certainty == "confirmed"  # the tie is as certain as its best record
+    assert [x.rsplit("/", 1)[1] for x in hop.records] == ["r1", "r3", "r2"]  # oldest first
+    # obligations and ceilings stay apart: 15.5 obligated, 7 ceiling, never 22.5
+    totals = {(t["amount_kind"], t["year"]): t["amount"] for t in hop.data["totals"]}
+    assert totals == {
+        ("obligated", "2024"): Decimal(10),
+        ("obligated", "2025"): Decimal("5.5"),
+        ("ceiling", "2025"): 7,
+    }
+    assert hop_sentence(g, hop) == (
+        "P contracts Q: 3 records, ceiling 2025 USD 7; obligated 2024 USD 10; obligated 2025 USD 5.50, "
+        "2024-11 to 2025-03"
+    )
+    listed = format_paths(g, r, "text", records=True)
+    assert listed.count("record: ") == 3 and "2025-03-09 USD 5.50 obligated" in listed
+    assert "record: " not in format_paths(g, r, "text")
+    data = json.loads(format_paths(g, r, "json", records=True))
+    assert [x["amount"] for x in data["paths"][0]["hops"][0]["records"]] == [10, 7, 5.5]
+
+
+def _money(amount: str, date: str, kind: str = "obligated") -> str:
+    return f'; cg:amount "{amount}"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:{kind} ; cg:date "{date}" '
+
+
+def test_two_kinds_between_a_pair_are_one_hop_with_the_other_beside_it():
+    b = backend_of(
+        entities("p", "q")
+        + rec("c1", "Contract", "cg:buyer ent:p ; cg:supplier ent:q")
+        + rec("h1", "Partnership", "cg:partner ent:p, ent:q", "confirmed")
+    )
+    g = netgraph.project(b)
+    (path,) = find_paths(g, E("p"), E("q")).paths
+    assert path.hops[0].key == "Partnership" and [h.key for h in path.hops[0].also] == ["Contract"]
+    assert "also: P contracts Q" in format_paths(g, find_paths(g, E("p"), E("q")))
+
+
+def test_soft_ties_join_only_when_asked():
+    b = backend_of(
+        entities("p", "q", "m")
+        + rec("s1", "Statement", "cg:speaker ent:p ; cg:about ent:m")
+        + rec("s2", "SectorMembership", "cg:member ent:q ; cg:sector ent:m")
+    )
+    g = netgraph.project(b)
+    with pytest.raises(NoPathFound, match="--soft"):
+        find_paths(g, E("p"), E("q"))
+    assert [p.nodes for p in find_paths(g, E("p"), E("q"), soft=True).paths] == [(E("p"), E("m"), E("q"))]
+    named = find_paths(g, E("p"), E("q"), kinds=["Statement", "SectorMembership"])
+    assert named.paths and named.soft
+
+
+def test_soft_is_declared_in_the_ontology(bundled):
+    onto = netgraph.read_ontology(bundled)
+    soft = {r.name for r in onto.rules.values() if r.soft}
+    assert {"Statement", "SectorMembership", "Pledge", "Event"} <= soft
+    assert not {"Contract", "CreditFacility", "Ownership", "Hosting"} & soft
 
 
 def hub_graph(leaves: int) -> str:

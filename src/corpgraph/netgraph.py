@@ -37,6 +37,7 @@ class EdgeRule:
     symmetric: bool = False
     label_property: str | None = None
     money_flow: str = "none"  # forward | backward | none
+    soft: bool = False  # a soft tie (statement, sector membership...): paths skip it unless asked
 
     @property
     def name(self) -> str:
@@ -64,10 +65,11 @@ class Ontology:
 _RULES_QUERY = (
     SPARQL_PREFIXES
     + """
-SELECT ?kind ?klabel ?from ?to ?label ?sym ?lprop ?flow WHERE {
+SELECT ?kind ?klabel ?from ?to ?label ?sym ?lprop ?flow ?soft WHERE {
   ?kind cg:edgeFrom ?from ; cg:edgeTo ?to ; cg:edgeLabel ?label .
   OPTIONAL { ?kind rdfs:label ?klabel }
   OPTIONAL { ?kind cg:symmetric ?sym }
+  OPTIONAL { ?kind cg:softTie ?soft }
   OPTIONAL { ?kind cg:edgeLabelProperty ?lprop }
   OPTIONAL { ?kind cg:moneyFlow ?flow }
 }"""
@@ -108,6 +110,7 @@ def read_ontology(backend: Backend) -> Ontology:
             symmetric=isinstance(sym := r.get("sym"), Literal) and sym.toPython() is True,
             label_property=str(r["lprop"]) if "lprop" in r else None,
             money_flow=str(r.get("flow", "none")),
+            soft=bool(r.get("soft") is not None and r["soft"].toPython() is True),
         )
     parents: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
@@ -148,7 +151,7 @@ def _values(var: str, iris: Iterable[str]) -> str:
 
 
 # Bump when the projection's shape changes, so caches written by older code are not read.
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 
 
 def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bool = True) -> nx.MultiDiGraph:
@@ -267,6 +270,7 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
             label=label,
             symmetric=rule.symmetric,
             money_flow=rule.money_flow,
+            soft=rule.soft,
             **{k: v for k, v in a.items() if k != "label_override"},
         )
     return g
@@ -312,7 +316,9 @@ _EDGE_KEYS = (
     "start",
     "end",
     "no_bid",
+    "award_id",
     "quote",
+    "note",
     "sources",
 )
 _SINGLE_VALUED: dict[str, tuple[str, Callable[[Node], Any]]] = {
@@ -325,6 +331,8 @@ _SINGLE_VALUED: dict[str, tuple[str, Callable[[Node], Any]]] = {
     "start": ("cg:startDate", str),
     "end": ("cg:endDate", str),
     "no_bid": ("cg:noBid", lambda t: bool(t.toPython()) if isinstance(t, Literal) else None),
+    "award_id": ("cg:awardId", str),
+    "note": ("cg:note", str),
 }
 
 
@@ -421,3 +429,147 @@ def filter_edges(
     if wanted is None and not floor and as_of is None:
         return g
     return nx.subgraph_view(g, filter_edge=keep)
+
+
+# -- one edge per tie ------------------------------------------------------------------------------
+
+GOVERNMENT_TYPES = frozenset({"GovernmentBody", "Legislation"})
+
+
+def money_year(day_text: str | None, federal: bool) -> str:
+    """The year an amount is counted in: the US federal fiscal year (FY2025 = 2024-10-01..2025-09-30)
+    when a government body pays in USD, else the calendar year; ``undated`` without a date."""
+    if not day_text:
+        return "undated"
+    try:
+        first, last = dates.span(day_text)
+    except ValueError:
+        return "undated"
+    if federal:
+        fy_first, fy_last = dates.fiscal_year(first), dates.fiscal_year(last)
+        return f"FY{fy_first}" if fy_first == fy_last else f"FY{fy_first}-{fy_last}"
+    return str(first.year)
+
+
+def payer_of(u: str, v: str, d: dict) -> str | None:
+    """Who pays the amount of an edge u -> v: its start for forward money, its end for backward."""
+    flow = d.get("money_flow") or "none"
+    return u if flow == "forward" else v if flow == "backward" else None
+
+
+def is_federal(g: nx.MultiDiGraph, u: str, v: str, d: dict) -> bool:
+    payer = payer_of(u, v, d)
+    return bool(payer and g.nodes[payer].get("type") in GOVERNMENT_TYPES and d.get("currency") == "USD")
+
+
+def aggregate(g: nx.MultiDiGraph, *, soft: bool = True) -> nx.MultiDiGraph:
+    """One edge per tie: all records of one kind from one entity to another become a single edge.
+
+    The edge is keyed by the kind's local name and carries ``kind``, ``kind_label``, ``label`` (the
+    records' labels, distinct, joined by " / "), ``symmetric``, ``money_flow``, ``soft``,
+    ``records`` (record IRIs, oldest first: each is an edge key of ``g``), ``count``, ``first`` and
+    ``last`` (the earliest and latest date of any record), ``certainty`` and ``certainty_rank`` (of
+    the most certain record), ``certainties`` ({name: records}), ``totals`` (one per amount kind,
+    currency and year, never added across kinds: dicts with ``amount_kind``, ``currency``, ``year``,
+    ``amount`` (Decimal), ``records`` and ``qualified``), ``sources`` (distinct) and ``notes``.
+    A tie of one record also keeps that record's own attributes (amount, date, quote...).
+    ``soft=False`` leaves out the kinds the ontology marks as soft ties.  The result's
+    ``graph["records"]`` is ``g``, so each record stays one look-up away.
+    """
+    out = nx.MultiDiGraph()
+    out.graph.update(g.graph)
+    out.graph["records"] = g
+    out.add_nodes_from(g.nodes(data=True))
+    groups: dict[tuple[str, str, str], list[tuple[str, dict]]] = defaultdict(list)
+    for u, nbrs in g.adj.items():
+        for v, keyed in nbrs.items():
+            for k, d in keyed.items():
+                if not soft and d.get("soft"):
+                    continue
+                groups[(u, v, d.get("kind") or "")].append((k, d))
+    for (u, v, kind), items in groups.items():
+        out.add_edge(u, v, key=kind, **tie_attributes(g, u, v, items))
+    return out
+
+
+def _when(d: dict) -> tuple[str, str] | None:
+    first = d.get("start") or d.get("date")
+    last = d.get("end") or d.get("date") or d.get("start")
+    return (first, last) if first and last else None
+
+
+def _oldest_first(item: tuple[str, dict]) -> tuple:
+    when = item[1].get("date") or item[1].get("start")
+    return (when is None, when or "", item[0])  # undated records last
+
+
+def tie_attributes(g: nx.MultiDiGraph, u: str, v: str, items: list[tuple[str, dict]]) -> dict:
+    """The attributes of the edge that stands for ``items`` (record key, record attributes), all of one
+    kind from ``u`` to ``v``; see ``aggregate``."""
+    items = sorted(items, key=_oldest_first)
+    head = items[0][1]
+    totals: dict[tuple, dict] = {}
+    certainties: dict[str, int] = {}
+    sources: dict[str, dict] = {}
+    labels: dict[str, None] = {}
+    notes: dict[str, None] = {}
+    first = last = None
+    best = max(items, key=lambda kd: kd[1].get("certainty_rank") or 0)[1]
+    for _k, d in items:
+        labels[str(d.get("label") or "")] = None
+        cert = d.get("certainty") or "unknown"
+        certainties[cert] = certainties.get(cert, 0) + 1
+        for s in d.get("sources") or ():
+            sources.setdefault(s["iri"], s)
+        if d.get("note"):
+            notes[d["note"]] = None
+        span_ = _when(d)
+        if span_:
+            first = span_[0] if first is None or span_[0] < first else first
+            last = span_[1] if last is None or span_[1] > last else last
+        amount = d.get("amount")
+        if amount is not None:
+            year = money_year(d.get("date") or d.get("start"), is_federal(g, u, v, d))
+            key = (d.get("amount_kind"), d.get("currency"), year)
+            t = totals.get(key)
+            if t is None:
+                t = totals[key] = {
+                    "amount_kind": key[0],
+                    "currency": key[1],
+                    "year": year,
+                    "amount": Decimal(0),
+                    "records": 0,
+                    "qualified": False,
+                }
+            t["amount"] += amount
+            t["records"] += 1
+            t["qualified"] = t["qualified"] or bool(d.get("amount_qualifier"))
+    attrs = dict(head) if len(items) == 1 else dict.fromkeys(_EDGE_KEYS)
+    attrs.pop("record", None)
+    attrs.update(
+        kind=head.get("kind"),
+        kind_label=head.get("kind_label"),
+        label=" / ".join(x for x in labels if x) or head.get("label"),
+        symmetric=head.get("symmetric"),
+        money_flow=head.get("money_flow"),
+        soft=bool(head.get("soft")),
+        records=[k for k, _d in items],
+        count=len(items),
+        first=first,
+        last=last,
+        certainty=best.get("certainty"),
+        certainty_rank=best.get("certainty_rank") or 0,
+        certainties=certainties,
+        totals=sorted(
+            totals.values(), key=lambda t: (t["amount_kind"] or "", t["currency"] or "", t["year"])
+        ),
+        sources=list(sources.values()),
+        notes=list(notes),
+    )
+    return attrs
+
+
+def tie_records(tie_graph: nx.MultiDiGraph, u: str, v: str, kind: str) -> list[tuple[str, dict]]:
+    """(record IRI, record attributes) of one tie of an ``aggregate`` graph, oldest first."""
+    records = tie_graph.graph["records"]
+    return [(k, records.edges[u, v, k]) for k in tie_graph.edges[u, v, kind]["records"]]

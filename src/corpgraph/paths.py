@@ -1,5 +1,11 @@
 """Sourced paths between two entities, over the entity network (``netgraph.project``).
 
+Paths are distinct sequences of entities: every hop is a tie (``netgraph.aggregate``: all records of
+one kind between two entities), summarised by its number of records, totals per amount kind and
+date range, with the records one flag away.  When two entities are joined by several kinds, the
+most certain tie carries the hop and the others are listed beside it.  Soft ties (kinds the ontology
+marks ``cg:softTie``: statements, pledges, sector membership, events) are left out unless asked for.
+
 Relationships are walked in either direction, but every hop keeps its true direction, label,
 certainty and sources, so a path reads ``Amazon Web Services —hosts→ Investigative Case Management
 ←uses— U.S. Immigration and Customs Enforcement``.  Paths are simple (no entity twice), ranked by
@@ -25,8 +31,9 @@ import networkx as nx
 from . import netgraph
 from .backend import Backend
 from .errors import NoPathFound, QueryError
-from .output import money, to_json
+from .output import to_json
 from .resolve import EntityIndex
+from .summary import period_text, record_amount, tie_summary
 from .vocab import CERTAINTY_ORDER, local_name
 
 
@@ -34,9 +41,19 @@ from .vocab import CERTAINTY_ORDER, local_name
 class Hop:
     source: str  # entity IRI where the hop starts (in walking order)
     target: str  # entity IRI where the hop ends (in walking order)
-    record: str  # record IRI (the edge key in the netgraph projection)
+    key: str  # the tie's kind (its edge key in ``netgraph.aggregate``)
     forward: bool  # True when the edge's true direction is source -> target
-    data: dict = field(compare=False, hash=False)  # the edge's attributes from netgraph.project
+    data: dict = field(compare=False, hash=False)  # the tie's attributes from netgraph.aggregate
+    also: tuple[Hop, ...] = field(default=(), compare=False, hash=False)  # other ties of this pair
+
+    @property
+    def records(self) -> list[str]:
+        """The record IRIs of the tie, oldest first."""
+        return list(self.data.get("records") or ())
+
+    @property
+    def count(self) -> int:
+        return int(self.data.get("count") or 0)
 
     @property
     def label(self) -> str:
@@ -89,7 +106,13 @@ class Path:
 
     @property
     def records(self) -> tuple[str, ...]:
-        return tuple(h.record for h in self.hops)
+        """Every record of every tie of the path (the alternatives included)."""
+        return tuple(r for h in self.hops for t in (h, *h.also) for r in t.records)
+
+    @property
+    def weakest_tie(self) -> int:
+        """The fewest records any hop stands on."""
+        return min((h.count for h in self.hops), default=0)
 
 
 @dataclass
@@ -101,6 +124,7 @@ class PathResult:
     note: str | None = None
     max_hops: int = 4
     searched: float = 0.0  # seconds spent enumerating
+    soft: bool = False  # whether soft ties were walked
 
 
 class _Budget(Exception):
@@ -144,17 +168,22 @@ def _distances(succ: Any, pred: Any, start: str, limit: int, avoid: set[str]) ->
     return dist
 
 
-def _hop_choices(succ: Any, pred: Any, a: str, b: str) -> list[Hop]:
-    hops = [Hop(a, b, key, True, data) for key, data in succ[a].get(b, {}).items()]
-    hops += [Hop(a, b, key, False, data) for key, data in pred[a].get(b, {}).items()]
-    hops.sort(key=lambda h: (-h.certainty_rank, h.record))
-    return hops
+def _hop(succ: Any, pred: Any, a: str, b: str) -> Hop:
+    """The hop from a to b: the most certain tie joining them (then the one of most records), with
+    the other ties of the pair beside it."""
+    ties = [Hop(a, b, key, True, data) for key, data in succ[a].get(b, {}).items()]
+    if not (ties and ties[0].symmetric):  # a symmetric tie is stored once, in one direction
+        ties += [Hop(a, b, key, False, data) for key, data in pred[a].get(b, {}).items()]
+    ties.sort(key=lambda h: (-h.certainty_rank, -h.count, h.key, not h.forward))
+    best, *others = ties
+    return Hop(best.source, best.target, best.key, best.forward, best.data, tuple(others))
 
 
 def rank_key(p: Path, labels: dict[str, str] | None = None) -> tuple:
-    """Fewest hops first, then the most certain least-certain hop, then the most certain overall."""
+    """Fewest hops first, then the most certain least-certain hop, then the most certain overall,
+    then the path whose thinnest tie stands on the most records."""
     names = tuple((labels or {}).get(n, n) for n in p.nodes)
-    return (p.length, -p.min_certainty_rank, -p.certainty_sum, names, p.records)
+    return (p.length, -p.min_certainty_rank, -p.certainty_sum, -p.weakest_tie, names)
 
 
 def find_paths(
@@ -168,14 +197,17 @@ def find_paths(
     kinds: Iterable[str] | None = None,
     min_certainty: str | None = None,
     as_of: dt.date | None = None,
+    soft: bool = False,
     max_paths: int = 50,
     time_budget: float = 2.0,
 ) -> PathResult:
-    """All simple paths from ``source`` to ``target`` (entity IRIs) up to ``max_hops``, ranked.
+    """The distinct simple paths from ``source`` to ``target`` (entity IRIs) up to ``max_hops``,
+    ranked, over the ties of ``g`` (a ``netgraph.project`` network of records).
 
     ``via``: entities every path must pass through; ``avoid``: entities no path may touch;
-    ``kinds``: relationship kinds (local names such as ``Hosting``) to walk; ``min_certainty``: the
-    least certainty a hop may have; ``as_of``: only relationships in force that day.  At most
+    ``kinds``: relationship kinds (local names such as ``Hosting``) to walk, soft or not;
+    ``soft``: also walk soft ties when ``kinds`` is not given; ``min_certainty``: the least
+    certainty a record may have; ``as_of``: only records in force that day.  At most
     ``max_paths`` paths are returned; the search stops after ``time_budget`` seconds.  When either
     limit cut the answer, ``truncated`` is set and ``note`` says so.  Raises NoPathFound.
     """
@@ -200,7 +232,8 @@ def find_paths(
     view = netgraph.filter_edges(
         g, kinds=list(kinds) if kinds else None, min_certainty=min_certainty, as_of=as_of
     )
-    succ, pred = _adjacency(view)
+    ties = netgraph.aggregate(view, soft=soft or bool(kinds))
+    succ, pred = _adjacency(ties)
 
     # distances from the target, known exactly up to ``horizon`` hops; a node not in the map is
     # farther, so ``horizon + 1`` is a lower bound for it (cheap on hubs, still prunes every step)
@@ -233,7 +266,7 @@ def find_paths(
             if remaining == 0:  # the last hop: only the target will do (never scan a hub's neighbours)
                 if _adjacent(succ, pred, u, target):
                     nexts.append(target)
-            elif remaining == 1 and len(near_target) < len(g.succ[u]) + len(g.pred[u]):
+            elif remaining == 1 and len(near_target) < len(succ[u]) + len(pred[u]):
                 # the next node must touch the target: look among the target's neighbours instead
                 nexts = [v for v in near_target if v not in nodes and _adjacent(succ, pred, u, v)]
             else:
@@ -253,15 +286,9 @@ def find_paths(
             for nodes in walk(length):
                 if via_set and not via_set.issubset(nodes):
                     continue
-                choices = [_hop_choices(succ, pred, a, b) for a, b in itertools.pairwise(nodes)]
-                for combo in itertools.product(*choices):
-                    level.append(Path(nodes, tuple(combo)))
-                    if len(level) >= candidate_cap:
-                        cut_reason = (
-                            f"the search stopped after {candidate_cap} candidate paths of {length} hops"
-                        )
-                        break
-                if cut_reason:
+                level.append(Path(nodes, tuple(_hop(succ, pred, a, b) for a, b in itertools.pairwise(nodes))))
+                if len(level) >= candidate_cap:
+                    cut_reason = f"the search stopped after {candidate_cap} candidate paths of {length} hops"
                     break
             level.sort(key=lambda p: rank_key(p, None))
             found.extend(level)
@@ -286,9 +313,12 @@ def find_paths(
                 f"No path from {label(source)} to {label(target)} was found before {cut_reason}; "
                 "narrow the search with --kinds, --avoid or --max-hops."
             )
-        raise NoPathFound(
-            _no_path_message(label, source, target, max_hops, kinds, min_certainty, as_of, via_set, avoid_set)
+        message = _no_path_message(
+            label, source, target, max_hops, kinds, min_certainty, as_of, via_set, avoid_set
         )
+        if not soft and not kinds and _soft_would_join(view, source, target):
+            message += " Soft ties (statements, pledges, sector membership, events) join them: add --soft."
+        raise NoPathFound(message)
     note = None
     if truncated:
         parts = [f"showing the {len(found)} best of {total}{'+' if cut_reason else ''} paths found"]
@@ -299,7 +329,12 @@ def find_paths(
             + "; ".join(parts)
             + ". Raise --max-paths, or narrow with --via, --avoid, --kinds, --min-certainty or --max-hops."
         )
-    return PathResult(source, target, found, truncated, note, max_hops, elapsed)
+    return PathResult(source, target, found, truncated, note, max_hops, elapsed, soft or bool(kinds))
+
+
+def _soft_would_join(view: nx.MultiDiGraph, source: str, target: str) -> bool:
+    """Whether the two entities are connected at all once soft ties count (any length)."""
+    return nx.has_path(view.to_undirected(as_view=True), source, target)
 
 
 def paths_between(
@@ -385,30 +420,23 @@ def path_line(g: nx.MultiDiGraph, path: Path) -> str:
 
 
 def hop_sentence(g: nx.MultiDiGraph, hop: Hop) -> str:
-    """The hop as a sentence in its true direction: 'U.S. Immigration and Customs Enforcement uses ICM'."""
+    """The hop as a sentence in its true direction, with its tie summarised: 'U.S. Immigration and
+    Customs Enforcement contracts CoreCivic: 18 records, obligated FY2025 USD 305.8M, 2024-10 to 2025-09'."""
     label = _label_fn(g)
     text = f"{label(hop.subject)} {hop.label} {label(hop.object)}"
-    d = hop.data
-    extras = []
-    if d.get("amount") is not None:
-        kind = d.get("amount_kind") or "amount"
-        q = f"{d['amount_qualifier']} " if d.get("amount_qualifier") else ""
-        extras.append(f"{q}{d.get('currency') or ''} {money(d['amount'])} {_kind_words(kind)}".strip())
-    elif d.get("amount_text"):
-        extras.append(str(d["amount_text"]))
-    when = d.get("date") or d.get("start")
-    if when:
-        extras.append(str(when))
-    if extras:
-        text += " (" + ", ".join(extras) + ")"
-    return text
+    summary = tie_summary(hop.data)
+    return f"{text}: {summary}" if summary else text
 
 
-def _kind_words(kind: str) -> str:
-    out = []
-    for ch in kind:
-        out.append(" " + ch.lower() if ch.isupper() else ch)
-    return "".join(out).strip()
+def record_line(rec: str, d: dict) -> str:
+    """One record of a tie: date, amount, award ID, certainty and sources."""
+    bits = [d.get("date") or period_text(d.get("start"), d.get("end")) or "undated"]
+    if d.get("amount") is not None or d.get("amount_text"):
+        bits.append(record_amount(d))
+    if d.get("award_id"):
+        bits.append(f"award {d['award_id']}")
+    bits.append(f"[{d.get('certainty')}]")
+    return " ".join(bits) + f" <{rec}>"
 
 
 def _source_text(s: dict) -> str:
@@ -421,11 +449,27 @@ def _source_text(s: dict) -> str:
     return " ".join(b for b in bits if b)
 
 
-def render_text(g: nx.MultiDiGraph, result: PathResult) -> str:
+SOURCES_SHOWN = 3  # sources listed per hop before "and N more" (``--records`` lists every record)
+
+
+def _hop_records(g: nx.MultiDiGraph, hop: Hop) -> list[tuple[str, dict]]:
+    records = g.graph.get("records") if "records" in g.graph else g
+    return [(r, _record_data(records, hop, r)) for r in hop.records]
+
+
+def _record_data(records: nx.MultiDiGraph, hop: Hop, rec: str) -> dict:
+    u, v = (hop.source, hop.target) if hop.forward else (hop.target, hop.source)
+    data = records.get_edge_data(u, v, rec) or records.get_edge_data(v, u, rec)
+    return data or {}
+
+
+def render_text(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) -> str:
     label = _label_fn(g)
     lines = [
         f"{len(result.paths)} path{'s' if len(result.paths) != 1 else ''} from {label(result.source)} "
-        f"to {label(result.target)} (up to {result.max_hops} hops)"
+        f"to {label(result.target)} (up to {result.max_hops} hops"
+        + ("" if result.soft else "; soft ties left out, --soft adds them")
+        + ")"
     ]
     if result.note:
         lines.append("Note: " + result.note)
@@ -437,36 +481,80 @@ def render_text(g: nx.MultiDiGraph, result: PathResult) -> str:
         )
         for hop in p.hops:
             lines.append(f"   - {hop_sentence(g, hop)} [{hop.certainty}]")
-            for s in hop.data.get("sources") or []:
+            if hop.count == 1:  # the notes of a tie of many records are listed with them (--records)
+                for note in hop.data.get("notes") or ():
+                    lines.append(f"     note: {note}")
+            for other in hop.also:
+                lines.append(f"     also: {hop_sentence(g, other)} [{other.certainty}]")
+            if records:
+                for rec, d in _hop_records(g, hop):
+                    lines.append(f"     record: {record_line(rec, d)}")
+                    if d.get("note"):
+                        lines.append(f"       note: {d['note']}")
+                    for s in d.get("sources") or []:
+                        lines.append(f"       source: {_source_text(s)}")
+                continue
+            srcs = hop.data.get("sources") or []
+            for s in srcs[:SOURCES_SHOWN]:
                 lines.append(f"     source: {_source_text(s)}")
+            if len(srcs) > SOURCES_SHOWN:
+                lines.append(
+                    f"     ... and {len(srcs) - SOURCES_SHOWN} more sources (--records lists every record)"
+                )
     return "\n".join(lines) + "\n"
 
 
-def render_md(g: nx.MultiDiGraph, result: PathResult) -> str:
+def render_md(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) -> str:
     label = _label_fn(g)
     esc = lambda s: str(s).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")  # noqa: E731
+
+    def src_links(srcs) -> str:
+        return "; ".join(
+            f"[{esc(s.get('title') or s.get('iri'))}]({s['url']})" if s.get("url") else esc(_source_text(s))
+            for s in srcs
+        )
+
     lines = [f"## Paths from {esc(label(result.source))} to {esc(label(result.target))}", ""]
     if result.note:
         lines += [f"> {esc(result.note)}", ""]
     for i, p in enumerate(result.paths, 1):
         lines.append(f"{i}. **{esc(path_line(g, p))}** ({p.length} hops, least certain: {p.min_certainty})")
         for hop in p.hops:
-            srcs = "; ".join(
-                f"[{esc(s.get('title') or s.get('iri'))}]({s['url']})"
-                if s.get("url")
-                else esc(_source_text(s))
-                for s in hop.data.get("sources") or []
+            srcs = hop.data.get("sources") or []
+            more = f" and {len(srcs) - SOURCES_SHOWN} more" if len(srcs) > SOURCES_SHOWN else ""
+            lines.append(
+                f"    - {esc(hop_sentence(g, hop))} — *{hop.certainty}* — {src_links(srcs[:SOURCES_SHOWN])}{more}"
             )
-            lines.append(f"    - {esc(hop_sentence(g, hop))} — *{hop.certainty}* — {srcs}")
+            for other in hop.also:
+                lines.append(f"        - also: {esc(hop_sentence(g, other))} — *{other.certainty}*")
+            if records:
+                for rec, d in _hop_records(g, hop):
+                    lines.append(
+                        f"        - {esc(record_line(rec, d))} — {src_links(d.get('sources') or [])}"
+                    )
     return "\n".join(lines) + "\n"
 
 
-def to_dict(g: nx.MultiDiGraph, result: PathResult) -> dict:
+def to_dict(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) -> dict:
     label = _label_fn(g)
 
-    def hop_dict(h: Hop) -> dict:
+    def record_dict(rec: str, d: dict) -> dict:
+        keep = ("kind", "certainty", "amount", "currency", "amount_kind", "amount_qualifier", "amount_text")
+        out = {"record": rec, **{k: d.get(k) for k in keep}}
+        out.update(
+            award_id=d.get("award_id"),
+            date=d.get("date"),
+            start=d.get("start"),
+            end=d.get("end"),
+            note=d.get("note"),
+            quote=d.get("quote") or [],
+            sources=d.get("sources") or [],
+        )
+        return out
+
+    def hop_dict(h: Hop, with_also: bool = True) -> dict:
         d = h.data
-        return {
+        out = {
             "from": h.source,
             "from_label": label(h.source),
             "to": h.target,
@@ -477,24 +565,29 @@ def to_dict(g: nx.MultiDiGraph, result: PathResult) -> dict:
             "subject": h.subject,
             "object": h.object,
             "text": hop_sentence(g, h),
-            "record": h.record,
             "kind": d.get("kind"),
             "certainty": h.certainty,
             "certainty_rank": h.certainty_rank,
-            "amount": d.get("amount"),
-            "currency": d.get("currency"),
-            "amount_kind": d.get("amount_kind"),
-            "date": d.get("date"),
-            "start": d.get("start"),
-            "end": d.get("end"),
-            "quote": d.get("quote") or [],
+            "certainties": d.get("certainties") or {},
+            "count": h.count,
+            "first": d.get("first"),
+            "last": d.get("last"),
+            "totals": d.get("totals") or [],
+            "notes": d.get("notes") or [],
+            "record_iris": h.records,
             "sources": d.get("sources") or [],
         }
+        if records:
+            out["records"] = [record_dict(r, rd) for r, rd in _hop_records(g, h)]
+        if with_also:
+            out["also"] = [hop_dict(o, False) for o in h.also]
+        return out
 
     return {
         "source": {"iri": result.source, "label": label(result.source)},
         "target": {"iri": result.target, "label": label(result.target)},
         "max_hops": result.max_hops,
+        "soft": result.soft,
         "truncated": result.truncated,
         "note": result.note,
         "paths": [
@@ -511,12 +604,13 @@ def to_dict(g: nx.MultiDiGraph, result: PathResult) -> dict:
     }
 
 
-def format_paths(g: nx.MultiDiGraph, result: PathResult, fmt: str = "text") -> str:
+def format_paths(g: nx.MultiDiGraph, result: PathResult, fmt: str = "text", *, records: bool = False) -> str:
+    """The paths as text, Markdown or JSON; ``records`` lists every record of every hop."""
     if fmt == "json":
-        return to_json(to_dict(g, result))
+        return to_json(to_dict(g, result, records=records))
     if fmt == "md":
-        return render_md(g, result)
-    return render_text(g, result)
+        return render_md(g, result, records=records)
+    return render_text(g, result, records=records)
 
 
 __all__ = [

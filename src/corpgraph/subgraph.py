@@ -287,7 +287,7 @@ def paths_members(result) -> tuple[set[str], set[str]]:
     records: set[str] = set()
     for p in result.paths:
         nodes.update(p.nodes)
-        records.update(h.record for h in p.hops)
+        records.update(p.records)
     return nodes, records
 
 

@@ -90,6 +90,7 @@ class CG(DefinedNamespace):
     edgeLabelProperty: URIRef
     symmetric: URIRef
     moneyFlow: URIRef
+    softTie: URIRef
     # roles
     involves: URIRef
     buyer: URIRef

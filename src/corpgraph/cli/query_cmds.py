@@ -158,6 +158,16 @@ def queries(fmt: str) -> None:
     type=float,
     help="Stop searching after this many seconds.",
 )
+@click.option(
+    "--soft",
+    "--all-kinds",
+    "soft",
+    is_flag=True,
+    help="Also walk soft ties (statements, pledges, sector membership, events; cg:softTie in the ontology).",
+)
+@click.option(
+    "--records", is_flag=True, help="List every record of every hop (date, amount, award ID, sources)."
+)
 @graph_options
 @format_option(("text", "json", "md"), "text")
 def paths(
@@ -171,14 +181,19 @@ def paths(
     as_of: str | None,
     min_certainty: str | None,
     time_budget: float,
+    soft: bool,
+    records: bool,
     source,
     fmt: str,
 ) -> None:
-    """Show the sourced paths between two entities, fewest hops and most certain first.
+    """Show the distinct sourced paths between two entities, fewest hops and most certain first.
 
     Relationships are followed in either direction; each hop shows its true direction
     (AWS —hosts→ ICM ←uses— ICE), its certainty and its sources. Paths never run through
-    classes, literals or shared sources: only through relationship records.
+    classes, literals or shared sources: only through relationship records. A hop is a tie:
+    all records of one kind between two entities, summarised (number of records, totals per
+    amount kind, date range); --records lists them. Business and money ties are walked;
+    --soft adds statements, pledges, sector membership and events; --kinds picks kinds.
 
     \b
     Exit codes: 0 paths found, 3 no path within the limits, 1 unknown entity.
@@ -188,6 +203,7 @@ def paths(
       corpgraph paths AWS ICE
       corpgraph paths Citizens "GEO Group" --max-hops 2 --format md
       corpgraph paths AWS ICE --avoid Palantir --min-certainty reported
+      corpgraph paths CoreCivic ICE --max-hops 1 --records
     """
     from ..dates import parse_as_of
     from ..paths import format_paths, paths_between
@@ -211,10 +227,11 @@ def paths(
         as_of=day,
         max_paths=max_paths,
         time_budget=time_budget,
+        soft=soft,
     )
     if result.note and fmt == "json":
         click.echo("Note: " + result.note, err=True)
-    emit(format_paths(g, result, fmt))
+    emit(format_paths(g, result, fmt, records=records))
 
 
 @cli.command()

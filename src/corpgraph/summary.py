@@ -1,0 +1,75 @@
+"""Short texts that summarise a tie (``netgraph.aggregate``) for readers: its records, its money per
+amount kind (never added across kinds) and its date range, e.g. "18 records, obligated FY2025
+USD 305.8M, 2024-10 to 2025-09".  Plain text; the output layer escapes it for each format."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+from .output import money
+
+
+def kind_words(name: str | None) -> str:
+    """'creditLine' -> 'credit line' (amount kinds and other camelCase names, for readers)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name or "").lower() or "amount"
+
+
+def compact_money(amount: Decimal) -> str:
+    """305812345 -> '305.8M', 1070000000 -> '1.07B', 62013.29 -> '62,013'; exact below a thousand."""
+    a = abs(amount)
+    sign = "-" if amount < 0 else ""
+    for size, suffix, places in ((Decimal(10) ** 9, "B", 2), (Decimal(10) ** 6, "M", 1)):
+        if a >= size:
+            text = f"{a / size:.{places}f}".rstrip("0").rstrip(".")
+            return f"{sign}{text}{suffix}"
+    if a >= 1000:
+        return f"{sign}{a:,.0f}"
+    return sign + money(a)
+
+
+def total_text(t: dict, *, exact: bool = False) -> str:
+    """'obligated FY2025 USD 305.8M' for one total of a tie (see ``netgraph.tie_attributes``)."""
+    figure = money(t["amount"]) if exact else compact_money(t["amount"])
+    year = f" {t['year']}" if t.get("year") and t["year"] != "undated" else ""
+    hedge = " (some hedged)" if t.get("qualified") else ""
+    currency = f"{t['currency']} " if t.get("currency") else ""
+    return f"{kind_words(t.get('amount_kind'))}{year} {currency}{figure}{hedge}"
+
+
+def totals_text(totals: Iterable[dict], *, exact: bool = False) -> str:
+    return "; ".join(total_text(t, exact=exact) for t in totals)
+
+
+def period_text(first: str | None, last: str | None) -> str:
+    """'2024-10 to 2025-09' (months) for a range of dates; one date as written when both agree."""
+    if not first:
+        return ""
+    if first == last or not last:
+        return first
+    a, b = first[:7], last[:7]
+    return a if a == b else f"{a} to {b}"
+
+
+def record_amount(d: dict) -> str:
+    """One record's amount as written: 'more than USD 450,000,000 credit line'."""
+    if d.get("amount") is None:
+        return str(d.get("amount_text") or "")
+    q = f"{d['amount_qualifier']} " if d.get("amount_qualifier") else ""
+    cur = f"{d['currency']} " if d.get("currency") else ""
+    return f"{q}{cur}{money(d['amount'])} {kind_words(d.get('amount_kind'))}"
+
+
+def tie_summary(d: dict) -> str:
+    """'18 records, obligated FY2025 USD 305.8M, 2024-10 to 2025-09'; for a tie of one record, its
+    amount as written and its date."""
+    if (d.get("count") or 1) == 1:
+        parts = [record_amount(d), d.get("date") or period_text(d.get("start"), d.get("end"))]
+        return ", ".join(p for p in parts if p)
+    parts = [
+        f"{d['count']:,} records",
+        totals_text(d.get("totals") or ()),
+        period_text(d.get("first"), d.get("last")),
+    ]
+    return ", ".join(p for p in parts if p)
