@@ -110,7 +110,7 @@ def read_ontology(backend: Backend) -> Ontology:
             symmetric=isinstance(sym := r.get("sym"), Literal) and sym.toPython() is True,
             label_property=str(r["lprop"]) if "lprop" in r else None,
             money_flow=str(r.get("flow", "none")),
-            soft=bool(r.get("soft") is not None and r["soft"].toPython() is True),
+            soft=isinstance(soft := r.get("soft"), Literal) and soft.toPython() is True,
         )
     parents: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = {}
