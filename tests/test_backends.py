@@ -23,6 +23,7 @@ from corpgraph.backend.oxigraph_store import OxigraphBackend, part_iri, part_nam
 from corpgraph.backend.sparqltext import bind_inline, query_form, where_brace
 from corpgraph.cli import cli
 from corpgraph.errors import BackendError, GraphLoadError, QueryError, QueryRefused
+from corpgraph.importers.turtle import write_turtle
 from corpgraph.vocab import CG, ENT, REC, SPARQL_PREFIXES
 
 try:
@@ -325,7 +326,7 @@ def test_store_records_a_part_written_before_replace_part(folder, tmp_path):
     g = Graph()
     g.add((REC["imported-x"], CG.certainty, CG.confirmed))
     target = folder / "imports" / "kind-x.ttl"
-    graph_store.write_atomically(target, graph_store.serialize_turtle(g))
+    graph_store.write_atomically(target, write_turtle(g))
     b.replace_part("imports/kind-x", g)
     assert b.version() == graph_store.graph_version(folder)
     b.close()

@@ -6,8 +6,6 @@ Issue 3 §1: https://github.com/ (issue 3) — read-only, offline, parameters bo
 from __future__ import annotations
 
 import json
-import socket
-import threading
 
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -115,43 +113,6 @@ def test_standard_prefixes_are_added_only_when_missing():
 
 
 # -- no connection ever leaves -------------------------------------------------------------------
-
-
-class _Listener:
-    """A TCP listener on 127.0.0.1 that records every connection it accepts."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(5)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self):
-        self._stop.set()
-        self.thread.join(2)
-        self.sock.close()
-
-
-@pytest.fixture
-def listener():
-    lst = _Listener()
-    yield lst
-    lst.close()
 
 
 def test_service_query_is_refused_and_nothing_is_contacted(bundled, runner, listener):

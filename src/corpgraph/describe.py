@@ -11,6 +11,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from .backend import Backend
+from .backend.sparqltext import values_block
 from .netgraph import Ontology, read_ontology
 from .output import money
 from .vocab import CG, SPARQL_PREFIXES, certainty_rank, local_name
@@ -287,9 +288,9 @@ def _sources(backend: Backend, iris: list[str]) -> list[dict]:
         return []
     rows = backend.select(
         SPARQL_PREFIXES
-        + "SELECT ?s ?url ?title ?pub ?issued WHERE { VALUES ?s { "
-        + " ".join(f"<{i}>" for i in sorted(set(iris)))
-        + " } OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s dcterms:title ?title }"
+        + "SELECT ?s ?url ?title ?pub ?issued WHERE { "
+        + values_block(["s"], ([i] for i in sorted(set(iris))))
+        + " OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s dcterms:title ?title }"
         " OPTIONAL { ?s dcterms:publisher ?pub } OPTIONAL { ?s dcterms:issued ?issued } }"
     ).rows
     return [

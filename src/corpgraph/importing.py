@@ -374,7 +374,11 @@ def _turtle(ctx: ImportContext, result: ImportResult) -> bytes:
         "# Generated: do not edit by hand; import the file again (the same file gives the same bytes).\n"
         f"# Name decisions: {Path(ctx.part).name}.decisions.csv\n\n"
     )
-    return (head + write_turtle(ctx.graph)).encode("utf-8")
+    try:
+        body = write_turtle(ctx.graph)
+    except ValueError as exc:  # rdftext.BadIRI and bad language tags: nothing is written
+        raise ImportFailed(f"{ctx.path}: cannot write the import: {exc}") from None
+    return (head + body).encode("utf-8")
 
 
 def _decisions_csv(resolver: Resolver) -> bytes:

@@ -21,6 +21,7 @@ from rdflib.term import Node
 
 from . import dates
 from .backend import Backend
+from .backend.sparqltext import iri_ref, values_block
 from .errors import OutputError
 from .vocab import SPARQL_PREFIXES, certainty_rank, local_name
 
@@ -147,7 +148,7 @@ def _cg(name: str) -> URIRef:
 
 
 def _values(var: str, iris: Iterable[str]) -> str:
-    return "VALUES ?" + var + " { " + " ".join(f"<{i}>" for i in iris) + " }"
+    return values_block([var], ([i] for i in iris))
 
 
 # Bump when the projection's shape changes, so caches written by older code are not read.
@@ -243,9 +244,11 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
     _add_nodes(backend, onto, g)
     if not onto.rules:
         return g
-    rule_values = " ".join(f"(<{r.kind}> <{r.from_role}> <{r.to_role}>)" for r in onto.rules.values())
+    rule_values = values_block(
+        ["kind", "fp", "tp"], ([r.kind, r.from_role, r.to_role] for r in onto.rules.values())
+    )
     edge_rows = backend.select(
-        SPARQL_PREFIXES + "SELECT ?rec ?kind ?s ?t WHERE { VALUES (?kind ?fp ?tp) { " + rule_values + " } "
+        SPARQL_PREFIXES + "SELECT ?rec ?kind ?s ?t WHERE { " + rule_values + " "
         "?rec a ?kind ; ?fp ?s ; ?tp ?t . FILTER(?s != ?t) }"
     ).rows
     if not edge_rows:
@@ -367,7 +370,7 @@ def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> d
         item["quote"].append(str(quote))
     label_props = {r.label_property for r in onto.rules.values() if r.label_property}
     for prop in sorted(label_props):
-        for item, value in scan(f"<{prop}>"):
+        for item, value in scan(iri_ref(prop)):
             item["label_override"] = str(value)
     cited: dict[str, list[dict]] = {}
     for item, src in scan("cg:source"):

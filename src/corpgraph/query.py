@@ -15,10 +15,10 @@ Parameter types: ``entity`` (a name, alias, slug or IRI, resolved with ``corpgra
 YYYY-MM or YYYY-MM-DD, bound as a plain string so it compares with graph dates of any precision)
 and ``int``.  Parameters are bound, never pasted into the query text.
 
-Read-only and offline: ``check_query`` refuses SPARQL Update (INSERT, DELETE, LOAD, CLEAR, CREATE,
-DROP, COPY, MOVE, ADD), ``SERVICE`` anywhere in the query (subqueries, OPTIONAL, FILTER EXISTS
-included) and ``FROM`` / ``FROM NAMED``, because rdflib and Oxigraph would otherwise contact the
-network or read files.
+Read-only and offline: every query passes the backend layer's one check
+(``corpgraph.backend.sparqltext.refuse_unsafe``), which refuses SPARQL Update, ``SERVICE`` anywhere in
+the query (subqueries, OPTIONAL, FILTER EXISTS included), ``FROM`` / ``FROM NAMED`` and ``LOAD``,
+because rdflib and Oxigraph would otherwise contact the network or read files.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from . import dates
+from . import dates, rdftext
 from .backend import Backend, QueryOutcome
+from .backend.sparqltext import check_variable, refuse_unsafe
 from .errors import QueryError, QueryRefused, UnknownQuery
 from .resolve import EntityIndex
 from .store import bundled_queries_dir
@@ -50,8 +51,6 @@ PARAM_TYPES = ("entity", "iri", "string", "date", "int")
 SELECT_FORMATS = ("table", "json", "csv", "tsv", "md")
 GRAPH_FORMATS = ("turtle", "json-ld")
 FORMATS = SELECT_FORMATS + GRAPH_FORMATS
-
-_UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
 
 
 # -- the library ---------------------------------------------------------------------------------
@@ -222,67 +221,38 @@ def _declared_prefixes(parsed: object) -> set[str]:
 
 
 def check_query(sparql: str, where: str = "query") -> CheckedQuery:
-    """Parse ``sparql`` and refuse anything that could write, reach the network or read files.
+    """Refuse anything that could write, reach the network or read files, then parse ``sparql``.
 
-    Raises QueryRefused (update, SERVICE, FROM/FROM NAMED) or QueryError (syntax, with line and
-    column).  Nothing is evaluated here and no engine sees a refused query.
+    The refusal is the backend layer's one check (``refuse_unsafe``, which ``Backend.query`` runs
+    again on every query); parsing here gives syntax errors a line and column and finds the
+    prefixes the text does not declare.  Raises QueryRefused or QueryError; nothing is evaluated.
     """
     from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parser import parseQuery
 
     try:
+        refuse_unsafe(sparql, where)
+    except QueryRefused:
+        raise
+    except QueryError:
+        pass  # no query form found: the parser below says where the text goes wrong
+    try:
         parsed = parseQuery(sparql)
-    except Exception as exc:
-        try:
-            update = parseUpdate(sparql)
-        except Exception:
-            update = None
-        if update is not None and update.get("request"):
-            ops = sorted({_update_name(op.name) for op in update["request"]})
-            raise QueryRefused(
-                f"{where}: SPARQL Update ({', '.join(ops)}) is refused: corpgraph queries are read-only. "
-                "Edit the Turtle files under graph/ or use `corpgraph import` to change the graph."
-            ) from None
+    except Exception as exc:  # pyparsing and rdflib raise several types for a syntax error
         line, col = _position(sparql, exc)
         msg = str(getattr(exc, "msg", "") or exc).split("  (at char")[0]
-        first = sparql.lstrip().split(None, 1)[0].upper() if sparql.strip() else ""
-        if first in _UPDATE_WORDS:
-            raise QueryRefused(
-                f"{where}: SPARQL Update ({first}) is refused: corpgraph queries are read-only."
-            ) from None
         lines = sparql.splitlines() or [""]
         near = lines[min(line, len(lines)) - 1][col - 1 :].strip()[:40]
         raise QueryError(f"{where}:{line}:{col}: SPARQL syntax error near {near!r} ({msg})") from None
-    for node in _walk(parsed):
-        name = getattr(node, "name", "")
-        if name == "ServiceGraphPattern":
-            raise QueryRefused(
-                f"{where}: SERVICE <{node.get('term')}> is refused: corpgraph never sends a query to another "
-                "endpoint. Run the query against that endpoint with --endpoint URL instead."
-            )
-        if name == "DatasetClause":
-            target = node.get("default") or node.get("named")
-            raise QueryRefused(
-                f"{where}: FROM <{target}> is refused: corpgraph queries read only the graph in use and "
-                "never fetch or read other documents. Remove the FROM / FROM NAMED clause."
-            )
     declared = _declared_prefixes(parsed)
     missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
     runnable = missing + sparql
     try:
         algebra = translateQuery(parseQuery(runnable))
-    except Exception as exc:
+    except Exception as exc:  # rdflib raises several types for an unknown prefix or a bad aggregate
         raise QueryError(f"{where}: {exc}") from None
-    for node in _walk(algebra.algebra):
-        name = getattr(node, "name", "")
-        if name == "ServiceGraphPattern" or name == "DatasetClause":  # belt and braces
-            raise QueryRefused(f"{where}: SERVICE and FROM clauses are refused.")
     kind = algebra.algebra.name.replace("Query", "").upper()
     return CheckedQuery(kind, sparql, runnable)
-
-
-def _update_name(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).upper()
 
 
 # -- parameters -------------------------------------------------------------------------------------
@@ -296,6 +266,8 @@ def bind_params(
 ) -> dict[str, Node]:
     """Turn text parameters (and the header's defaults) into rdflib terms, typed by the header."""
     given = dict(params or {})
+    for name in given:
+        check_variable(name)
     declared = {p.name: p for p in (query.params if query else [])}
     for name in given:
         if query is not None and declared and name not in declared:
@@ -315,16 +287,16 @@ def bind_params(
 def _term(backend: Backend, p: Param, value: str, index: EntityIndex | None) -> Node:
     if p.type == "entity":
         if value.startswith(("http://", "https://", "urn:")):
-            return URIRef(value)
+            return _iri_param(p, value)
         return URIRef((index or EntityIndex.from_backend(backend)).resolve(value))
     if p.type == "iri":
         if ":" in value and not value.startswith(("http://", "https://", "urn:")):
             prefix, _, local = value.partition(":")
             if prefix in PREFIXES:
-                return URIRef(str(PREFIXES[prefix]) + local)
+                return _iri_param(p, str(PREFIXES[prefix]) + local)
         if not value.startswith(("http://", "https://", "urn:")):
             raise QueryError(f"parameter {p.name}: {value!r} is not an IRI or a known prefixed name")
-        return URIRef(value)
+        return _iri_param(p, value)
     if p.type == "date":
         try:
             dates.span(value)
@@ -340,11 +312,18 @@ def _term(backend: Backend, p: Param, value: str, index: EntityIndex | None) -> 
             raise QueryError(f"parameter {p.name}: {value!r} is not a whole number") from None
     if p.type == "auto":  # a parameter no header declares: an IRI if it looks like one, else a string
         if value.startswith(("http://", "https://", "urn:")):
-            return URIRef(value)
+            return _iri_param(p, value)
         prefix, sep, local = value.partition(":")
         if sep and prefix in PREFIXES and " " not in local:
-            return URIRef(str(PREFIXES[prefix]) + local)
+            return _iri_param(p, str(PREFIXES[prefix]) + local)
     return Literal(value)
+
+
+def _iri_param(p: Param, value: str) -> URIRef:
+    problem = rdftext.iri_problem(value)
+    if problem:
+        raise QueryError(f"parameter {p.name}: {value[:200]!r} is not a valid IRI ({problem})")
+    return URIRef(value)
 
 
 # -- running -------------------------------------------------------------------------------------

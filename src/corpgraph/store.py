@@ -78,14 +78,23 @@ def new_graph() -> Graph:
 
 
 def parse_turtle_file(path: Path, into: Graph | None = None) -> Graph:
-    """Parse one Turtle file; a syntax error becomes GraphLoadError with file, line and column."""
+    """Parse one Turtle file; a syntax error or a bad IRI becomes GraphLoadError with file, line and column.
+
+    Oxigraph's parser reads the file first: it is strict where rdflib is lenient (rdflib accepts an
+    IRI holding a space, and decodes ``\\u003E`` inside ``<...>`` into ``>``, which would let a
+    graph file smuggle SPARQL into every query that names that IRI), and it gives the column.
+    """
     g = into if into is not None else new_graph()
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise GraphLoadError(str(path), f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise GraphLoadError(str(path), exc.strerror or str(exc)) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise GraphLoadError(str(path), f"not UTF-8 ({exc.reason} at byte {exc.start})", line) from None
+    _strict_check(path, raw)
     try:
         g.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises several types; all mean "cannot parse"
@@ -93,21 +102,25 @@ def parse_turtle_file(path: Path, into: Graph | None = None) -> Graph:
     return g
 
 
-def _locate_syntax_error(path: Path, text: str, exc: Exception) -> GraphLoadError:
-    """rdflib reports a line but no column; Oxigraph's parser gives both, so ask it for the position."""
-    try:
-        import pyoxigraph
+def _strict_check(path: Path, raw: bytes) -> None:
+    """GraphLoadError at the first place Oxigraph's parser refuses (bad syntax, an invalid IRI)."""
+    import pyoxigraph
 
-        for _ in pyoxigraph.parse(
-            text.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()
-        ):
+    try:
+        for _ in pyoxigraph.parse(raw, format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
             pass
     except SyntaxError as ox:
         line, col = _oxigraph_position(ox)
         msg = ox.msg.split(": ", 1)[-1] if line else ox.msg
-        return GraphLoadError(str(path), msg.strip(), line, col)
-    except Exception:  # pragma: no cover - fall back to rdflib's own report
-        pass
+        raise GraphLoadError(str(path), " ".join(msg.split()), line, col) from None
+
+
+def _locate_syntax_error(path: Path, text: str, exc: Exception) -> GraphLoadError:
+    """rdflib reports a line but no column; Oxigraph's parser gives both, so ask it for the position."""
+    try:
+        _strict_check(path, text.encode("utf-8"))
+    except GraphLoadError as located:
+        return located
     line = getattr(exc, "lines", None)
     message = getattr(exc, "message", None) or str(exc)
     return GraphLoadError(
@@ -149,13 +162,6 @@ def graph_version(graph_dir: str | os.PathLike[str] | None = None) -> str:
         h.update(b"\0")
         h.update(path.read_bytes())
     return "sha256:" + h.hexdigest()[:12]
-
-
-def serialize_turtle(graph: Graph) -> str:
-    """Turtle with our prefixes, sorted by rdflib for reviewable diffs."""
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns, override=True)
-    return graph.serialize(format="turtle")
 
 
 def count_triples(files: Iterable[Path]) -> int:

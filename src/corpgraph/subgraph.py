@@ -21,6 +21,7 @@ from rdflib import Graph, URIRef
 
 from . import netgraph
 from .backend import Backend
+from .backend.sparqltext import values_block
 from .dates import generated_at
 from .errors import ExportError, QueryError
 from .resolve import EntityIndex
@@ -331,16 +332,10 @@ def query_members(
 # -- the RDF behind a subgraph -------------------------------------------------------------------
 
 _CHUNK = 400
-_BAD_IRI = set('<>"{}|^`\\ \n\t')
 
 
 def _values(var: str, iris: Iterable[str]) -> str:
-    items = []
-    for i in iris:
-        if any(c in _BAD_IRI for c in i):
-            raise ExportError(f"cannot export {i!r}: not a valid IRI")
-        items.append(f"<{i}>")
-    return f"VALUES ?{var} {{ {' '.join(items)} }}"
+    return values_block([var], ([i] for i in iris))
 
 
 def _chunks(items: Sequence[str], n: int = _CHUNK) -> Iterable[Sequence[str]]:

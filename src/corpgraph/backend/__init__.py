@@ -19,10 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib import Graph
 from rdflib.term import Node
 
 from ..errors import QueryError
+from .sparqltext import check_variable, refuse_unsafe, values_clause
+
+__all__ = ["Backend", "QueryOutcome", "LoadReport", "open_backend", "load_into", "values_clause"]
 
 # The triples of one part of the graph, as ``replace_part`` takes them: an rdflib Graph, or any sized
 # collection of (s, p, o) rdflib terms, such as the set an import builds.
@@ -60,8 +63,17 @@ class Backend(ABC):
 
     # -- reading ---------------------------------------------------------------------------
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryOutcome:
-        """Run a read-only query, with ``bindings`` ({variable name: rdflib term}) bound, never pasted."""
-        return self._run(sparql, dict(bindings or {}))
+        """Run a read-only query, with ``bindings`` ({variable name: rdflib term}) bound, never pasted.
+
+        Every query of every backend passes here: the one safety check (``refuse_unsafe``: no
+        update, SERVICE, FROM or LOAD) runs before any engine sees the text, and binding names
+        must be SPARQL variable names.
+        """
+        refuse_unsafe(sparql)
+        bound = dict(bindings or {})
+        for name in bound:
+            check_variable(name)
+        return self._run(sparql, bound)
 
     def select(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryOutcome:
         out = self.query(sparql, bindings)
@@ -109,27 +121,6 @@ class Backend(ABC):
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-
-def values_clause(bindings: Mapping[str, Node]) -> str:
-    """A trailing ``VALUES`` block binding each variable to one term, for engines without initBindings.
-
-    Terms are serialised by rdflib (``n3()``), which escapes literals and rejects IRIs with characters
-    that could break out of ``<...>``; values are never spliced into the query body.
-    """
-    if not bindings:
-        return ""
-    names, terms = [], []
-    for name, term in bindings.items():
-        if isinstance(term, BNode):
-            raise QueryError(f"cannot bind ?{name} to a blank node")
-        if isinstance(term, URIRef) and any(c in str(term) for c in '<>"{}|^`\\ \n'):
-            raise QueryError(f"cannot bind ?{name}: {str(term)!r} is not a valid IRI")
-        if not isinstance(term, URIRef | Literal):
-            raise QueryError(f"cannot bind ?{name} to {term!r}")
-        names.append("?" + str(Variable(name)))
-        terms.append(term.n3())
-    return "\nVALUES (" + " ".join(names) + ") { (" + " ".join(terms) + ") }\n"
 
 
 def open_backend(

@@ -36,6 +36,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from .. import rdftext
 from .. import store as graph_store
 from ..errors import BackendError, GraphLoadError, QueryError
 from . import Backend, PartTriples, QueryOutcome
@@ -51,7 +52,7 @@ from .oxigraph_store import (
     part_iri,
     part_name,
 )
-from .sparqltext import bind_inline, refuse_unsafe
+from .sparqltext import bind_inline, query_form
 
 ENV_UPDATE = "CORPGRAPH_UPDATE_ENDPOINT"
 ENV_TIMEOUT = "CORPGRAPH_ENDPOINT_TIMEOUT"
@@ -136,7 +137,7 @@ class EndpointBackend(Backend):
 
     # -- reading ---------------------------------------------------------------------------------
     def _run(self, sparql: str, bindings: dict[str, Node]) -> QueryOutcome:
-        form = refuse_unsafe(sparql)  # never SERVICE, never an update
+        form = query_form(sparql)  # Backend.query has refused anything unsafe
         text = bind_inline(sparql, bindings)
         if form in ("SELECT", "ASK"):
             body, ctype = self._post(
@@ -190,7 +191,7 @@ class EndpointBackend(Backend):
         Not atomic across chunks: a failure part way leaves the part incomplete (rerun the import).
         """
         iri = part_iri(part)
-        lines = (f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in graph)
+        lines = (rdftext.ntriple(s, p, o) for s, p, o in graph)
         digest = graph_digest(graph)
         self._push(iri, lines)
         self._record(iri, digest)

@@ -1,26 +1,52 @@
-"""Reading just enough of a SPARQL text for the engines that are not rdflib.
+"""Reading just enough of a SPARQL text to keep every engine offline, read-only and bound safely.
 
-The Oxigraph store and remote endpoints have no ``initBindings``; their backends bind values by
-opening the query's WHERE group with a ``VALUES`` block (terms serialised by rdflib, never pasted
-as user text), and they refuse anything that would make the engine reach out (``SERVICE``) or
-write (SPARQL Update) before the engine sees it.  The scanner skips comments, strings and IRIs, so
-words inside them never count.
+:func:`refuse_unsafe` is the one safety check: ``Backend.query`` runs it on every query, for every
+backend, before any engine sees the text.  It refuses SPARQL Update, ``SERVICE`` anywhere (the
+engine would call out to the network), ``FROM`` / ``FROM NAMED`` (rdflib would fetch or read the
+documents) and ``LOAD``.  rdflib and Oxigraph both run SERVICE and LOAD when asked, so nothing
+behind this check may assume the caller checked.
+
+The scanner skips comments, strings, IRIs, variables and prefixed names, so words inside them never
+count.  SPARQL lets ``\\uXXXX`` escapes stand for any character of the query and rdflib expands them
+before parsing (``SERVIC\\u0045``): a text holding such escapes is scanned as written and expanded.
+
+Engines without ``initBindings`` (the Oxigraph store, endpoints) get values as a ``VALUES`` block
+opening the query's WHERE group (:func:`bind_inline`); :func:`values_block` is the one builder of
+VALUES blocks, for bindings and for the lists of IRIs internal queries send.  Every term in it is
+written by :mod:`corpgraph.rdftext` (IRIs checked, literals escaped), never pasted.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from .. import rdftext
 from ..errors import QueryError, QueryRefused
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+UPDATE_WORDS = (
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "CREATE",
+    "DROP",
+    "COPY",
+    "MOVE",
+    "ADD",
+    "WITH",
+    "USING",
+)
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
-_IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+# SPARQL's IRIREF: what the engines read as an IRI (anything else between < and > is an operator)
+_IRI = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _tokens(sparql: str) -> Iterator[tuple[str, str, int, int]]:
@@ -51,7 +77,7 @@ def _tokens(sparql: str) -> Iterator[tuple[str, str, int, int]]:
             m = _WORD.match(sparql, i + 1)
             i = m.end() if m else i + 1
             continue
-        if c.isalpha() or c == "_":
+        if c.isascii() and (c.isalpha() or c == "_"):
             m = _WORD.match(sparql, i)
             assert m is not None
             end = m.end()
@@ -84,17 +110,97 @@ def query_form(sparql: str) -> str:
         if text in QUERY_FORMS:
             return text
         if text in UPDATE_WORDS:
-            raise QueryRefused(f"corpgraph only reads: SPARQL Update ({text}) is refused")
+            raise QueryRefused(
+                f"SPARQL Update ({text}) is refused: corpgraph queries are read-only. "
+                "Edit the Turtle files under graph/ or use `corpgraph import` to change the graph."
+            )
     raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE found")
 
 
-def refuse_unsafe(sparql: str) -> str:
-    """The query form, after refusing SERVICE (the engine would call out to the network) and updates."""
-    form = query_form(sparql)
-    for kind, text, _, _ in _tokens(sparql):
-        if kind == "word" and text == "SERVICE":
-            raise QueryRefused("SERVICE is refused: corpgraph never lets a query contact another endpoint")
+def _expand_escapes(sparql: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(min(int(m.group(1) or m.group(2), 16), 0x10FFFF)), sparql)
+
+
+def refuse_unsafe(sparql: str, where: str = "") -> str:
+    """The query form, after refusing updates, SERVICE, FROM / FROM NAMED and LOAD (see the module doc)."""
+    texts = [sparql]
+    if "\\u" in sparql or "\\U" in sparql:
+        texts.append(_expand_escapes(sparql))
+    head = f"{where}: " if where else ""
+    form = ""
+    for text in texts:
+        try:
+            form = query_form(text)
+        except QueryError as exc:
+            raise type(exc)(head + str(exc)) from None
+        for kind, word, _, _ in _tokens(text):
+            if kind != "word":
+                continue
+            if word == "SERVICE":
+                raise QueryRefused(
+                    f"{head}SERVICE is refused: corpgraph never lets a query contact another endpoint. "
+                    "Run the query against that endpoint with --endpoint URL instead."
+                )
+            if word == "FROM":
+                raise QueryRefused(
+                    f"{head}FROM / FROM NAMED is refused: corpgraph queries read only the graph in use and "
+                    "never fetch or read other documents. Remove the FROM clause."
+                )
+            if word in UPDATE_WORDS:
+                raise QueryRefused(
+                    f"{head}SPARQL Update ({word}) is refused: corpgraph queries are read-only."
+                )
     return form
+
+
+def check_variable(name: str) -> str:
+    """``name`` when it is a SPARQL variable name (ASCII letters, digits, _), else QueryError."""
+    if not VARIABLE.match(name):
+        raise QueryError(
+            f"{name[:80]!r} is not a parameter name: use letters, digits and _ (a SPARQL variable name)"
+        )
+    return name
+
+
+def value_text(term: Node) -> str:
+    """A term as it is written in a VALUES block; QueryError for an IRI that is not valid."""
+    if isinstance(term, BNode):
+        raise QueryError("cannot bind a blank node")
+    if not isinstance(term, URIRef | Literal):
+        raise QueryError(f"cannot bind {term!r}")
+    try:
+        return rdftext.term(term)
+    except ValueError as exc:
+        raise QueryError(f"cannot put a term into a query: {exc}") from None
+
+
+def iri_ref(value: str) -> str:
+    """``<value>`` for a query text, QueryError when ``value`` is not a valid IRI."""
+    try:
+        return rdftext.iri(str(value))
+    except rdftext.BadIRI as exc:
+        raise QueryError(f"cannot put an IRI into a query: {exc}") from None
+
+
+def values_block(variables: Sequence[str], rows: Iterable[Sequence[Node | str]]) -> str:
+    """``VALUES (?a ?b) { (t1 t2) ... }``: plain strings in ``rows`` are IRIs; every term is checked."""
+    names = " ".join("?" + check_variable(v) for v in variables)
+    body = []
+    for row in rows:
+        cells = [
+            iri_ref(t) if isinstance(t, str) and not isinstance(t, Literal) else value_text(t) for t in row
+        ]
+        if len(cells) != len(variables):
+            raise QueryError(f"a VALUES row has {len(cells)} terms for {len(variables)} variables")
+        body.append("(" + " ".join(cells) + ")")
+    return f"VALUES ({names}) {{ {' '.join(body)} }}"
+
+
+def values_clause(bindings: Mapping[str, Node]) -> str:
+    """A VALUES block binding each variable to one term (empty text when there is nothing to bind)."""
+    if not bindings:
+        return ""
+    return "\n" + values_block(list(bindings), [list(bindings.values())]) + "\n"
 
 
 def where_brace(sparql: str) -> int | None:
@@ -124,8 +230,6 @@ def bind_inline(sparql: str, bindings: Mapping[str, Node]) -> str:
     group would see the variable unbound; opening the group binds it where the query uses it, as
     rdflib's ``initBindings`` does.
     """
-    from . import values_clause
-
     if not bindings:
         return sparql
     block = values_clause(bindings).strip()

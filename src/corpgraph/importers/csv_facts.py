@@ -222,9 +222,11 @@ def _row(ctx, row: Row, onto, roles, amount_kinds, known_sources, used_ids) -> N
 
 
 def _role(name: str, roles: dict[str, str], field: str) -> str:
-    if name.startswith("http"):
+    """The ontology's role property named ``name`` (its local name or its full IRI); else BadRow."""
+    if name in roles.values():
         return name
-    iri = roles.get(local_name(name).lower())
+    key = name.removeprefix("cg:")
+    iri = None if ":" in key else roles.get(key.lower())
     if iri is None:
         raise BadRow(f"unknown role {name!r} (one of: {', '.join(sorted(roles))})", field)
     return iri

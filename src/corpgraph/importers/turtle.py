@@ -1,7 +1,9 @@
 """A fast, deterministic Turtle writer for imported parts (rdflib's serializer is ~10x slower).
 
 Subjects sorted by IRI, predicates sorted (rdf:type first), objects sorted; our prefixes; every
-literal written with its datatype spelled out, so the text round-trips to the same triples.
+literal written with its datatype spelled out, so the text round-trips to the same triples.  Terms
+are written by the rules of :mod:`corpgraph.rdftext`: every IRI is checked (``BadIRI`` for one
+that could break out of ``<...>``), literals escaped, language tags and blank node labels checked.
 """
 
 from __future__ import annotations
@@ -13,19 +15,18 @@ from decimal import Decimal
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from .. import rdftext
 from ..vocab import PREFIXES
 
 _LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*[A-Za-z0-9_\-])?$")
-_ESC = str.maketrans(
-    {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-)
+_ESC = rdftext.ESCAPES
 _NS = sorted(((str(ns), p) for p, ns in PREFIXES.items()), key=lambda x: -len(x[0]))
 
 
 def _iri(term: str, cache: dict[str, str]) -> str:
     out = cache.get(term)
     if out is None:
-        out = f"<{term}>"
+        out = rdftext.iri(term)
         for ns, prefix in _NS:
             if term.startswith(ns) and _LOCAL.match(term[len(ns) :]):
                 out = f"{prefix}:{term[len(ns) :]}"
@@ -38,12 +39,11 @@ _XSD_STRING, _XSD_DECIMAL = str(XSD.string), str(XSD.decimal)
 
 
 def _literal(lit: Literal, cache: dict[str, str]) -> str:
-    # the slots, not the properties: this runs once per literal of an import
     text = '"' + str.translate(lit, _ESC) + '"'
-    lang = lit._language
+    lang = lit.language
     if lang:
-        return f"{text}@{lang}"
-    dt = lit._datatype
+        return f"{text}@{rdftext.lang_tag(lang)}"
+    dt = lit.datatype
     if dt is not None:
         dts = str(dt)
         if dts != _XSD_STRING:
@@ -64,7 +64,7 @@ def _term(t, cache: dict[str, str]) -> str:
     if isinstance(t, Literal):
         return _literal(t, cache)
     if isinstance(t, BNode):
-        return f"_:{t}"
+        return rdftext.bnode(str(t))
     raise TypeError(f"cannot write {t!r}")
 
 
