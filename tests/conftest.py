@@ -26,6 +26,15 @@ REAL_DATA = SHARED / "data" / "real"
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory) -> Path:
+    """A cache folder of this test process's own (CORPGRAPH_CACHE), so that tests never share the
+    user's cache nor each other's (each xdist worker is a process with its own environment)."""
+    root = tmp_path_factory.mktemp("corpgraph-cache")
+    os.environ["CORPGRAPH_CACHE"] = str(root)
+    return root
+
+
 @pytest.fixture(scope="session")
 def bundled() -> MemoryBackend:
     """The bundled graph, parsed once per session.  Do not modify it."""

@@ -2,7 +2,9 @@
 
 Three backends answer the same SPARQL:
 
-* ``MemoryBackend``  -- the Turtle files of a graph folder parsed into rdflib (the default);
+* the default: a graph folder answered through Oxigraph, parsed in memory when small, else from a
+  store that corpgraph keeps in its cache folder (``backend/cache.py``); ``CORPGRAPH_CACHE=off``
+  gives ``MemoryBackend``, the Turtle files parsed into rdflib;
 * ``OxigraphBackend`` -- a persistent, indexed Oxigraph store on disk (``--store PATH``);
 * ``EndpointBackend`` -- any SPARQL 1.1 endpoint (``--endpoint URL``).
 
@@ -128,7 +130,8 @@ def open_backend(
     store: str | os.PathLike[str] | None = None,
     endpoint: str | None = None,
 ) -> Backend:
-    """Open the backend the user chose: an endpoint, a local store, or (default) the graph folder in memory."""
+    """Open the backend the user chose: an endpoint, a local store, or (default) the graph folder,
+    through the cache (see ``backend/cache.py``)."""
     endpoint = endpoint or os.environ.get(ENV_ENDPOINT) or None
     store = store or os.environ.get(ENV_STORE) or None
     if endpoint and store:
@@ -143,9 +146,9 @@ def open_backend(
         from .oxigraph_store import OxigraphBackend
 
         return OxigraphBackend.open(store, graph_dir=graph_dir, progress=_stderr)
-    from .memory import MemoryBackend
+    from .cache import open_folder
 
-    return MemoryBackend.from_folder(graph_dir)
+    return open_folder(graph_dir)
 
 
 def _stderr(message: str) -> None:
