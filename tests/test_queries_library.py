@@ -99,6 +99,33 @@ def test_financiers_of_prison_operators(bundled):
     assert rows(bundled, "financiers-of-prison-operators", sector="no such sector words") == []
 
 
+def test_financiers_of_an_operator_that_qualifies_twice_are_listed_once(inline):
+    """An operator in the prison sector that also runs a facility (after a facilities import) gave
+    every financing row twice: one operator row per way it qualified."""
+    from minigraph import backend_of, entities, rec
+
+    g = backend_of(
+        entities("bank", "geo")
+        + 'ent:prisons a cg:Sector ; rdfs:label "Private prisons" .\n'
+        + 'ent:adelanto a cg:Facility ; rdfs:label "Adelanto" .\n'
+        + 'ent:otero a cg:Facility ; rdfs:label "Otero" .\n'
+        + rec("m", "SectorMembership", "cg:member ent:geo ; cg:sector ent:prisons")
+        + rec("op1", "Operation", "cg:operator ent:geo ; cg:asset ent:adelanto")
+        + rec("op2", "Operation", "cg:operator ent:geo ; cg:asset ent:otero")
+        + rec(
+            "loan",
+            "CreditFacility",
+            "cg:lender ent:bank ; cg:borrower ent:geo",
+            extra='; cg:amount 450000000 ; cg:currency "USD" ; cg:amountKind cg:creditLine ',
+        )
+    )
+    for backend in (g, InlineBackend(g.graph, g.version())):
+        r = rows(backend, "financiers-of-prison-operators")
+        assert [(x["financier"], x["operator"], x["rec"]) for x in r] == [(ENT.bank, ENT.geo, REC.loan)]
+        # an operator of facilities qualifies whatever the sector words
+        assert len(rows(backend, "financiers-of-prison-operators", sector="no such words")) == 1
+
+
 def test_systems_builders_hosts_users(bundled):
     r = rows(bundled, "systems")
     claims = {(x["system"], x["relation"], x["party"]): x for x in r}
