@@ -11,10 +11,10 @@ from corpgraph.cli import cli
 
 DATA = TEST_DATA / "import"
 COUNT = """PREFIX cg: <https://w3id.org/corpgraph/ns#>
-SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a cg:Contract ; cg:amountKind cg:obligated }"""
+SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a cg:Contract ; cg:amountKind cg:fiscalYearObligation }"""
 PALANTIR = """PREFIX cg: <https://w3id.org/corpgraph/ns#>
 PREFIX ent: <https://w3id.org/corpgraph/entity/>
-SELECT ?amount WHERE { ?r cg:supplier ent:palantir ; cg:amountKind cg:obligated ; cg:amount ?amount }"""
+SELECT ?amount WHERE { ?r cg:supplier ent:palantir ; cg:amountKind cg:fiscalYearObligation ; cg:amount ?amount }"""
 LABELLESS = """PREFIX cg: <https://w3id.org/corpgraph/ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE { ?r cg:supplier ?e FILTER NOT EXISTS { ?e rdfs:label ?l } }"""

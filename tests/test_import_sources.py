@@ -70,7 +70,7 @@ def test_freezer_contracts_and_curated_parents(tmp_graph):
     }
     assert owners == {("acme-holdings", "acme-detention-services"), ("corecivic", "example-corrections")}
     kinds = {g.value(c, CG.amountKind) for c in g.subjects(CG.awardId, Literal("EXAMPLE18C00001"))}
-    assert kinds == {CG.contractValue, CG.ceiling}
+    assert kinds == {CG.currentValue, CG.potentialValue}
 
 
 def test_csv_example_template(tmp_graph):

@@ -59,13 +59,13 @@ def test_transactions_summed_per_award_with_deobligations(tmp_graph):
     assert r.stats["duplicate rows dropped"] == 1
     g = _graph(r)
     # CBP award with four transactions, one of them a de-obligation of -3,044,070.30
-    [rec] = _records(g, "70B01C23F00001236", CG.obligated)
+    [rec] = _records(g, "70B01C23F00001236", CG.fiscalYearObligation)
     expected = Decimal("76002259.22") + Decimal("9236403.24") + Decimal("5096793.56") - Decimal("3044070.3")
     assert g.value(rec, CG.amount).toPython() == expected
     assert g.value(rec, CG.buyer) == ENT.cbp
     assert "1 de-obligation" in str(g.value(rec, CG.note))
     # Palantir's ICM award: one record, seven transactions, joined to the curated Palantir
-    [pal] = _records(g, "70CTD022FR0000170", CG.obligated)
+    [pal] = _records(g, "70CTD022FR0000170", CG.fiscalYearObligation)
     assert g.value(pal, CG.supplier) == ENT.palantir
     assert g.value(pal, CG.buyer) == ENT.ice
     assert g.value(pal, CG.certainty) == CG.confirmed
@@ -96,8 +96,8 @@ def test_transactions_join_curated_and_att_subsidiary(tmp_graph):
 def test_awards_amount_kinds_dates_and_parents(tmp_graph):
     r = import_file("usaspending", DATA / "usaspending-awards.csv", graph_dir=tmp_graph)
     g = _graph(r)
-    [obl] = _records(g, "70CDCR18P00000017", CG.obligated)
-    [ceil] = _records(g, "70CDCR18P00000017", CG.ceiling)
+    [obl] = _records(g, "70CDCR18P00000017", CG.totalObligated)
+    [ceil] = _records(g, "70CDCR18P00000017", CG.potentialValue)
     assert obl != ceil
     assert g.value(obl, CG.amount).toPython() == Decimal("7391976")
     assert str(g.value(obl, CG.startDate)) == "2017-12-22"  # from 12/22/17

@@ -19,7 +19,7 @@ import networkx as nx
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from . import dates
+from . import awards, dates
 from .backend import Backend
 from .backend.sparqltext import iri_ref, values_block
 from .errors import OutputError
@@ -276,6 +276,7 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
             soft=rule.soft,
             **{k: v for k, v in a.items() if k != "label_override"},
         )
+    awards.count_once(g)  # one award's amount stated by several files is one edge
     return g
 
 
@@ -323,6 +324,11 @@ _EDGE_KEYS = (
     "quote",
     "note",
     "sources",
+    "award_key",
+    "fiscal_year",
+    "as_of",
+    "same_transaction",
+    "also_stated",
 )
 _SINGLE_VALUED: dict[str, tuple[str, Callable[[Node], Any]]] = {
     "amount": ("cg:amount", lambda t: _decimal(t)),
@@ -336,6 +342,9 @@ _SINGLE_VALUED: dict[str, tuple[str, Callable[[Node], Any]]] = {
     "no_bid": ("cg:noBid", lambda t: bool(t.toPython()) if isinstance(t, Literal) else None),
     "award_id": ("cg:awardId", str),
     "note": ("cg:note", str),
+    "award_key": ("cg:awardKey", str),
+    "fiscal_year": ("cg:fiscalYear", str),
+    "same_transaction": ("cg:sameTransactionAs", str),
 }
 
 
@@ -345,6 +354,8 @@ def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> d
             "certainty": None,
             "certainty_rank": 0,
             **dict.fromkeys(_SINGLE_VALUED),
+            "as_of": None,
+            "also_stated": None,  # filled by awards.count_once
             "label_override": None,
             "quote": [],
             "sources": [],
@@ -366,6 +377,8 @@ def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> d
     for key, (predicate, convert) in _SINGLE_VALUED.items():
         for item, value in scan(predicate):
             item[key] = convert(value)
+    for item, day in scan("cg:asOf"):  # one record stated by several files: the latest date
+        item["as_of"] = max(item.get("as_of") or "", str(day))
     for item, quote in scan("cg:quote"):
         item["quote"].append(str(quote))
     label_props = {r.label_property for r in onto.rules.values() if r.label_property}

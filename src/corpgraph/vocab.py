@@ -76,6 +76,10 @@ class CG(DefinedNamespace):
     contractValue: URIRef
     ceiling: URIRef
     obligated: URIRef
+    fiscalYearObligation: URIRef
+    totalObligated: URIRef
+    currentValue: URIRef
+    potentialValue: URIRef
     subaward: URIRef
     creditLine: URIRef
     bondIssue: URIRef
@@ -156,6 +160,11 @@ class CG(DefinedNamespace):
     noBid: URIRef
     purpose: URIRef
     awardId: URIRef
+    awardKey: URIRef
+    fiscalYear: URIRef
+    asOf: URIRef
+    nameAsWritten: URIRef
+    sameTransactionAs: URIRef
     title: URIRef
     text: URIRef
     medium: URIRef

@@ -60,6 +60,7 @@ _TYPE, _CERTAINTY, _SOURCE, _QUOTE = RDF.type, CG.certainty, CG.source, CG.quote
 _AMOUNT, _CURRENCY, _AMOUNT_KIND, _CONTRACT_VALUE = CG.amount, CG.currency, CG.amountKind, CG.contractValue
 _DATE, _START, _END = CG.date, CG.startDate, CG.endDate
 _PURPOSE, _AWARD_ID, _NOTE = CG.purpose, CG.awardId, CG.note
+_AWARD_KEY, _AS_OF, _FISCAL_YEAR, _NAME_AS_WRITTEN = CG.awardKey, CG.asOf, CG.fiscalYear, CG.nameAsWritten
 _SOURCE_CLASS, _URL, _TITLE, _PUBLISHER = CG.Source, SCHEMA.url, DCTERMS.title, DCTERMS.publisher
 _ISSUED, _SOURCE_KIND, _ANY_URI = DCTERMS.issued, CG.sourceKind, XSD.anyURI
 _iri = functools.lru_cache(maxsize=1 << 16)(URIRef)
@@ -166,6 +167,25 @@ class ImportContext:
         """A record IRI unique to this import: 'rec:<kind>-<file>-<parts>'."""
         return _iri(REC_BASE + "-".join([self.slug, *(fast_slug(p) for p in parts)]))
 
+    def award_record_iri(
+        self, key: str, kind: str, amount: Decimal | None = None, fiscal_year: str = ""
+    ) -> URIRef:
+        """The same IRI for the same amount of the same award, whichever file states it.
+
+        'rec:award-70cdcr25fr0000011-7012-70cdcr20d00000007-7012-fy2025-fiscalyearobligation-<digest>':
+        from the award key (:func:`corpgraph.importers.usaspending.award_key`),
+        the amount kind (and fiscal year) and the amount itself, never the file, so two files stating
+        one amount of one award write one record (with both sources); two files stating different
+        amounts of one kind write two records of one award, of which the later counts
+        (:mod:`corpgraph.awards`).
+        """
+        parts = ["award", fast_slug(key.removeprefix("CONT_AWD_")), fast_slug(kind)]
+        if fiscal_year:
+            parts.insert(-1, f"fy{fiscal_year}")
+        if amount is not None:
+            parts.append(self.digest(amount.normalize())[:8])
+        return _iri(REC_BASE + "-".join(parts))
+
     @staticmethod
     def digest(*values: object) -> str:
         return hashlib.sha1("\x1f".join(str(v) for v in values).encode("utf-8")).hexdigest()[:12]
@@ -231,6 +251,10 @@ class ImportContext:
         purpose: str | None = None,
         award_id: str | None = None,
         note: str | None = None,
+        award_key: str | None = None,
+        as_of: str | None = None,
+        fiscal_year: str | None = None,
+        names_as_written: Iterable[str] = (),
         extra: Iterable[tuple[URIRef, Literal | URIRef]] = (),
     ) -> URIRef:
         add = self.graph.add
@@ -257,6 +281,14 @@ class ImportContext:
             add((iri, _AWARD_ID, plain_literal(award_id)))
         if note:
             add((iri, _NOTE, plain_literal(note)))
+        if award_key:
+            add((iri, _AWARD_KEY, _plain(award_key)))
+        if as_of:
+            add((iri, _AS_OF, _date(as_of)))
+        if fiscal_year:
+            add((iri, _FISCAL_YEAR, _date(fiscal_year)))
+        for name in names_as_written:
+            add((iri, _NAME_AS_WRITTEN, plain_literal(name)))
         for p, o in extra:
             add((iri, p, o))
         self.stats[_record_key(cls)] += 1

@@ -116,6 +116,7 @@ def _icefacs(ctx: ImportContext) -> None:
             certainty=CG.reported,
             sources=[src],
             quotes=[f"DETLOC: {detloc}; Name: {name}; Facility.Operator: {operator}"],
+            names_as_written=[operator],
             date=last_use,
             note=(f"Facility type {kind}. " if kind else "") + "Dated with the list's Date.of.Last.Use.",
         )
@@ -146,5 +147,6 @@ def _operators(ctx: ImportContext) -> None:
             certainty=CG.reported,
             sources=[src],
             quotes=[f"Facility Name: {name}; Location: {place}; Management: {manager}"],
+            names_as_written=[manager],
         )
         ctx.stats["facilities"] += 1

@@ -2,9 +2,11 @@
 
 ``freezer``  (``freezer.csv``: award_id, recipient_name, parent_name, current/potential value ...)
     One row per ICE award.  Each becomes contract records ICE -> recipient: ``current_total_value``
-    as ``cg:contractValue`` and ``potential_total_value`` as ``cg:ceiling`` (one amount per record),
-    and, where the curated parent differs from the recipient, an ownership parent -> recipient.
-    The file has no dates, so neither have the records.
+    as ``cg:currentValue`` and ``potential_total_value`` as ``cg:potentialValue`` (one amount per
+    record), as of 2018 (the awards active in 2018), named by the award like USAspending's records
+    of it (:func:`corpgraph.importers.usaspending.award_key`), and, where the curated parent differs
+    from the recipient, an ownership parent -> recipient.  The file has no dates, so neither have
+    the records.
 ``graph``    (``graph.json``: nodes with ``childOf`` and DUNS-number ids)
     Only the parent -> company links (``category: company`` nodes) are imported, as ownership
     records, and each company's DUNS (ids lost their leading zeros: padded back to 9 digits).  The
@@ -20,9 +22,13 @@ from typing import Any
 
 from ..entity_resolution import name_key
 from ..errors import ImportFailed
-from ..vocab import CG
+from ..vocab import CG, local_name
 from .common import BadRow, header_of, org_type, parse_amount, repair_text
 from .context import Dataset, ImportContext, Ownerships
+from .usaspending import award_key
+
+# The freezer lists the ICE awards active in 2018: its values are stated as of that year.
+FREEZER_AS_OF = "2018"
 
 KNOWN_FILES = {
     "freezer.csv": Dataset(
@@ -84,34 +90,24 @@ def _freezer(ctx: ImportContext) -> None:
         seen.add(award)
         supplier = res.resolve(name, etype=org_type(name)).iri
         text = row.get("award_description")
+        key = award_key("", award, "7012")
         common: dict[str, Any] = dict(
             certainty=CG.reported,
             sources=[src],
             quotes=[text or f"award_id: {award}; recipient_name: {name}"],
             purpose=text or None,
             award_id=award,
+            award_key=key,
+            as_of=FREEZER_AS_OF,
+            names_as_written=[name],
         )
         roles = {CG.buyer: ice, CG.supplier: supplier}
-        if current is not None:
-            ctx.record(
-                ctx.record_iri(award, "value"),
-                CG.Contract,
-                roles,
-                amount=current,
-                amount_kind=CG.contractValue,
-                **common,
-            )
-        if potential is not None:
-            ctx.record(
-                ctx.record_iri(award, "ceiling"),
-                CG.Contract,
-                roles,
-                amount=potential,
-                amount_kind=CG.ceiling,
-                **common,
-            )
+        for amount, kind in ((current, CG.currentValue), (potential, CG.potentialValue)):
+            if amount is not None:
+                iri = ctx.award_record_iri(key, local_name(kind), amount)
+                ctx.record(iri, CG.Contract, roles, amount=amount, amount_kind=kind, **common)
         if current is None and potential is None:
-            ctx.record(ctx.record_iri(award), CG.Contract, roles, **common)
+            ctx.record(ctx.award_record_iri(key, "no-amount"), CG.Contract, roles, **common)
         ctx.stats["awards"] += 1
         parent = row.get("parent_name")
         if parent and name_key(parent) != name_key(name):

@@ -3,17 +3,23 @@
 ``transactions``
     The dashboard export of ``/api/v2/search/spending_by_transaction/`` (columns ``Award ID``,
     ``Recipient Name``, ``Federal Action Obligation``, ``Generated Award ID`` ...).  Transactions are
-    summed per award: one contract record per award with the summed obligation (de-obligations
-    included) as ``cg:obligated``.  Exact duplicate rows are dropped and counted.
+    summed per award and US federal fiscal year: one contract record per award and fiscal year with
+    the summed obligation (de-obligations included) as ``cg:fiscalYearObligation``.  Exact
+    duplicate rows are dropped and counted.
 ``awards``
     Prime-award summaries in the bulk-download schema (``contract_award_unique_key``,
     ``total_obligated_amount``, ``potential_total_value_of_award``, ``recipient_parent_*`` ...).
-    One record per award and amount kind: ``total_obligated_amount`` as ``cg:obligated`` and
-    ``potential_total_value_of_award`` as ``cg:ceiling`` (a record carries one amount), plus
-    recipient -> parent ownership records.
+    One record per award and amount kind: ``total_obligated_amount`` as ``cg:totalObligated`` and
+    ``potential_total_value_of_award`` as ``cg:potentialValue`` (a record carries one amount), as of
+    the row's ``last_modified_date``, plus recipient -> parent ownership records.
 ``subawards``
     The bulk subaward download: prime -> subcontractor contract records (``cg:subaward``), the
-    prime award itself (``cg:obligated``) and both sides' parents.
+    prime award itself (``cg:totalObligated``) and both sides' parents.
+
+Records of an award are named by the award (agency code and PIID, ``cg:awardKey``), the amount kind
+and the amount, never by the file: the same award in several files is one record per amount with
+every file's source, and :mod:`corpgraph.awards` counts each amount kind of an award once.  Each
+record keeps the recipient's name as the file wrote it (``cg:nameAsWritten``).
 
 Every record cites the award's page on USAspending.gov (certainty confirmed) and quotes the award
 or transaction description verbatim from the file.
@@ -70,6 +76,26 @@ def award_parts(key: str) -> tuple[str, str, str, str]:
     return "", "", "", ""
 
 
+def award_key(generated_key: str, piid: str = "", agency: str = "") -> str:
+    """The key that names one award in every file: USAspending's generated unique award ID
+    ('CONT_AWD_70CTD022FR0000170_7012_GS35F0086U_4730') where the file gives it, else the awarding
+    agency's code and the PIID ('7012/70CTD022FR0000170', as Torn Apart's files name awards).
+
+    The PIID alone is not enough: two task orders under different parent contracts can share it.
+    """
+    if award_parts(generated_key)[0]:
+        return generated_key.strip().upper()
+    return f"{agency}/{(piid or generated_key).strip().upper()}"
+
+
+def fiscal_year_of(day: str | None) -> str:
+    """'2024-10-01' -> '2025' (US federal fiscal years start on 1 October); '' for no date."""
+    if not day:
+        return ""
+    year, month = int(day[:4]), int(day[5:7])
+    return str(year + 1 if month >= 10 else year)
+
+
 def _subsidiary_of_known_parent(ctx: ImportContext, name: str, sub: str, source: URIRef) -> None:
     """'AT&T ENTERPRISES, LLC' -> ownership by AT&T, certainty likely (entity_resolution.SUBSIDIARIES)."""
     parent = ctx.resolver.parent_by_name(name)
@@ -97,6 +123,7 @@ def _subsidiary_of_known_parent(ctx: ImportContext, name: str, sub: str, source:
 @dataclass
 class _Award:
     key: str
+    fiscal_year: str
     piid: str
     agency_code: str
     agency_abbr: str
@@ -110,7 +137,7 @@ class _Award:
 
 def _transactions(ctx: ImportContext) -> None:
     seen: set[tuple[str, ...]] = set()
-    awards: dict[str, _Award] = {}
+    awards: dict[tuple[str, str], _Award] = {}
     cols: list[str] | None = None  # every row that ctx.rows() yields has the header's columns
     for row in ctx.rows():
         try:
@@ -133,9 +160,11 @@ def _transactions(ctx: ImportContext) -> None:
                 raise BadRow("no obligation amount", "Federal Action Obligation")
             date = parse_date(row.data.get("Action Date", ""), "Action Date")
             piid, code, _, _ = award_parts(key)
-            award = awards.get(key)
+            fy = fiscal_year_of(date)
+            award = awards.get((key, fy))
             if award is None:
-                award = awards[key] = _Award(key, row.get("Award ID") or piid, code, row.get("Agency"))
+                award = _Award(key, fy, row.get("Award ID") or piid, code, row.get("Agency"))
+                awards[(key, fy)] = award
         except BadRow as exc:
             ctx.bad(row, exc)
             continue
@@ -149,7 +178,7 @@ def _transactions(ctx: ImportContext) -> None:
         if text:
             award.texts.append((date or "", text))
         ctx.stats["transactions used"] += 1
-    ctx.stats["awards"] = len(awards)
+    ctx.stats["awards"] = len({key for key, _ in awards})
     for award in awards.values():
         _emit_transaction_award(ctx, award)
 
@@ -161,6 +190,7 @@ _CONTRACT, _BUYER, _SUPPLIER, _CONFIRMED, _OBLIGATED = (
     CG.confirmed,
     CG.obligated,
 )
+_FY_OBLIGATION = CG.fiscalYearObligation
 
 
 def _emit_transaction_award(ctx: ImportContext, award: _Award) -> None:
@@ -190,21 +220,27 @@ def _emit_transaction_award(ctx: ImportContext, award: _Award) -> None:
             else ""
         )
         + (f" dated {dates[0]} to {dates[-1]}" if dates else "")
+        + (f" (fiscal year {award.fiscal_year})" if award.fiscal_year else "")
         + f" in {ctx.path.name}."
     )
+    kind = _FY_OBLIGATION if award.fiscal_year else _OBLIGATED
+    key = award_key(award.key, award.piid, award.agency_abbr)
     ctx.record(
-        ctx.record_iri(award.key.removeprefix("CONT_AWD_"), "obligated"),
+        ctx.award_record_iri(key, local_name(kind), award.total, award.fiscal_year),
         _CONTRACT,
         {_BUYER: buyer, _SUPPLIER: supplier},
         certainty=_CONFIRMED,
         sources=[src],
         quotes=texts[:MAX_QUOTES] or [f"Award ID: {award.piid}; Recipient Name: {name}"],
         amount=award.total,
-        amount_kind=_OBLIGATED,
+        amount_kind=kind,
         date=dates[0] if dates else None,
         purpose=texts[0] if texts else None,
         award_id=award.piid,
         note=note,
+        award_key=key,
+        fiscal_year=award.fiscal_year or None,
+        names_as_written=counts,
     )
     _subsidiary_of_known_parent(ctx, name, supplier, src)
 
@@ -257,6 +293,7 @@ def _awards(ctx: ImportContext) -> None:
         src = ctx.usaspending_source(key, piid)
         text = row.get("prime_award_base_transaction_description")
         quote = text or f"award_id_piid: {piid}; recipient_name: {name}"
+        akey = award_key(key, piid, code)
         common: dict[str, Any] = dict(
             certainty=CG.confirmed,
             sources=[src],
@@ -266,29 +303,18 @@ def _awards(ctx: ImportContext) -> None:
             end=end,
             purpose=text or None,
             award_id=piid or None,
+            award_key=akey,
+            as_of=modified,
+            names_as_written=[name],
         )
-        local = key.removeprefix("CONT_AWD_")
         ctx.stats["awards"] += 1
-        if obligated is not None:
-            ctx.record(
-                ctx.record_iri(local, "obligated"),
-                CG.Contract,
-                {CG.buyer: buyer, CG.supplier: supplier},
-                amount=obligated,
-                amount_kind=CG.obligated,
-                **common,
-            )
-        if ceiling is not None:
-            ctx.record(
-                ctx.record_iri(local, "ceiling"),
-                CG.Contract,
-                {CG.buyer: buyer, CG.supplier: supplier},
-                amount=ceiling,
-                amount_kind=CG.ceiling,
-                **common,
-            )
+        roles = {CG.buyer: buyer, CG.supplier: supplier}
+        for amount, kind in ((obligated, CG.totalObligated), (ceiling, CG.potentialValue)):
+            if amount is not None:
+                iri = ctx.award_record_iri(akey, local_name(kind), amount)
+                ctx.record(iri, CG.Contract, roles, amount=amount, amount_kind=kind, **common)
         if obligated is None and ceiling is None:
-            ctx.record(ctx.record_iri(local), CG.Contract, {CG.buyer: buyer, CG.supplier: supplier}, **common)
+            ctx.record(ctx.award_record_iri(akey, "no-amount"), CG.Contract, roles, **common)
         _parent(
             ctx,
             own,
@@ -402,6 +428,7 @@ def _subawards(ctx: ImportContext) -> None:
                 start=p_start,
                 end=p_end,
                 signed=p_signed,
+                key=award_key(key, piid, code),
             )
         number = row.get("subaward_number")
         text = row.get("subaward_description")
@@ -411,6 +438,7 @@ def _subawards(ctx: ImportContext) -> None:
             {CG.buyer: prime, CG.supplier: sub, CG.beneficiary: agency},
             certainty=CG.confirmed,
             sources=[src],
+            names_as_written=[sub_name],
             quotes=[text or f"subaward_number: {number}; subawardee_name: {sub_name}"],
             amount=amount,
             amount_kind=CG.subaward,
@@ -449,17 +477,20 @@ def _subawards(ctx: ImportContext) -> None:
             (s_uei, s_duns),
         )
         _subsidiary_of_known_parent(ctx, sub_name, sub, src)
-    for key, p in primes.items():
+    for p in primes.values():
         quotes = [p["text"] or f"prime_award_piid: {p['piid']}; prime_awardee_name: {p['name']}"]
+        has_amount = p["amount"] is not None
         ctx.record(
-            ctx.record_iri("prime", key.removeprefix("CONT_AWD_"), "obligated"),
+            ctx.award_record_iri(p["key"], "totalObligated" if has_amount else "no-amount", p["amount"]),
             CG.Contract,
             {CG.buyer: p["agency"], CG.supplier: p["prime"]},
             certainty=CG.confirmed,
             sources=[p["src"]],
             quotes=quotes,
             amount=p["amount"],
-            amount_kind=CG.obligated,
+            amount_kind=CG.totalObligated,
+            award_key=p["key"],
+            names_as_written=[p["name"]],
             date=p["signed"],
             start=p["start"],
             end=p["end"],
