@@ -49,8 +49,8 @@ def count_once(g: nx.MultiDiGraph) -> int:
             full_by_short[short_key(key)].add(key)
     for key, kind, fy in [g for g in groups if not g[0].startswith("CONT_")]:
         fulls = full_by_short.get(key, set())
-        if len(fulls) == 1 and (target := (next(iter(fulls)), kind, fy)) in groups:
-            groups[target] |= groups.pop((key, kind, fy))
+        if len(fulls) == 1 and (joined := (next(iter(fulls)), kind, fy)) in groups:
+            groups[joined] |= groups.pop((key, kind, fy))
     folded: list[tuple[str, str]] = []  # (kept record, folded record)
     for recs in groups.values():
         if len(recs) < 2:
