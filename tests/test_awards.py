@@ -82,21 +82,34 @@ def test_a_piid_two_awards_share_is_not_joined_to_either():
     assert g.number_of_edges() == 3
 
 
-def test_an_accepted_match_folds_the_imported_record_into_the_curated_one():
-    backend, g = network(
-        "rec:article a cg:Contract ; cg:buyer ent:ice ; cg:supplier ent:west ; cg:certainty cg:reported ; cg:source src:a ;"
-        ' cg:quote "a $30 million contract" ; cg:amount 30000000 ; cg:currency "USD" ; cg:amountKind cg:contractValue .\n'
-        + award(
-            "imported",
-            KEY,
-            "fiscalYearObligation",
-            "29898236",
-            source="src:b",
-            extra="; cg:sameTransactionAs rec:article ",
-        )
+def test_an_accepted_match_links_the_imported_award_and_the_curated_record():
+    """The article's $30M contract (contract value) and the award's fiscal-year obligation are two
+    kinds, never added: both stay, each showing the other's source; of one kind, the curated counts."""
+    article = (
+        "rec:article a cg:Contract ; cg:buyer ent:ice ; cg:supplier ent:west ; cg:certainty cg:reported ;"
+        ' cg:source src:a ; cg:quote "a $30 million contract" ; cg:amount 30000000 ; cg:currency "USD" ;'
+        " cg:amountKind cg:{kind} .\n"
     )
+    imported = award(
+        "imported",
+        KEY,
+        "fiscalYearObligation",
+        "29898236",
+        source="src:b",
+        extra="; cg:sameTransactionAs rec:article ",
+    )
+    backend, g = network(article.format(kind="contractValue") + imported)
+    edges = {k.rsplit("/", 1)[-1]: d for _u, _v, k, d in g.edges(keys=True, data=True)}
+    assert set(edges) == {"article", "imported"}
+    for d in edges.values():
+        assert {s["url"] for s in d["sources"]} == {"https://example.org/a", "https://example.org/b"}
+    assert edges["imported"]["same_transaction"].endswith("/article")
+    report = money.money_report(backend, "https://w3id.org/corpgraph/entity/west", g)
+    assert {(t.kind, t.amount, t.records) for t in report.by_kind} == {
+        ("contractValue", Decimal("30000000"), 1),
+        ("fiscalYearObligation", Decimal("29898236"), 1),
+    }
+    _, g = network(article.format(kind="fiscalYearObligation") + imported)
     [(_, _, key, d)] = list(g.edges(keys=True, data=True))
     assert key.endswith("/article") and d["amount"] == Decimal("30000000")
-    assert {s["url"] for s in d["sources"]} == {"https://example.org/a", "https://example.org/b"}
-    report = money.money_report(backend, "https://w3id.org/corpgraph/entity/west", g)
-    assert [(t.kind, t.amount) for t in report.by_kind] == [("contractValue", Decimal("30000000"))]
+    assert [s["record"].rsplit("/", 1)[-1] for s in d["also_stated"]] == ["imported"]

@@ -16,7 +16,10 @@ carries every statement's sources, and the others are listed on it under ``also_
 not edges of their own, so no view adds them up.
 
 A record matched, in review, to a hand-curated record of the same transaction
-(``cg:sameTransactionAs``) is folded the same way into the hand-curated one, whose amount counts.
+(``cg:sameTransactionAs``) is folded the same way into the hand-curated one, whose amount counts,
+when both state the same kind of amount; of two kinds (the article's contract value, the award's
+fiscal-year obligation), which are never added anyway, both edges stay, each with the other's
+sources and pointing at it (``same_transaction``).
 """
 
 from __future__ import annotations
@@ -59,8 +62,13 @@ def count_once(g: nx.MultiDiGraph) -> int:
         folded += [(ranked[0], other) for other in ranked[1:]]
     for rec, edges in by_record.items():
         target = edges[0][3].get("same_transaction")
-        if target and target in by_record and target != rec:
-            folded.append((target, rec))
+        if not target or target not in by_record or target == rec:
+            continue
+        if by_record[target][0][3].get("amount_kind") == edges[0][3].get("amount_kind"):
+            folded.append((target, rec))  # one amount of one kind: the curated record's counts
+        else:  # two kinds of amount never add up: both stay, each showing the other's sources
+            _link(by_record[target], edges)
+            _link(edges, by_record[target])
     done: set[str] = set()
     for kept, other in folded:
         if other in done or kept in done:
@@ -81,6 +89,17 @@ def short_key(key: str) -> str:
 
 def _rank(d: dict) -> tuple[str, int, str]:
     return (d.get("as_of") or "", len(d.get("sources") or ()), d.get("record") or "")
+
+
+def _link(edges: list[Edge], other: list[Edge]) -> None:
+    od = other[0][3]
+    for _, _, _, d in edges:
+        have = {s["iri"] for s in d.get("sources") or ()}
+        d["sources"] = [
+            *(d.get("sources") or ()),
+            *(s for s in od.get("sources") or () if s["iri"] not in have),
+        ]
+        d["same_transaction"] = od.get("record")
 
 
 def _fold(kept: list[Edge], other: list[Edge]) -> None:

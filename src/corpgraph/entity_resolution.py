@@ -31,6 +31,7 @@ certainty "likely").
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -81,13 +82,39 @@ _NATIONAL_ASSOCIATION = ("national", "association")
 fold = functools.lru_cache(maxsize=1 << 16)(_fold_uncached)
 
 
+# Spellings of one legal form, and the form they stand for (None: the name states no form).
+_FORMS = {
+    "inc": "inc",
+    "incorporated": "inc",
+    "corp": "corp",
+    "corporation": "corp",
+    "co": "co",
+    "company": "co",
+    "ltd": "ltd",
+    "limited": "ltd",
+}
+_AMPERSAND_IN_WORD = re.compile(r"(?<=\w)&(?=\w)")
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """The form two names must share to be the same entity: 'THE GEO GROUP, INC.' -> 'geo group'."""
+    return _key_and_form(name)[0]
+
+
+def legal_form(name: str) -> str | None:
+    """The legal form a name states: 'ACME, L.L.C.' -> 'llc', 'ACME INCORPORATED' -> 'inc',
+    'WELLS FARGO BANK, NATIONAL ASSOCIATION' -> 'na' (a national bank); None when it states none."""
+    return _key_and_form(name)[1]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _key_and_form(name: str) -> tuple[str, str | None]:
     text = _PAREN_TAIL.sub("", str(name)) or str(name)
     tokens: list[str] = []
     run: list[str] = []
-    for tok in fold(text).split():
+    # 'AT&T' and 'ATT' are one spelling (the ampersand inside a word is dropped); 'B & W' keeps it
+    for tok in _AMPERSAND_IN_WORD.sub("", fold(text)).split():
         if len(tok) == 1 and tok.isalpha():
             run.append(tok)
             continue
@@ -99,16 +126,38 @@ def name_key(name: str) -> str:
         tokens.append("".join(run))
     while tokens and tokens[0] == "the":
         tokens.pop(0)
+    form: str | None = None
     changed = True
     while changed and len(tokens) > 1:
         changed = False
-        if tokens[-1] in LEGAL_SUFFIXES or tokens[-1] in {"&", "and"}:
+        last = tokens[-1]
+        if last in LEGAL_SUFFIXES or last in {"&", "and"}:
+            if form is None and last not in {"&", "and", "the"}:
+                form = _FORMS.get(last, last)
             tokens.pop()
             changed = True
-        elif tuple(tokens[-2:]) == _NATIONAL_ASSOCIATION and len(tokens) > 2:
-            del tokens[-2:]
+        elif len(tokens) > 2 and (tuple(tokens[-2:]) == _NATIONAL_ASSOCIATION or last == "na"):
+            del tokens[-(2 if last != "na" else 1) :]
+            form = form or "na"
             changed = True
-    return " ".join(tokens) or fold(text)
+    return " ".join(tokens) or fold(text), form
+
+
+def same_legal_entity(form: str | None, forms: Iterable[str | None]) -> bool:
+    """Whether a name stating ``form`` may be, without asking, the entity known by names of ``forms``.
+
+    The same form, or a name that states none beside one that states one ('GEO Group' and 'THE GEO
+    GROUP, INC.'), is; two different forms ('... LLC' and '... INC') are a question for a person, and
+    so is a national bank ('..., N.A.') beside a name without the form: the bank may be the
+    subsidiary of a holding company known by the shorter name (Fifth Third Bank, N.A. is not Fifth
+    Third Bancorp's alias 'Fifth Third Bank').
+    """
+    forms = set(forms)
+    if form in forms:
+        return True
+    if form is None:
+        return bool(forms - {"na"})
+    return None in forms and form != "na"
 
 
 @dataclass(frozen=True)
@@ -211,6 +260,20 @@ SUBSIDIARIES: dict[str, str] = {
 }
 
 
+# Words any detention facility's name may carry: left out when two names are compared for a proposal.
+FACILITY_GENERIC_WORDS = frozenset(
+    "adult center centre complex contract correction correctional corrections county department "
+    "detention facility family federal house ice immigration institution jail justice law enforcement "
+    "office processing program regional residential service services sheriff sheriffs spc staging "
+    "the of and unit cdf ipc".split()
+)
+
+
+def facility_words(key: str) -> frozenset[str]:
+    """'adelanto ice processing center' -> {'adelanto'}."""
+    return frozenset(key.split()) - FACILITY_GENERIC_WORDS
+
+
 def _state(place: str) -> str:
     """'El Paso, TX' -> 'TX'; '' when the place has no state."""
     tail = place.rsplit(",", 1)[-1].strip().upper() if place else ""
@@ -222,9 +285,18 @@ ORGANIZATION_TYPES = frozenset({"Company", "GovernmentBody", "Group", "Organizat
 COMPATIBLE = {t: ORGANIZATION_TYPES for t in ORGANIZATION_TYPES} | {"Facility": frozenset({"Facility"})}
 
 
+# Statuses of a decision a person reviews ('' for one a rule made alone).
+PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
+
+
 @dataclass(frozen=True)
 class Decision:
-    """Which entity a source name went to, and why."""
+    """Which entity a source name went to, and why.
+
+    A proposal (``candidate`` set: a rule found a likely same entity but would not merge alone) has
+    a ``status``: pending until a person accepts it (the name then goes to the candidate) or rejects
+    it (it stays its own entity); ``proposal_id`` names it in ``corpgraph review``.
+    """
 
     source_name: str
     identifier: str  # 'uei:XXXX' / 'duns:NNN' or ''
@@ -233,12 +305,48 @@ class Decision:
     rule: str
     detail: str = ""
     created: bool = False
+    status: str = ""
+    candidate: str = ""
+
+    @property
+    def proposal_id(self) -> str:
+        return (
+            proposal_id(self.rule, self.source_name, self.identifier, self.candidate)
+            if self.candidate
+            else ""
+        )
 
     def row(self) -> list[str]:
-        return [self.source_name, self.identifier, self.iri, self.label, self.rule, self.detail]
+        return [
+            self.source_name,
+            self.identifier,
+            self.iri,
+            self.label,
+            self.rule,
+            self.detail,
+            self.status,
+            self.proposal_id,
+            self.candidate,
+        ]
 
 
-DECISION_HEADER = ["source_name", "identifier", "entity", "label", "rule", "detail"]
+DECISION_HEADER = [
+    "source_name",
+    "identifier",
+    "entity",
+    "label",
+    "rule",
+    "detail",
+    "status",
+    "id",
+    "candidate",
+]
+
+
+def proposal_id(rule: str, subject: str, identifier: str, candidate: str) -> str:
+    """A short stable name for a proposal: the same question gets the same id in every import."""
+    digest = hashlib.sha1("\x1f".join((rule, subject, identifier, candidate)).encode("utf-8")).hexdigest()
+    return "p" + digest[:9]
 
 
 @dataclass
@@ -285,15 +393,29 @@ class Resolver:
     importing a file again resolves exactly as the first time (and writes the same bytes).
     """
 
-    def __init__(self, known: Iterable[Known], ids: Iterable[tuple[str, str, str]] = ()):
+    def __init__(
+        self,
+        known: Iterable[Known],
+        ids: Iterable[tuple[str, str, str]] = (),
+        reviewed: dict[str, str] | None = None,
+    ):
         self.known: dict[str, Known] = {k.iri: k for k in known}
         self.by_key: dict[str, set[str]] = {}
+        self.forms: dict[str, set[str | None]] = {}  # entity -> the legal forms its names state
         for k in self.known.values():
             for n in k.names | {k.label}:
                 self.by_key.setdefault(name_key(n), set()).add(k.iri)
+                self.forms.setdefault(k.iri, set()).add(legal_form(n))
         self.ids: dict[tuple[str, str], str] = {}
+        self.ids_of: dict[str, set[tuple[str, str]]] = {}
         for iri, scheme, value in sorted(ids):
             self.ids.setdefault((scheme, value), iri)
+            self.ids_of.setdefault(iri, set()).add((scheme, value))
+        # decisions a person made on earlier proposals (proposal id -> accepted | rejected)
+        self.reviewed: dict[str, str] = dict(reviewed or {})
+        self.created_keyed: dict[tuple[str, str], list[str]] = {}  # every entity created for a name key
+        self._known_facilities: list[str] | None = None
+        self._created_facilities: list[str] = []
         self.created: dict[str, NewEntity] = {}
         self.created_by_key: dict[tuple[str, str], str] = {}
         self.added_aliases: dict[str, set[str]] = {}
@@ -305,7 +427,12 @@ class Resolver:
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
-    def from_backend(cls, backend: Backend, exclude: set[tuple[str, str, str]] | None = None) -> Resolver:
+    def from_backend(
+        cls,
+        backend: Backend,
+        exclude: set[tuple[str, str, str]] | None = None,
+        reviewed: dict[str, str] | None = None,
+    ) -> Resolver:
         """The graph's entities, names and identifiers, leaving out the triples in ``exclude``."""
         ex = exclude or set()
         acc: dict[str, Known] = {}
@@ -325,7 +452,7 @@ class Resolver:
             for e, p, v in backend.select(_ID_QUERY).rows
             if (str(e), str(p), str(v)) not in ex and str(e) in acc
         ]
-        r = cls(acc.values(), ids)
+        r = cls(acc.values(), ids, reviewed)
         for e, place in backend.select(_PLACE_QUERY).rows:
             if str(e) in acc and (str(e), str(CG.place), str(place)) not in ex:
                 r.places.setdefault(str(e), str(place))
@@ -363,6 +490,8 @@ class Resolver:
             n += 1
             iri = str(ENT[f"{base}-{n}"])
         self.created[iri] = NewEntity(iri, label, etype)
+        if etype == "Facility":
+            self._created_facilities.append(iri)
         return iri
 
     def _record(self, d: Decision) -> Decision:
@@ -371,6 +500,7 @@ class Resolver:
 
     def _note_name(self, iri: str, name: str) -> None:
         """Keep a source name as an alias of its entity when no existing name folds the same."""
+        self.forms.setdefault(iri, set()).add(legal_form(name))
         if iri in self.created:
             ent = self.created[iri]
             if fold(name) != fold(ent.label):
@@ -384,20 +514,34 @@ class Resolver:
         if not value:
             return
         if iri in self.created:
-            self.ids.setdefault((scheme, value), iri)
+            if self.ids.setdefault((scheme, value), iri) == iri:
+                self.ids_of.setdefault(iri, set()).add((scheme, value))
             self.created[iri].ids.add((scheme, value))
         elif (scheme, value) not in self.ids:
             self.ids[(scheme, value)] = iri
+            self.ids_of.setdefault(iri, set()).add((scheme, value))
             self.added_ids.setdefault(iri, set()).add((scheme, value))
+
+    def _ids_rule_out(self, iri: str, uei: str, duns: str, parent_uei: str) -> bool:
+        """Identifiers decide where present: an entity with another UEI (or DUNS) than the source
+        name's is another company, and the entity whose UEI is the source's parent UEI is its parent."""
+        have = self.ids_of.get(iri, set())
+        for scheme, value in (("uei", uei), ("duns", duns)):
+            theirs = {v for s, v in have if s == scheme}
+            if value and theirs and value not in theirs:
+                return True
+        return bool(parent_uei) and ("uei", parent_uei) in have
 
     def known_ids(self, iri: str) -> set[tuple[str, str]]:
         return {k for k, v in self.ids.items() if v == iri}
 
     # -- the rules ------------------------------------------------------------------------------------
-    def resolve(self, name: str, *, uei: str = "", duns: str = "", etype: str = "Company") -> Decision:
+    def resolve(
+        self, name: str, *, uei: str = "", duns: str = "", parent_uei: str = "", etype: str = "Company"
+    ) -> Decision:
         """The entity a name (with optional identifiers) stands for; creates one when none fits."""
         name = " ".join(str(name).split())
-        uei, duns = uei.strip().upper(), duns.strip()
+        uei, duns, parent_uei = uei.strip().upper(), duns.strip(), parent_uei.strip().upper()
         ident = f"uei:{uei}" if uei else (f"duns:{duns}" if duns else "")
         if (name, ident) in self.decisions:
             return self.decisions[(name, ident)]
@@ -417,46 +561,56 @@ class Resolver:
                 name, ident, iri, self.label_of(iri), "alias-table", f"known variant of {entry.label}"
             )
         if decision is None:
-            found = self._graph_match([key], etype)
-            if len(found) == 1:
-                iri = next(iter(found))
-                decision = Decision(
-                    name,
-                    ident,
-                    iri,
-                    self.label_of(iri),
-                    "graph-name" if iri in self.known else "same-name",
-                    f"same normalised name {key!r}",
-                )
-            elif len(found) > 1:
-                iri = self._created_for(key, name, etype)
-                decision = Decision(
-                    name,
-                    ident,
-                    iri,
-                    self.label_of(iri),
-                    "ambiguous",
-                    "candidates: " + " ".join(sorted(found)),
-                    created=True,
-                )
-        if decision is None:
-            if (etype, key) in self.created_by_key:
-                iri = self.created_by_key[(etype, key)]
-                decision = Decision(
-                    name, ident, iri, self.label_of(iri), "same-name", f"same normalised name {key!r}"
-                )
-            else:
-                iri = self._created_for(key, name, etype)
-                decision = Decision(name, ident, iri, name, "new", f"normalised name {key!r}", created=True)
+            decision = self._by_name(name, ident, key, etype, uei, duns, parent_uei)
         self._note_name(decision.iri, name)
         self._note_id(decision.iri, "uei", uei)
         self._note_id(decision.iri, "duns", duns)
         return self._record(decision)
 
-    def _created_for(self, key: str, name: str, etype: str) -> str:
-        if (etype, key) not in self.created_by_key:
-            self.created_by_key[(etype, key)] = self._mint(slugify(key), name, etype)
-        return self.created_by_key[(etype, key)]
+    def _by_name(
+        self, name: str, ident: str, key: str, etype: str, uei: str, duns: str, parent_uei: str
+    ) -> Decision:
+        """graph-name / same-name / ambiguous / legal-form proposal / new (see the module doc)."""
+        form = legal_form(name)
+        found = self._graph_match([key], etype) | set(self.created_keyed.get((etype, key), ()))
+        found = {i for i in found if not self._ids_rule_out(i, uei, duns, parent_uei)}
+        fitting = {i for i in found if same_legal_entity(form, self.forms.get(i, {None}))}
+        if len(fitting) == 1:
+            iri = next(iter(fitting))
+            rule = "graph-name" if iri in self.known else "same-name"
+            return Decision(name, ident, iri, self.label_of(iri), rule, f"same normalised name {key!r}")
+        if len(fitting) > 1:
+            iri = self._created_for(key, name, etype, form)
+            detail = "candidates: " + " ".join(sorted(fitting))
+            return Decision(name, ident, iri, self.label_of(iri), "ambiguous", detail, created=True)
+        if found:  # the same name in another legal form: a person decides
+            candidate = sorted(found)[0]
+            forms = ", ".join(sorted(f or "none" for f in self.forms.get(candidate, {None})))
+            detail = (
+                f"same normalised name {key!r} as {self.label_of(candidate)} <{candidate}>, but the legal "
+                f"form differs ({form or 'none'} against {forms})"
+            )
+            status = self.reviewed.get(proposal_id("legal-form", name, ident, candidate), PENDING)
+            if status == ACCEPTED:
+                label = self.label_of(candidate)
+                return Decision(name, ident, candidate, label, "legal-form", detail, False, status, candidate)
+            iri = self._created_for(key, name, etype, form, separate=True)
+            return Decision(name, ident, iri, name, "legal-form", detail, True, status, candidate)
+        # nothing fits; an entity of this key that identifiers ruled out stays another entity
+        iri = self._created_for(key, name, etype, form, separate=(etype, key) in self.created_by_key)
+        return Decision(name, ident, iri, name, "new", f"normalised name {key!r}", created=True)
+
+    def _created_for(
+        self, key: str, name: str, etype: str, form: str | None = None, *, separate: bool = False
+    ) -> str:
+        """The entity created for a name key; ``separate``: one more, beside another legal form's."""
+        if separate or (etype, key) not in self.created_by_key:
+            slug = slugify(f"{key} {form}" if separate and form else key)
+            iri = self._mint(slug, name, etype)
+            self.created_by_key.setdefault((etype, key), iri)
+            self.created_keyed.setdefault((etype, key), []).append(iri)
+            self.forms.setdefault(iri, set()).add(form)
+        return self.created_by_key[(etype, key)] if not separate else iri
 
     def _known_entry(self, entry: KnownName) -> str:
         """The graph's entity for a variant-table entry, found by its code, label or variants; else new."""
@@ -535,20 +689,70 @@ class Resolver:
                     name, ident, iri, self.label_of(iri), rule, f"same normalised name {key!r} in {state}"
                 )
             else:
-                iri = self._mint("facility-" + slugify(f"{key} {state}"), name, "Facility")
-                self.created_by_key[("Facility", f"{key}|{state}")] = iri
-                if place:
-                    self.created[iri].extra["place"] = place
-                rule = "ambiguous" if cands else "new"
-                detail = (
-                    ("candidates: " + " ".join(sorted(cands)))
-                    if cands
-                    else f"normalised name {key!r} in {state}"
-                )
-                d = Decision(name, ident, iri, name, rule, detail, created=True)
+                near = self._near_facility(key, state) if not cands else None
+                pid = proposal_id("facility-name", name, ident, near) if near else ""
+                if near and self.reviewed.get(pid) == ACCEPTED:
+                    d = Decision(
+                        name,
+                        ident,
+                        near,
+                        self.label_of(near),
+                        "facility-name",
+                        self._near_evidence(near, name, state),
+                        False,
+                        ACCEPTED,
+                        near,
+                    )
+                else:
+                    iri = self._mint("facility-" + slugify(f"{key} {state}"), name, "Facility")
+                    self.created_by_key[("Facility", f"{key}|{state}")] = iri
+                    if place:
+                        self.created[iri].extra["place"] = place
+                        self.places[iri] = place
+                    if near:
+                        status = self.reviewed.get(pid, PENDING)
+                        evidence = self._near_evidence(near, name, state)
+                        d = Decision(name, ident, iri, name, "facility-name", evidence, True, status, near)
+                    else:
+                        rule = "ambiguous" if cands else "new"
+                        detail = (
+                            ("candidates: " + " ".join(sorted(cands)))
+                            if cands
+                            else f"normalised name {key!r} in {state}"
+                        )
+                        d = Decision(name, ident, iri, name, rule, detail, created=True)
         self._note_name(d.iri, name)
         self._note_id(d.iri, "detloc", detloc)
         return self._record(d)
+
+    def _near_facility(self, key: str, state: str) -> str | None:
+        """The one facility in the same state whose name has the same distinctive words once the
+        generic ones are set aside ('Adelanto ICE Processing Center', 'ADELANTO DETENTION FACILITY')."""
+        words = facility_words(key)
+        if not words:
+            return None
+        if self._known_facilities is None:
+            self._known_facilities = [i for i, k in self.known.items() if k.type == "Facility"]
+        found = set()
+        for iri in [*self._known_facilities, *self._created_facilities]:
+            there = _state(self.places.get(iri, ""))
+            if state and there and there != state:
+                continue
+            names = {self.label_of(iri)} | (
+                self.known[iri].names if iri in self.known else self.created[iri].aliases
+            )
+            if any(facility_words(name_key(n)) == words for n in names):
+                found.add(iri)
+        return next(iter(found)) if len(found) == 1 else None
+
+    def _near_evidence(self, near: str, name: str, state: str) -> str:
+        place = self.places.get(near, "")
+        return (
+            f"{name!r} and {self.label_of(near)} <{near}> share the distinctive words "
+            f"{' '.join(sorted(facility_words(name_key(name))))!r}"
+            + (f" in {state}" if state else "")
+            + ("" if place else " (the other facility has no place recorded)")
+        )
 
     def parent_by_name(self, name: str) -> str | None:
         """The canonical parent label when the name is a known subsidiary (:data:`SUBSIDIARIES`)."""
@@ -561,6 +765,10 @@ class Resolver:
     # -- output -----------------------------------------------------------------------------------------
     def decision_rows(self) -> list[list[str]]:
         return sorted(d.row() for d in self.decisions.values())
+
+    def pending(self) -> list[Decision]:
+        """The proposals of this import that wait for a person (``corpgraph review``)."""
+        return sorted((d for d in self.decisions.values() if d.status == PENDING), key=lambda d: d.row())
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}

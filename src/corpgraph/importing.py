@@ -44,7 +44,7 @@ from rdflib.namespace import RDFS
 from . import store
 from .backend import Backend
 from .backend.storelock import FolderBusy, folder_write_lock
-from .entity_resolution import DECISION_HEADER, Decision, Resolver
+from .entity_resolution import ACCEPTED, DECISION_HEADER, REJECTED, Decision, Resolver
 from .errors import ImportFailed
 from .importers import KINDS
 from .importers.common import Progress, RowError
@@ -91,6 +91,7 @@ class ImportResult:
     created: list[Decision] = field(default_factory=list)
     merged: list[Decision] = field(default_factory=list)
     ambiguous: list[Decision] = field(default_factory=list)
+    pending: list[Decision] = field(default_factory=list)  # proposals waiting for corpgraph review
     errors: list[RowError] = field(default_factory=list)
     seconds: float = 0.0
     rows_per_second: float = 0.0
@@ -116,6 +117,7 @@ class ImportResult:
             "entities_created": len(self.created),
             "names_merged": len(self.merged),
             "ambiguous": [dec(d) for d in self.ambiguous],
+            "pending_review": [dec(d) for d in self.pending],
             "created": [dec(d) for d in self.created],
             "merged": [dec(d) for d in self.merged],
             "bad_rows": [
@@ -227,14 +229,16 @@ def _import_into(
     # the previous file is not even read); a store or an endpoint holds the part: leave it out.
     previous = _previous_part(target, backend, part) if backend is not None else set()
     written: Backend | None = None  # the backend this import writes to, besides the folder
+    # what a person decided on this import's earlier proposals is applied again (corpgraph review)
+    reviewed = read_reviewed(decisions) if decisions is not None else {}
     if backend is None:
         with _folder_backend(folder, target) as index:
-            resolver = Resolver.from_backend(index, exclude=previous)
+            resolver = Resolver.from_backend(index, exclude=previous, reviewed=reviewed)
             ctx = ImportContext(kind, src, part, resolver, progress, backend=index)
             mod.run(ctx)
     else:
         written = backend if backend.name != "memory" else None
-        resolver = Resolver.from_backend(backend, exclude=previous)
+        resolver = Resolver.from_backend(backend, exclude=previous, reviewed=reviewed)
         ctx = ImportContext(kind, src, part, resolver, progress, backend=backend)
         mod.run(ctx)
     if strict and ctx.errors:
@@ -358,8 +362,9 @@ def _result(ctx: ImportContext, target: Path | None, decisions: Path | None, dry
         records=records,
         rules=res.summary(),
         created=[d for d in decs if d.created and d.rule != "ambiguous"],
-        merged=[d for d in decs if not d.created],
+        merged=[d for d in decs if not d.created and d.rule != "record-match"],
         ambiguous=[d for d in decs if d.rule == "ambiguous"],
+        pending=res.pending(),
         errors=list(ctx.errors),
     )
 
@@ -379,6 +384,18 @@ def _turtle(ctx: ImportContext, result: ImportResult) -> bytes:
     except ValueError as exc:  # rdftext.BadIRI and bad language tags: nothing is written
         raise ImportFailed(f"{ctx.path}: cannot write the import: {exc}") from None
     return (head + body).encode("utf-8")
+
+
+def read_reviewed(path: Path) -> dict[str, str]:
+    """Proposal id -> 'accepted' | 'rejected', from a decisions file a person reviewed."""
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {
+            row["id"]: row["status"]
+            for row in csv.DictReader(fh)
+            if row.get("id") and row.get("status") in (ACCEPTED, REJECTED)
+        }
 
 
 def _decisions_csv(resolver: Resolver) -> bytes:

@@ -132,6 +132,10 @@ def _text(r) -> str:
     )
     if r.rules:
         lines.append("  decisions by rule: " + ", ".join(f"{k} {_n(v)}" for k, v in r.rules.items()))
+    lines.append(
+        f"  {'waiting for review:':<44} {_n(len(r.pending))}"
+        + (" (list them with: corpgraph review)" if r.pending else "")
+    )
     lines.append(f"  triples: {_n(r.triples)}")
     if r.errors:
         lines.append(f"  bad rows skipped: {_n(len(r.errors))} (listed on stderr)")

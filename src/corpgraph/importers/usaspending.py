@@ -39,6 +39,7 @@ from ..errors import ImportFailed
 from ..vocab import CG, local_name
 from .common import BadRow, Row, header_of, org_type, parse_amount, parse_date
 from .context import ImportContext, Ownerships
+from .matches import RecordMatcher
 
 SHAPES = {
     "transactions": {"Generated Award ID", "Federal Action Obligation", "Recipient Name", "Award ID"},
@@ -133,6 +134,7 @@ class _Award:
     negatives: int = 0
     dates: list[str] = field(default_factory=list)
     texts: list[tuple[str, str]] = field(default_factory=list)  # (date, description)
+    moves: list[tuple[str, Decimal, str]] = field(default_factory=list)  # (date, amount, modification)
 
 
 def _transactions(ctx: ImportContext) -> None:
@@ -169,6 +171,7 @@ def _transactions(ctx: ImportContext) -> None:
             ctx.bad(row, exc)
             continue
         award.names.append(" ".join(name.split()))
+        award.moves.append((date or "", amount, f"transaction {row.get('Modification') or '0'}"))
         award.total += amount
         award.count += 1
         award.negatives += amount < 0
@@ -179,8 +182,9 @@ def _transactions(ctx: ImportContext) -> None:
             award.texts.append((date or "", text))
         ctx.stats["transactions used"] += 1
     ctx.stats["awards"] = len({key for key, _ in awards})
+    matcher = RecordMatcher.from_backend(ctx.backend) if ctx.backend is not None else None
     for award in awards.values():
-        _emit_transaction_award(ctx, award)
+        _emit_transaction_award(ctx, award, matcher)
 
 
 _CONTRACT, _BUYER, _SUPPLIER, _CONFIRMED, _OBLIGATED = (
@@ -193,7 +197,7 @@ _CONTRACT, _BUYER, _SUPPLIER, _CONFIRMED, _OBLIGATED = (
 _FY_OBLIGATION = CG.fiscalYearObligation
 
 
-def _emit_transaction_award(ctx: ImportContext, award: _Award) -> None:
+def _emit_transaction_award(ctx: ImportContext, award: _Award, matcher: RecordMatcher | None) -> None:
     res = ctx.resolver
     if award.agency_code:
         buyer = res.agency(award.agency_code, award.agency_abbr).iri
@@ -225,8 +229,12 @@ def _emit_transaction_award(ctx: ImportContext, award: _Award) -> None:
     )
     kind = _FY_OBLIGATION if award.fiscal_year else _OBLIGATED
     key = award_key(award.key, award.piid, award.agency_abbr)
+    iri = ctx.award_record_iri(key, local_name(kind), award.total, award.fiscal_year)
+    if matcher is not None:
+        subject = f"award {award.piid} to {name}" + (f", FY{award.fiscal_year}" if award.fiscal_year else "")
+        matcher.propose(ctx, iri, buyer, supplier, award.moves, subject, key)
     ctx.record(
-        ctx.award_record_iri(key, local_name(kind), award.total, award.fiscal_year),
+        iri,
         _CONTRACT,
         {_BUYER: buyer, _SUPPLIER: supplier},
         certainty=_CONFIRMED,
@@ -287,7 +295,11 @@ def _awards(ctx: ImportContext) -> None:
             )
         ).iri
         supplier = res.resolve(
-            name, uei=row.get("recipient_uei"), duns=row.get("recipient_duns"), etype=org_type(name)
+            name,
+            uei=row.get("recipient_uei"),
+            duns=row.get("recipient_duns"),
+            parent_uei=row.get("recipient_parent_uei"),
+            etype=org_type(name),
         ).iri
         piid = row.get("award_id_piid")
         src = ctx.usaspending_source(key, piid)
@@ -413,9 +425,21 @@ def _subawards(ctx: ImportContext) -> None:
             else res.resolve(row.get("prime_award_awarding_sub_agency_name"), etype="GovernmentBody")
         ).iri
         p_uei, p_duns = row.get("prime_awardee_uei"), row.get("prime_awardee_duns")
-        prime = res.resolve(prime_name, uei=p_uei, duns=p_duns, etype=org_type(prime_name)).iri
+        prime = res.resolve(
+            prime_name,
+            uei=p_uei,
+            duns=p_duns,
+            parent_uei=row.get("prime_awardee_parent_uei"),
+            etype=org_type(prime_name),
+        ).iri
         s_uei, s_duns = row.get("subawardee_uei"), row.get("subawardee_duns")
-        sub = res.resolve(sub_name, uei=s_uei, duns=s_duns, etype=org_type(sub_name)).iri
+        sub = res.resolve(
+            sub_name,
+            uei=s_uei,
+            duns=s_duns,
+            parent_uei=row.get("subawardee_parent_uei"),
+            etype=org_type(sub_name),
+        ).iri
         if key not in primes:
             primes[key] = dict(
                 agency=agency,

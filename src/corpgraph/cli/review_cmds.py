@@ -1,0 +1,74 @@
+"""Command: ``corpgraph review`` -- the decisions imports leave to a person, and recording them."""
+
+from __future__ import annotations
+
+import click
+
+from . import cli, emit, format_option, graph_dir_option
+
+
+@cli.group("review", invoke_without_command=True)
+@click.option("--all", "decided", is_flag=True, help="List the proposals already accepted or rejected too.")
+@format_option(("text", "json"), "text")
+@graph_dir_option
+@click.pass_context
+def review(ctx: click.Context, decided: bool, fmt: str, graph_dir: str | None) -> None:
+    """List the decisions imports left for a person, with the evidence for each.
+
+    \b
+    A proposal is a match a rule found but would not make alone:
+      legal-form         the same name in another legal form (ACME LLC, ACME INC),
+                         or a national bank beside a holding company's name
+      facility-name      a facility of a near name in the same state as another
+      record-match       an imported award that may be a hand-curated record
+    Accept or reject each by its id; the decision is written to the import's
+    decisions file and applied every time that file is imported again.
+
+    \b
+    Example:
+      corpgraph review --graph my-graph
+      corpgraph review accept p1a2b3c4d5 --graph my-graph
+      corpgraph import usaspending FILE.csv --graph my-graph
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .. import review as lib
+    from ..output import to_json
+
+    items = lib.proposals(graph_dir, decided=decided)
+    if fmt == "json":
+        emit(to_json([lib.to_dict(p) for p in items]))
+    else:
+        emit(lib.render_text(items))
+
+
+def _decide(graph_dir: str | None, proposal: str, status: str, fmt: str) -> None:
+    from .. import review as lib
+    from ..output import to_json
+
+    p = lib.decide(graph_dir, proposal, status)
+    if fmt == "json":
+        emit(to_json(lib.to_dict(p)))
+        return
+    emit(
+        f"{p.id}: {status} ({p.rule}: {p.source_name!r} -> <{p.candidate}>), recorded in {p.decisions_file}.\n"
+        f"Import {p.import_file}'s file again to apply it."
+    )
+
+
+@review.command("accept")
+@click.argument("proposal")
+@format_option(("text", "json"), "text")
+@graph_dir_option
+def accept(proposal: str, fmt: str, graph_dir: str | None) -> None:
+    """Accept PROPOSAL: the two are one (entities merged, records linked) from the next import on."""
+    _decide(graph_dir, proposal, "accepted", fmt)
+
+
+@review.command("reject")
+@click.argument("proposal")
+@format_option(("text", "json"), "text")
+@graph_dir_option
+def reject(proposal: str, fmt: str, graph_dir: str | None) -> None:
+    """Reject PROPOSAL: the two stay apart, and imports stop asking."""
+    _decide(graph_dir, proposal, "rejected", fmt)

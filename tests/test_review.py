@@ -1,0 +1,152 @@
+"""Entity resolution people can review (issue 9 §5): legal forms, banks, identifiers, `corpgraph review`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from corpgraph.cli import cli
+from corpgraph.entity_resolution import Resolver, legal_form, name_key, same_legal_entity
+from corpgraph.vocab import ENT
+
+HEADER = (
+    "Agency,Award ID,Recipient Name,Federal Action Obligation,Action Date,Modification,"
+    "Product/Service Description,NAICS Description,Transaction Description,Generated Award ID\n"
+)
+
+
+def _row(piid: str, name: str, amount: str) -> str:
+    return f'ICE,{piid},"{name}",{amount},2025-03-04,0,GUARDS,SECURITY,FUNDING,CONT_AWD_{piid}_7012_-NONE-_-NONE-\n'
+
+
+@pytest.fixture(scope="module")
+def resolver(bundled):
+    return Resolver.from_backend(bundled)
+
+
+def test_ampersands_inside_a_word_fold_and_legal_forms_are_read():
+    assert name_key("AT&T Mobility") == name_key("ATT MOBILITY LLC") == "att mobility"
+    assert name_key("B & W SUPPLY") != name_key("BW SUPPLY")
+    assert legal_form("ACME, L.L.C.") == "llc"
+    assert legal_form("ACME INCORPORATED") == legal_form("ACME, INC.") == "inc"
+    assert (
+        legal_form("WELLS FARGO BANK, NATIONAL ASSOCIATION") == legal_form("Fifth Third Bank, N.A.") == "na"
+    )
+    assert legal_form("GEO Group") is None
+    assert name_key("FIFTH THIRD BANK, NATIONAL ASSOCIATION") == name_key("Fifth Third Bank, N.A.")
+    assert same_legal_entity("inc", {None}) and same_legal_entity(None, {"inc"})
+    assert not same_legal_entity("llc", {"inc"})
+    assert not same_legal_entity("na", {None}) and not same_legal_entity(None, {"na"})
+
+
+def test_att_mobility_spellings_are_one_entity(resolver):
+    a = resolver.resolve("AT&T Mobility")
+    b = resolver.resolve("ATT MOBILITY LLC")
+    assert a.iri == b.iri and a.iri != str(ENT.att)
+
+
+def test_a_national_bank_is_not_its_holding_company(resolver):
+    d = resolver.resolve("FIFTH THIRD BANK, NATIONAL ASSOCIATION")
+    assert d.iri != str(ENT["fifth-third-bancorp"]) and d.created
+    assert d.status == "pending" and d.candidate == str(ENT["fifth-third-bancorp"])
+
+
+def test_another_legal_form_is_a_proposal_not_a_merge():
+    r = Resolver([])
+    inc = r.resolve("GOVERNMENT ACQUISITIONS INC")
+    llc = r.resolve("GOVERNMENT ACQUISITIONS LLC")
+    assert llc.iri != inc.iri and llc.rule == "legal-form" and llc.status == "pending"
+    assert llc.candidate == inc.iri and llc.proposal_id.startswith("p")
+    assert r.resolve("Government Acquisitions").rule == "ambiguous"  # no form: both fit
+    assert [d.source_name for d in r.pending()] == ["GOVERNMENT ACQUISITIONS LLC"]
+    accepted = Resolver([], reviewed={llc.proposal_id: "accepted"})
+    first = accepted.resolve("GOVERNMENT ACQUISITIONS INC")
+    again = accepted.resolve("GOVERNMENT ACQUISITIONS LLC")
+    assert again.iri == first.iri and again.status == "accepted" and not accepted.pending()
+    rejected = Resolver([], reviewed={llc.proposal_id: "rejected"})
+    rejected.resolve("GOVERNMENT ACQUISITIONS INC")
+    kept_apart = rejected.resolve("GOVERNMENT ACQUISITIONS LLC")
+    assert kept_apart.status == "rejected" and kept_apart.iri != first.iri and not rejected.pending()
+
+
+def test_identifiers_decide_over_names():
+    r = Resolver([])
+    a = r.resolve("ACME SERVICES LLC", uei="AAAAAAAAAAA1")
+    b = r.resolve("ACME SERVICES, LLC", uei="BBBBBBBBBBB2")
+    assert a.iri != b.iri, "two UEIs are two companies, whatever their names"
+    parent = r.resolve("KESTREL HOLDINGS INC", uei="PPPPPPPPPPP1")
+    child = r.resolve("KESTREL HOLDINGS, INC.", uei="CCCCCCCCCCC1", parent_uei="PPPPPPPPPPP1")
+    assert child.iri != parent.iri, "the entity with the parent's UEI is the parent"
+
+
+def test_review_lists_accepts_and_reapplies_on_import(runner, tmp_graph, tmp_path):
+    data = tmp_path / "tx.csv"
+    data.write_text(
+        HEADER
+        + _row("70X0001", "DAWSON SOLUTIONS, INC.", "100.0")
+        + _row("70X0002", "DAWSON SOLUTIONS, LLC", "5.0"),
+        encoding="utf-8",
+    )
+    args = ["import", "usaspending", str(data), "--graph", str(tmp_graph)]
+    first = runner.invoke(cli, args, catch_exceptions=False)
+    assert first.exit_code == 0 and "waiting for review:" in first.output
+    assert " 1 (list them with: corpgraph review)" in first.output
+    listed = runner.invoke(cli, ["review", "--graph", str(tmp_graph), "-f", "json"], catch_exceptions=False)
+    [item] = json.loads(listed.output)
+    assert item["rule"] == "legal-form" and item["source_name"] == "DAWSON SOLUTIONS, LLC"
+    assert item["status"] == "pending" and "llc against inc" in item["evidence"]
+    ttl = tmp_graph / "imports" / "usaspending-tx.ttl"
+    assert "dawson-solutions-llc" in ttl.read_text(encoding="utf-8")
+
+    done = runner.invoke(
+        cli, ["review", "accept", item["id"], "--graph", str(tmp_graph)], catch_exceptions=False
+    )
+    assert done.exit_code == 0 and "accepted" in done.output
+    assert runner.invoke(cli, ["review", "--graph", str(tmp_graph)]).output.startswith("No decisions wait")
+    again = runner.invoke(cli, args, catch_exceptions=False)
+    assert " 0\n" in again.output.split("waiting for review:")[1][:60]
+    text = ttl.read_text(encoding="utf-8")
+    assert "dawson-solutions-llc" not in text, "the accepted merge sends both spellings to one entity"
+    decisions = (tmp_graph / "imports" / "usaspending-tx.decisions.csv").read_text(encoding="utf-8")
+    assert f"accepted,{item['id']}," in decisions
+    third = runner.invoke(cli, args, catch_exceptions=False)
+    assert "unchanged (already imported)" in third.output  # re-applied idempotently
+
+    missing = runner.invoke(cli, ["review", "reject", "pnothing", "--graph", str(tmp_graph)])
+    assert missing.exit_code == 1 and "No proposal 'pnothing'" in missing.output
+
+
+def test_a_near_facility_name_in_the_same_state_is_a_proposal():
+    from corpgraph.entity_resolution import Known
+
+    r = Resolver([Known("urn:adelanto", "Adelanto ICE Processing Center", "Facility", set())])
+    r.places["urn:adelanto"] = "Adelanto, CA"
+    d = r.resolve_facility("ADELANTO DETENTION FACILITY", "Adelanto, CA")
+    assert d.rule == "facility-name" and d.status == "pending" and d.candidate == "urn:adelanto"
+    assert d.iri != "urn:adelanto" and "'adelanto'" in d.detail
+    assert r.resolve_facility("Adelanto Detention Facility", "Houston, TX").rule == "new"  # another state
+    accepted = Resolver(
+        [Known("urn:adelanto", "Adelanto ICE Processing Center", "Facility", set())],
+        reviewed={d.proposal_id: "accepted"},
+    )
+    accepted.places["urn:adelanto"] = "Adelanto, CA"
+    assert accepted.resolve_facility("ADELANTO DETENTION FACILITY", "Adelanto, CA").iri == "urn:adelanto"
+
+
+def test_the_articles_palantir_contract_is_proposed_as_the_usaspending_award(tmp_graph):
+    from conftest import TEST_DATA
+    from corpgraph import review
+    from corpgraph.importing import import_file
+
+    data = TEST_DATA / "import" / "usaspending-transactions.csv"
+    first = import_file("usaspending", data, graph_dir=tmp_graph)
+    [match] = [d for d in first.pending if d.rule == "record-match"]
+    assert match.candidate.endswith("/palantir-immigrationos-contract")
+    assert "29,898,236 on 2025-04-11" in match.detail and "30,000,000 on 2025-04" in match.detail
+    ttl = tmp_graph / "imports" / "usaspending-usaspending-transactions.ttl"
+    assert "sameTransactionAs" not in ttl.read_text(encoding="utf-8")  # a proposal until reviewed
+    review.decide(tmp_graph, match.proposal_id, "accepted")
+    again = import_file("usaspending", data, graph_dir=tmp_graph)
+    assert not [d for d in again.pending if d.rule == "record-match"]
+    assert "cg:sameTransactionAs rec:palantir-immigrationos-contract" in ttl.read_text(encoding="utf-8")
