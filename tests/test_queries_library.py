@@ -126,6 +126,43 @@ def test_financiers_of_an_operator_that_qualifies_twice_are_listed_once(inline):
         assert len(rows(backend, "financiers-of-prison-operators", sector="no such words")) == 1
 
 
+def test_money_queries_count_a_record_with_two_sources_once_and_the_later_statement_of_an_award(inline):
+    """One award's amount from two files: the same amount is one record citing both sources; a
+    different amount stated as of a later date replaces the earlier one."""
+    from minigraph import backend_of, entities
+
+    key = "CONT_AWD_X1_7012_-NONE-_-NONE-"
+    two = 'src:two a cg:Source ; schema:url "https://example.org/two"^^xsd:anyURI ; dcterms:title "Two" .\n'
+
+    def award(name, kind, amount, extra=""):
+        return (
+            f"rec:{name} a cg:Contract ; cg:buyer ent:ice ; cg:supplier ent:west ; cg:certainty cg:confirmed ;"
+            f' cg:source src:doc ; cg:quote "q" ; cg:awardKey "{key}" ; cg:amount {amount} ; cg:currency "USD" ;'
+            f" cg:amountKind cg:{kind} {extra}.\n"
+        )
+
+    g = backend_of(
+        entities("west")
+        + 'ent:ice a cg:GovernmentBody ; rdfs:label "ICE" .\n'
+        + two
+        + award("obl", "totalObligated", "100", "; cg:source src:two ")
+        + award("pv2018", "potentialValue", "300", '; cg:asOf "2018"^^xsd:gYear ')
+        + award("pv2025", "potentialValue", "500", '; cg:asOf "2025-03-01"^^xsd:date ')
+    )
+    for backend in (g, InlineBackend(g.graph, g.version())):
+        paid = {r["amountKind"]: (r["total"], r["records"]) for r in rows(backend, "paid-by", agency="ICE")}
+        assert paid == {
+            "total obligated (all years)": (Decimal("100"), 1),
+            "potential value": (Decimal("500"), 1),
+        }
+        ranked = {
+            r["amountKind"]: r["total"]
+            for r in rows(backend, "ranked-by-money")
+            if r["entity"] == ENT.west and r["direction"] == "in"
+        }
+        assert ranked == {"total obligated (all years)": Decimal("100"), "potential value": Decimal("500")}
+
+
 def test_systems_builders_hosts_users(bundled):
     r = rows(bundled, "systems")
     claims = {(x["system"], x["relation"], x["party"]): x for x in r}

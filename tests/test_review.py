@@ -150,3 +150,14 @@ def test_the_articles_palantir_contract_is_proposed_as_the_usaspending_award(tmp
     again = import_file("usaspending", data, graph_dir=tmp_graph)
     assert not [d for d in again.pending if d.rule == "record-match"]
     assert "cg:sameTransactionAs rec:palantir-immigrationos-contract" in ttl.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "parent"), [("FIFTH THIRD BANK", "fifth-third-bancorp"), ("SUNTRUST BANK", "suntrust")]
+)
+def test_a_bank_matching_a_holding_companys_alias_is_a_proposal(resolver, name, parent):
+    """The bundled aliases 'Fifth Third Bank' and 'SunTrust Bank' must not pull the banks into their parents."""
+    d = resolver.resolve(name)
+    assert d.rule == "holding-company" and d.status == "pending"
+    assert d.iri != str(ENT[parent]) and d.candidate == str(ENT[parent])
+    assert resolver.resolve("Fifth Third").iri == str(ENT["fifth-third-bancorp"])

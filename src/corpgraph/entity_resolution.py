@@ -274,6 +274,13 @@ def facility_words(key: str) -> frozenset[str]:
     return frozenset(key.split()) - FACILITY_GENERIC_WORDS
 
 
+def _bank_beside_holding(key: str, label: str) -> bool:
+    """'fifth third bank' against 'Fifth Third Bancorp': a bank's name matched to an entity whose own
+    name does not say bank (a holding company, a brand)."""
+    banks = {"bank", "banks"}
+    return "bank" in key.split() and not banks & set(name_key(label).split())
+
+
 def _state(place: str) -> str:
     """'El Paso, TX' -> 'TX'; '' when the place has no state."""
     tail = place.rsplit(",", 1)[-1].strip().upper() if place else ""
@@ -575,6 +582,23 @@ class Resolver:
         found = self._graph_match([key], etype) | set(self.created_keyed.get((etype, key), ()))
         found = {i for i in found if not self._ids_rule_out(i, uei, duns, parent_uei)}
         fitting = {i for i in found if same_legal_entity(form, self.forms.get(i, {None}))}
+        # a bank is not the holding company (or brand) whose alias it matches: Fifth Third Bank is
+        # a subsidiary of Fifth Third Bancorp, SunTrust Bank of SunTrust Banks
+        banks = {i for i in fitting if _bank_beside_holding(key, self.label_of(i))}
+        if banks and not (fitting - banks):
+            return self._proposal(
+                "holding-company",
+                name,
+                ident,
+                etype,
+                key,
+                form,
+                sorted(banks)[0],
+                f"{name!r} names a bank; {self.label_of(sorted(banks)[0])} <{sorted(banks)[0]}>, whose name "
+                "it matches through an alias, is named as a holding company or a brand: a parent and its "
+                "subsidiary are different entities",
+            )
+        fitting -= banks
         if len(fitting) == 1:
             iri = next(iter(fitting))
             rule = "graph-name" if iri in self.known else "same-name"
@@ -590,15 +614,30 @@ class Resolver:
                 f"same normalised name {key!r} as {self.label_of(candidate)} <{candidate}>, but the legal "
                 f"form differs ({form or 'none'} against {forms})"
             )
-            status = self.reviewed.get(proposal_id("legal-form", name, ident, candidate), PENDING)
-            if status == ACCEPTED:
-                label = self.label_of(candidate)
-                return Decision(name, ident, candidate, label, "legal-form", detail, False, status, candidate)
-            iri = self._created_for(key, name, etype, form, separate=True)
-            return Decision(name, ident, iri, name, "legal-form", detail, True, status, candidate)
+            return self._proposal("legal-form", name, ident, etype, key, form, candidate, detail)
         # nothing fits; an entity of this key that identifiers ruled out stays another entity
         iri = self._created_for(key, name, etype, form, separate=(etype, key) in self.created_by_key)
         return Decision(name, ident, iri, name, "new", f"normalised name {key!r}", created=True)
+
+    def _proposal(
+        self,
+        rule: str,
+        name: str,
+        ident: str,
+        etype: str,
+        key: str,
+        form: str | None,
+        candidate: str,
+        detail: str,
+    ) -> Decision:
+        """A merge a person decides: accepted, the name goes to the candidate; else to its own entity."""
+        status = self.reviewed.get(proposal_id(rule, name, ident, candidate), PENDING)
+        if status == ACCEPTED:
+            return Decision(
+                name, ident, candidate, self.label_of(candidate), rule, detail, False, status, candidate
+            )
+        iri = self._created_for(key, name, etype, form, separate=True)
+        return Decision(name, ident, iri, name, rule, detail, True, status, candidate)
 
     def _created_for(
         self, key: str, name: str, etype: str, form: str | None = None, *, separate: bool = False
