@@ -282,7 +282,7 @@ class ImportContext:
         if note:
             add((iri, _NOTE, plain_literal(note)))
         if award_key:
-            add((iri, _AWARD_KEY, _plain(award_key)))
+            add((iri, _AWARD_KEY, plain_literal(award_key)))
         if as_of:
             add((iri, _AS_OF, _date(as_of)))
         if fiscal_year:
