@@ -152,7 +152,7 @@ def _values(var: str, iris: Iterable[str]) -> str:
 
 
 # Bump when the projection's shape changes, so caches written by older code are not read.
-_CACHE_FORMAT = 3
+_CACHE_FORMAT = 4
 
 
 def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bool = True) -> nx.MultiDiGraph:
