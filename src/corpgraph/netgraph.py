@@ -254,6 +254,9 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
     if not edge_rows:
         return g
     attrs = _record_attributes(backend, onto, {str(row[0]) for row in edge_rows})
+    # Edges (and below, nodes) are added in IRI order, not in the order the query engine returns rows
+    # (which may follow hash order): every view and export of the network inherits this order.
+    edge_rows.sort(key=lambda row: (str(row[2]), str(row[3]), str(row[0])))
     for rec_term, kind, s_term, t_term in edge_rows:
         rule = onto.rules[str(kind)]
         s, t, rec = str(s_term), str(t_term), str(rec_term)
@@ -287,6 +290,7 @@ def _add_nodes(backend: Backend, onto: Ontology, g: nx.MultiDiGraph) -> None:
         + _values("type", onto.entity_classes)
         + " ?e a ?type . OPTIONAL { ?e rdfs:label ?label } }"
     ).rows
+    rows.sort(key=lambda row: (str(row[0]), str(row[1]), str(row[2] or "")))
     for e, typ_term, label in rows:
         node, typ = str(e), str(typ_term)
         depth = onto.entity_classes.get(typ, 0)
@@ -389,9 +393,11 @@ def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> d
     for item, src in scan("cg:source"):
         cited.setdefault(str(src), []).append(item)
     sources = _sources(backend, cited)
-    for src, items in cited.items():
-        for item in items:
+    for src in sorted(cited):
+        for item in cited[src]:
             item["sources"].append(sources[src])
+    for item in out.values():  # several values of one property: in a fixed order
+        item["quote"].sort()
     return out
 
 

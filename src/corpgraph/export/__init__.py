@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..backend import Backend
+from ..dates import generated_at
 from ..errors import ExportError, OutputError
 from ..fileio import write_atomically, write_output
 from ..subgraph import Subgraph
@@ -128,8 +129,18 @@ def export_subgraph(
 
 
 def zip_bytes(files: dict[str, bytes]) -> bytes:
+    """A zip of ``files`` whose bytes depend only on them and the export time (``generated_at``, which
+    SOURCE_DATE_EPOCH fixes): each member is stamped with that time and mode 0644."""
+    stamp = generated_at()
+    date_time = max((stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second), _ZIP_EPOCH)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in files.items():
-            z.writestr(name, data)
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
     return buf.getvalue()
+
+
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold

@@ -9,6 +9,7 @@ into the HTML-like caption through ``html.escape``.
 from __future__ import annotations
 
 import html
+import subprocess
 import textwrap
 
 from ..backend import Backend
@@ -28,6 +29,7 @@ from ..subgraph import Subgraph
 LABEL_LIMIT = 150  # above this many entities only the biggest are labelled
 FIGURE_LIMIT = 2500  # a print figure of more entities is unreadable, and Graphviz takes minutes to lay it out
 EDGE_LABEL_LIMIT = 80
+NO_GRAPHVIZ = "Graphviz is not installed: install it (apt-get install graphviz) for svg and png"
 
 
 def _h(text: object) -> str:
@@ -169,20 +171,36 @@ def _caption(sub: Subgraph, title: str | None, partial_labels: bool) -> str:
     return '<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
-def _pipe(sub: Subgraph, fmt: str, title: str | None) -> bytes:
+def layout(sub: Subgraph, title: str | None = None) -> bytes:
+    """The figure laid out by Graphviz, as DOT with every position fixed.  SVG and PNG are both drawn
+    from it (``neato -n2`` keeps the positions), so the two show the same picture."""
     import graphviz
 
     dot = build_dot(sub, title)
-    if fmt == "png":
-        dot.attr("graph", dpi="200", bgcolor="white")
     try:
-        return dot.pipe(format=fmt)
+        return dot.pipe(format="dot")
     except graphviz.ExecutableNotFound:
-        raise ExportError(
-            "Graphviz is not installed: install it (apt-get install graphviz) for svg and png"
-        ) from None
+        raise ExportError(NO_GRAPHVIZ) from None
     except graphviz.CalledProcessError as exc:
         raise ExportError(f"Graphviz failed: {exc.stderr.decode(errors='replace').strip()[:500]}") from None
+
+
+def draw(positioned: bytes, fmt: str) -> bytes:
+    """Render a laid-out figure (``layout``) as ``svg`` or ``png``, without moving anything."""
+    raster = ["-Gdpi=200", "-Gbgcolor=white"] if fmt == "png" else []
+    try:
+        done = subprocess.run(
+            ["neato", "-n2", f"-T{fmt}", *raster], input=positioned, capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise ExportError(NO_GRAPHVIZ) from None
+    if done.returncode != 0:
+        raise ExportError(f"Graphviz failed: {done.stderr.decode(errors='replace').strip()[:500]}")
+    return done.stdout
+
+
+def _pipe(sub: Subgraph, fmt: str, title: str | None) -> bytes:
+    return draw(layout(sub, title), fmt)
 
 
 def to_svg(sub: Subgraph, backend: Backend, title: str | None = None) -> bytes:

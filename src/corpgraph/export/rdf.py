@@ -9,6 +9,8 @@ comments.
 from __future__ import annotations
 
 import hashlib
+import json
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
@@ -110,4 +112,16 @@ def to_ntriples(sub: Subgraph, backend: Backend) -> bytes:
 def to_jsonld(sub: Subgraph, backend: Backend) -> bytes:
     g = export_graph(sub, backend)
     context = {p: str(ns) for p, ns in PREFIXES.items()}
-    return g.serialize(format="json-ld", context=context, indent=2).encode("utf-8")
+    data = json.loads(g.serialize(format="json-ld", context=context))
+    # rdflib writes nodes and values in the order of its store's sets: put them in a fixed order
+    return (json.dumps(_ordered(data), indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _ordered(value: Any) -> Any:
+    """JSON-LD with every array in a fixed order, except ``@list`` (an RDF list, whose order is data)."""
+    if isinstance(value, dict):
+        return {k: v if k == "@list" else _ordered(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_ordered(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+    return value
