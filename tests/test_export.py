@@ -123,7 +123,7 @@ def _compare_network(back: nx.DiGraph, sub: subgraph.Subgraph) -> None:
 
 def test_graphml_reads_back_in_networkx(mini, whole, tmp_path):
     out = tmp_path / "g.graphml"
-    export_subgraph(whole, mini, "graphml", out)
+    export_subgraph(whole, mini, "graphml", out, per_record=True)
     back = nx.read_graphml(out, force_multigraph=True)
     assert isinstance(back, nx.MultiDiGraph)
     _compare_network(back, whole)
@@ -134,12 +134,60 @@ def test_graphml_reads_back_in_networkx(mini, whole, tmp_path):
 
 def test_gexf_reads_back_in_networkx(mini, whole, tmp_path):
     out = tmp_path / "g.gexf"
-    export_subgraph(whole, mini, "gexf", out)
+    export_subgraph(whole, mini, "gexf", out, per_record=True)
     back = nx.read_gexf(out)  # networkx returns a DiGraph when no two edges share their ends
     assert back.is_directed()
     _compare_network(back, whole)
     meta = next(el for el in ElementTree.parse(out).getroot().iter() if el.tag.endswith("}description"))
     assert meta is not None and mini.version() in meta.text and "https://example.org/report-a" in meta.text
+
+
+def _tie_graph():
+    from minigraph import backend_of, entities, rec
+
+    money = '; cg:amount "{}"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:{} ; cg:date "2025-0{}-01" '
+    return backend_of(
+        entities("buyer", cls="GovernmentBody")
+        + entities("seller")
+        + "".join(
+            rec(
+                f"c{i}",
+                "Contract",
+                "cg:buyer ent:buyer ; cg:supplier ent:seller",
+                extra=money.format(i, "obligated", i),
+            )
+            for i in range(1, 4)
+        )
+        + rec(
+            "c9",
+            "Contract",
+            "cg:buyer ent:buyer ; cg:supplier ent:seller",
+            extra=money.format(50, "ceiling", 9),
+        )
+    )
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_network_exports_give_one_edge_per_tie_unless_per_record(tmp_path, fmt):
+    b = _tie_graph()
+    sub = subgraph.select_subgraph(b)
+    read = (lambda p: nx.read_graphml(p, force_multigraph=True)) if fmt == "graphml" else nx.read_gexf
+    export_subgraph(sub, b, fmt, tmp_path / f"ties.{fmt}")
+    (tie,) = [d for _u, _v, d in read(tmp_path / f"ties.{fmt}").edges(data=True)]
+    assert tie["records"] == 4 and tie["kind"] == "Contract"
+    assert tie["total_obligated_USD"] == 6.0 and tie["total_ceiling_USD"] == 50.0  # never 56
+    assert (tie["first_date"], tie["last_date"]) == ("2025-01-01", "2025-09-01")
+    export_subgraph(sub, b, fmt, tmp_path / f"records.{fmt}", per_record=True)
+    assert read(tmp_path / f"records.{fmt}").number_of_edges() == 4
+
+
+def test_figure_draws_one_line_per_tie():
+    from corpgraph.export.figure import build_dot
+
+    b = _tie_graph()
+    dot = build_dot(subgraph.select_subgraph(b)).source
+    assert dot.count(" -> ") == 1 and "contract ×4" in dot
+    assert "obligated money on its ties" in dot
 
 
 @pytest.mark.parametrize("target", ["folder", "zip"])
@@ -382,3 +430,13 @@ def test_source_date_epoch_makes_exports_reproducible(runner, mini_dir, tmp_path
     )
     assert bad.exit_code == 1 and "SOURCE_DATE_EPOCH must be a whole number of seconds" in bad.stderr
     assert not (tmp_path / "bad.md").exists()
+
+
+def test_curators_notes_reach_footnotes_and_csv(bundled, tmp_path):
+    sub = subgraph.select_subgraph(bundled, focus=["ImmigrationOS"], depth=1)
+    md_text = EXPORTERS["md"](sub, bundled).decode("utf-8")
+    assert "Note: The article calls this likely, not established." in md_text
+    files = EXPORTERS["csv"](sub, bundled)
+    edges_csv = files["edges.csv"].decode("utf-8")
+    assert "note" in edges_csv.splitlines()[0].split(",")
+    assert "The article calls this likely, not established." in edges_csv

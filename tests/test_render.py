@@ -128,9 +128,11 @@ def test_visual_language(page, whole):
     assert edges[r("st")]["dashes"] is True and edges[r("st")]["color"]["color"] == render.DENIED_COLOUR
     assert data["options"]["edges"]["color"]["color"] == render.EDGE_COLOUR
     assert edges[r("host")]["width"] == 1.0  # no money
-    assert edges[r("loan")]["width"] > edges[r("c1")]["width"] > edges[r("c2")]["width"] > 1.0
+    # widths and sizes show one amount kind, obligations by default: other kinds are not added in
+    assert edges[r("c2")]["width"] > 1.0 and edges[r("c1")]["width"] == edges[r("loan")]["width"] == 1.0
+    assert "obligated money" in page and "other kinds of money are not counted" in page
     assert edges[r("c1")]["label"] == "contract" and edges[r("sub1")]["label"] == "sub-agency"
-    assert edges[r("c1")]["cg"]["amount"] == "$1,000,000 (contract value)"
+    assert edges[r("c1")]["cg"]["amount"] == "USD 1,000,000 contract value"
     assert edges[r("c2")]["cg"]["when"] == "2020 to 2021"
     assert edges[r("c1")]["cg"]["quotes"] == ["The agency awarded Acme a contract."]
     assert edges[r("c1")]["cg"]["verb"] == "contracts"
@@ -162,6 +164,22 @@ def test_big_map_layout_keeps_small_parts_beside_the_biggest(whole):
     main = [n for n in whole.net if n != e("lonely")]
     assert pos[e("lonely")][1] > max(pos[n][1] for n in main)  # the isolated entity sits below
     assert render.precompute_layout(whole.net) == pos  # repeatable
+
+
+def test_size_by_one_amount_kind(whole):
+    data = data_of(render.render_map(whole, size_by="credit line"))
+    edges = {x["cg"]["record"]: x for x in data["edges"]}
+    nodes = {x["cg"]["iri"]: x for x in data["nodes"]}
+    assert edges[r("loan")]["width"] > 1.0 and edges[r("c1")]["width"] == edges[r("c2")]["width"] == 1.0
+    assert nodes[e("acme")]["size"] == nodes[e("bank")]["size"] == 40.0  # both ends of the one credit line
+    # the card lists each kind on its own line, never a sum of kinds ($6M would be contract value + credit line)
+    assert nodes[e("acme")]["cg"]["money"] == [
+        "contract value, received: $1M (1 record)",
+        "credit line, received: $5M (1 record)",
+    ]
+    assert "credit line money on its ties" in render.render_map(whole, size_by="creditLine")
+    with pytest.raises(ExportError, match="no money of that kind.*contractValue, creditLine, obligated"):
+        render.node_sizes(whole.net, "bond issue")
 
 
 def test_size_by_degree(whole):

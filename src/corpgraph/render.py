@@ -75,33 +75,134 @@ def edges_of(g: nx.MultiDiGraph):
                 yield u, v, k, d
 
 
-def node_money(g: nx.MultiDiGraph) -> dict[str, Decimal]:
-    """The money on each entity's edges (all amounts, of every kind, summed)."""
+MONEY_FLOWS = frozenset({"forward", "backward"})  # investments, bond issues... are not money flowing
+
+
+def _amounts(d: dict, kind: str) -> Decimal:
+    """The money of one amount kind on an edge (a record or a tie), if its kind is money flowing."""
+    if (d.get("money_flow") or "none") not in MONEY_FLOWS:
+        return Decimal(0)
+    if "totals" in d and d.get("count") is not None:
+        return sum((t["amount"] for t in d["totals"] if t["amount_kind"] == kind), Decimal(0))
+    amount = d.get("amount")
+    return amount if amount is not None and d.get("amount_kind") == kind else Decimal(0)
+
+
+def node_money(g: nx.MultiDiGraph, kind: str | None) -> dict[str, Decimal]:
+    """The money of one amount kind on each entity's money-flowing edges (records or ties), in or out.
+    Kinds are never added together; ``None`` gives zeros."""
     out: dict[str, Decimal] = {n: Decimal(0) for n in g.nodes}
+    if kind is None:
+        return out
     for u, v, _k, d in edges_of(g):
-        a = d.get("amount")
+        a = _amounts(d, kind)
         if a:
             out[u] += a
             out[v] += a
     return out
 
 
+def amount_kinds(g: nx.MultiDiGraph) -> dict[str, int]:
+    """The amount kinds of money flowing on ``g``'s edges, with how many records carry each."""
+    seen: dict[str, int] = {}
+    for _u, _v, _k, d in edges_of(g):
+        if (d.get("money_flow") or "none") not in MONEY_FLOWS:
+            continue
+        for t in d.get("totals") or ([d] if d.get("amount") is not None else []):
+            kind = t.get("amount_kind")
+            if kind:
+                seen[kind] = seen.get(kind, 0) + int(t.get("records") or 1)
+    return seen
+
+
+DEFAULT_SIZE_KIND = "obligated"
+
+
+def size_kind(g: nx.MultiDiGraph, size_by: str | None) -> str | None:
+    """The amount kind node sizes show: ``size_by`` itself (an amount kind, by local name or words),
+    or for ``money`` (the default) obligations when present, else the kind most records carry;
+    ``None`` for ``degree`` or when no money flows in ``g``."""
+    if size_by == "degree":
+        return None
+    kinds = amount_kinds(g)
+    if size_by in (None, "", "money"):
+        if DEFAULT_SIZE_KIND in kinds:
+            return DEFAULT_SIZE_KIND
+        return max(sorted(kinds), key=lambda k: kinds[k]) if kinds else None
+    wanted = size_by.replace(" ", "").replace("-", "").replace("_", "").lower()
+    for kind in kinds:
+        if wanted in (kind.lower(), words(kind).replace(" ", "")):
+            return kind
+    present = ", ".join(sorted(kinds)) or "none"
+    raise ExportError(
+        f"--size-by {size_by!r}: no money of that kind in this selection; use degree, money or one of: {present}"
+    )
+
+
+def size_legend(kind: str | None) -> str:
+    """What node size shows, for legends: 'Node size: obligated on its ties (money of other kinds is not counted)'."""
+    if kind is None:
+        return "Node size: number of relationships"
+    return f"Node size and line width: {words(kind)} money on its ties (other kinds of money are not counted)"
+
+
+def money_lines(g: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """Each entity's money per amount kind, direction and currency, one line each, never added
+    across kinds: 'obligated, received: $621M (36 records)'.  Kinds that are not money flowing
+    (bond issues, investments) read 'party to'."""
+    from .summary import compact_money
+
+    acc: dict[str, dict[tuple, list]] = {}
+    for u, v, _k, d in edges_of(g):
+        flow = d.get("money_flow") or "none"
+        for t in d.get("totals") or ([_record_total(d)] if d.get("amount") is not None else []):
+            for node, role in ((u, "start"), (v, "end")):
+                if flow == "forward":
+                    way = "paid" if role == "start" else "received"
+                elif flow == "backward":
+                    way = "received" if role == "start" else "paid"
+                else:
+                    way = "party to"
+                key = (t.get("amount_kind") or "", way, t.get("currency") or "")
+                slot = acc.setdefault(node, {}).setdefault(key, [Decimal(0), 0])
+                slot[0] += t["amount"]
+                slot[1] += int(t.get("records") or 1)
+    out: dict[str, list[str]] = {}
+    for node, totals in acc.items():
+        lines = []
+        for (kind, way, currency), (amount, n) in sorted(totals.items()):
+            sym = "$" if currency in ("USD", "") else ""
+            figure = f"{sym}{compact_money(amount)}" + ("" if sym else f" {currency}")
+            lines.append(f"{words(kind) or 'amount'}, {way}: {figure} ({n} record{'s' if n != 1 else ''})")
+        out[node] = lines
+    return out
+
+
+def _record_total(d: dict) -> dict:
+    return {
+        "amount_kind": d.get("amount_kind"),
+        "currency": d.get("currency"),
+        "amount": d["amount"],
+        "records": 1,
+    }
+
+
 def node_sizes(
     g: nx.MultiDiGraph,
-    size_by: str = "money",
+    size_by: str | None = "money",
     lo: float = 10.0,
     hi: float = 40.0,
     money: dict[str, Decimal] | None = None,
 ) -> dict[str, float]:
-    """Node size by money on its edges (log scale) or by degree; nodes without money fall back to degree."""
-    if size_by not in ("money", "degree"):
-        raise ExportError(f"unknown --size-by {size_by!r}; use money or degree")
+    """Node size by the money of one amount kind on its edges (log scale; see ``size_kind`` for
+    ``size_by``), or by degree; nodes without money of that kind fall back to degree."""
+    kind = size_kind(g, size_by)
     deg = dict(g.degree())
     max_deg = max(deg.values(), default=0) or 1
     by_degree = {n: lo + (hi - lo) * 0.5 * math.sqrt(deg[n] / max_deg) for n in g.nodes}
-    if size_by == "degree":
+    if kind is None:
         return {n: round(s, 1) for n, s in by_degree.items()}
-    money = money if money is not None else node_money(g)
+    money = money if money is not None else node_money(g, kind)
     top = max(money.values(), default=Decimal(0))
     if top <= 0:
         return {n: round(s, 1) for n, s in by_degree.items()}
@@ -289,19 +390,44 @@ def _safe_url(url: str | None) -> str | None:
 def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | None = None):
     """A pyvis Network holding the subgraph, and the table of sources its edges cite.
 
-    Items are compact for big maps: ids are integers (the IRI is in ``cg.iri`` / ``cg.record``),
-    defaults (edge colour, arrows) live in the options, and each edge's sentence is assembled in the
-    page from the two labels and its verb.  Tooltip data sits in each item's ``cg`` field.
+    One line per tie (``Subgraph.ties``: all records of one kind between two entities), whose
+    details list its records.  Items are compact for big maps: ids are integers (the IRI is in
+    ``cg.iri``), defaults (edge colour, arrows) live in the options, and each edge's sentence is
+    assembled in the page from the two labels and its verb.  Tooltip data sits in each item's ``cg``
+    field; a tie's records are rows [date, amount, award ID, certainty, [source ids], record IRI, note].
     """
     from pyvis.network import Network
 
-    g = sub.net
+    from .summary import period_text, record_amount, tie_summary, totals_text
+
+    g = sub.ties
     net = Network(directed=True, cdn_resources="in_line")
     index = {n: i for i, n in enumerate(g.nodes)}
-    money = node_money(g)
+    kind = size_kind(g, size_by)
+    money = node_money(g, kind)
     sizes = node_sizes(g, size_by, money=money)
+    lines = money_lines(g)
+    notes = _entity_notes(sub)
     source_index: dict[str, int] = {}
     sources: list[dict] = []
+
+    def source_ids(items) -> list[int]:
+        ids = []
+        for s in items or ():
+            at = source_index.get(s["iri"])
+            if at is None:
+                at = source_index[s["iri"]] = len(sources)
+                sources.append(
+                    {
+                        "title": s.get("title") or s["iri"],
+                        "publisher": s.get("publisher") or "",
+                        "issued": s.get("issued") or "",
+                        "url": _safe_url(s.get("url")),
+                    }
+                )
+            ids.append(at)
+        return ids
+
     nodes, node_map = [], {}
     for n, d in g.nodes(data=True):
         colour, shape, _ = type_style(d.get("type"))
@@ -315,8 +441,10 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
             "cgType": d.get("type") or "Entity",
             "cg": {"type": d.get("type_label") or d.get("type") or "", "iri": n},
         }
-        if money[n]:
-            item["cg"]["money"] = money_text(money[n])
+        if lines.get(n):
+            item["cg"]["money"] = lines[n]
+        if notes.get(n):
+            item["cg"]["notes"] = notes[n]
         if n in sub.highlight_nodes:
             item["borderWidth"] = 4
             item["color"] = {"background": colour, "border": HIGHLIGHT_COLOUR}
@@ -326,58 +454,66 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
         nodes.append(item)
         node_map[i] = item
     all_edges = list(edges_of(g))
-    largest = max((m for m in (e[3].get("amount") for e in all_edges) if m), default=None)
+    widths = {(u, v, k): _amounts(d, kind) if kind else Decimal(0) for u, v, k, d in all_edges}
+    largest = max(widths.values(), default=None)
+    highlighted = sub.highlight_edges
+    records_of = g.graph["records"]
     edges = []
     show_labels = len(all_edges) <= EDGE_LABEL_LIMIT
     for j, (u, v, k, d) in enumerate(all_edges):
         cert = d.get("certainty") or ""
-        src_ids = []
-        for s in d.get("sources") or ():
-            at = source_index.get(s["iri"])
-            if at is None:
-                at = source_index[s["iri"]] = len(sources)
-                sources.append(
-                    {
-                        "title": s.get("title") or s["iri"],
-                        "publisher": s.get("publisher") or "",
-                        "issued": s.get("issued") or "",
-                        "url": _safe_url(s.get("url")),
-                    }
-                )
-            src_ids.append(at)
-        amount = d.get("amount")
-        if amount:
-            amount_text = money_text(amount, d.get("currency"))
-            if d.get("amount_qualifier"):
-                amount_text += f" ({d['amount_qualifier']})"
-            if d.get("amount_kind"):
-                amount_text += f" ({words(d['amount_kind'])})"
-        else:
-            amount_text = d.get("amount_text") or ""
-        info = {
+        info: dict[str, Any] = {
             "verb": d.get("label") or d.get("kind_label") or d.get("kind") or "",
             "kind": d.get("kind_label") or d.get("kind") or "",
             "certainty": cert,
-            "record": k,
-            "quotes": list(d.get("quote") or ()),
-            "sources": src_ids,
+            "count": d["count"],
+            "sources": source_ids(d.get("sources")),
         }
-        if amount_text:
-            info["amount"] = amount_text
-        when = when_text(d)
-        if when:
-            info["when"] = when
+        if d["count"] == 1:
+            info["record"] = d["records"][0]
+            info["quotes"] = list(d.get("quote") or ())
+            amount = record_amount(d)
+            if amount:
+                info["amount"] = amount
+            when = when_text(d)
+            if when:
+                info["when"] = when
+            if d.get("note"):
+                info["notes"] = [d["note"]]
+            if d.get("award_id"):
+                info["award"] = d["award_id"]
+        else:
+            info["summary"] = tie_summary(d)
+            if d.get("totals"):
+                info["amount"] = totals_text(d["totals"])
+            when = period_text(d.get("first"), d.get("last"))
+            if when:
+                info["when"] = when
+            info["records"] = [
+                [
+                    r.get("date") or period_text(r.get("start"), r.get("end")),
+                    record_amount(r),
+                    r.get("award_id") or "",
+                    r.get("certainty") or "",
+                    source_ids(r.get("sources")),
+                    rec,
+                    r.get("note") or "",
+                ]
+                for rec, r in ((rec, records_of.edges[u, v, rec]) for rec in d["records"])
+            ]
+        if (d.get("money_flow") or "none") not in MONEY_FLOWS and d.get("totals"):
+            info["not_flow"] = True  # a bond issue or an investment: an amount, not money flowing
         item = {
             "id": j,
             "from": index[u],
             "to": index[v],
-            "width": edge_width(amount, largest),
+            "width": edge_width(widths[(u, v, k)], largest),
             "cgCert": cert or "none",
             "cg": info,
         }
         if cert in WEAK_CERTAINTY:
             item["dashes"] = True
-        if k in sub.highlight_edges:
+        if highlighted and any(r in highlighted for r in d["records"]):
             item["color"] = {"color": HIGHLIGHT_COLOUR}
             item["width"] = max(item["width"], 4)
         elif cert == "denied":
@@ -385,10 +521,15 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
         if d.get("symmetric"):
             item["arrows"] = ""
         if show_labels:
-            item["label"] = info["kind"]
+            item["label"] = info["kind"] + (f" ×{d['count']}" if d["count"] > 1 else "")
         edges.append(item)
     net.nodes, net.edges, net.node_ids, net.node_map = nodes, edges, list(range(len(nodes))), node_map
     return net, sources
+
+
+def _entity_notes(sub: Subgraph) -> dict[str, list[str]]:
+    """Curators' notes kept on entities (cg:note), when the selection read them."""
+    return {n: list(d["notes"]) for n, d in sub.net.nodes(data=True) if d.get("notes")}
 
 
 def vis_options(n_nodes: int, physics: bool) -> dict:
@@ -453,19 +594,21 @@ def render_map(
 def _render_map(sub: Subgraph, title, caption, credit, size_by: str, embed: bool, large: int) -> str:
     from markupsafe import Markup
 
-    g = sub.net
+    g = sub.ties
     n_nodes, n_edges = len(g), len(g.edges)
     big = n_nodes > large
     positions = precompute_layout(g) if big else None
     net, sources = build_network(sub, size_by=size_by, positions=positions)
+    kind = size_kind(g, size_by)
     net.options = vis_options(n_nodes, physics=not big)
     prov = sub.provenance()
     title = title or f"corpgraph map: {prov['selection']}"
     if caption is None:
         caption = (
             f"{sub.counts()} "
-            f"({prov['selection']}). Dashed lines: likely, alleged or denied claims; "
-            f"line width: money involved. Click an entity or a line for its sources."
+            f"({prov['selection']}). One line per tie: all records of one kind between two entities. "
+            f"Dashed lines: likely, alleged or denied claims. {size_legend(kind)}. "
+            f"Click an entity or a line for its records and sources."
         )
     notes = list(sub.notes)
     credit = credit or f"{prov['credit']}. {plural(len(sources), 'source')} cited."
@@ -490,6 +633,8 @@ def _render_map(sub: Subgraph, title, caption, credit, size_by: str, embed: bool
         types=legend_types(g),
         embed=embed,
         size_by=size_by,
+        size_legend=size_legend(kind),
+        size_legend_short=f"{words(kind)} money" if kind else "the same for all",
         weak=sorted(WEAK_CERTAINTY),
         n_nodes=n_nodes,
         n_edges=n_edges,

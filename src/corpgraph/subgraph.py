@@ -13,6 +13,7 @@ terms they use.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -81,6 +82,12 @@ class Subgraph:
     highlight_nodes: set[str] = field(default_factory=set)
     highlight_edges: set[str] = field(default_factory=set)  # record IRIs
     notes: list[str] = field(default_factory=list)
+
+    @functools.cached_property
+    def ties(self) -> nx.MultiDiGraph:
+        """The selection with one edge per tie (``netgraph.aggregate``): what maps, figures and
+        network exports draw; its ``graph["records"]`` is ``net``."""
+        return netgraph.aggregate(self.net)
 
     @property
     def ontology(self) -> netgraph.Ontology | None:

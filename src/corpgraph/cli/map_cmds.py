@@ -127,10 +127,11 @@ def selection_options(fn: Callable) -> Callable:
 @click.option("--credit", help="Credit line at the foot of the map.")
 @click.option(
     "--size-by",
-    type=click.Choice(("money", "degree")),
     default="money",
     show_default=True,
-    help="What node size shows.",
+    metavar="KIND",
+    help="What node size and line width show: one amount kind (obligated, creditLine...; 'money' picks "
+    "obligations when present, else the commonest kind; kinds are never added) or 'degree'.",
 )
 @click.option("--embed", is_flag=True, help="Lay the page out to fill an iframe.")
 @graph_options
@@ -138,14 +139,17 @@ def map_command(source, selection, output, title, caption, credit, size_by, embe
     """Write an interactive map of the graph, or part of it, as one offline HTML file.
 
     The page needs no network: open it from disk, mail it, or embed it in an iframe. Colours and
-    shapes show entity types, dashed lines weak claims (likely, alleged, denied), line width the
-    money involved. Hover or click for amounts, dates, certainty, quotes and sources.
+    shapes show entity types, dashed lines weak claims (likely, alleged, denied). One line per tie
+    (all records of one kind between two entities); click it for the sortable list of its records.
+    Node size and line width show one amount kind (--size-by), named in the legend. Hover or click
+    for amounts per kind, dates, certainty, quotes, notes and sources.
 
     \b
     Example:
       corpgraph map -o map.html
       corpgraph map --focus ICE --depth 2 --min-certainty reported -o ice.html
       corpgraph map --path "Citizens Financial Group" "GEO Group" -o path.html
+      corpgraph map --focus ICE --size-by obligated -o ice-obligations.html
     """
     from ..render import write_map
     from ..subgraph import select_subgraph
@@ -172,14 +176,27 @@ def map_command(source, selection, output, title, caption, credit, size_by, embe
     help="File to write; a folder or .zip for csv; '-' for stdout (text formats).",
 )
 @click.option("--title", help="Title of the figure, fact list or map.")
+@click.option(
+    "--size-by",
+    default="money",
+    show_default=True,
+    metavar="KIND",
+    help="gexf, svg, png, html: what node size shows (an amount kind, 'money' or 'degree'; see map).",
+)
+@click.option(
+    "--per-record",
+    is_flag=True,
+    help="graphml, gexf: one edge per record instead of one per tie (all records of one kind between two entities).",
+)
 @graph_options
-def export_command(source, selection, fmt, output, title) -> None:
+def export_command(source, selection, fmt, output, title, size_by, per_record) -> None:
     """Export the graph, or part of it, for publication or other tools.
 
     \b
     Formats:
       ttl, jsonld, nt  the records, sources, entities and ontology terms, as RDF
-      graphml, gexf    for Gephi and Cytoscape, with kind, amount, date, certainty, sources
+      graphml, gexf    for Gephi and Cytoscape: one edge per tie with its record count, date
+                       range, totals per amount kind, certainty, sources (--per-record: one per record)
       csv              nodes.csv and edges.csv (with sources) in a folder or a .zip
       svg, png         a print-ready figure with legend and credit (Graphviz)
       md               an article-ready fact list: a footnote per fact, sources, money table
@@ -198,7 +215,13 @@ def export_command(source, selection, fmt, output, title) -> None:
 
     backend = source.open()
     sub = select_subgraph(backend, **selection)
-    options = {"title": title} if title and fmt in ("svg", "png", "md", "html") else {}
+    options: dict[str, Any] = {"title": title} if title and fmt in ("svg", "png", "md", "html") else {}
+    if fmt in ("gexf", "svg", "png", "html") and size_by != "money":
+        options["size_by"] = size_by
+    if per_record:
+        if fmt not in ("graphml", "gexf"):
+            raise click.UsageError("--per-record applies to --format graphml and gexf")
+        options["per_record"] = True
     where = export_subgraph(sub, backend, fmt, output, **options)
     for note in sub.notes:
         click.echo(f"Note: {note}", err=True)

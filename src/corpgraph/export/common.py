@@ -55,6 +55,7 @@ def edge_rows(sub: Subgraph) -> list[dict[str, Any]]:
                 "start_date": d.get("start") or "",
                 "end_date": d.get("end") or "",
                 "quote": SEP.join(d.get("quote") or ()),
+                "note": d.get("note") or "",
                 "source_urls": SEP.join(s.get("url") or "" for s in sources if s.get("url")),
                 "source_titles": SEP.join(s.get("title") or s["iri"] for s in sources),
                 "source_iris": SEP.join(s["iri"] for s in sources),

@@ -29,6 +29,7 @@ EDGE_COLUMNS = (
     "start_date",
     "end_date",
     "quote",
+    "note",
     "sources",
     "source_titles",
     "source_iris",

@@ -18,11 +18,15 @@ from ..render import (
     DENIED_COLOUR,
     EDGE_COLOUR,
     HIGHLIGHT_COLOUR,
+    MONEY_FLOWS,
     WEAK_CERTAINTY,
     edge_width,
+    edges_of,
     legend_types,
     node_money,
     node_sizes,
+    size_kind,
+    size_legend,
 )
 from ..subgraph import Subgraph
 
@@ -45,10 +49,11 @@ def _wrap(label: str, width: int = 20) -> str:
     )
 
 
-def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
+def build_dot(sub: Subgraph, title: str | None = None, size_by: str = "money"):  # -> graphviz.Digraph
+    """The figure as Graphviz DOT: one line per tie (all records of one kind between two entities)."""
     import graphviz
 
-    g = sub.net
+    g = sub.ties
     n = g.number_of_nodes()
     if n > FIGURE_LIMIT:
         raise ExportError(
@@ -84,10 +89,11 @@ def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
         margin="0.04,0.02",
     )
     dot.attr("edge", fontname="Helvetica", fontsize="9", fontcolor="#555555", arrowsize="0.6")
-    sizes = node_sizes(g, "money")
+    kind = size_kind(g, size_by)
+    sizes = node_sizes(g, size_by)
     labelled = set(g.nodes)
     if n > LABEL_LIMIT:
-        money = node_money(g)
+        money = node_money(g, kind)
         degree = dict(g.degree())
         labelled = set(sorted(g.nodes, key=lambda x: (-money[x], -degree[x]))[:LABEL_LIMIT])
     ids = {node: f"n{i}" for i, node in enumerate(g.nodes)}
@@ -113,14 +119,16 @@ def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
         if node in sub.highlight_nodes:
             attrs.update(penwidth="3", color=HIGHLIGHT_COLOUR)
         dot.node(ids[node], **attrs)
-    largest = max((d["amount"] for _, _, d in g.edges(data=True) if d.get("amount")), default=None)
+    widths = {(u, v, k): _kind_money(d, kind) for u, v, k, d in edges_of(g)}
+    largest = max(widths.values(), default=None)
     show_labels = g.number_of_edges() <= EDGE_LABEL_LIMIT
     for u, v, k, d in g.edges(keys=True, data=True):
         cert = d.get("certainty") or ""
+        highlighted = any(r in sub.highlight_edges for r in d["records"])
         attrs = {
-            "penwidth": str(edge_width(d.get("amount"), largest, 0.8, 5.0)),
+            "penwidth": str(edge_width(widths[(u, v, k)], largest, 0.8, 5.0)),
             "color": HIGHLIGHT_COLOUR
-            if k in sub.highlight_edges
+            if highlighted
             else (DENIED_COLOUR if cert == "denied" else EDGE_COLOUR),
         }
         if cert in WEAK_CERTAINTY:
@@ -128,13 +136,22 @@ def build_dot(sub: Subgraph, title: str | None = None):  # -> graphviz.Digraph
         if d.get("symmetric"):
             attrs["dir"] = "none"
         if show_labels:
-            attrs["label"] = graphviz.escape(d.get("kind_label") or d.get("kind") or "")
+            text = d.get("kind_label") or d.get("kind") or ""
+            attrs["label"] = graphviz.escape(text + (f" ×{d['count']}" if d["count"] > 1 else ""))
         dot.edge(ids[u], ids[v], **attrs)
-    dot.attr("graph", label=_caption(sub, title, len(labelled) < n))
+    dot.attr("graph", label=_caption(sub, title, len(labelled) < n, kind))
     return dot
 
 
-def _caption(sub: Subgraph, title: str | None, partial_labels: bool) -> str:
+def _kind_money(d: dict, kind: str | None):
+    from decimal import Decimal
+
+    if kind is None or (d.get("money_flow") or "none") not in MONEY_FLOWS:
+        return Decimal(0)
+    return sum((t["amount"] for t in d.get("totals") or () if t["amount_kind"] == kind), Decimal(0))
+
+
+def _caption(sub: Subgraph, title: str | None, partial_labels: bool, kind: str | None = None) -> str:
     prov = sub.provenance()
     title = title or f"corpgraph: {prov['selection']}"
     cells = []
@@ -151,8 +168,9 @@ def _caption(sub: Subgraph, title: str | None, partial_labels: bool) -> str:
             + "</TR></TABLE></TD></TR>"
         )
     rows.append(
-        '<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">Solid lines: confirmed or reported. Dashed: likely or '
-        "alleged; red dashed: denied. Thicker lines and bigger shapes: more money."
+        '<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">One line per tie (×N: N records). Solid lines: confirmed '
+        "or reported. Dashed: likely or alleged; red dashed: denied. "
+        + _h(f"{size_legend(kind)}." if kind else "Shapes the same size: no money in this selection.")
         + (" Only the biggest entities are labelled." if partial_labels else "")
         + "</FONT></TD></TR>"
     )
@@ -171,12 +189,12 @@ def _caption(sub: Subgraph, title: str | None, partial_labels: bool) -> str:
     return '<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
-def layout(sub: Subgraph, title: str | None = None) -> bytes:
+def layout(sub: Subgraph, title: str | None = None, size_by: str = "money") -> bytes:
     """The figure laid out by Graphviz, as DOT with every position fixed.  SVG and PNG are both drawn
     from it (``neato -n2`` keeps the positions), so the two show the same picture."""
     import graphviz
 
-    dot = build_dot(sub, title)
+    dot = build_dot(sub, title, size_by)
     try:
         return dot.pipe(format="dot")
     except graphviz.ExecutableNotFound:
@@ -199,13 +217,13 @@ def draw(positioned: bytes, fmt: str) -> bytes:
     return done.stdout
 
 
-def _pipe(sub: Subgraph, fmt: str, title: str | None) -> bytes:
-    return draw(layout(sub, title), fmt)
+def _pipe(sub: Subgraph, fmt: str, title: str | None, size_by: str = "money") -> bytes:
+    return draw(layout(sub, title, size_by), fmt)
 
 
-def to_svg(sub: Subgraph, backend: Backend, title: str | None = None) -> bytes:
-    return _pipe(sub, "svg", title)
+def to_svg(sub: Subgraph, backend: Backend, title: str | None = None, size_by: str = "money") -> bytes:
+    return _pipe(sub, "svg", title, size_by)
 
 
-def to_png(sub: Subgraph, backend: Backend, title: str | None = None) -> bytes:
-    return _pipe(sub, "png", title)
+def to_png(sub: Subgraph, backend: Backend, title: str | None = None, size_by: str = "money") -> bytes:
+    return _pipe(sub, "png", title, size_by)

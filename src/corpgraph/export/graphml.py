@@ -1,6 +1,9 @@
-"""GraphML and GEXF for Gephi, Cytoscape and networkx: entities as nodes, records as edges with
-kind, amount, dates, certainty, quotes and source URLs as attributes; provenance as graph data
-(GraphML) or in the file's meta description (GEXF)."""
+"""GraphML and GEXF for Gephi, Cytoscape and networkx: entities as nodes, and by default one edge
+per tie (all records of one kind between two entities) with its kind, number of records, date range,
+totals per amount kind (``total_<kind>_<currency>``, never added across kinds), certainty and source
+URLs; with ``per_record`` one edge per record, with kind, amount, dates, certainty, quotes and source
+URLs, as Gephi users choose.  Provenance as graph data (GraphML) or in the file's meta description
+(GEXF)."""
 
 from __future__ import annotations
 
@@ -12,16 +15,56 @@ import networkx as nx
 from ..backend import Backend
 from ..render import node_sizes, type_style
 from ..subgraph import Subgraph
-from .common import edge_rows, node_rows
+from .common import SEP, edge_rows, node_rows
 
 
-def flat_graph(sub: Subgraph, *, viz: bool = False) -> nx.MultiDiGraph:
-    """A networkx graph with scalar attributes only (what GraphML and GEXF can hold)."""
+def tie_rows(sub: Subgraph) -> list[dict[str, Any]]:
+    """One dict per tie with scalar values only; ``id`` is ``FROM|KIND|TO``."""
+    g = sub.ties
+    rows = []
+    for u, v, k, d in g.edges(keys=True, data=True):
+        sources = d.get("sources") or []
+        row: dict[str, Any] = {
+            "id": f"{u}|{k}|{v}",
+            "source": u,
+            "target": v,
+            "source_label": g.nodes[u].get("label") or u,
+            "target_label": g.nodes[v].get("label") or v,
+            "kind": d.get("kind") or "",
+            "kind_label": d.get("kind_label") or "",
+            "label": d.get("label") or "",
+            "certainty": d.get("certainty") or "",
+            "records": d["count"],
+            "first_date": d.get("first") or "",
+            "last_date": d.get("last") or "",
+            "record_iris": SEP.join(d["records"]),
+            "notes": SEP.join(d.get("notes") or ()),
+            "source_urls": SEP.join(s.get("url") or "" for s in sources if s.get("url")),
+            "source_titles": SEP.join(s.get("title") or s["iri"] for s in sources),
+            "highlight": any(r in sub.highlight_edges for r in d["records"]),
+        }
+        by_kind: dict[str, Any] = {}
+        for t in d.get("totals") or ():  # summed over years, one attribute per kind and currency
+            key = f"total_{t['amount_kind'] or 'amount'}_{t['currency'] or 'none'}"
+            by_kind[key] = by_kind.get(key, 0) + t["amount"]
+        row.update({key: float(value) for key, value in by_kind.items()})
+        rows.append(row)
+    return rows
+
+
+def flat_graph(
+    sub: Subgraph, *, viz: bool = False, per_record: bool = False, size_by: str = "money"
+) -> nx.MultiDiGraph:
+    """A networkx graph with scalar attributes only (what GraphML and GEXF can hold): one edge per
+    tie, or per record with ``per_record``."""
     out = nx.MultiDiGraph()
     prov = sub.provenance()
     out.graph.update({k: v for k, v in prov.items() if k not in ("nodes", "edges")})
+    out.graph["edges_are"] = (
+        "records" if per_record else "ties (all records of one kind between two entities)"
+    )
     out.graph["sources"] = " | ".join(s.get("url") or s["iri"] for s in sub.sources())
-    sizes = node_sizes(sub.net, "money") if viz else {}
+    sizes = node_sizes(sub.ties, size_by) if viz else {}
     for row in node_rows(sub):
         attrs: dict[str, Any] = {k: v for k, v in row.items() if k != "id"}
         attrs["iri"] = row["id"]
@@ -30,6 +73,13 @@ def flat_graph(sub: Subgraph, *, viz: bool = False) -> nx.MultiDiGraph:
             r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
             attrs["viz"] = {"color": {"r": r, "g": g, "b": b, "a": 1.0}, "size": sizes[row["id"]]}
         out.add_node(row["id"], **attrs)
+    if not per_record:
+        for row in tie_rows(sub):
+            attrs = {
+                k: v for k, v in row.items() if k not in ("id", "source", "target") and v not in ("", None)
+            }
+            out.add_edge(row["source"], row["target"], key=row["id"], **attrs)
+        return out
     for row in edge_rows(sub):
         attrs = {k: v for k, v in row.items() if k not in ("id", "source", "target") and v not in ("", None)}
         if row["amount"] is not None:
@@ -39,13 +89,13 @@ def flat_graph(sub: Subgraph, *, viz: bool = False) -> nx.MultiDiGraph:
     return out
 
 
-def to_graphml(sub: Subgraph, backend: Backend) -> bytes:
+def to_graphml(sub: Subgraph, backend: Backend, per_record: bool = False) -> bytes:
     buf = io.BytesIO()
-    nx.write_graphml(flat_graph(sub), buf, encoding="utf-8", prettyprint=True)
+    nx.write_graphml(flat_graph(sub, per_record=per_record), buf, encoding="utf-8", prettyprint=True)
     return buf.getvalue()
 
 
-def to_gexf(sub: Subgraph, backend: Backend) -> bytes:
+def to_gexf(sub: Subgraph, backend: Backend, per_record: bool = False, size_by: str = "money") -> bytes:
     from xml.etree.ElementTree import SubElement
 
     from networkx.readwrite.gexf import GEXFWriter
@@ -59,7 +109,7 @@ def to_gexf(sub: Subgraph, backend: Backend) -> bytes:
             f"{prov['credit']}. Graph version {prov['graph_version']}. Selection: {prov['selection']}. "
             f"Sources: " + "; ".join(s.get("url") or s["iri"] for s in sub.sources())
         )
-    writer.add_graph(flat_graph(sub, viz=True))
+    writer.add_graph(flat_graph(sub, viz=True, per_record=per_record, size_by=size_by))
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()

@@ -77,7 +77,8 @@ def to_markdown(sub: Subgraph, backend: Backend, title: str | None = None) -> by
         )
         quotes = " ".join(f"“{md(q)}”" for q in d.get("quote") or ())
         srcs = " ".join(_source_text(s) for s in d.get("sources") or ()) or "No source recorded."
-        notes.append(f"[^{i}]: {quotes + ' — ' if quotes else ''}{srcs}")
+        note = f" Note: {md(d['note'])}" if d.get("note") else ""  # the curators' note on the record
+        notes.append(f"[^{i}]: {quotes + ' — ' if quotes else ''}{srcs}{note}")
     if not edges:
         lines.append("No relationships in this selection.")
     lines += [""] + notes + [""]
