@@ -43,6 +43,7 @@ from rdflib.namespace import RDF, RDFS
 from .backend import Backend
 from .names import fold as _fold_uncached
 from .names import slugify
+from .ontology import Ontology, bundled_ontology, read_ontology
 from .resolve import EntityIndex, EntityName
 from .vocab import CG, ENT, SPARQL_PREFIXES, local_name
 
@@ -287,11 +288,6 @@ def _state(place: str) -> str:
     return tail if len(tail) == 2 and tail.isalpha() else ""
 
 
-# Which entity types a name may join, by the type the import asks for.
-ORGANIZATION_TYPES = frozenset({"Company", "GovernmentBody", "Group", "Organization"})
-COMPATIBLE = {t: ORGANIZATION_TYPES for t in ORGANIZATION_TYPES} | {"Facility": frozenset({"Facility"})}
-
-
 # Statuses of a decision a person reviews ('' for one a rule made alone).
 PENDING, ACCEPTED, REJECTED = "pending", "accepted", "rejected"
 
@@ -405,7 +401,10 @@ class Resolver:
         known: Iterable[Known],
         ids: Iterable[tuple[str, str, str]] = (),
         reviewed: dict[str, str] | None = None,
+        ontology: Ontology | None = None,
     ):
+        self._ontology = ontology or bundled_ontology()
+        self._branches: dict[str, str] = {}
         self.known: dict[str, Known] = {k.iri: k for k in known}
         self.by_key: dict[str, set[str]] = {}
         self.forms: dict[str, set[str | None]] = {}  # entity -> the legal forms its names state
@@ -459,7 +458,7 @@ class Resolver:
             for e, p, v in backend.select(_ID_QUERY).rows
             if (str(e), str(p), str(v)) not in ex and str(e) in acc
         ]
-        r = cls(acc.values(), ids, reviewed)
+        r = cls(acc.values(), ids, reviewed, read_ontology(backend))
         for e, place in backend.select(_PLACE_QUERY).rows:
             if str(e) in acc and (str(e), str(CG.place), str(place)) not in ex:
                 r.places.setdefault(str(e), str(place))
@@ -481,8 +480,17 @@ class Resolver:
         return iri in self.created
 
     def _compatible(self, iri: str, etype: str) -> bool:
+        """A name may join an entity of its own type or of the same branch of the ontology's classes
+        (Company, GovernmentBody and Group are all organizations; a Facility only joins a Facility)."""
         have = self.known[iri].type if iri in self.known else self.created[iri].type
-        return have in COMPATIBLE.get(etype, frozenset({etype}))
+        return have == etype or self._branch(have) == self._branch(etype)
+
+    def _branch(self, type_name: str) -> str:
+        if type_name not in self._branches:
+            onto = self._ontology
+            iri = next((c for c in onto.entity_classes if local_name(c) == type_name), type_name)
+            self._branches[type_name] = onto.branch(iri)
+        return self._branches[type_name]
 
     def _graph_match(self, keys: Iterable[str], etype: str) -> set[str]:
         found: set[str] = set()

@@ -9,142 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import networkx as nx
-from rdflib import Literal, URIRef
+from rdflib import Literal
 from rdflib.term import Node
 
 from . import awards, dates
 from .backend import Backend
 from .backend.sparqltext import iri_ref, values_block
 from .errors import OutputError
+from .ontology import EdgeRule, Ontology, read_ontology
 from .vocab import SPARQL_PREFIXES, certainty_rank, local_name
 
-
-@dataclass(frozen=True)
-class EdgeRule:
-    """How records of one kind are drawn: ``from_role`` --label--> ``to_role``."""
-
-    kind: str  # IRI of the relationship class
-    kind_label: str
-    from_role: str
-    to_role: str
-    label: str
-    symmetric: bool = False
-    label_property: str | None = None
-    money_flow: str = "none"  # forward | backward | none
-    soft: bool = False  # a soft tie (statement, sector membership...): paths skip it unless asked
-
-    @property
-    def name(self) -> str:
-        return local_name(self.kind)
-
-
-@dataclass
-class Ontology:
-    """What the projection needs to know of the vocabulary: edge rules and entity classes."""
-
-    rules: dict[str, EdgeRule]
-    entity_classes: dict[str, int]  # class IRI -> depth below cg:Entity (deeper is more specific)
-    class_labels: dict[str, str] = field(default_factory=dict)
-    kind_labels: dict[str, str] = field(default_factory=dict)  # every relationship class, edge or not
-
-    def kind_by_name(self, name: str) -> str | None:
-        """The IRI of a relationship kind given its local name or label, case-insensitively."""
-        wanted = name.strip().lower().replace("-", "").replace(" ", "").replace("_", "")
-        for iri, label in self.kind_labels.items():
-            if wanted in (local_name(iri).lower(), label.lower().replace(" ", "").replace("-", "")):
-                return iri
-        return None
-
-
-_RULES_QUERY = (
-    SPARQL_PREFIXES
-    + """
-SELECT ?kind ?klabel ?from ?to ?label ?sym ?lprop ?flow ?soft WHERE {
-  ?kind cg:edgeFrom ?from ; cg:edgeTo ?to ; cg:edgeLabel ?label .
-  OPTIONAL { ?kind rdfs:label ?klabel }
-  OPTIONAL { ?kind cg:symmetric ?sym }
-  OPTIONAL { ?kind cg:softTie ?soft }
-  OPTIONAL { ?kind cg:edgeLabelProperty ?lprop }
-  OPTIONAL { ?kind cg:moneyFlow ?flow }
-}"""
-)
-
-_CLASSES_QUERY = (
-    SPARQL_PREFIXES
-    + """
-SELECT ?c ?label ?parent WHERE {
-  { ?c rdfs:subClassOf ?parent . ?parent rdfs:subClassOf* cg:Entity . }
-  UNION { ?c rdfs:subClassOf ?parent . ?parent rdfs:subClassOf* cg:Relationship . }
-  UNION { VALUES ?c { cg:Entity cg:Relationship } }
-  OPTIONAL { ?c rdfs:label ?label }
-}"""
-)
-
-
-def read_ontology(backend: Backend) -> Ontology:
-    """Edge rules and classes from the graph in use; the bundled ontology if the graph has none."""
-    rows = backend.select(_RULES_QUERY).dicts()
-    class_rows = backend.select(_CLASSES_QUERY).dicts()
-    if not rows:
-        from .backend.memory import MemoryBackend
-        from .store import bundled_graph_dir, parse_turtle_file
-
-        bundled = MemoryBackend(parse_turtle_file(bundled_graph_dir() / "ontology.ttl"))
-        rows = bundled.select(_RULES_QUERY).dicts()
-        class_rows = bundled.select(_CLASSES_QUERY).dicts()
-    rules = {}
-    for r in rows:
-        kind = str(r["kind"])
-        rules[kind] = EdgeRule(
-            kind=kind,
-            kind_label=str(r.get("klabel", local_name(kind))),
-            from_role=str(r["from"]),
-            to_role=str(r["to"]),
-            label=str(r["label"]),
-            symmetric=isinstance(sym := r.get("sym"), Literal) and sym.toPython() is True,
-            label_property=str(r["lprop"]) if "lprop" in r else None,
-            money_flow=str(r.get("flow", "none")),
-            soft=isinstance(soft := r.get("soft"), Literal) and soft.toPython() is True,
-        )
-    parents: dict[str, set[str]] = defaultdict(set)
-    labels: dict[str, str] = {}
-    for r in class_rows:
-        c = str(r["c"])
-        if "parent" in r:
-            parents[c].add(str(r["parent"]))
-        if "label" in r:
-            labels[c] = str(r["label"])
-    entity_root, rel_root = str(_cg("Entity")), str(_cg("Relationship"))
-
-    def depth(c: str, root: str, seen: frozenset[str] = frozenset()) -> int | None:
-        if c == root:
-            return 0
-        best = None
-        for p in parents.get(c, ()):
-            if p in seen:
-                continue
-            d = depth(p, root, seen | {c})
-            if d is not None and (best is None or d + 1 > best):
-                best = d + 1
-        return best
-
-    entity_classes = {c: d for c in set(parents) | {entity_root} if (d := depth(c, entity_root)) is not None}
-    kinds = {c for c in parents if depth(c, rel_root) is not None}
-    kind_labels = {c: labels.get(c, local_name(c)) for c in kinds}
-    return Ontology(rules, entity_classes, labels, kind_labels)
-
-
-def _cg(name: str) -> URIRef:
-    from .vocab import CG
-
-    return getattr(CG, name)
+__all__ = ["EdgeRule", "Ontology", "build_network", "filter_edges", "project", "read_ontology"]
 
 
 def _values(var: str, iris: Iterable[str]) -> str:
