@@ -13,6 +13,8 @@ from corpgraph import render, subgraph
 from corpgraph.backend.memory import MemoryBackend
 from corpgraph.cli import cli
 from corpgraph.errors import ExportError
+from corpgraph.ontology import bundled_ontology
+from corpgraph.vocab import CG
 from test_subgraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r, write_mini_graph
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
@@ -141,7 +143,9 @@ def test_visual_language(page, whole):
         nodes[e("agency")]["id"],
         nodes[e("acme")]["id"],
     )
-    assert nodes[e("acme")]["color"] == render.TYPE_STYLE["Company"][0]
+    assert (
+        nodes[e("acme")]["color"] == bundled_ontology().style(str(CG.Company)).colour
+    )  # as the ontology says
     assert nodes[e("agency")]["shape"] == "square" and nodes[e("tracker")]["shape"] == "diamond"
     assert nodes[e("acme")]["size"] > nodes[e("lonely")]["size"]  # money on its edges
     for label in ("Company", "Government body", "System", "&lt;svg onload=&#34;window.__pwned=6&#34;&gt;"):

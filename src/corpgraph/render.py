@@ -8,8 +8,9 @@ scripts read with ``JSON.parse`` and turn into DOM text nodes: nothing from the 
 HTML.  Small maps settle with tuned physics that is switched off once stable; big maps get positions
 computed here (igraph) and draw with physics off.
 
-The visual language (colour and shape per entity type, dashed edges for weak claims, width by money)
-is defined here and shared with the static figures of ``export.figure``.
+The visual language (dashed edges for weak claims, width by money) is defined here and shared with
+the static figures of ``export.figure``; the colour and shape of each entity type come from the
+ontology (``cg:colour``, ``cg:mapShape``, ``cg:figureShape``).
 """
 
 from __future__ import annotations
@@ -25,23 +26,11 @@ from typing import Any
 import networkx as nx
 
 from .errors import ExportError
+from .ontology import Ontology, bundled_ontology
 from .subgraph import Subgraph, plural
 
 # -- the visual language -----------------------------------------------------------------------------
 
-# type local name -> (colour, vis-network shape, graphviz shape)
-TYPE_STYLE: dict[str, tuple[str, str, str]] = {
-    "Company": ("#1f77b4", "dot", "ellipse"),
-    "GovernmentBody": ("#d62728", "square", "box"),
-    "Person": ("#2ca02c", "triangle", "oval"),
-    "System": ("#9467bd", "diamond", "box3d"),
-    "Facility": ("#8c564b", "triangleDown", "house"),
-    "Work": ("#e377c2", "star", "tab"),
-    "Group": ("#17becf", "hexagon", "hexagon"),
-    "Legislation": ("#7f7f7f", "square", "note"),
-    "Sector": ("#bcbd22", "hexagon", "octagon"),
-    "Organization": ("#ff7f0e", "dot", "ellipse"),
-}
 _EXTRA_COLOURS = ("#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d")
 WEAK_CERTAINTY = frozenset({"likely", "alleged", "denied"})
 EDGE_COLOUR = "#7a7a7a"
@@ -51,10 +40,12 @@ LARGE_MAP = 1500  # above this many nodes, positions are computed here and physi
 EDGE_LABEL_LIMIT = 3000  # above this many edges, edge labels are left to the tooltips
 
 
-def type_style(type_name: str | None) -> tuple[str, str, str]:
-    """(colour, vis shape, graphviz shape) of an entity type; unknown types get a stable extra colour."""
-    if type_name in TYPE_STYLE:
-        return TYPE_STYLE[type_name]
+def type_style(type_name: str | None, ontology: Ontology | None = None) -> tuple[str, str, str]:
+    """(colour, vis shape, graphviz shape) of an entity type (local name or IRI), as the ontology draws
+    it (``cg:colour``, ``cg:mapShape``, ``cg:figureShape``); unknown types get a stable extra colour."""
+    style = (ontology or bundled_ontology()).style(type_name)
+    if style is not None:
+        return style.colour, style.map_shape, style.figure_shape
     name = type_name or ""
     colour = _EXTRA_COLOURS[sum(map(ord, name)) % len(_EXTRA_COLOURS)]
     return colour, "dot", "ellipse"
@@ -230,7 +221,7 @@ def legend_types(g: nx.MultiDiGraph) -> list[dict[str, str]]:
         seen.setdefault(d.get("type") or "Entity", d.get("type_label") or d.get("type") or "Entity")
     out = []
     for name, label in sorted(seen.items(), key=lambda kv: kv[1].lower()):
-        colour, shape, gv_shape = type_style(name)
+        colour, shape, gv_shape = type_style(name, g.graph.get("ontology"))
         out.append({"type": name, "label": label, "colour": colour, "shape": shape, "gv_shape": gv_shape})
     return out
 
@@ -430,7 +421,7 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
 
     nodes, node_map = [], {}
     for n, d in g.nodes(data=True):
-        colour, shape, _ = type_style(d.get("type"))
+        colour, shape, _ = type_style(d.get("type"), g.graph.get("ontology"))
         i = index[n]
         item: dict[str, Any] = {
             "id": i,

@@ -95,6 +95,10 @@ class CG(DefinedNamespace):
     symmetric: URIRef
     moneyFlow: URIRef
     softTie: URIRef
+    # how entities of a class are drawn
+    colour: URIRef
+    mapShape: URIRef
+    figureShape: URIRef
     # roles
     involves: URIRef
     buyer: URIRef

@@ -100,7 +100,7 @@ def build_dot(sub: Subgraph, title: str | None = None, size_by: str = "money"): 
     from ..render import type_style
 
     for node, d in g.nodes(data=True):
-        colour, _, shape = type_style(d.get("type"))
+        colour, _, shape = type_style(d.get("type"), g.graph.get("ontology"))
         label = d.get("label") or node
         attrs = {"fillcolor": colour + "cc", "shape": shape, "tooltip": graphviz.escape(label)}
         if node in labelled:

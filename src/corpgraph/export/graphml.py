@@ -69,7 +69,7 @@ def flat_graph(
         attrs: dict[str, Any] = {k: v for k, v in row.items() if k != "id"}
         attrs["iri"] = row["id"]
         if viz:
-            colour = type_style(row["type"])[0]
+            colour = type_style(row["type"], sub.net.graph.get("ontology"))[0]
             r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
             attrs["viz"] = {"color": {"r": r, "g": g, "b": b, "a": 1.0}, "size": sizes[row["id"]]}
         out.add_node(row["id"], **attrs)
