@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -12,7 +13,7 @@ from rdflib.term import Node
 
 from .backend import Backend
 from .backend.sparqltext import values_block
-from .netgraph import Ontology, read_ontology
+from .ontology import Ontology, read_ontology
 from .output import money
 from .vocab import CG, SPARQL_PREFIXES, certainty_rank, local_name
 
@@ -114,35 +115,6 @@ IDENTIFIERS = {
     CG.agencyCode: "agency code",
 }
 
-# Record attributes shown on a card, in this order, with their display names.
-RECORD_FIELDS = [
-    (CG.amount, "amount"),
-    (CG.currency, "currency"),
-    (CG.amountKind, "amount_kind"),
-    (CG.amountQualifier, "amount_qualifier"),
-    (CG.amountText, "amount_text"),
-    (CG.value, "value"),
-    (CG.countUnit, "count_unit"),
-    (CG.measure, "measure"),
-    (CG.date, "date"),
-    (CG.startDate, "start"),
-    (CG.endDate, "end"),
-    (CG.duration, "duration"),
-    (CG.noBid, "no_bid"),
-    (CG.awardId, "award_id"),
-    (CG.purpose, "purpose"),
-    (CG.title, "title"),
-    (CG.text, "text"),
-    (CG.medium, "medium"),
-    (CG.commitment, "commitment"),
-    (CG.laterSoftened, "later_softened"),
-    (CG.revision, "revision"),
-    (CG.responded, "responded"),
-    (CG.status, "status"),
-    (CG.note, "note"),
-    (CG.disputedBy, "disputed_by"),
-]
-
 
 @dataclass
 class EntityCard:
@@ -218,15 +190,14 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
             values[r][p].append(o)
         if olabel is not None:
             labels[str(o)] = str(olabel)
-    role_props = {
-        str(x) for (x,) in backend.select(SPARQL_PREFIXES + "SELECT ?r WHERE { ?r a cg:RoleProperty }").rows
-    }
+    role_props = onto.roles
     kind_names = {
         local_name(str(k)): str(lbl)
         for k, lbl in backend.select(
             SPARQL_PREFIXES + "SELECT ?k ?l WHERE { ?k a cg:AmountKind ; rdfs:label ?l }"
         ).rows
     }
+    fields = sorted((URIRef(p) for p in onto.record_fields), key=field_name)
     out = []
     for r, info in recs.items():
         kind = info["kind"]
@@ -265,9 +236,9 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
             "certainty": local_name(v[CG.certainty][0]) if v.get(CG.certainty) else None,
             "quotes": [str(q) for q in v.get(CG.quote, [])],
         }
-        for prop, name in RECORD_FIELDS:
+        for prop in fields:  # the record attributes the ontology declares (rdfs:domain cg:Relationship)
             if v.get(prop):
-                item[name] = _py(v[prop][0])
+                item[field_name(prop)] = _py(v[prop][0])
         if "amount_kind" in item:
             item["amount_kind_label"] = kind_names.get(item["amount_kind"], item["amount_kind"])
         item["sources"] = _sources(backend, [str(s) for s in v.get(CG.source, [])])
@@ -276,7 +247,7 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
         key=lambda i: (
             {"out": 0, "both": 1, "in": 2}.get(i["direction"], 3),
             i["kind_label"],
-            str(i.get("date") or i.get("start") or ""),
+            str(i.get("date") or i.get("start_date") or ""),
             i["record"],
         )
     )
@@ -297,6 +268,11 @@ def _sources(backend: Backend, iris: list[str]) -> list[dict]:
         {"iri": str(s), "url": _s(u), "title": _s(t), "publisher": _s(p), "issued": _s(i)}
         for s, u, t, p, i in rows
     ]
+
+
+def field_name(prop: str) -> str:
+    """The key of a record attribute on a card: its local name in snake case (cg:startDate -> start_date)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", local_name(prop)).lower()
 
 
 def _py(term: Any) -> Any:
@@ -414,9 +390,9 @@ def _relationship_line(card: EntityCard, rel: dict) -> str:
         bits.append(
             f"{rel.get('measure', 'value')}: {q}{money(rel['value'])} {rel.get('count_unit', '')}".strip()
         )
-    when = rel.get("date") or rel.get("start")
+    when = rel.get("date") or rel.get("start_date")
     if when:
-        bits.append(str(when) + (f"–{rel['end']}" if rel.get("end") else ""))
+        bits.append(str(when) + (f"–{rel['end_date']}" if rel.get("end_date") else ""))
     if rel.get("duration"):
         bits.append(f"duration {rel['duration']}")
     if rel.get("no_bid"):

@@ -7,7 +7,7 @@ has these columns; only the starred ones are required:
 ``kind`` *         relationship kind: its name or label (``Contract``, ``credit facility``, ``Ownership``)
 ``from`` *         the first participant, by name (resolved like every import; a new name creates an entity)
 ``from_role``      its role (``buyer``, ``lender``, ``owner``...); default: the kind's edge start
-``from_type``      class for a new entity (Company, GovernmentBody, Person, System, Facility, ...)
+``from_type``      class for a new entity, any entity class of the ontology (Company, GovernmentBody, Person, ...)
 ``to`` *           the second participant
 ``to_role``        its role; default: the kind's edge end
 ``to_type``        class for a new entity
@@ -32,6 +32,7 @@ from rdflib import Literal, URIRef
 
 from ..errors import ImportFailed
 from ..names import slugify
+from ..ontology import Ontology, read_ontology
 from ..vocab import CERTAINTY_ORDER, CG, SPARQL_PREFIXES, SRC, local_name
 from .common import BadRow, Row, header_of, parse_amount, parse_date
 from .context import ImportContext
@@ -65,26 +66,13 @@ COLUMNS = (
     "note",
     "id",
 )
-ENTITY_TYPES = (
-    "Company",
-    "GovernmentBody",
-    "Group",
-    "Person",
-    "System",
-    "Facility",
-    "Work",
-    "Legislation",
-    "Sector",
-)
-_ROLES_QUERY = SPARQL_PREFIXES + "SELECT ?r WHERE { ?r a cg:RoleProperty }"
+_DEFAULT_TYPE = local_name(CG.Company)
 _KINDS_QUERY = SPARQL_PREFIXES + "SELECT ?k WHERE { ?k a cg:AmountKind }"
 _SOURCES_QUERY = SPARQL_PREFIXES + "SELECT ?s ?url WHERE { ?s a cg:Source ; schema:url ?url }"
 _PARTIAL = re.compile(r"^\d{4}(-\d{2})?$")
 
 
 def run(ctx: ImportContext) -> None:
-    from ..netgraph import read_ontology
-
     header = header_of(ctx.path)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
@@ -94,7 +82,7 @@ def run(ctx: ImportContext) -> None:
         )
     ctx.shape = "facts"
     onto = read_ontology(ctx.backend)
-    roles = {local_name(r[0]).lower(): str(r[0]) for r in ctx.backend.select(_ROLES_QUERY).rows}
+    roles = {local_name(r).lower(): r for r in onto.roles}
     amount_kinds = {local_name(r[0]).lower(): str(r[0]) for r in ctx.backend.select(_KINDS_QUERY).rows}
     known_sources = {str(url): s for s, url in ctx.backend.select(_SOURCES_QUERY).rows}
     used_ids: set[str] = set()
@@ -137,7 +125,7 @@ def _row(ctx, row: Row, onto, roles, amount_kinds, known_sources, used_ids) -> N
             (
                 _role(role, roles, f"{side}_role"),
                 row.get(side).strip(),
-                _type(row.get(f"{side}_type"), f"{side}_type"),
+                _type(row.get(f"{side}_type"), f"{side}_type", onto),
                 side,
             )
         )
@@ -145,7 +133,7 @@ def _row(ctx, row: Row, onto, roles, amount_kinds, known_sources, used_ids) -> N
         if "=" not in item:
             raise BadRow(f"{item!r} is not role=Name", "also")
         role, name = (x.strip() for x in item.split("=", 1))
-        participants.append((_role(role, roles, "also"), name, "Company", "also"))
+        participants.append((_role(role, roles, "also"), name, _DEFAULT_TYPE, "also"))
     amount = parse_amount(row.data.get("amount", ""), "amount")
     amount_kind = None
     if amount is not None:
@@ -232,11 +220,13 @@ def _role(name: str, roles: dict[str, str], field: str) -> str:
     return iri
 
 
-def _type(name: str, field: str) -> str:
+def _type(name: str, field: str, onto: Ontology) -> str:
+    """The entity class a type column names (local name or label, as the ontology declares it)."""
     name = name.strip()
     if not name:
-        return "Company"
-    for t in ENTITY_TYPES:
-        if t.lower() == name.replace(" ", "").lower():
-            return t
-    raise BadRow(f"unknown entity type {name!r} (one of: {', '.join(ENTITY_TYPES)})", field)
+        return _DEFAULT_TYPE
+    iri = onto.entity_class_by_name(name)
+    if iri is None or iri == str(CG.Entity):
+        known = sorted(local_name(c) for c in onto.entity_classes if c != str(CG.Entity))
+        raise BadRow(f"unknown entity type {name!r} (one of: {', '.join(known)})", field)
+    return local_name(iri)
