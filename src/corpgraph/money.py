@@ -31,9 +31,10 @@ from rdflib import URIRef
 from . import dates, netgraph
 from .backend import Backend
 from .errors import QueryError
+from .ontology import read_ontology
 from .output import money as fmt_money
 from .output import render_rows, to_json
-from .vocab import SPARQL_PREFIXES, certainty_rank, local_name
+from .vocab import CG, SPARQL_PREFIXES, certainty_rank, local_name
 
 DIRECTION_WORDS = {
     "in": "money in",
@@ -42,7 +43,9 @@ DIRECTION_WORDS = {
     "figure": "figures about this entity",
 }
 DIRECTION_ORDER = ("in", "out", "party", "figure")
-GOVERNMENT_TYPES = {"GovernmentBody", "Legislation"}
+# The payers whose USD amounts are counted in US federal fiscal years, and their subclasses.
+GOVERNMENT_CLASSES = (str(CG.GovernmentBody), str(CG.Legislation))
+_SUBDIVISION = local_name(CG.Subdivision)
 
 
 @dataclass
@@ -184,7 +187,7 @@ def _units(g: nx.MultiDiGraph, entity: str) -> list[str]:
     while todo:
         parent = todo.pop()
         for unit, _, data in g.in_edges(parent, data=True):
-            if data.get("kind") == "Subdivision" and unit not in seen:
+            if data.get("kind") == _SUBDIVISION and unit not in seen:
                 seen.add(unit)
                 todo.append(unit)
     seen.discard(entity)
@@ -205,6 +208,12 @@ def money_report(
     label = lambda n: str(g.nodes[n].get("label") or local_name(n)) if n in g else local_name(n)  # noqa: E731
     kind_labels = {local_name(str(k)): str(lbl) for k, lbl in backend.select(_KIND_LABELS_QUERY).rows}
     units = _units(g, entity) if with_units else []
+    onto = g.graph.get("ontology") or read_ontology(backend)
+
+    def is_a(node: str, *classes: str) -> bool:
+        cls = g.nodes[node].get("type_iri")
+        return bool(cls) and any(onto.is_a(cls, c) for c in classes)
+
     members = [entity, *units]
     member_set = set(members)
     flows: list[Flow] = []
@@ -231,9 +240,7 @@ def money_report(
             else:
                 direction = "party"
             payer = (u if flow == "forward" else v) if flow in ("forward", "backward") else None
-            federal = bool(
-                payer and g.nodes[payer].get("type") in GOVERNMENT_TYPES and d.get("currency") == "USD"
-            )
+            federal = bool(payer and is_a(payer, *GOVERNMENT_CLASSES) and d.get("currency") == "USD")
             when = d.get("date") or d.get("start")
             kind = d.get("amount_kind")
             item = Flow(
@@ -261,7 +268,7 @@ def money_report(
 
     # figures: the entity's own (a system's cost), and those of systems it is linked to (context only)
     neighbours = {n for n in nx.all_neighbors(g, entity)} if entity in g else set()
-    systems = {n for n in neighbours if g.nodes[n].get("type") == "System"}
+    systems = {n for n in neighbours if is_a(n, str(CG.System))}
     figures = _figures(backend, {entity, *systems})
 
     def figure_flow(fig: dict, counterparty: str | None, relation: str) -> Flow:
