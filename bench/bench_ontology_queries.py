@@ -92,7 +92,7 @@ PAID_BY_PREVIOUS = """
 
 def paid_by_variants() -> dict[str, str]:
     shipped = load_query("paid-by").sparql
-    m = re.search(r"\n  \{ \?kind cg:moneyFlow.*?cg:amount \?amount \.\n", shipped, re.S)
+    m = re.search(r"\n  \{ \?recordKind cg:moneyFlow.*?cg:amount \?amount \.\n", shipped, re.S)
     assert m, "paid-by changed: update this benchmark"
     return {
         "shipped": shipped,
