@@ -32,8 +32,8 @@ def plain(backend, name, **params):
 class InlineBackend(MemoryBackend):
     """The bundled graph, but parameters bound as the Oxigraph and endpoint backends bind them."""
 
-    def _run(self, sparql, bindings):
-        return super()._run(bind_inline(sparql, bindings), {})
+    def _run(self, sparql, bindings, max_rows=None):
+        return super()._run(bind_inline(sparql, bindings), {}, max_rows)
 
 
 @pytest.fixture(scope="module")

@@ -47,6 +47,10 @@ class QueryError(CorpgraphError):
     """A SPARQL query did not parse or could not run."""
 
 
+class QueryTimeout(QueryError):
+    """A query ran longer than its backend's query timeout."""
+
+
 class QueryRefused(QueryError):
     """A query asked for something corpgraph never does: update, SERVICE, LOAD, remote FROM."""
 

@@ -29,7 +29,9 @@ import contextlib
 import csv
 import hashlib
 import io
+import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -41,7 +43,7 @@ from typing import Any
 
 from rdflib.namespace import RDFS
 
-from . import store
+from . import rdftext, store
 from .backend import Backend
 from .backend.storelock import FolderBusy, folder_write_lock
 from .entity_resolution import ACCEPTED, DECISION_HEADER, REJECTED, Decision, Resolver
@@ -149,9 +151,38 @@ def _module(kind: str) -> ModuleType:
     raise ImportFailed(f"unknown import kind {kind!r}; choose one of: {', '.join(KINDS)}")
 
 
+# a part's file name stays well under the 255 bytes file systems allow, whatever the input file's name
+MAX_SLUG = 100
+
+
 def part_name(kind: str, path: Path) -> str:
     """'imports/usaspending-cbp-ice-fy2025-contract-obligations': the part (and file) an import owns."""
-    return f"imports/{kind}-{slugify(Path(path).stem)}"
+    stem = Path(path).stem
+    slug = slugify(stem)
+    if len(slug) > MAX_SLUG:
+        slug = (
+            slug[: MAX_SLUG - 9].rstrip("-")
+            + "-"
+            + hashlib.sha1(stem.encode("utf-8", "replace")).hexdigest()[:8]
+        )
+    return f"imports/{kind}-{slug}"
+
+
+def _imported_from(target: Path) -> str | None:
+    """The input file name an existing part records in its first line, or None."""
+    try:
+        with target.open("rb") as fh:
+            first = fh.readline(4096).decode("utf-8", "replace")
+    except OSError:
+        return None
+    m = re.match(r'# Imported by `[^`]*` from ("(?:[^"\\]|\\.)*")', first)
+    if not m:
+        return None
+    try:
+        name = json.loads(m.group(1))
+    except ValueError:
+        return None
+    return name if isinstance(name, str) else None
 
 
 def import_file(
@@ -192,6 +223,12 @@ def import_file(
             )
         target = folder / f"{part}.ttl"
         decisions = folder / f"{part}.decisions.csv"
+        earlier = _imported_from(target) if target.is_file() else None
+        if earlier is not None and earlier != src.name:
+            raise ImportFailed(
+                f"{src}: its part {part} already holds the import of {earlier!r} (their names give one "
+                "part); rename one of the two files so that each keeps its own part."
+            )
     with contextlib.ExitStack() as held:
         if folder is not None and not dry_run:
             try:  # one import into a folder at a time: see storelock.folder_write_lock
@@ -373,7 +410,7 @@ def _turtle(ctx: ImportContext, result: ImportResult) -> bytes:
     from .importers.turtle import write_turtle
 
     head = (
-        f"# Imported by `corpgraph import {ctx.kind}` from {ctx.path.name}"
+        f"# Imported by `corpgraph import {ctx.kind}` from {rdftext.quoted(ctx.path.name)}"
         + (f" ({ctx.shape})" if ctx.shape else "")
         + ".\n"
         "# Generated: do not edit by hand; import the file again (the same file gives the same bytes).\n"

@@ -47,6 +47,10 @@ from .vocab import PREFIXES, SPARQL_PREFIXES
 if TYPE_CHECKING:
     from rdflib.plugins.sparql.parserutils import CompValue
 
+# rows a SELECT keeps unless told otherwise (``--limit N`` / ``--all``): a 2-million-row answer
+# converted to rdflib terms took 15.9 GB; the rows past the limit are counted, not converted
+DEFAULT_ROW_LIMIT = 10_000
+
 PARAM_TYPES = ("entity", "iri", "string", "date", "int")
 SELECT_FORMATS = ("table", "json", "csv", "tsv", "md")
 GRAPH_FORMATS = ("turtle", "json-ld")
@@ -348,8 +352,13 @@ def run_query(
     params: Mapping[str, str] | None = None,
     *,
     index: EntityIndex | None = None,
+    max_rows: int | None = None,
 ) -> QueryAnswer:
-    """Check, bind and run a query (SPARQL text or a ``NamedQuery``) on any backend."""
+    """Check, bind and run a query (SPARQL text or a ``NamedQuery``) on any backend.
+
+    ``max_rows``: keep the first rows of a SELECT and count the rest (``answer.outcome.total``,
+    ``truncated``); the CLI passes ``DEFAULT_ROW_LIMIT`` unless told ``--limit N`` or ``--all``.
+    """
     query = sparql_or_query if isinstance(sparql_or_query, NamedQuery) else None
     sparql = query.sparql if query else str(sparql_or_query)
     if query is None:
@@ -361,7 +370,7 @@ def run_query(
     )
     bindings = bind_params(backend, query, params, index)
     # each backend binds its way: initBindings in memory, a VALUES block opening the WHERE group elsewhere
-    return QueryAnswer(backend.query(checked.runnable, bindings), query, bindings)
+    return QueryAnswer(backend.query(checked.runnable, bindings, max_rows=max_rows), query, bindings)
 
 
 # -- formatting -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ an installed wheel.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +20,10 @@ from .fileio import write_atomically  # noqa: F401  (re-exported: the one atomic
 from .vocab import PREFIXES
 
 ENV_GRAPH = "CORPGRAPH_GRAPH"
+
+# rdflib logs a full traceback for every ill-typed literal it parses ("abc"^^xsd:decimal); the
+# literal stays as written and `validate` reports it with its file and line, so keep stderr clean.
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 

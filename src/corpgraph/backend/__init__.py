@@ -14,17 +14,20 @@ receives rdflib terms, so each works unchanged on all three.
 
 from __future__ import annotations
 
+import math
 import os
+import threading
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rdflib import Graph
 from rdflib.term import Node
 
-from ..errors import QueryError
+from ..errors import QueryError, QueryTimeout
 from .sparqltext import check_variable, refuse_unsafe, values_clause
 
 __all__ = ["Backend", "QueryOutcome", "LoadReport", "open_backend", "load_into", "values_clause"]
@@ -34,6 +37,10 @@ __all__ = ["Backend", "QueryOutcome", "LoadReport", "open_backend", "load_into",
 PartTriples = Collection[tuple[Node, Node, Node]]
 
 ENV_STORE = "CORPGRAPH_STORE"
+ENV_QUERY_TIMEOUT = "CORPGRAPH_QUERY_TIMEOUT"
+DEFAULT_QUERY_TIMEOUT = 300.0
+T = TypeVar("T")
+R = TypeVar("R")
 ENV_ENDPOINT = "CORPGRAPH_ENDPOINT"
 
 
@@ -46,6 +53,12 @@ class QueryOutcome:
     rows: list[tuple[Node | None, ...]] = field(default_factory=list)
     boolean: bool | None = None
     graph: Graph | None = None
+    total: int | None = None  # SELECT rows the query gave, when ``max_rows`` kept fewer; else None
+
+    @property
+    def truncated(self) -> bool:
+        """True when the rows are the first ``max_rows`` of more (``total`` says how many)."""
+        return self.total is not None and self.total > len(self.rows)
 
     def dicts(self) -> list[dict[str, Node]]:
         """Rows as {variable: term}, unbound variables left out."""
@@ -62,20 +75,28 @@ class Backend(ABC):
     def __init__(self, version: str = "unknown", location: str = ""):
         self._version = version
         self.location = location
+        # seconds a query may run (None: no limit); $CORPGRAPH_QUERY_TIMEOUT, or set per backend
+        self.query_timeout: float | None = query_timeout_from_env()
 
     # -- reading ---------------------------------------------------------------------------
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryOutcome:
+    def query(
+        self, sparql: str, bindings: Mapping[str, Node] | None = None, *, max_rows: int | None = None
+    ) -> QueryOutcome:
         """Run a read-only query, with ``bindings`` ({variable name: rdflib term}) bound, never pasted.
 
         Every query of every backend passes here: the one safety check (``refuse_unsafe``: no
         update, SERVICE, FROM or LOAD) runs before any engine sees the text, and binding names
-        must be SPARQL variable names.
+        must be SPARQL variable names.  The query runs under ``query_timeout`` and stops at Ctrl-C
+        (see :func:`run_bounded`); ``max_rows`` keeps the first rows of a SELECT and counts the rest
+        (``QueryOutcome.total``) without converting them.
         """
         refuse_unsafe(sparql)
         bound = dict(bindings or {})
         for name in bound:
             check_variable(name)
-        return self._run(sparql, bound)
+        if max_rows is not None and max_rows < 0:
+            raise QueryError(f"a row limit must be 0 or more, not {max_rows}")
+        return run_bounded(lambda: self._run(sparql, bound, max_rows), self.query_timeout, self.location)
 
     def select(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> QueryOutcome:
         out = self.query(sparql, bindings)
@@ -90,7 +111,7 @@ class Backend(ABC):
         return out.graph
 
     @abstractmethod
-    def _run(self, sparql: str, bindings: dict[str, Node]) -> QueryOutcome: ...
+    def _run(self, sparql: str, bindings: dict[str, Node], max_rows: int | None = None) -> QueryOutcome: ...
 
     @abstractmethod
     def to_graph(self) -> Graph:
@@ -123,6 +144,63 @@ class Backend(ABC):
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def query_timeout_from_env() -> float | None:
+    """$CORPGRAPH_QUERY_TIMEOUT in seconds (0: no limit), else DEFAULT_QUERY_TIMEOUT."""
+    text = os.environ.get(ENV_QUERY_TIMEOUT, "").strip()
+    if not text:
+        return DEFAULT_QUERY_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        raise QueryError(f"${ENV_QUERY_TIMEOUT} must be a number of seconds, not {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise QueryError(f"${ENV_QUERY_TIMEOUT} must be 0 (no limit) or a positive number of seconds")
+    return value or None
+
+
+def run_bounded(work: Callable[[], T], timeout: float | None, where: str = "") -> T:
+    """``work()`` in a worker thread, waited for in small steps: a timeout raises QueryTimeout and
+    Ctrl-C raises KeyboardInterrupt at once, even while an engine computes in native code (Oxigraph
+    offers no way to interrupt a query; it releases the GIL, so the wait goes on beside it).  The
+    abandoned query finishes in the background; a command exits without waiting for it.
+    """
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="corpgraph-query", daemon=True)
+    worker.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while worker.is_alive():
+        step = 0.05 if deadline is None else min(0.05, max(deadline - time.monotonic(), 0.0))
+        worker.join(step)
+        if deadline is not None and worker.is_alive() and time.monotonic() >= deadline:
+            raise QueryTimeout(
+                f"the query did not finish within {timeout:g} s{' on ' + where if where else ''} "
+                f"(set ${ENV_QUERY_TIMEOUT} to allow longer, 0 for no limit)"
+            )
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def cap_rows(rows: Iterable[R], max_rows: int | None) -> tuple[list[R], int | None]:
+    """The first ``max_rows`` items and the count of all (None when there was no cap)."""
+    if max_rows is None:
+        return list(rows), None
+    kept: list[R] = []
+    total = 0
+    for row in rows:
+        if total < max_rows:
+            kept.append(row)
+        total += 1
+    return kept, total
 
 
 def open_backend(

@@ -39,7 +39,7 @@ from rdflib.term import Node
 from .. import rdftext
 from .. import store as graph_store
 from ..errors import BackendError, GraphLoadError, QueryError
-from . import Backend, PartTriples, QueryOutcome
+from . import Backend, PartTriples, QueryOutcome, cap_rows
 from .oxigraph_store import (
     META_GRAPH,
     META_TRIPLES,
@@ -136,14 +136,17 @@ class EndpointBackend(Backend):
         self._post(self.update_url, sparql_update, "application/sparql-update", None)
 
     # -- reading ---------------------------------------------------------------------------------
-    def _run(self, sparql: str, bindings: dict[str, Node]) -> QueryOutcome:
+    def _run(self, sparql: str, bindings: dict[str, Node], max_rows: int | None = None) -> QueryOutcome:
         form = query_form(sparql)  # Backend.query has refused anything unsafe
         text = bind_inline(sparql, bindings)
         if form in ("SELECT", "ASK"):
             body, ctype = self._post(
                 self.url, text, "application/sparql-query", "application/sparql-results+json"
             )
-            return _results_json(body, self.url)
+            out = _results_json(body, self.url)
+            if max_rows is not None and out.kind == "SELECT":
+                out.rows, out.total = cap_rows(out.rows, max_rows)
+            return out
         body, ctype = self._post(
             self.url, text, "application/sparql-query", "application/n-triples, text/turtle;q=0.9"
         )

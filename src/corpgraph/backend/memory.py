@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from rdflib import Graph
@@ -11,7 +12,7 @@ from rdflib.term import Identifier, Node
 
 from .. import store
 from ..errors import QueryError
-from . import Backend, QueryOutcome
+from . import Backend, QueryOutcome, cap_rows
 
 
 class MemoryBackend(Backend):
@@ -29,27 +30,35 @@ class MemoryBackend(Backend):
         folder = store.resolve_graph_dir(graph_dir)
         return cls(store.load_graph(folder), store.graph_version(folder), str(folder), folder)
 
-    def _run(self, sparql: str, bindings: dict[str, Node]) -> QueryOutcome:
+    def _run(self, sparql: str, bindings: dict[str, Node], max_rows: int | None = None) -> QueryOutcome:
         terms: dict[str, Identifier] = {}
         for name, term in bindings.items():
             if not isinstance(term, Identifier):
                 raise QueryError(f"cannot bind ?{name} to {term!r}")
             terms[name] = term
+        # rdflib evaluates lazily: errors (a bad regex, SUM over IRIs, GRAPH on a plain graph) come
+        # while the rows are read, so reading them is inside the same guard
         try:
             result = self.graph.query(sparql, initBindings=terms or None)
+            if result.type == "SELECT":
+                names = [str(v) for v in result.vars or []]
+                found: Iterable[tuple[Node | None, ...]] = (
+                    tuple(row) for row in result if isinstance(row, ResultRow)
+                )
+                rows, total = cap_rows(found, max_rows)
+                return QueryOutcome("SELECT", names, rows, total=total)
+            if result.type == "ASK":
+                return QueryOutcome("ASK", boolean=bool(result.askAnswer))
+            g = Graph()
+            for prefix, ns in self.graph.namespaces():
+                g.bind(prefix, ns, override=True)
+            for triple in result.graph if result.graph is not None else result:
+                if isinstance(triple, tuple) and len(triple) == 3:
+                    g.add((triple[0], triple[1], triple[2]))
+        except QueryError:
+            raise
         except Exception as exc:  # rdflib raises parser and evaluation errors of many types
-            raise QueryError(f"query failed: {exc}") from None
-        if result.type == "SELECT":
-            names = [str(v) for v in result.vars or []]
-            return QueryOutcome("SELECT", names, [tuple(row) for row in result if isinstance(row, ResultRow)])
-        if result.type == "ASK":
-            return QueryOutcome("ASK", boolean=bool(result.askAnswer))
-        g = Graph()
-        for prefix, ns in self.graph.namespaces():
-            g.bind(prefix, ns, override=True)
-        for triple in result.graph if result.graph is not None else result:
-            if isinstance(triple, tuple) and len(triple) == 3:
-                g.add((triple[0], triple[1], triple[2]))
+            raise QueryError(f"query failed: {_one_line(exc)}") from None
         return QueryOutcome(result.type, graph=g)
 
     def to_graph(self) -> Graph:
@@ -57,3 +66,12 @@ class MemoryBackend(Backend):
 
     def __len__(self) -> int:
         return len(self.graph)
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    if "requiring a dataset" in text:
+        return "GRAPH patterns need named graphs, and the graph folder in memory has none (use --store)"
+    if isinstance(exc, AttributeError | TypeError):  # rdflib's functions meet a term of another kind
+        return f"a function or aggregate got a value of the wrong kind (such as SUM over IRIs): {text[:200]}"
+    return text[:300] or type(exc).__name__

@@ -147,9 +147,14 @@ def to_ox(term: Node, bnodes: dict[BNode, ox.BlankNode] | None = None) -> Any:
 
 
 def outcome_from_ox(
-    result: Any, form: str, namespaces: Iterable[tuple[str, Any]] = (), cache: dict[Any, Node] | None = None
+    result: Any,
+    form: str,
+    namespaces: Iterable[tuple[str, Any]] = (),
+    cache: dict[Any, Node] | None = None,
+    max_rows: int | None = None,
 ) -> QueryOutcome:
-    """A pyoxigraph query result as a QueryOutcome of rdflib terms (``cache``: terms already converted)."""
+    """A pyoxigraph query result as a QueryOutcome of rdflib terms (``cache``: terms already converted;
+    ``max_rows``: rows past it are counted, not converted)."""
     if cache is None:
         cache = {}
     if isinstance(result, ox.QueryBoolean):
@@ -157,8 +162,17 @@ def outcome_from_ox(
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
         get = cache.get
-        rows = [tuple(None if t is None else (get(t) or from_ox(t, cache)) for t in sol) for sol in result]
-        return QueryOutcome("SELECT", names, rows)
+        if max_rows is None:
+            rows = [
+                tuple(None if t is None else (get(t) or from_ox(t, cache)) for t in sol) for sol in result
+            ]
+            return QueryOutcome("SELECT", names, rows)
+        rows, total = [], 0
+        for sol in result:
+            if total < max_rows:
+                rows.append(tuple(None if t is None else (get(t) or from_ox(t, cache)) for t in sol))
+            total += 1
+        return QueryOutcome("SELECT", names, rows, total=total)
     g = graph_store.new_graph()
     for prefix, ns in namespaces:
         g.bind(prefix, ns, override=True)
@@ -570,14 +584,14 @@ class OxigraphBackend(Backend):
         # RocksDB leaves files it did not name alone, so derived data can live inside the store.
         return self.path / "corpgraph-cache"
 
-    def _run(self, sparql: str, bindings: dict[str, Node]) -> QueryOutcome:
+    def _run(self, sparql: str, bindings: dict[str, Node], max_rows: int | None = None) -> QueryOutcome:
         form = query_form(sparql)  # Backend.query has refused anything unsafe
         text = bind_inline(sparql, bindings)
         if len(self._terms) > TERM_CACHE_SIZE:
             self._terms.clear()
         try:
             result = self._store.query(text)
-            return outcome_from_ox(result, form, graph_store.PREFIXES.items(), self._terms)
+            return outcome_from_ox(result, form, graph_store.PREFIXES.items(), self._terms, max_rows)
         except SyntaxError as exc:
             raise QueryError(f"query failed: {exc}") from None
         except (OSError, RuntimeError, ValueError) as exc:

@@ -31,9 +31,24 @@ CERTAINTIES = ("confirmed", "reported", "likely", "alleged", "denied")
     help="Output format. SELECT/ASK: table (default on a terminal), json (SPARQL 1.1 results JSON, "
     "the default when piped), csv, tsv, md. CONSTRUCT/DESCRIBE: turtle (default) or json-ld.",
 )
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Keep at most N rows of a SELECT (default 10,000); the rest are counted, and stderr says "
+    "'showing N of M rows'.",
+)
+@click.option("--all", "all_rows", is_flag=True, help="Keep every row of a SELECT, however many.")
 @graph_options
 def query(
-    query: str | None, expr: str | None, params: tuple[tuple[str, str], ...], fmt: str | None, source
+    query: str | None,
+    expr: str | None,
+    params: tuple[tuple[str, str], ...],
+    fmt: str | None,
+    limit: int | None,
+    all_rows: bool,
+    source,
 ) -> None:
     """Run a SPARQL query: a named query of the library, a .rq file, or inline text with -e.
 
@@ -49,15 +64,24 @@ def query(
       corpgraph query -e 'SELECT ?e ?l WHERE { ?e a cg:System ; rdfs:label ?l }'
       corpgraph query my-question.rq --format md
     """
-    from ..query import default_format, format_answer, load_query, run_query
+    from ..query import DEFAULT_ROW_LIMIT, default_format, format_answer, load_query, run_query
 
     if bool(expr) == bool(query):
         raise click.UsageError("Give a query NAME or FILE, or inline SPARQL with -e, but not both.")
+    if all_rows and limit is not None:
+        raise click.UsageError("Give --limit N or --all, not both.")
     target = expr if expr else load_query(str(query))
-    answer = run_query(source.open(), target, dict(params))
+    max_rows = None if all_rows else (DEFAULT_ROW_LIMIT if limit is None else limit)
+    answer = run_query(source.open(), target, dict(params), max_rows=max_rows)
     if fmt is None:
         fmt = "turtle" if answer.kind in ("CONSTRUCT", "DESCRIBE") else default_format()
     emit(format_answer(answer, fmt))
+    if answer.outcome.truncated:
+        click.echo(
+            f"showing {len(answer.outcome.rows):,} of {answer.outcome.total:,} rows "
+            "(--limit N for another number, --all for every row)",
+            err=True,
+        )
 
 
 @cli.command()

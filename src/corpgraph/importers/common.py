@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -115,19 +116,38 @@ def org_type(name: str) -> str:
 
 
 # -- amounts and dates ------------------------------------------------------------------------------
+# No amount in any source comes near a quadrillion; past it a value is a typo or an attack
+# (``1e999999999`` is a finite Decimal whose plain form fills a gigabyte).
+MAX_AMOUNT = Decimal(10) ** 15
+_THOUSANDS = re.compile(r"^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,2})?$")
+
+
 def parse_amount(text: str, field: str = "amount") -> Decimal | None:
-    """'29898236.0' -> Decimal('29898236.0'); '$1,200' -> 1200; '' or NA -> None; else BadRow."""
+    """'29898236.0' -> Decimal('29898236.0'); '$1,200' -> 1200; '' or NA -> None; else BadRow.
+
+    A comma is read only as a thousands separator (``1,234,567.89``): ``1.234,56`` is refused rather
+    than guessed.  NaN, infinities and anything of a quadrillion or more are refused too.
+    """
     if missing(text):
         return None
-    cleaned = text.strip().replace(",", "").replace("$", "").replace(" ", "")
+    cleaned = text.strip().replace("$", "").replace(" ", "")
     if cleaned.startswith("(") and cleaned.endswith(")"):
         cleaned = "-" + cleaned[1:-1]
+    if "," in cleaned:
+        if not _THOUSANDS.match(cleaned):
+            raise BadRow(f"not an amount: {text[:60]!r} (write 1234.56 or 1,234.56)", field)
+        cleaned = cleaned.replace(",", "")
+    if len(cleaned) > 40 or not _PLAIN_NUMBER.match(cleaned):
+        raise BadRow(f"not an amount: {text[:60]!r}", field)
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise BadRow(f"not an amount: {text!r}", field) from None
-    if not value.is_finite():
-        raise BadRow(f"not an amount: {text!r}", field)
+        raise BadRow(f"not an amount: {text[:60]!r}", field) from None
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+        raise BadRow(f"not a plausible amount: {text[:60]!r} (more than {MAX_AMOUNT:,.0f})", field)
+    if "e" in cleaned.lower():  # xsd:decimal has no exponent: '1.5e3' is written 1500
+        value = Decimal(format(value, "f"))
     return value
 
 
@@ -173,10 +193,16 @@ def read_text(path: Path) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of a CSV text as the csv module reads them: split at \\n, \\r\\n or \\r only
+    (``str.splitlines`` also splits at U+2028, U+0085 and other separators that may sit in a field)."""
+    return io.StringIO(text, newline="").readlines()
+
+
 def header_of(path: Path) -> list[str]:
     """The first row of a CSV file, for detecting which shape it has."""
     text = read_text(path)
-    first = next(csv.reader(text.splitlines()[:1] or [""], skipinitialspace=True), [])
+    first = next(csv.reader(_lines(text)[:1] or [""], skipinitialspace=True), [])
     return [h.strip() for h in first]
 
 
@@ -189,7 +215,7 @@ def read_csv(path: Path, progress: Progress | None = None, every: int = 2000) ->
     """
     text = read_text(path)
     total = len(text)
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text)
     state = {"line": 0, "chars": 0}
 
     def feed() -> Iterator[str]:

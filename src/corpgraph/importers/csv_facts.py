@@ -69,7 +69,7 @@ COLUMNS = (
 _DEFAULT_TYPE = local_name(CG.Company)
 _KINDS_QUERY = SPARQL_PREFIXES + "SELECT ?k WHERE { ?k a cg:AmountKind }"
 _SOURCES_QUERY = SPARQL_PREFIXES + "SELECT ?s ?url WHERE { ?s a cg:Source ; schema:url ?url }"
-_PARTIAL = re.compile(r"^\d{4}(-\d{2})?$")
+_PARTIAL = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 
 
 def run(ctx: ImportContext) -> None:

@@ -1,0 +1,113 @@
+"""Bounded work: every query has a timeout and stops at Ctrl-C, big answers are capped with
+"showing N of M", and hostile amounts cannot make an import write gigabytes."""
+
+from __future__ import annotations
+
+import _thread
+import threading
+import time
+
+import pytest
+
+from corpgraph.backend import QueryOutcome, cap_rows, query_timeout_from_env
+from corpgraph.backend.oxigraph_store import OxigraphBackend
+from corpgraph.cli import cli
+from corpgraph.errors import QueryError, QueryTimeout
+from corpgraph.importers.common import BadRow, parse_amount
+from corpgraph.query import run_query
+
+# every triple against every triple against every triple: hours on any engine
+CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
+
+
+@pytest.fixture
+def small_store(tmp_graph, tmp_path):
+    b = OxigraphBackend.open(tmp_path / "store", tmp_graph)
+    yield b
+    b.close()
+
+
+def test_memory_query_stops_at_its_timeout(bundled, monkeypatch):
+    monkeypatch.setattr(bundled, "query_timeout", 0.3)
+    t0 = time.monotonic()
+    with pytest.raises(QueryTimeout, match="did not finish within 0.3 s"):
+        bundled.query(CROSS)
+    assert time.monotonic() - t0 < 5
+
+
+def test_store_query_stops_at_its_timeout(small_store):
+    small_store.query_timeout = 0.3
+    with pytest.raises(QueryTimeout, match="CORPGRAPH_QUERY_TIMEOUT"):
+        small_store.query(CROSS)
+
+
+def test_ctrl_c_stops_a_store_count(small_store):
+    small_store.query_timeout = None
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        small_store.query(CROSS)
+    timer.cancel()
+    assert time.monotonic() - t0 < 5
+
+
+@pytest.mark.parametrize("value,expected", [("", 300.0), ("0", None), ("2.5", 2.5)])
+def test_timeout_from_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("CORPGRAPH_QUERY_TIMEOUT", value)
+    assert query_timeout_from_env() == expected
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan", "inf"])
+def test_bad_timeout_in_environment_is_an_error(monkeypatch, value):
+    monkeypatch.setenv("CORPGRAPH_QUERY_TIMEOUT", value)
+    with pytest.raises(QueryError, match="CORPGRAPH_QUERY_TIMEOUT"):
+        query_timeout_from_env()
+
+
+def test_rows_are_capped_and_counted(bundled, small_store):
+    q = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    for backend in (bundled, small_store):
+        answer = run_query(backend, q, max_rows=5)
+        assert len(answer.outcome.rows) == 5 and answer.outcome.truncated
+        assert answer.outcome.total == len(bundled)
+        full = run_query(backend, q)
+        assert not full.outcome.truncated and len(full.outcome.rows) == len(bundled)
+
+
+def test_cap_rows_keeps_the_first():
+    assert cap_rows(iter(range(10)), 3) == ([0, 1, 2], 10)
+    assert cap_rows(iter(range(2)), 3) == ([0, 1], 2)
+    assert not QueryOutcome("SELECT", ["x"], [], total=0).truncated
+
+
+def test_cli_says_showing_n_of_m(runner, bundled):
+    args = ["query", "-e", "SELECT ?s WHERE { ?s ?p ?o }", "-f", "csv"]
+    result = runner.invoke(cli, [*args, "--limit", "3"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout.count("\n") == 4  # header and three rows
+    assert f"showing 3 of {len(bundled):,} rows" in result.stderr
+    every = runner.invoke(cli, [*args, "--all"], catch_exceptions=False)
+    assert every.stdout.count("\n") == len(bundled) + 1 and "showing" not in every.stderr
+    both = runner.invoke(cli, [*args, "--all", "--limit", "3"])
+    assert both.exit_code == 2 and "not both" in both.stderr
+
+
+@pytest.mark.parametrize("text", ["1e999999999", "1e309", "NaN", "-Infinity", "inf", "1" * 41, "2e15"])
+def test_amounts_are_finite_and_bounded(text):
+    with pytest.raises(BadRow):
+        parse_amount(text)
+
+
+def test_huge_amount_is_a_bad_row_not_a_gigabyte(tmp_graph, tmp_path):
+    from corpgraph.importing import import_file
+
+    f = tmp_path / "facts.csv"
+    f.write_text(
+        "kind,from,to,amount,amount_kind,certainty,source_url,source_title,publisher,quote\n"
+        "Contract,ICE,Acme,1e999999999,contractValue,reported,https://example.org/a,T,P,Q\n",
+        encoding="utf-8",
+    )
+    result = import_file("csv", f, graph_dir=tmp_graph)
+    assert [e.field for e in result.errors] == ["amount"]
+    assert all(p.stat().st_size < 100_000 for p in (tmp_graph / "imports").glob("*"))
