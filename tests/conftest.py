@@ -49,6 +49,21 @@ def bundled_net(bundled):
     return netgraph.project(bundled)
 
 
+@pytest.fixture(scope="session")
+def mini_dir(tmp_path_factory) -> Path:
+    """A graph folder of invented names exercising every visual rule, with hostile strings
+    (``minigraph.MINI_TTL``).  Shared by the session: do not write into it."""
+    from minigraph import write_mini_graph
+
+    return write_mini_graph(tmp_path_factory.mktemp("mini") / "graph")
+
+
+@pytest.fixture(scope="session")
+def mini(mini_dir) -> MemoryBackend:
+    """The mini graph, parsed once per session.  Do not modify it."""
+    return MemoryBackend.from_folder(mini_dir)
+
+
 @pytest.fixture
 def tmp_graph(tmp_path: Path) -> Path:
     """A writable copy of the bundled graph folder."""
@@ -57,9 +72,19 @@ def tmp_graph(tmp_path: Path) -> Path:
     return dest
 
 
+class Runner(CliRunner):
+    """CliRunner whose ``invoke`` lets an uncaught exception through (``catch_exceptions=False``): no
+    test expects a traceback, so a crash fails the test instead of passing for an error exit code.
+    Exits (usage errors, handled errors, Ctrl-C) still come back as exit codes."""
+
+    def invoke(self, *args, **kwargs):
+        kwargs.setdefault("catch_exceptions", False)
+        return super().invoke(*args, **kwargs)
+
+
 @pytest.fixture
 def runner() -> CliRunner:
-    return CliRunner()
+    return Runner()
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ def test_cannot_run_is_not_a_usage_error(runner, tmp_path):
     r = runner.invoke(cli, ["stats", "--graph", str(tmp_path / "nope")], catch_exceptions=False)
     assert r.exit_code == EXIT_CANNOT_RUN and "does not exist" in r.stderr
     usage = runner.invoke(cli, ["stats", "--no-such-option"])
-    assert usage.exit_code == 2
+    assert usage.exit_code == 2 and "No such option '--no-such-option'" in usage.stderr
 
 
 def test_load_needs_exactly_one_target_as_a_usage_error(runner):
@@ -72,3 +72,18 @@ def test_help_lists_the_exit_codes(runner):
     text = runner.invoke(cli, ["--help"], catch_exceptions=False).stdout
     for code in ("0 success", "2 usage error", "3 nothing found", "4 cannot run", "130 interrupted"):
         assert code in " ".join(text.split()), code
+
+
+def test_output_cut_short_by_head_ends_quietly(tmp_path):
+    """`corpgraph export -f nt | head -1` prints one line and nothing on stderr.  The exit code is the
+    README's 141 when the reader left before the output was all written, 0 when the pipe's buffer
+    took it all first (how much a pipe holds depends on the system); never click's 1 or a traceback."""
+    errors = tmp_path / "stderr.txt"
+    pipeline = (
+        f"'{sys.executable}' -m corpgraph export -f nt 2>'{errors}' | head -1; echo \"${{PIPESTATUS[0]}}\""
+    )
+    done = subprocess.run(["bash", "-c", pipeline], capture_output=True, text=True, timeout=120)
+    first, status = done.stdout.splitlines()
+    assert first.startswith("# corpgraph export")
+    assert int(status) in (0, EXIT_BROKEN_PIPE)
+    assert errors.read_text() == ""

@@ -284,3 +284,19 @@ def test_validate_a_store(tmp_graph, tmp_path, runner):
     bad = runner.invoke(cli, ["validate", "--graph", str(tmp_graph), "--store", str(store)])
     assert bad.exit_code == 1
     assert "record/unsourced" in bad.stdout and "cg:source" in bad.stdout
+
+
+@pytest.mark.parametrize("cache", ["off", "default"])
+def test_turtle_that_is_not_utf8_is_named_with_its_line(tmp_graph, runner, monkeypatch, cache):
+    """Latin-1 bytes in a .ttl file: an error naming the file and line, exit 1, the file untouched;
+    through rdflib (CORPGRAPH_CACHE=off) and through the default Oxigraph path alike."""
+    if cache == "off":
+        monkeypatch.setenv("CORPGRAPH_CACHE", "off")
+    bad = tmp_graph / "latin1.ttl"
+    data = b'@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n<urn:x> rdfs:label "Caf\xe9" .\n'
+    bad.write_bytes(data)
+    for args in (["stats"], ["show", "AWS"]):
+        result = runner.invoke(cli, [*args, "--graph", str(tmp_graph)])
+        assert result.exit_code == 1, (args, result.output)
+        assert f"{bad}:2: not UTF-8" in result.stderr, args
+    assert bad.read_bytes() == data

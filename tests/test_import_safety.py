@@ -205,7 +205,7 @@ def test_cli_then_validate(runner, tmp_graph):
 
 def test_cli_unknown_kind(runner, tmp_graph):
     r = runner.invoke(cli, ["import", "wikidata", str(DATA / "facts-bad.csv"), "--graph", str(tmp_graph)])
-    assert r.exit_code == 2
+    assert r.exit_code == 2 and "'wikidata' is not one of 'usaspending', 'csv'" in r.stderr
 
 
 def test_triples_to_graph():

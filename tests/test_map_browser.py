@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from corpgraph import render, subgraph
-from corpgraph.backend.memory import MemoryBackend
-from test_subgraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r, write_mini_graph
+from minigraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +39,6 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
-
-
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory) -> MemoryBackend:
-    return MemoryBackend.from_folder(write_mini_graph(tmp_path_factory.mktemp("mini") / "graph"))
 
 
 class Opened:

@@ -4,7 +4,6 @@ store's cache of it."""
 from __future__ import annotations
 
 import networkx as nx
-import pytest
 
 from corpgraph import netgraph
 from corpgraph.backend.memory import MemoryBackend
@@ -91,10 +90,14 @@ def test_store_caches_the_network_for_its_version(tmp_graph, tmp_path):
     backend.close()
 
 
-@pytest.mark.parametrize("use_cache", [True, False])
-def test_memory_backend_has_no_cache(bundled, use_cache):
-    assert bundled.cache_dir() is None
-    assert netgraph.project(bundled, use_cache=use_cache).number_of_edges() > 40
+def test_memory_backend_writes_no_cache(tmp_graph):
+    """The default backend keeps the network in memory: projecting it leaves the folder as it was."""
+    from corpgraph.backend.memory import MemoryBackend
+
+    before = sorted(p.relative_to(tmp_graph) for p in tmp_graph.rglob("*"))
+    backend = MemoryBackend.from_folder(tmp_graph)
+    assert netgraph.project(backend).number_of_edges() > 40
+    assert sorted(p.relative_to(tmp_graph) for p in tmp_graph.rglob("*")) == before
 
 
 def test_aggregate_gives_one_edge_per_tie_with_its_records(bundled_net):

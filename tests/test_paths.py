@@ -287,7 +287,7 @@ def test_cli_exit_codes(runner):
     r = runner.invoke(cli, ["paths", "AWS", "Nobody Zzzq"])
     assert r.exit_code == 1 and "No entity matches" in r.stderr
     r = runner.invoke(cli, ["paths", "AWS", "ICE", "--as-of", "soon"])
-    assert r.exit_code == 2
+    assert r.exit_code == 2 and "'soon' is not a date" in r.stderr
     r = runner.invoke(cli, ["paths", "AWS", "ICE", "--kinds", "teleportation"])
     assert r.exit_code == 1 and "Unknown relationship kind" in r.stderr
 

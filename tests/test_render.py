@@ -10,24 +10,13 @@ from html.parser import HTMLParser
 import pytest
 
 from corpgraph import render, subgraph
-from corpgraph.backend.memory import MemoryBackend
 from corpgraph.cli import cli
 from corpgraph.errors import ExportError
 from corpgraph.ontology import bundled_ontology
 from corpgraph.vocab import CG
-from test_subgraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r, write_mini_graph
+from minigraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r
 
 CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
-
-
-@pytest.fixture(scope="module")
-def mini_dir(tmp_path_factory):
-    return write_mini_graph(tmp_path_factory.mktemp("mini") / "graph")
-
-
-@pytest.fixture(scope="module")
-def mini(mini_dir) -> MemoryBackend:
-    return MemoryBackend.from_folder(mini_dir)
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +195,6 @@ def test_script_json_escapes_script_breakers():
 
 
 def test_path_map_highlights(mini):
-    pytest.importorskip("corpgraph.paths")
     sub = subgraph.select_subgraph(mini, path=("First Bank", "TrackDB"))
     data = data_of(render.render_map(sub))
     hl = [n for n in data["nodes"] if n["cg"].get("highlight")]
@@ -267,7 +255,6 @@ def test_bundled_map_renders(bundled, bundled_net):
 
 
 def test_cli_map_path_without_connection_exits_3(runner, mini_dir, tmp_path):
-    pytest.importorskip("corpgraph.paths")
     out = tmp_path / "p.html"
     result = runner.invoke(
         cli, ["map", "--graph", str(mini_dir), "--path", "Lonely Ltd", "Acme Corp", "-o", str(out)]
@@ -277,7 +264,6 @@ def test_cli_map_path_without_connection_exits_3(runner, mini_dir, tmp_path):
 
 
 def test_cli_map_path_highlighted(runner, mini_dir, tmp_path):
-    pytest.importorskip("corpgraph.paths")
     out = tmp_path / "p.html"
     result = runner.invoke(
         cli, ["map", "--graph", str(mini_dir), "--path", "First Bank", "TrackDB", "--embed", "-o", str(out)]

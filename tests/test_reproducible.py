@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-FORMATS = ("svg", "png", "jsonld", "graphml", "gexf", "html", "csv", "ttl", "nt", "md")
+from corpgraph.export import EXPORTERS
+
+FORMATS = tuple(EXPORTERS)
 SELECTION = ["--focus", "ICE", "--depth", "2"]  # several sources, multi-partner records, quotes
 # One process exports every format (one parse of the graph per process, not one per format).
 SCRIPT = """

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import pytest
 from rdflib import URIRef
@@ -13,83 +11,8 @@ from rdflib.namespace import RDFS
 from corpgraph import netgraph, subgraph
 from corpgraph.backend.memory import MemoryBackend
 from corpgraph.errors import AmbiguousEntity, ExportError, UnknownEntity
-from corpgraph.store import bundled_graph_dir
-from corpgraph.vocab import CG, ENT, REC, SRC
-
-HOSTILE = '<img src=x onerror="window.__pwned=1;alert(1)">'
-HOSTILE2 = "</script><script>window.__pwned=2</script>"
-HOSTILE_TYPE = '<svg onload="window.__pwned=6">'
-
-# A small graph of invented names that exercises every visual rule and hostile strings everywhere.
-MINI_TTL = r"""
-@prefix cg:     <https://w3id.org/corpgraph/ns#> .
-@prefix ent:    <https://w3id.org/corpgraph/entity/> .
-@prefix rec:    <https://w3id.org/corpgraph/record/> .
-@prefix src:    <https://w3id.org/corpgraph/source/> .
-@prefix rdfs:   <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix schema: <https://schema.org/> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix xsd:    <http://www.w3.org/2001/XMLSchema#> .
-@prefix owl:    <http://www.w3.org/2002/07/owl#> .
-
-cg:HostileKind a owl:Class ; rdfs:subClassOf cg:Person ; rdfs:label "<svg onload=\"window.__pwned=6\">" .
-
-ent:acme a cg:Company ; rdfs:label "Acme Corp" ; cg:alias "ACME" .
-ent:agency a cg:GovernmentBody ; rdfs:label "Border Agency" .
-ent:dept a cg:GovernmentBody ; rdfs:label "Department of Things" .
-ent:bank a cg:Company ; rdfs:label "First Bank" .
-ent:tracker a cg:System ; rdfs:label "TrackDB" .
-ent:evil a cg:Company ; rdfs:label "<img src=x onerror=\"window.__pwned=1;alert(1)\">" .
-ent:evil2 a cg:HostileKind ; rdfs:label "</script><script>window.__pwned=2</script>" .
-ent:lonely a cg:Company ; rdfs:label "Lonely Ltd" .
-
-src:s1 a cg:Source ; schema:url "https://example.org/report-a"^^xsd:anyURI ;
-    dcterms:title "Report A" ; dcterms:publisher "Example News" ; dcterms:issued "2024-04"^^xsd:gYearMonth .
-src:evil a cg:Source ; schema:url "javascript:window.__pwned=4"^^xsd:anyURI ;
-    dcterms:title "<script>window.__pwned=3</script> [x](javascript:alert(1))" ;
-    dcterms:publisher "E & <b>vil</b>" .
-
-rec:c1 a cg:Contract ; cg:buyer ent:agency ; cg:supplier ent:acme ;
-    cg:amount "1000000"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:contractValue ;
-    cg:date "2024-03"^^xsd:gYearMonth ; cg:certainty cg:confirmed ; cg:source src:s1 ;
-    cg:quote "The agency awarded Acme a contract." .
-rec:c2 a cg:Contract ; cg:buyer ent:agency ; cg:supplier ent:evil ;
-    cg:amount "250000.50"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:obligated ;
-    cg:startDate "2020"^^xsd:gYear ; cg:endDate "2021"^^xsd:gYear ; cg:certainty cg:alleged ;
-    cg:source src:evil ; cg:quote "<b>bold</b> & \u2028 </script><script>window.__pwned=5</script>" .
-rec:sub1 a cg:Subdivision ; cg:unit ent:agency ; cg:parentBody ent:dept ; cg:certainty cg:reported ;
-    cg:source src:s1 ; cg:quote "The agency is part of the department." .
-rec:loan a cg:CreditFacility ; cg:lender ent:bank ; cg:borrower ent:acme ;
-    cg:amount "5000000"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:creditLine ;
-    cg:date "2023-06"^^xsd:gYearMonth ; cg:certainty cg:likely ; cg:source src:s1 ;
-    cg:quote "First Bank lent." .
-rec:host a cg:Hosting ; cg:host ent:acme ; cg:system ent:tracker ; cg:client ent:agency ;
-    cg:certainty cg:reported ; cg:source src:s1 ; cg:quote "Acme hosts TrackDB." .
-rec:st a cg:Statement ; cg:speaker ent:evil2 ; cg:about ent:acme ; cg:date "2025-01-02"^^xsd:date ;
-    cg:certainty cg:denied ; cg:source src:s1, src:evil ; cg:quote "A statement." .
-"""
-
-
-def write_mini_graph(folder: Path) -> Path:
-    """A graph folder: the bundled ontology and shapes plus MINI_TTL."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in ("ontology.ttl", "shapes.ttl"):
-        shutil.copy(bundled_graph_dir() / name, folder / name)
-    (folder / "mini.ttl").write_text(MINI_TTL, encoding="utf-8")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def mini(tmp_path_factory) -> MemoryBackend:
-    return MemoryBackend.from_folder(write_mini_graph(tmp_path_factory.mktemp("mini") / "graph"))
-
-
-def e(slug: str) -> str:
-    return str(ENT[slug])
-
-
-def r(slug: str) -> str:
-    return str(REC[slug])
+from corpgraph.vocab import CG, SRC
+from minigraph import e, r, write_mini_graph
 
 
 def test_whole_graph_is_the_default(mini):
@@ -146,7 +69,6 @@ def test_focus_with_filter_uses_filtered_edges(mini):
 
 
 def test_query_construct_and_select_pairs(mini, tmp_path):
-    pytest.importorskip("corpgraph.query")
     construct = tmp_path / "c.rq"
     construct.write_text(
         "PREFIX cg: <https://w3id.org/corpgraph/ns#>\n"
@@ -172,7 +94,6 @@ def test_query_construct_and_select_pairs(mini, tmp_path):
 
 
 def test_query_refuses_service(mini, tmp_path):
-    pytest.importorskip("corpgraph.query")
     from corpgraph.errors import QueryRefused
 
     bad = tmp_path / "bad.rq"
@@ -182,7 +103,6 @@ def test_query_refuses_service(mini, tmp_path):
 
 
 def test_path_selection_highlights_hops(mini):
-    pytest.importorskip("corpgraph.paths")
     sub = subgraph.select_subgraph(mini, path=("First Bank", "TrackDB"))
     assert {e("bank"), e("acme"), e("tracker")} <= set(sub.net.nodes)
     assert {r("loan"), r("host")} <= set(sub.records)
@@ -192,7 +112,6 @@ def test_path_selection_highlights_hops(mini):
 
 
 def test_path_without_connection_raises(mini):
-    pytest.importorskip("corpgraph.paths")
     from corpgraph.errors import NoPathFound
 
     with pytest.raises(NoPathFound):
@@ -200,7 +119,6 @@ def test_path_without_connection_raises(mini):
 
 
 def test_union_of_selectors(mini):
-    pytest.importorskip("corpgraph.paths")
     sub = subgraph.select_subgraph(
         mini, focus=["Lonely Ltd"], depth=1, path=("Department of Things", "Acme Corp")
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 from rdflib import Graph, URIRef
 
-from . import netgraph
+from . import netgraph, paths
 from .backend import Backend
 from .backend.sparqltext import values_block
 from .dates import generated_at
@@ -204,7 +204,7 @@ def select_subgraph(
         hl_nodes |= set(seeds)
     if path:
         assert index is not None
-        result = _find_paths(
+        result = paths.find_paths(
             g,
             index.resolve(path[0]),
             index.resolve(path[1]),
@@ -281,15 +281,7 @@ def neighbourhood(g: nx.MultiDiGraph, seeds: Iterable[str], depth: int) -> set[s
     return found
 
 
-def _find_paths(g: nx.MultiDiGraph, source: str, target: str, **kw):  # -> paths.PathResult
-    try:
-        from . import paths
-    except ImportError:  # pragma: no cover - paths arrives with the paths issue
-        raise ExportError("--path needs corpgraph.paths, which this installation lacks") from None
-    return paths.find_paths(g, source, target, **kw)
-
-
-def paths_members(result) -> tuple[set[str], set[str]]:
+def paths_members(result: paths.PathResult) -> tuple[set[str], set[str]]:
     """The entities and record IRIs of every path of a ``paths.PathResult``."""
     nodes: set[str] = {result.source, result.target}
     records: set[str] = set()

@@ -52,6 +52,11 @@ class ParsedFolder(OxigraphBackend):
     def cache_dir(self) -> Path | None:
         return None
 
+    def close(self) -> None:
+        # Nothing on disk to release, so no garbage collection is forced (it costs more than the
+        # whole command in a process with a large heap).
+        self._store = None
+
 
 def cache_root() -> Path | None:
     """The cache folder, or None when caching is off (``CORPGRAPH_CACHE=off``)."""
