@@ -135,11 +135,11 @@ def test_money_queries_count_a_record_with_two_sources_once_and_the_later_statem
     key = "CONT_AWD_X1_7012_-NONE-_-NONE-"
     two = 'src:two a cg:Source ; schema:url "https://example.org/two"^^xsd:anyURI ; dcterms:title "Two" .\n'
 
-    def award(name, kind, amount, extra=""):
+    def award(name, kind, amount, extra="", award_key=key):
         return (
             f"rec:{name} a cg:Contract ; cg:buyer ent:ice ; cg:supplier ent:west ; cg:certainty cg:confirmed ;"
-            f' cg:source src:doc ; cg:quote "q" ; cg:awardKey "{key}" ; cg:amount {amount} ; cg:currency "USD" ;'
-            f" cg:amountKind cg:{kind} {extra}.\n"
+            f' cg:source src:doc ; cg:quote "q" ; cg:awardKey "{award_key}" ; cg:amount {amount} ;'
+            f' cg:currency "USD" ; cg:amountKind cg:{kind} {extra}.\n'
         )
 
     g = backend_of(
@@ -147,21 +147,34 @@ def test_money_queries_count_a_record_with_two_sources_once_and_the_later_statem
         + 'ent:ice a cg:GovernmentBody ; rdfs:label "ICE" .\n'
         + two
         + award("obl", "totalObligated", "100", "; cg:source src:two ")
-        + award("pv2018", "potentialValue", "300", '; cg:asOf "2018"^^xsd:gYear ')
-        + award("pv2025", "potentialValue", "500", '; cg:asOf "2025-03-01"^^xsd:date ')
+        # Torn Apart names the award by agency and PIID; USAspending's record says which award that is
+        + award("pv2018", "potentialValue", "300", '; cg:asOf "2018"^^xsd:gYear ', award_key="7012/X1")
+        + award("pv2020", "potentialValue", "400", '; cg:asOf "2020-01-01"^^xsd:date ')
+        + award(
+            "pv2025", "potentialValue", "500", '; cg:asOf "2025-03-01"^^xsd:date ; cg:awardPiid "7012/X1" '
+        )
+        # and the other way: Torn Apart's value of 2018 is later than USAspending's of 2017
+        + award(
+            "x2old",
+            "potentialValue",
+            "50",
+            '; cg:asOf "2017-05-10"^^xsd:date ; cg:awardPiid "7012/X2" ',
+            award_key="CONT_AWD_X2_7012_-NONE-_-NONE-",
+        )
+        + award("x2torn", "potentialValue", "60", '; cg:asOf "2018"^^xsd:gYear ', award_key="7012/X2")
     )
     for backend in (g, InlineBackend(g.graph, g.version())):
         paid = {r["amountKind"]: (r["total"], r["records"]) for r in rows(backend, "paid-by", agency="ICE")}
         assert paid == {
             "total obligated (all years)": (Decimal("100"), 1),
-            "potential value": (Decimal("500"), 1),
+            "potential value": (Decimal("560"), 2),
         }
         ranked = {
             r["amountKind"]: r["total"]
             for r in rows(backend, "ranked-by-money")
             if r["entity"] == ENT.west and r["direction"] == "in"
         }
-        assert ranked == {"total obligated (all years)": Decimal("100"), "potential value": Decimal("500")}
+        assert ranked == {"total obligated (all years)": Decimal("100"), "potential value": Decimal("560")}
 
 
 def test_systems_builders_hosts_users(bundled):

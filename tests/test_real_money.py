@@ -221,10 +221,20 @@ def test_potential_values_from_two_files_count_once_the_later(subset, imported):
         key = next(iter(fulls)) if len(fulls) == 1 and next(iter(fulls)) in latest else short
         if key not in latest or latest[key][0] < "2018":
             latest[key] = ("2018", Decimal(r["potential_total_value"]))
+    from corpgraph.query import load_query, run_query
+
+    expected = (sum(v for _, v in latest.values()), len(latest))
     for _, backend, network in imported:
         report = money.money_report(backend, str(ENT.ice), network)
         by_kind = {(t.kind, t.direction): (t.amount, t.records) for t in report.by_kind}
-        assert by_kind[("potentialValue", "out")] == (sum(v for _, v in latest.values()), len(latest))
+        assert by_kind[("potentialValue", "out")] == expected
+        # the query library counts it the same way
+        rows = run_query(backend, load_query("paid-by"), {"agency": "ICE"}).outcome.dicts()
+        potential = [r for r in rows if str(r["amountKind"]) == "potential value"]
+        assert (
+            sum(Decimal(str(r["total"])) for r in potential),
+            sum(int(r["records"]) for r in potential),
+        ) == expected
 
 
 def test_names_as_written_and_banks_kept_apart(imported):

@@ -165,6 +165,7 @@ class CG(DefinedNamespace):
     purpose: URIRef
     awardId: URIRef
     awardKey: URIRef
+    awardPiid: URIRef
     fiscalYear: URIRef
     asOf: URIRef
     nameAsWritten: URIRef

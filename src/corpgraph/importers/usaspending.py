@@ -34,11 +34,12 @@ from typing import Any
 
 from rdflib import URIRef
 
+from ..awards import short_key
 from ..entity_resolution import name_key
 from ..errors import ImportFailed
 from ..vocab import CG, local_name
 from .common import BadRow, Row, header_of, org_type, parse_amount, parse_date
-from .context import ImportContext, Ownerships
+from .context import ImportContext, Ownerships, plain_literal
 from .matches import RecordMatcher
 
 SHAPES = {
@@ -318,6 +319,8 @@ def _awards(ctx: ImportContext) -> None:
             award_key=akey,
             as_of=modified,
             names_as_written=[name],
+            # how Torn Apart's files name the same award (for the money queries to count it once)
+            extra=[(CG.awardPiid, plain_literal(short_key(akey)))] if akey.startswith("CONT_") else [],
         )
         ctx.stats["awards"] += 1
         roles = {CG.buyer: buyer, CG.supplier: supplier}
