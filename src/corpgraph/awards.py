@@ -25,8 +25,10 @@ sources and pointing at it (``same_transaction``).
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:  # importers use short_key without loading networkx
+    import networkx as nx
 
 Edge = tuple[str, str, str, dict]
 
