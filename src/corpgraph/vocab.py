@@ -52,6 +52,7 @@ class CG(DefinedNamespace):
     Development: URIRef
     SystemUse: URIRef
     Operation: URIRef
+    ServiceProvision: URIRef
     Partnership: URIRef
     Role: URIRef
     Payment: URIRef
@@ -115,6 +116,7 @@ class CG(DefinedNamespace):
     host: URIRef
     system: URIRef
     client: URIRef
+    provider: URIRef
     developer: URIRef
     user: URIRef
     operator: URIRef
