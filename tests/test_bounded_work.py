@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import _thread
 import threading
-import time
 
 import pytest
 
@@ -29,10 +28,8 @@ def small_store(tmp_graph, tmp_path):
 
 def test_memory_query_stops_at_its_timeout(bundled, monkeypatch):
     monkeypatch.setattr(bundled, "query_timeout", 0.3)
-    t0 = time.monotonic()
     with pytest.raises(QueryTimeout, match="did not finish within 0.3 s"):
         bundled.query(CROSS)
-    assert time.monotonic() - t0 < 5
 
 
 def test_store_query_stops_at_its_timeout(small_store):
@@ -45,11 +42,9 @@ def test_ctrl_c_stops_a_store_count(small_store):
     small_store.query_timeout = None
     timer = threading.Timer(0.3, _thread.interrupt_main)
     timer.start()
-    t0 = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         small_store.query(CROSS)
     timer.cancel()
-    assert time.monotonic() - t0 < 5
 
 
 @pytest.mark.parametrize("value,expected", [("", 300.0), ("0", None), ("2.5", 2.5)])
@@ -111,3 +106,71 @@ def test_huge_amount_is_a_bad_row_not_a_gigabyte(tmp_graph, tmp_path):
     result = import_file("csv", f, graph_dir=tmp_graph)
     assert [e.field for e in result.errors] == ["amount"]
     assert all(p.stat().st_size < 100_000 for p in (tmp_graph / "imports").glob("*"))
+
+
+# -- bounded reading of the graph folder -----------------------------------------------------------
+
+
+def test_class_diamond_depth_is_linear():
+    from corpgraph.ontology import _longest_depths
+
+    parents: dict[str, set[str]] = {}
+    below = "root"
+    for level in range(40):  # every level doubles the paths: 2**40 of them
+        left, right, joint = f"l{level}", f"r{level}", f"j{level}"
+        parents[left], parents[right], parents[joint] = {below}, {below}, {left, right}
+        below = joint
+    parents["cycle-a"], parents["cycle-b"] = {"cycle-b", "j0"}, {"cycle-a"}
+    depths = _longest_depths(parents, "root")
+    assert depths["j39"] == 80 and depths["l0"] == 1 and depths["root"] == 0
+    assert depths["cycle-a"] >= 3 and "cycle-b" in depths
+
+
+def test_many_prefix_lines_are_refused(tmp_path):
+    from corpgraph.errors import GraphLoadError
+    from corpgraph.store import MAX_PREFIXES, parse_turtle_file
+
+    f = tmp_path / "prefixes.ttl"
+    f.write_text("".join(f"@prefix p{i}: <urn:p{i}#> .\n" for i in range(MAX_PREFIXES + 1)), encoding="utf-8")
+    with pytest.raises(GraphLoadError, match="prefix declarations"):
+        parse_turtle_file(f)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "outside", "big"])
+def test_only_regular_files_inside_the_folder_are_read(tmp_graph, tmp_path, kind, monkeypatch):
+    import os
+
+    from corpgraph import store
+    from corpgraph.errors import GraphLoadError
+
+    bad = tmp_graph / "x.ttl"
+    if kind == "fifo":
+        os.mkfifo(bad)
+    elif kind == "dev-zero":
+        bad.symlink_to("/dev/zero")
+    elif kind == "outside":
+        (tmp_path / "elsewhere.ttl").write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+        bad.symlink_to(tmp_path / "elsewhere.ttl")
+    else:
+        bad.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+        monkeypatch.setattr(store, "MAX_FILE_BYTES", 10)
+    with pytest.raises(
+        GraphLoadError, match=r"\.ttl: (not a regular file|a symlink to|[\d,]+ bytes, more)"
+    ) as err:
+        store.load_graph(tmp_graph)
+    assert kind == "big" or err.value.path.endswith("x.ttl")
+
+
+def test_folder_loops_and_folders_named_ttl_are_not_followed(tmp_graph):
+    from corpgraph import store
+
+    (tmp_graph / "loop.ttl").symlink_to(tmp_graph, target_is_directory=True)
+    (tmp_graph / "dir.ttl").mkdir()
+    names = {p.name for p in store.graph_files(tmp_graph)}
+    assert "loop.ttl" not in names and "dir.ttl" not in names and "ontology.ttl" in names
+
+
+def test_graph_root_of_the_file_system_is_refused(runner):
+    result = runner.invoke(cli, ["stats", "--graph", "/"], env={"CORPGRAPH_CACHE": "off"})
+    assert result.exit_code != 0 and "Traceback" not in (result.stderr or "")
+    assert "not a graph folder" in result.stderr or "no .ttl files" in result.stderr

@@ -78,8 +78,7 @@ def test_a_triple_another_part_holds_stays_when_the_part_drops_it(tmp_graph, tmp
         previous = target.read_bytes()
         target.write_bytes(b"")  # the part now holds nothing
         g = graph_store.parse_turtle_file(target)
-        g.previous_ttl = previous  # as the importer hands it over
-        b.replace_part("imports/kind-x", g)
+        b.replace_part("imports/kind-x", g, previous=previous)  # as the importer hands it over
         lines = _store_lines(b)
         assert shared in lines and own not in lines
         assert lines == _folder_lines(tmp_graph)

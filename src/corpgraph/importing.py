@@ -206,7 +206,7 @@ def import_file(
     folder: Path | None = None
     target = decisions = None
     if files:
-        remembered = getattr(backend, "folder", None)
+        remembered = backend.folder if backend is not None else None
         if not (graph_dir or os.environ.get(store.ENV_GRAPH)) and remembered is not None:
             if Path(remembered).resolve() != store.bundled_graph_dir().resolve():
                 graph_dir = remembered  # the folder the store was loaded from is the one in use
@@ -274,7 +274,7 @@ def _import_into(
             ctx = ImportContext(kind, src, part, resolver, progress, backend=index)
             mod.run(ctx)
     else:
-        written = backend if backend.name != "memory" else None
+        written = backend if backend.writable else None
         resolver = Resolver.from_backend(backend, exclude=previous, reviewed=reviewed)
         ctx = ImportContext(kind, src, part, resolver, progress, backend=backend)
         mod.run(ctx)
@@ -282,9 +282,11 @@ def _import_into(
         raise StrictImportFailed(src, ctx.errors)
     resolver.entity_triples(ctx.graph)
     result = _result(ctx, target, decisions, dry_run)
+    file_sha256: str | None = None
+    previous_ttl: bytes | None = None
     if target is not None and decisions is not None:
         ttl = _turtle(ctx, result)
-        ctx.graph.sha256 = hashlib.sha256(ttl).hexdigest()  # replace_part: the file is this part
+        file_sha256 = hashlib.sha256(ttl).hexdigest()  # replace_part: the file is this part
         dec = _decisions_csv(resolver)
         result.changed = not (
             target.is_file()
@@ -295,18 +297,20 @@ def _import_into(
         if not dry_run and result.changed:  # unchanged: not even the files' times are touched
             if written is not None:
                 written.prepare_write()  # a store in use elsewhere fails here, with the folder untouched
-            if written is not None and written.name == "store" and target.is_file():
+            if written is not None and written.refreshed_from_folder and target.is_file():
                 # what the store's part was loaded from: it swaps only the difference
-                ctx.graph.previous_ttl = target.read_bytes()
+                previous_ttl = target.read_bytes()
             write_together([(decisions, dec), (target, ttl)])
             result.written = True
     else:
         result.changed = True
     # A store opened on the folder was refreshed from its files: when this part's file is unchanged,
     # the store already holds exactly these triples and the (costly) swap is skipped.
-    in_step = files and not result.changed and written is not None and written.name == "store"
+    in_step = files and not result.changed and written is not None and written.refreshed_from_folder
     if written is not None and not dry_run and not in_step:
-        written.replace_part(part, ctx.graph)  # iterable of rdflib triples with len()
+        written.replace_part(
+            part, ctx.graph, file_sha256=file_sha256, previous=previous_ttl
+        )  # iterable of rdflib triples with len()
         result.written = True
     return result
 
@@ -368,15 +372,8 @@ def _previous_part(target: Path | None, backend: Backend | None, part: str) -> s
         except SyntaxError:
             g = store.parse_turtle_file(target)  # raises GraphLoadError with the position
             return {(str(s), str(p), str(o)) for s, p, o in g}
-    getter = getattr(backend, "part_graph", None)
-    if callable(getter):
-        try:
-            g = getter(part)
-            if g is not None:
-                return {(str(s), str(p), str(o)) for s, p, o in g}
-        except Exception:  # a backend without the part: nothing to exclude
-            pass
-    return set()
+    held = backend.part_graph(part) if backend is not None else None
+    return {(str(s), str(p), str(o)) for s, p, o in held} if held is not None else set()
 
 
 def _result(ctx: ImportContext, target: Path | None, decisions: Path | None, dry_run: bool) -> ImportResult:

@@ -184,6 +184,41 @@ def bundled_ontology() -> Ontology:
     )
 
 
+def _longest_depths(parents: dict[str, set[str]], root: str) -> dict[str, int]:
+    """Each class under ``root`` with the length of its longest chain of rdfs:subClassOf up to it.
+
+    Linear in the classes and links (Kahn's order over the classes below ``root``); a class in a
+    cycle gets one more than its deepest parent outside the cycle.
+    """
+    children: dict[str, set[str]] = defaultdict(set)
+    for c, ps in parents.items():
+        for p in ps:
+            children[p].add(c)
+    below, stack = {root}, [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in below:
+                below.add(child)
+                stack.append(child)
+    waiting = {c: sum(1 for p in parents.get(c, ()) if p in below) for c in below}
+    waiting[root] = 0
+    out = {root: 0}
+    ready = [root]
+    while ready:
+        c = ready.pop()
+        for child in children.get(c, ()):
+            if child == root:
+                continue
+            out[child] = max(out.get(child, 0), out[c] + 1)
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                ready.append(child)
+    for c in below - set(out):  # in a cycle
+        known = [out[p] for p in parents.get(c, ()) if p in out]
+        out[c] = (max(known) if known else 0) + 1
+    return out
+
+
 def _ontology(rows: list[dict], class_rows: list[dict], term_rows: list[dict]) -> Ontology:
     rules = {}
     for r in rows:
@@ -209,17 +244,10 @@ def _ontology(rows: list[dict], class_rows: list[dict], term_rows: list[dict]) -
             labels[c] = str(r["label"])
     entity_root, rel_root = str(CG.Entity), str(CG.Relationship)
 
-    def depth(c: str, root: str, seen: frozenset[str] = frozenset()) -> int | None:
-        if c == root:
-            return 0
-        best = None
-        for p in parents.get(c, ()):
-            if p in seen:
-                continue
-            d = depth(p, root, seen | {c})
-            if d is not None and (best is None or d + 1 > best):
-                best = d + 1
-        return best
+    depths = {root: _longest_depths(parents, root) for root in (entity_root, rel_root)}
+
+    def depth(c: str, root: str) -> int | None:
+        return depths[root].get(c)
 
     entity_classes = {c: d for c in set(parents) | {entity_root} if (d := depth(c, entity_root)) is not None}
     kinds = {c for c in parents if depth(c, rel_root) is not None}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -61,13 +63,74 @@ def resolve_graph_dir(graph_dir: str | os.PathLike[str] | None = None) -> Path:
     return path
 
 
+# What a graph folder may hold: a bounded walk (``--graph /`` is refused, not walked for hours) and
+# files read only when they are regular files inside the folder, of a bounded size.
+MAX_FILE_BYTES = 4 << 30
+MAX_FOLDER_ENTRIES = 50_000
+MAX_FOLDER_DEPTH = 16
+MAX_PREFIXES = 2_000  # prefix declarations in one file (rdflib binds each in linear time: 20,000 took 250 s)
+
+
 def graph_files(graph_dir: Path) -> list[Path]:
-    """Every Turtle file of a graph folder, in a stable order; the ontology and shapes first."""
-    files = sorted(p for p in graph_dir.rglob("*.ttl") if not p.name.startswith("."))
+    """Every Turtle file of a graph folder, in a stable order; the ontology and shapes first.
+
+    Hidden files and folders are skipped and symlinked folders are not followed.  A ``.ttl`` that is
+    not a regular file (a FIFO, a device, a folder), a symlink leading outside the folder, a file over
+    ``MAX_FILE_BYTES``, or a folder with more than ``MAX_FOLDER_ENTRIES`` entries is a GraphLoadError.
+    """
+    root = Path(graph_dir)
+    real_root = root.resolve()
+    files: list[Path] = []
+    entries = 0
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        rel_dir = Path(dirpath).relative_to(root)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if len(rel_dir.parts) >= MAX_FOLDER_DEPTH:
+            dirnames[:] = []
+        entries += len(dirnames) + len(filenames)
+        if entries > MAX_FOLDER_ENTRIES:
+            raise GraphLoadError(
+                str(root),
+                f"more than {MAX_FOLDER_ENTRIES:,} files and folders: this is not a graph folder "
+                "(pass --graph DIR with the folder of .ttl files)",
+            )
+        for name in filenames:
+            if name.endswith(".ttl") and not name.startswith("."):
+                files.append(_checked_file(root / rel_dir / name, real_root))
     if not files:
         raise GraphNotFound(f"Graph folder {str(graph_dir)!r} holds no .ttl files.")
     first = {"ontology.ttl": 0, "shapes.ttl": 1}
     return sorted(files, key=lambda p: (first.get(p.name, 2) if p.parent == graph_dir else 3, str(p)))
+
+
+def _checked_file(path: Path, real_root: Path) -> Path:
+    """``path`` when it is a regular file inside the graph folder, of a bounded size."""
+    try:
+        st = path.stat()
+        real = path.resolve()
+    except OSError as exc:
+        raise GraphLoadError(str(path), exc.strerror or str(exc)) from None
+    if real != real_root and real_root not in real.parents:
+        raise GraphLoadError(
+            str(path), f"a symlink to {real}, outside the graph folder: corpgraph does not follow it"
+        )
+    return _regular_file(path, st)
+
+
+def _regular_file(path: Path, st: os.stat_result | None = None) -> Path:
+    try:
+        st = st or path.stat()
+    except OSError as exc:
+        raise GraphLoadError(str(path), exc.strerror or str(exc)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise GraphLoadError(
+            str(path), "not a regular file (a FIFO, a device or a folder): move it out of the graph folder"
+        )
+    if st.st_size > MAX_FILE_BYTES:
+        raise GraphLoadError(
+            str(path), f"{st.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} a graph file may hold"
+        )
+    return path
 
 
 def data_files(graph_dir: Path) -> list[Path]:
@@ -90,6 +153,7 @@ def parse_turtle_file(path: Path, into: Graph | None = None) -> Graph:
     graph file smuggle SPARQL into every query that names that IRI), and it gives the column.
     """
     g = into if into is not None else new_graph()
+    _regular_file(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -107,10 +171,19 @@ def parse_turtle_file(path: Path, into: Graph | None = None) -> Graph:
     return g
 
 
+_PREFIX_LINE = re.compile(rb"(?mi)^[ \t]*@?prefix[ \t]")
+
+
 def _strict_check(path: Path, raw: bytes) -> None:
     """GraphLoadError at the first place Oxigraph's parser refuses (bad syntax, an invalid IRI)."""
     import pyoxigraph
 
+    prefixes = len(_PREFIX_LINE.findall(raw))
+    if prefixes > MAX_PREFIXES:
+        raise GraphLoadError(
+            str(path),
+            f"{prefixes:,} prefix declarations, more than the {MAX_PREFIXES:,} a graph file may hold",
+        )
     try:
         for _ in pyoxigraph.parse(raw, format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
             pass

@@ -71,6 +71,11 @@ class Backend(ABC):
     """A graph that answers SPARQL.  Subclasses implement ``_run`` and ``to_graph``."""
 
     name = "abstract"
+    writable = False  # replace_part stores a part (the store, an endpoint)
+    # opened on a graph folder, it reloads the files that changed: a part whose file did not change
+    # is already in step (the store)
+    refreshed_from_folder = False
+    folder: Path | None = None  # the graph folder it was read from, when there is one
 
     def __init__(self, version: str = "unknown", location: str = ""):
         self._version = version
@@ -121,9 +126,19 @@ class Backend(ABC):
     def __len__(self) -> int: ...
 
     # -- writing (imports) -------------------------------------------------------------------
-    def replace_part(self, part: str, graph: PartTriples) -> None:
-        """Replace the triples of one named part of the graph (one imported file) with ``graph``."""
+    def replace_part(
+        self, part: str, graph: PartTriples, *, file_sha256: str | None = None, previous: bytes | None = None
+    ) -> None:
+        """Replace the triples of one named part of the graph (one imported file) with ``graph``.
+
+        ``file_sha256``: the SHA-256 of the Turtle file just written for exactly these triples;
+        ``previous``: the bytes of the file they replace.  A backend may use them to write less.
+        """
         raise NotImplementedError(f"the {self.name} backend cannot be written to")
+
+    def part_graph(self, part: str) -> Graph | None:
+        """The triples of one part as the backend holds them, or None (no such part, or no parts)."""
+        return None
 
     def prepare_write(self) -> None:  # noqa: B027 - an optional hook: only the store has a lock to take
         """Make sure a write will be possible (take locks) before anything else is written."""

@@ -188,7 +188,9 @@ class EndpointBackend(Backend):
         return {str(g): str(h) for g, h in rows if g is not None and h is not None}
 
     # -- writing ---------------------------------------------------------------------------------
-    def replace_part(self, part: str, graph: PartTriples) -> None:
+    def replace_part(
+        self, part: str, graph: PartTriples, *, file_sha256: str | None = None, previous: bytes | None = None
+    ) -> None:
         """Replace one part (named graph) with ``graph``: DROP SILENT GRAPH, then INSERT DATA in chunks.
 
         Not atomic across chunks: a failure part way leaves the part incomplete (rerun the import).

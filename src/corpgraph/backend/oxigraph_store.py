@@ -201,6 +201,7 @@ class OxigraphBackend(Backend):
 
     name = "store"
     writable = True
+    refreshed_from_folder = True
 
     def __init__(
         self,
@@ -624,7 +625,9 @@ class OxigraphBackend(Backend):
         return g
 
     # -- writing ---------------------------------------------------------------------------------
-    def replace_part(self, part: str, graph: PartTriples) -> None:
+    def replace_part(
+        self, part: str, graph: PartTriples, *, file_sha256: str | None = None, previous: bytes | None = None
+    ) -> None:
         """Swap the triples of one part (an imported file, by its path in the graph folder) for ``graph``.
 
         Write the file first: when the file holds as many triples as ``graph``, the part is
@@ -637,9 +640,8 @@ class OxigraphBackend(Backend):
         iri = part_iri(rel)
         parts = dict(self.state.get("parts", {}))
         loaded_from = parts.pop(rel, None)
-        # the importer may hand over the bytes of the file it replaced (``graph.previous_ttl``): when
+        # the importer may hand over the bytes of the file it replaced (``previous``): when
         # they are the file this part was loaded from, they say what the part holds
-        previous = getattr(graph, "previous_ttl", None)
         if previous is not None and hashlib.sha256(previous).hexdigest() != loaded_from:
             previous = None
         self._save_state({**self.state, "parts": parts, "pending": [rel]})
@@ -647,13 +649,9 @@ class OxigraphBackend(Backend):
         state.pop("pending")
         f = self.folder / f"{rel}.ttl" if self.folder is not None and iri.startswith(PART_PREFIX) else None
         digest = _sha256(f) if f is not None and f.is_file() else None
-        # the importer says which file bytes it wrote for this graph (``graph.sha256``): then the
+        # the importer says which file bytes it wrote for this graph (``file_sha256``): then the
         # file is the part and is not parsed just to count its triples
-        if (
-            f is not None
-            and digest is not None
-            and (getattr(graph, "sha256", None) == digest or _file_triples(f) == len(graph))
-        ):
+        if f is not None and digest is not None and (file_sha256 == digest or _file_triples(f) == len(graph)):
             st = f.stat()
             self._swap_from_file(f, iri, previous)
             parts[rel] = digest

@@ -33,8 +33,6 @@ class Triples:
     def __init__(self) -> None:
         self._set: set[tuple[Node, Node, Node]] = set()
         self.add = self._set.add
-        self.sha256: str | None = None  # of the Turtle file written for these triples, once written
-        self.previous_ttl: bytes | None = None  # the file these triples replaced (for a store's swap)
 
     def __iter__(self) -> Iterator[tuple[Node, Node, Node]]:
         return iter(self._set)
