@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the Virtuoso launcher
 
 import pyoxigraph as ox  # noqa: E402
 import synthetic  # noqa: E402
@@ -50,6 +51,7 @@ from corpgraph.backend.memory import MemoryBackend  # noqa: E402
 from corpgraph.backend.oxigraph_store import OxigraphBackend  # noqa: E402
 from corpgraph.errors import CorpgraphError  # noqa: E402
 from corpgraph.vocab import ENT, SPARQL_PREFIXES  # noqa: E402
+from virtuoso_server import start_virtuoso, stop_virtuoso  # noqa: E402
 
 P = SPARQL_PREFIXES
 QUERIES: dict[str, tuple[str, dict]] = {
@@ -184,7 +186,7 @@ class Server:
 
 
 class Table:
-    COLS = ("rdflib", "store", "endpoint")
+    COLS = ("rdflib", "store", "endpoint", "virtuoso")
 
     def __init__(self) -> None:
         self.rows: list[tuple[int, str, dict[str, float | None], str]] = []
@@ -201,9 +203,10 @@ class Table:
 
     def dump(self) -> None:
         print(
-            "\n| triples | figure | rdflib (s) | store (s) | store vs rdflib | endpoint (s) | endpoint vs rdflib | note |"
+            "\n| triples | figure | rdflib (s) | store (s) | store vs rdflib | endpoint (s) | endpoint vs rdflib "
+            "| virtuoso (s) | note |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         for size, figure, times, note in self.rows:
             base = times.get("rdflib")
 
@@ -213,7 +216,7 @@ class Table:
 
             print(
                 f"| {size:,} | {figure} | {fmt(times.get('rdflib'))} | {fmt(times.get('store'))} | {r('store')} "
-                f"| {fmt(times.get('endpoint'))} | {r('endpoint')} | {note} |"
+                f"| {fmt(times.get('endpoint'))} | {r('endpoint')} | {fmt(times.get('virtuoso'))} | {note} |"
             )
 
 
@@ -284,14 +287,27 @@ def run_size(n: int, table: Table, work: Path, args: argparse.Namespace) -> None
             {"rdflib": t_parse, "endpoint": t_push},
             f"{triples / t_push:,.0f} triples/s into an empty `oxigraph serve`",
         )
-    print(f"  (RSS of this process: {rss_mb():.0f} MB)")
-
+    virtuoso = None
     backends: dict[str, Backend | None] = {"rdflib": mem, "store": st, "endpoint": ep}
+    if args.virtuoso:
+        virtuoso, base = start_virtuoso(work / f"virtuoso-{n}", max_rows=10 * n, buffers=100_000)
+        vt = EndpointBackend(base + "/sparql")
+        t_vt, _ = timed(vt.load_folder, folder)
+        table.add(
+            n,
+            "ready: push folder to Virtuoso",
+            {"rdflib": t_parse, "virtuoso": t_vt},
+            f"{triples / t_vt:,.0f} triples/s into an empty Virtuoso 7.2 (Graph Store endpoint)",
+        )
+        backends["virtuoso"] = EndpointBackend(base + "/sparql")
+    print(f"  (RSS of this process: {rss_mb():.0f} MB)")
     try:
         measure(n, table, args, folder, store_path, backends, with_rdflib)
     finally:
         server.stop()
         st.close()
+        if virtuoso is not None:
+            stop_virtuoso(virtuoso)
     del mem, st, backends
     gc.collect()
 
@@ -425,6 +441,9 @@ def measure(
             "store": ["--store", str(store_path)],
             "endpoint": ["--endpoint", ep.location],
         }
+        vt_backend = backends.get("virtuoso")
+        if isinstance(vt_backend, EndpointBackend):
+            where["virtuoso"] = ["--endpoint", vt_backend.url]
         for cmd in (
             ["stats"],
             ["query", "-e", QUERIES["aggregate: money per supplier"][0], "-f", "csv"],
@@ -493,6 +512,9 @@ def main() -> None:
         help="skip the named queries above this size (bench_core.py measures them)",
     )
     ap.add_argument("--no-commands", action="store_true", help="skip the whole-command timings")
+    ap.add_argument(
+        "--no-virtuoso", dest="virtuoso", action="store_false", help="skip OpenLink Virtuoso (virtuoso-t)"
+    )
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep the graphs and stores")
     args = ap.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, pyoxigraph {ox.__version__}")

@@ -137,7 +137,7 @@ _CLASSES_QUERY = (
 SELECT ?c ?label ?parent WHERE {
   { ?c rdfs:subClassOf ?parent . ?parent rdfs:subClassOf* cg:Entity . }
   UNION { ?c rdfs:subClassOf ?parent . ?parent rdfs:subClassOf* cg:Relationship . }
-  UNION { VALUES ?c { cg:Entity cg:Relationship } }
+  UNION { BIND(cg:Entity AS ?c) } UNION { BIND(cg:Relationship AS ?c) }  # not VALUES: Virtuoso drops the rows
   OPTIONAL { ?c rdfs:label ?label }
 }"""
 )

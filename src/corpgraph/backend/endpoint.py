@@ -23,11 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,15 +50,19 @@ from .oxigraph_store import (
     part_iri,
     part_name,
 )
+from .sparqlhttp import Reply, Transport, check_url, display_url, printable
 from .sparqltext import bind_inline, query_form
 
 ENV_UPDATE = "CORPGRAPH_UPDATE_ENDPOINT"
-ENV_TIMEOUT = "CORPGRAPH_ENDPOINT_TIMEOUT"
+ENV_DIALECT = "CORPGRAPH_ENDPOINT_DIALECT"
 META_SHA = "urn:corpgraph:meta#sha256"
 META_PREFIX = "urn:corpgraph:meta#"
+EMPTY_GRAPH = "urn:corpgraph:none"
 CHUNK_TRIPLES = 20_000
 
 _XSD_STRING = str(XSD.string)
+_XSD_BOOLEAN = str(XSD.boolean)
+_JSON = "application/sparql-results+json"
 _NOT_META = f'FILTER(!STRSTARTS(STR(?p), "{META_PREFIX}"))'
 
 
@@ -79,12 +81,49 @@ def default_update_url(query_url: str) -> str:
 
 
 def normalise_query_url(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise BackendError(f"--endpoint must be an http(s) URL of a SPARQL query service, not {url!r}")
+    parts = check_url(url, "--endpoint")
     if parts.path in ("", "/"):
         return urllib.parse.urlunsplit(parts._replace(path="/query"))
     return url
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one engine departs from the plain protocol, found from its ``Server`` header (or set by
+    $CORPGRAPH_ENDPOINT_DIALECT to ``standard`` or ``virtuoso``)."""
+
+    name: str
+    # the default graph is not the union of corpgraph's parts: name them with default-graph-uri
+    name_the_parts: bool
+    # where parts are written with the Graph Store protocol (path of the query URL -> path), or None
+    # for SPARQL Update's INSERT DATA
+    graph_store: dict[str, str] | None
+    # what to ask CONSTRUCT answers in
+    graph_accept: str
+
+
+STANDARD = Dialect("standard", False, None, "application/n-triples, text/turtle;q=0.9")
+# Virtuoso 7.2: its default graph is every graph it holds, its own system graphs included; answers
+# past [SPARQL] ResultSetMaxRows are cut (said in an X-SPARQL-MaxRows header on SELECT only); its
+# SPARQL parser runs out of stack past ~5,000 statements in one INSERT DATA and refuses xsd:duration
+# literals there, while its Graph Store endpoint loads N-Triples of any size; its N-Triples answers
+# give durations as numbers, its Turtle answers as written.
+VIRTUOSO = Dialect(
+    "virtuoso",
+    True,
+    {"/sparql": "/sparql-graph-crud", "/sparql-auth": "/sparql-graph-crud-auth"},
+    "text/turtle, application/n-triples;q=0.5",
+)
+DIALECTS = {d.name: d for d in (STANDARD, VIRTUOSO)}
+
+
+def dialect_of(server_header: str) -> Dialect:
+    forced = os.environ.get(ENV_DIALECT, "").strip().lower()
+    if forced:
+        if forced not in DIALECTS:
+            raise BackendError(f"{ENV_DIALECT} must be one of {', '.join(DIALECTS)}, not {forced!r}.")
+        return DIALECTS[forced]
+    return VIRTUOSO if server_header.lower().startswith("virtuoso") else STANDARD
 
 
 class EndpointBackend(Backend):
@@ -96,77 +135,118 @@ class EndpointBackend(Backend):
     def __init__(self, url: str, update_url: str | None = None, timeout: float | None = None):
         self.url = normalise_query_url(url)
         self.update_url = update_url or default_update_url(self.url)
-        self.timeout = timeout if timeout is not None else float(os.environ.get(ENV_TIMEOUT, "60"))
-        super().__init__("", self.url)
+        check_url(self.update_url, "The SPARQL update URL")
+        self.shown = display_url(self.url)
+        self.shown_update = display_url(self.update_url)
+        self.http = Transport(timeout=timeout)
+        self.timeout = self.http.timeout
+        super().__init__("", self.shown)
         self._stamp: str | None = None
+        self._dialect: Dialect | None = None
+        self._parts: list[str] | None = None
 
     # -- HTTP ------------------------------------------------------------------------------------
-    def _post(self, url: str, body: str, content_type: str, accept: str | None) -> tuple[bytes, str]:
-        headers = {"Content-Type": content_type + "; charset=utf-8", "User-Agent": "corpgraph"}
-        if accept:
-            headers["Accept"] = accept
-        req = urllib.request.Request(url, data=body.encode("utf-8"), headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return resp.read(), resp.headers.get("Content-Type", "")
-        except urllib.error.HTTPError as exc:
-            detail = exc.read(600).decode("utf-8", "replace").strip()
-            raise BackendError(
-                f"The SPARQL endpoint {url} answered HTTP {exc.code} {exc.reason}"
-                + (f": {' '.join(detail.split())[:400]}" if detail else "")
-            ) from None
-        except TimeoutError:
-            raise BackendError(
-                f"The SPARQL endpoint {url} did not answer within {self.timeout:g} s "
-                f"(set {ENV_TIMEOUT} to wait longer)."
-            ) from None
-        except urllib.error.URLError as exc:
-            reason = exc.reason
-            if isinstance(reason, (socket.timeout, TimeoutError)):
-                raise BackendError(
-                    f"The SPARQL endpoint {url} did not answer within {self.timeout:g} s "
-                    f"(set {ENV_TIMEOUT} to wait longer)."
-                ) from None
-            raise BackendError(f"Cannot reach the SPARQL endpoint {url}: {reason}") from None
-        except (ConnectionError, OSError) as exc:
-            raise BackendError(f"Cannot reach the SPARQL endpoint {url}: {exc}") from None
+    def _post(
+        self,
+        url: str,
+        body: bytes,
+        content_type: str,
+        accept: str | None,
+        method: str = "POST",
+    ) -> Reply:
+        reply = self.http.post(url, body, content_type, accept, method)
+        if self._dialect is None:
+            self._dialect = dialect_of(reply.headers.get("Server", ""))
+        return reply
+
+    @property
+    def dialect(self) -> Dialect:
+        if self._dialect is None:
+            self._query_form("ASK {}", [])  # any answer tells the engine
+        return self._dialect or STANDARD
+
+    def _query_form(self, text: str, default_graphs: list[str], accept: str = _JSON) -> Reply:
+        """A query as an URL-encoded form POST (the one form every engine takes: Virtuoso 7.2 never
+        answers a direct ``application/sparql-query`` POST)."""
+        fields = [("query", text)] + [("default-graph-uri", g) for g in default_graphs]
+        body = urllib.parse.urlencode(fields).encode("ascii")
+        return self._post(self.url, body, "application/x-www-form-urlencoded", accept)
 
     def update(self, sparql_update: str) -> None:
         """Send a SPARQL Update to the update URL (imports and loads only; never from ``query``)."""
-        self._post(self.update_url, sparql_update, "application/sparql-update", None)
+        self._post(
+            self.update_url,
+            sparql_update.encode("utf-8"),
+            "application/sparql-update; charset=utf-8",
+            None,
+        )
+        self._parts = None
 
     # -- reading ---------------------------------------------------------------------------------
     def _run(self, sparql: str, bindings: dict[str, Node], max_rows: int | None = None) -> QueryOutcome:
         form = query_form(sparql)  # Backend.query has refused anything unsafe
-        text = bind_inline(sparql, bindings)
+        out = self._ask_server(form, bind_inline(sparql, bindings), self._dataset())
+        if max_rows is not None and out.kind == "SELECT":
+            out.rows, out.total = cap_rows(out.rows, max_rows)
+        return out
+
+    def _ask_server(self, form: str, text: str, default_graphs: list[str]) -> QueryOutcome:
         if form in ("SELECT", "ASK"):
-            body, ctype = self._post(
-                self.url, text, "application/sparql-query", "application/sparql-results+json"
-            )
-            out = _results_json(body, self.url)
-            if max_rows is not None and out.kind == "SELECT":
-                out.rows, out.total = cap_rows(out.rows, max_rows)
-            return out
-        body, ctype = self._post(
-            self.url, text, "application/sparql-query", "application/n-triples, text/turtle;q=0.9"
-        )
-        g = _parse_graph(body, ctype, self.url)
-        return QueryOutcome(form, graph=g)
+            reply = self._query_form(text, default_graphs)
+            cut = reply.headers.get("X-SPARQL-MaxRows")
+            if cut:
+                raise BackendError(
+                    f"The SPARQL endpoint {self.shown} cut its answer at {printable(cut, 20)} rows "
+                    "(Virtuoso: raise ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)."
+                )
+            return _results_json(reply.body, self.shown, form)
+        reply = self._query_form(text, default_graphs, self.dialect.graph_accept)
+        return QueryOutcome(form, graph=_parse_graph(reply.body, reply.content_type, self.shown))
+
+    def _meta(self, sparql: str) -> QueryOutcome:
+        """A query of corpgraph's own records (GRAPH <urn:corpgraph:meta>), on the server's dataset."""
+        return self._ask_server("SELECT", sparql, [])
+
+    def _dataset(self) -> list[str]:
+        """The default graph to name in each query: none (the server's), or the part graphs (Virtuoso)."""
+        if not self.dialect.name_the_parts:
+            return []
+        if self._parts is None:
+            parts = sorted(self.part_hashes())
+            if not parts:  # graphs put there by other means than corpgraph's load
+                rows = self._meta(
+                    f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                    f'FILTER(STRSTARTS(STR(?g), "{PART_PREFIX}")) }}'
+                ).rows
+                parts = sorted(str(g) for (g,) in rows if g is not None)
+            self._parts = parts or [EMPTY_GRAPH]  # none at all: an empty default graph, not the system's
+        return self._parts
 
     def to_graph(self) -> Graph:
-        return self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o {_NOT_META} }}")
+        g = self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o {_NOT_META} }}")
+        expected = self._recorded_count()
+        if expected is not None and len(g) < expected:
+            raise BackendError(
+                f"The SPARQL endpoint {self.shown} sent {len(g)} of the {expected} triples it holds: it caps "
+                "its answers (Virtuoso: raise ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)."
+            )
+        return g
 
     def __len__(self) -> int:
         """The triple count recorded with the version by the last load or import, else counted (slow)."""
-        rows = self.select(
+        recorded = self._recorded_count()
+        return recorded if recorded is not None else self._count()
+
+    def _recorded_count(self) -> int | None:
+        rows = self._meta(
             f"SELECT ?n WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_TRIPLES}> ?n }} }}"
         ).rows
         if rows and isinstance(rows[0][0], Literal):
             try:
                 return int(rows[0][0].toPython())
             except (TypeError, ValueError):
-                pass
-        return self._count()
+                return None
+        return None
 
     def _count(self) -> int:
         out = self.select(
@@ -176,15 +256,15 @@ class EndpointBackend(Backend):
 
     def version(self) -> str:
         if self._stamp is None:
-            rows = self.select(
+            rows = self._meta(
                 f"SELECT ?v WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META_VERSION}> ?v }} }}"
             ).rows
-            self._stamp = str(rows[0][0]) if rows and rows[0][0] is not None else f"endpoint {self.url}"
+            self._stamp = str(rows[0][0]) if rows and rows[0][0] is not None else f"endpoint {self.shown}"
         return self._stamp
 
     def part_hashes(self) -> dict[str, str]:
         """{part IRI: SHA-256 of the file it was loaded from} as recorded on the endpoint."""
-        rows = self.select(f"SELECT ?g ?h WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{META_SHA}> ?h }} }}").rows
+        rows = self._meta(f"SELECT ?g ?h WHERE {{ GRAPH <{META_GRAPH}> {{ ?g <{META_SHA}> ?h }} }}").rows
         return {str(g): str(h) for g, h in rows if g is not None and h is not None}
 
     # -- writing ---------------------------------------------------------------------------------
@@ -201,13 +281,31 @@ class EndpointBackend(Backend):
         self._push(iri, lines)
         self._record(iri, digest)
 
-    def _push(self, iri: str, lines: Iterable[str], progress: Progress | None = None, label: str = "") -> int:
+    def _push(
+        self,
+        iri: str,
+        lines: Iterable[str],
+        progress: Progress | None = None,
+        label: str = "",
+    ) -> int:
+        store_url = self._graph_store_url(iri)
         first = True
         total = 0
         for chunk in _chunks(lines, CHUNK_TRIPLES):
             body = "\n".join(chunk)
-            head = f"DROP SILENT GRAPH <{iri}> ;\n" if first else ""
-            self.update(f"{head}INSERT DATA {{ GRAPH <{iri}> {{\n{body}\n}} }}")
+            if store_url:  # PUT replaces the graph, POST adds to it
+                data = (body + "\n").encode("utf-8")
+                self._post(
+                    store_url,
+                    data,
+                    "application/n-triples",
+                    None,
+                    "PUT" if first else "POST",
+                )
+                self._parts = None
+            else:
+                head = f"DROP SILENT GRAPH <{iri}> ;\n" if first else ""
+                self.update(f"{head}INSERT DATA {{ GRAPH <{iri}> {{\n{body}\n}} }}")
             first = False
             total += len(chunk)
             if label:
@@ -215,6 +313,16 @@ class EndpointBackend(Backend):
         if first:
             self.update(f"DROP SILENT GRAPH <{iri}>")
         return total
+
+    def _graph_store_url(self, iri: str) -> str | None:
+        """The Graph Store URL of one graph when the dialect writes there, else None."""
+        paths = self.dialect.graph_store
+        parts = urllib.parse.urlsplit(self.url)
+        path = paths.get(parts.path.rstrip("/")) if paths else None
+        if path is None:
+            return None
+        query = urllib.parse.urlencode({"graph-uri": iri})
+        return urllib.parse.urlunsplit(parts._replace(path=path, query=query))
 
     def _record(self, iri: str | None, digest: str | None, version: str | None = None) -> None:
         """Update the metadata: a part's hash (removed when digest is None) and the version stamp."""
@@ -257,7 +365,10 @@ class EndpointBackend(Backend):
             digest = hashlib.sha256(raw).hexdigest()
             if known.get(iri) == digest and not force:
                 continue
-            _say(progress, f"[{n}/{len(files)}] sending {file_of[rel]} to {self.update_url}")
+            _say(
+                progress,
+                f"[{n}/{len(files)}] sending {file_of[rel]} to {self.shown_update}",
+            )
             self._push(iri, _ntriples(raw, path), progress, file_of[rel])
             self._record(iri, digest, version="loading")
             sent.append(rel)
@@ -269,13 +380,20 @@ class EndpointBackend(Backend):
         version = graph_store.graph_version(folder)
         if sent or self.version() != version:
             self._record(None, None, version=version)
-        _say(progress, f"Endpoint {self.url}: {len(sent)} of {len(files)} files sent, version {version}")
+        _say(
+            progress,
+            f"Endpoint {self.shown}: {len(sent)} of {len(files)} files sent, version {version}",
+        )
         return sent
 
     def part_graph(self, part: str) -> Graph | None:
         """The triples of one part as the endpoint holds them, or None when the part is empty or absent."""
-        g = self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{part_iri(part)}> {{ ?s ?p ?o }} }}")
-        return g if len(g) else None
+        g = self._ask_server(
+            "CONSTRUCT",
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{part_iri(part)}> {{ ?s ?p ?o }} }}",
+            [],
+        ).graph
+        return g if g is not None and len(g) else None
 
     def parts(self) -> list[str]:
         return sorted(
@@ -313,6 +431,8 @@ def _json_term(b: dict[str, Any] | None) -> Node | None:
     if b is None:
         return None
     kind, value = b.get("type"), b.get("value", "")
+    if not isinstance(value, str):
+        raise TypeError(value)
     if kind == "uri":
         return URIRef(value)
     if kind in ("literal", "typed-literal"):
@@ -320,23 +440,48 @@ def _json_term(b: dict[str, Any] | None) -> Node | None:
         if lang:
             return Literal(value, lang=lang)
         dt = b.get("datatype")
+        if dt == _XSD_BOOLEAN and value in ("1", "0"):  # Virtuoso's spelling
+            value = "true" if value == "1" else "false"
         return Literal(value) if not dt or dt == _XSD_STRING else Literal(value, datatype=URIRef(dt))
     if kind == "bnode":
         return BNode(value)
-    raise QueryError(f"unsupported term in the endpoint's answer: {b!r}")
+    raise QueryError(f"unsupported term in the endpoint's answer: {printable(repr(b), 200)}")
 
 
-def _results_json(body: bytes, url: str) -> QueryOutcome:
+def _results_json(body: bytes, url: str, form: str = "SELECT") -> QueryOutcome:
+    """SPARQL JSON results, checked for shape: anything else is a clear error, never a traceback."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, UnicodeDecodeError):
         raise BackendError(
-            f"The SPARQL endpoint {url} did not answer with SPARQL JSON results: {body[:200]!r}"
+            f"The SPARQL endpoint {url} did not answer with SPARQL JSON results: "
+            f"{printable(body[:200].decode('utf-8', 'replace'), 200)!r}"
         ) from None
-    if "boolean" in data:
-        return QueryOutcome("ASK", boolean=bool(data["boolean"]))
-    names = list(data.get("head", {}).get("vars", []))
-    rows = [tuple(_json_term(b.get(v)) for v in names) for b in data.get("results", {}).get("bindings", [])]
+    if not isinstance(data, dict):
+        raise BackendError(
+            f"The SPARQL endpoint {url} answered with a JSON {type(data).__name__}, not SPARQL JSON results."
+        )
+    if isinstance(data.get("boolean"), bool):
+        return QueryOutcome("ASK", boolean=data["boolean"])
+    head, results = data.get("head"), data.get("results")
+    names = head.get("vars") if isinstance(head, dict) else None
+    bindings = results.get("bindings") if isinstance(results, dict) else None
+    if (
+        not isinstance(names, list)
+        or not all(isinstance(v, str) for v in names)
+        or not isinstance(bindings, list)
+        or not all(isinstance(b, dict) for b in bindings)
+    ):
+        raise BackendError(f"The SPARQL endpoint {url} answered with JSON that is not SPARQL results.")
+    if form == "ASK":  # Virtuoso answers ASK with one row holding 1 (true), or no row (false)
+        values = [b[v].get("value") for b in bindings for v in names if isinstance(b.get(v), dict)]
+        return QueryOutcome("ASK", boolean=any(x not in (None, "0", "false") for x in values))
+    try:
+        rows = [tuple(_json_term(b.get(v)) for v in names) for b in bindings]
+    except (AttributeError, TypeError):
+        raise BackendError(
+            f"The SPARQL endpoint {url} answered with a malformed term in its results."
+        ) from None
     return QueryOutcome("SELECT", names, rows)
 
 
@@ -355,10 +500,16 @@ def _parse_graph(body: bytes, content_type: str, url: str) -> Graph:
     cache: dict[Any, Node] = {}
     try:
         for q in ox.parse(body, fmt):
-            g.add((from_ox(q.subject, cache), from_ox(q.predicate, cache), from_ox(q.object, cache)))
+            g.add(
+                (
+                    from_ox(q.subject, cache),
+                    from_ox(q.predicate, cache),
+                    from_ox(q.object, cache),
+                )
+            )
     except SyntaxError as exc:
         raise BackendError(
             f"The SPARQL endpoint {url} answered with a graph that cannot be parsed "
-            f"({content_type or 'no content type'}): {exc}"
+            f"({printable(content_type or 'no content type', 80)}): {printable(str(exc))}"
         ) from None
     return g
