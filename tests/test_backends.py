@@ -376,7 +376,7 @@ def test_cli_load_and_commands_on_the_store(runner, folder, tmp_path):
     path = str(tmp_path / "s")
     r = runner.invoke(cli, ["load", "--graph", str(folder), "--store", path])
     assert r.exit_code == 0, r.output
-    assert f"store {path}: " in r.stdout and "file(s) loaded" in r.stdout
+    assert f"store {path}: " in r.stdout and "files loaded" in r.stdout
     assert "loading entities.ttl" in r.stderr  # progress on stderr
     r = runner.invoke(cli, ["load", "--graph", str(folder), "--store", path])
     assert r.exit_code == 0 and "already up to date" in r.stdout

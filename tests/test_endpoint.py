@@ -120,7 +120,7 @@ def test_load_folder_sends_only_changed_files_and_replace_part_swaps_one(fresh_e
     assert e.version() == f"endpoint {fresh_endpoint}"  # nothing loaded yet
     r = runner.invoke(cli, ["load", "--graph", str(tmp_graph), "--endpoint", fresh_endpoint])
     assert r.exit_code == 0, r.output
-    assert "file(s) sent" in r.stdout and "sending entities.ttl" in r.stderr
+    assert "files sent" in r.stdout and "sending entities.ttl" in r.stderr
     e = EndpointBackend(fresh_endpoint)
     assert e.version() == graph_store.graph_version(tmp_graph)
     mem_len = len(graph_store.load_graph(tmp_graph))

@@ -13,7 +13,8 @@ import pytest
 from corpgraph import netgraph
 from corpgraph.cli import cli
 from corpgraph.errors import QueryError
-from corpgraph.money import format_money, money_of, money_report
+from corpgraph.money import money_of, money_report
+from corpgraph.output.money import format_money
 from corpgraph.vocab import ENT
 from minigraph import backend_of, entities, rec
 
@@ -222,8 +223,8 @@ def test_dhs_with_sub_agencies(bundled, bundled_net):
 def test_formats(bundled, bundled_net):
     r = money_report(bundled, E("att"), bundled_net)
     text = format_money(r, "text")
-    assert "Money in:" in text and "contract value: USD 158,000,000 in 2 records" in text
-    assert "by year: FY2024 USD 147,000,000; FY2025 USD 11,000,000" in text
+    assert "Money in:" in text and "contract value: $158,000,000 in 2 records" in text
+    assert "by year: FY2024 $147,000,000; FY2025 $11,000,000" in text
     data = json.loads(format_money(r, "json"))
     assert data["totals_by_kind"][0]["amount"] == 158000000
     rows = list(csv.DictReader(io.StringIO(format_money(r, "csv"))))
@@ -235,7 +236,7 @@ def test_formats(bundled, bundled_net):
 
 def test_cli_money(runner):
     r = runner.invoke(cli, ["money", "AT&T"])
-    assert r.exit_code == 0 and "U.S. Department of Homeland Security: USD 147,000,000" in r.stdout
+    assert r.exit_code == 0 and "U.S. Department of Homeland Security: $147,000,000" in r.stdout
     r = runner.invoke(cli, ["money", "DHS", "--with-subagencies", "-f", "json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["totals_by_kind"][0]["amount"] == 188000000
     r = runner.invoke(cli, ["money", "Citizens Financial Group", "--kind", "credit line", "-f", "csv"])

@@ -11,7 +11,8 @@ import pytest
 from corpgraph import netgraph
 from corpgraph.cli import cli
 from corpgraph.errors import NoPathFound
-from corpgraph.paths import find_paths, format_paths, hop_sentence, path_line, paths_between
+from corpgraph.output.paths import format_paths, hop_sentence, path_line
+from corpgraph.paths import find_paths, paths_between
 from corpgraph.vocab import ENT
 from minigraph import backend_of, entities, rec
 
@@ -96,7 +97,7 @@ def test_as_of_keeps_relationships_in_force(small):
 def test_max_hops_and_no_path(small):
     r = find_paths(small, E("a"), E("d"), max_hops=2)
     assert all(p.length <= 2 for p in r.paths) and len(r.paths) == 2
-    with pytest.raises(NoPathFound, match="within 1 hops"):
+    with pytest.raises(NoPathFound, match="within 1 hop\\."):
         find_paths(small, E("a"), E("d"), max_hops=1)
     with pytest.raises(NoPathFound):
         find_paths(small, E("e"), E("d"), avoid=[E("a")])
@@ -138,11 +139,11 @@ def test_parallel_records_are_one_tie_and_one_path():
         ("ceiling", "2025"): 7,
     }
     assert hop_sentence(g, hop) == (
-        "P contracts Q: 3 records, ceiling 2025 USD 7; obligated 2024 USD 10; obligated 2025 USD 5.50, "
+        "P contracts Q: 3 records, ceiling 2025 $7; obligated 2024 $10; obligated 2025 $5.50, "
         "2024-11 to 2025-03"
     )
     listed = format_paths(g, r, "text", records=True)
-    assert listed.count("record: ") == 3 and "2025-03-09 USD 5.50 obligated" in listed
+    assert listed.count("record: ") == 3 and "2025-03-09 $5.50 obligated" in listed
     assert "record: " not in format_paths(g, r, "text")
     data = json.loads(format_paths(g, r, "json", records=True))
     assert [x["amount"] for x in data["paths"][0]["hops"][0]["records"]] == [10, 7, 5.5]

@@ -12,10 +12,10 @@ from rdflib import Graph, Literal, URIRef
 
 from corpgraph.cli import cli
 from corpgraph.errors import QueryError, QueryRefused, UnknownEntity, UnknownQuery
+from corpgraph.output.answers import format_answer
 from corpgraph.query import (
     bind_params,
     check_query,
-    format_answer,
     list_queries,
     load_query,
     parse_header,
@@ -302,10 +302,12 @@ def test_cli_query_by_name_with_param(runner):
     assert "AT&T" in result.stdout and "11000000" in result.stdout
 
 
-def test_cli_default_format_when_piped_is_json(runner):
-    result = runner.invoke(cli, ["query", "-e", SELECT_SYSTEMS])
+def test_cli_default_format_is_the_table_whether_or_not_piped(runner):
+    result = runner.invoke(cli, ["query", "-e", SELECT_SYSTEMS], catch_exceptions=False)
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["head"]["vars"] == ["s", "label"]
+    assert result.stdout.splitlines()[0].split() == ["s", "label"]  # CliRunner's stdout is no terminal
+    piped = runner.invoke(cli, ["query", "-e", SELECT_SYSTEMS, "-f", "json"], catch_exceptions=False)
+    assert json.loads(piped.stdout)["head"]["vars"] == ["s", "label"]
 
 
 def test_cli_query_file_and_construct(runner, tmp_path):

@@ -14,7 +14,6 @@ from rdflib.term import Node
 from .backend import Backend
 from .backend.sparqltext import values_block
 from .ontology import Ontology, read_ontology
-from .output import money
 from .vocab import CG, SPARQL_PREFIXES, certainty_rank, local_name
 
 # --------------------------------------------------------------------------------------------
@@ -76,30 +75,6 @@ def _count_by_class(backend: Backend, root: str) -> list[tuple]:
         + root
         + " . } GROUP BY ?c"
     ).rows
-
-
-def stats_text(stats: dict[str, Any]) -> str:
-    lines = [
-        f"Graph {stats['graph_version']} ({stats['backend']}: {stats['location']})",
-        f"{stats['triples']:,} triples, {stats['entities']:,} entities, {stats['records']:,} relationship records,"
-        f" {len(stats['sources']):,} sources",
-        "",
-        "Entities by class:",
-    ]
-    lines += [f"  {n:>6,}  {k}" for k, n in stats["entities_by_class"].items()]
-    lines += ["", "Records by kind:"] + [f"  {n:>6,}  {k}" for k, n in stats["records_by_kind"].items()]
-    lines += ["", "Records by certainty:"] + [
-        f"  {n:>6,}  {k}" for k, n in stats["records_by_certainty"].items()
-    ]
-    lines += ["", "Sources (records citing each):"]
-    shown = stats["sources"][:15]
-    lines += [
-        f"  {s['records']:>6,}  {s['title'] or s['iri']} — {s['publisher'] or ''} <{s['url'] or ''}>"
-        for s in shown
-    ]
-    if len(stats["sources"]) > len(shown):
-        lines.append(f"  … and {len(stats['sources']) - len(shown):,} more (use --format json for all)")
-    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,120 +268,3 @@ def _s(term: Any) -> str | None:
 def _int(term: Node | None) -> int:
     """The value of a COUNT (an integer literal)."""
     return int(term.toPython()) if isinstance(term, Literal) else 0
-
-
-# --------------------------------------------------------------------------------------------
-# card rendering
-
-
-def card_text(card: EntityCard, markdown: bool = False) -> str:
-    """The card as plain text, or as Markdown with footnoted sources."""
-    lines: list[str] = []
-    h = (lambda s: f"## {s}") if markdown else (lambda s: s)
-    lines.append(f"# {card.label}" if markdown else f"{card.label}  [{card.type}]")
-    if markdown:
-        lines.append(f"*{card.type}* — `{card.iri}`")
-    else:
-        lines.append(card.iri)
-    if card.aliases:
-        lines.append(("**Also known as:** " if markdown else "Also known as: ") + ", ".join(card.aliases))
-    if card.identifiers:
-        lines.append(
-            ("**Identifiers:** " if markdown else "Identifiers: ")
-            + ", ".join(f"{k} {v}" for k, v in card.identifiers.items())
-        )
-    if card.description:
-        lines.append(card.description)
-    footnotes: list[dict] = []
-
-    def cite(sources: list[dict]) -> str:
-        marks = []
-        for s in sources:
-            if s not in footnotes:
-                footnotes.append(s)
-            marks.append(footnotes.index(s) + 1)
-        return "".join(f"[^{m}]" for m in marks) if markdown else " ".join(f"[{m}]" for m in marks)
-
-    lines.append("")
-    lines.append(h(f"Relationships ({len(card.relationships)})"))
-    for rel in card.relationships:
-        lines.append(
-            ("- " if markdown else "* ") + _relationship_line(card, rel) + " " + cite(rel["sources"])
-        )
-        for q in rel["quotes"]:
-            lines.append(("  > " if markdown else "    “") + q + ("" if markdown else "”"))
-    if card.sources:
-        lines.append("")
-        lines.append(("Entity described by: " if not markdown else "Described by: ") + cite(card.sources))
-    if footnotes:
-        lines.append("")
-        lines.append(h("Sources"))
-        for i, s in enumerate(footnotes, 1):
-            text = (
-                f"{s['title'] or s['iri']}, {s['publisher'] or 'unknown publisher'}"
-                + (f", {s['issued']}" if s.get("issued") else "")
-                + f". {s['url'] or ''}"
-            )
-            lines.append(f"[^{i}]: {text}" if markdown else f"[{i}] {text}")
-    return "\n".join(lines) + "\n"
-
-
-def _relationship_line(card: EntityCard, rel: dict) -> str:
-    others = [p for p in rel["participants"] if not p["is_self"]]
-    edge = str(rel["title"]) if rel.get("title") else (rel.get("edge_label") or rel["kind_label"])
-    far_role = {
-        "in": rel.get("edge_from_role"),
-        "out": rel.get("edge_to_role"),
-        "both": rel.get("edge_to_role"),
-    }
-    far = [p for p in others if p["role"] == far_role.get(rel["direction"])]
-    extra = [p for p in others if p not in far]
-    if rel["direction"] != "none" and not far:  # e.g. a statement about nothing in particular
-        head = f"{card.label}: {rel['kind_label']}"
-    elif rel["direction"] == "in":
-        head = f"{_names(far)} —{edge}→ {card.label}"
-    elif rel["direction"] in ("out", "both"):
-        head = f"{card.label} —{edge}→ {_names(far)}"
-    else:  # the entity takes part in a side role (client, beneficiary, funder ...)
-        src = [p for p in others if p["role"] == rel.get("edge_from_role")]
-        dst = [p for p in others if p["role"] == rel.get("edge_to_role")]
-        far, extra = src + dst, [p for p in others if p not in src + dst]
-        if src or dst:
-            head = f"{_names(src)} —{edge}→ {_names(dst)} [{card.label} as {', '.join(rel['my_roles'])}]"
-        else:  # a record drawn as no edge, such as a figure about this entity
-            head = rel["kind_label"].capitalize()
-    if extra:
-        head += " (" + ", ".join(f"{p['role']}: {p['label']}" for p in extra) + ")"
-    bits = [head]
-    if rel.get("amount") is not None:
-        q = f"{rel['amount_qualifier']} " if rel.get("amount_qualifier") else ""
-        bits.append(
-            f"{q}{rel.get('currency', '')} {money(rel['amount'])} ({rel.get('amount_kind_label', 'amount')})".strip()
-        )
-    elif rel.get("amount_text"):
-        bits.append(f"amount: {rel['amount_text']}")
-    if rel.get("value") is not None:
-        q = f"{rel['amount_qualifier']} " if rel.get("amount_qualifier") else ""
-        bits.append(
-            f"{rel.get('measure', 'value')}: {q}{money(rel['value'])} {rel.get('count_unit', '')}".strip()
-        )
-    when = rel.get("date") or rel.get("start_date")
-    if when:
-        bits.append(str(when) + (f"–{rel['end_date']}" if rel.get("end_date") else ""))
-    if rel.get("duration"):
-        bits.append(f"duration {rel['duration']}")
-    if rel.get("no_bid"):
-        bits.append("no-bid")
-    for key in ("purpose", "commitment", "text", "medium"):
-        if rel.get(key) and not any(str(rel[key]) in q for q in rel["quotes"]):
-            bits.append(f"{key}: {rel[key]}")
-    if rel.get("later_softened"):
-        bits.append("later softened")
-    if rel.get("responded") is False:
-        bits.append("did not respond")
-    bits.append(f"certainty: {rel['certainty']}")
-    return "; ".join(bits)
-
-
-def _names(parts: list[dict]) -> str:
-    return ", ".join(p["label"] for p in parts) or "?"

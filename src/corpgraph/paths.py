@@ -31,9 +31,8 @@ import networkx as nx
 from . import netgraph
 from .backend import Backend
 from .errors import NoPathFound, QueryError
-from .output import to_json
+from .output.numbers import plural
 from .resolve import EntityIndex
-from .summary import period_text, record_amount, tie_summary
 from .vocab import CERTAINTY_ORDER, local_name
 
 
@@ -288,7 +287,7 @@ def find_paths(
                     continue
                 level.append(Path(nodes, tuple(_hop(succ, pred, a, b) for a, b in itertools.pairwise(nodes))))
                 if len(level) >= candidate_cap:
-                    cut_reason = f"the search stopped after {candidate_cap} candidate paths of {length} hops"
+                    cut_reason = f"the search stopped after {candidate_cap:,} candidate paths of {plural(length, 'hop')}"
                     break
             level.sort(key=lambda p: rank_key(p, None))
             found.extend(level)
@@ -296,7 +295,7 @@ def find_paths(
                 break
             if len(found) >= max_paths:
                 if length < max_hops:
-                    cut_reason = f"longer paths (up to {max_hops} hops) were not searched"
+                    cut_reason = f"longer paths (up to {plural(max_hops, 'hop')}) were not searched"
                 break
     except _Budget:
         cut_reason = f"the search stopped after its time budget of {time_budget:g} s"
@@ -375,7 +374,7 @@ def paths_between(
 
 
 def _no_path_message(label, source, target, max_hops, kinds, min_certainty, as_of, via, avoid) -> str:
-    limits = [f"within {max_hops} hops"]
+    limits = [f"within {plural(max_hops, 'hop')}"]
     if kinds:
         limits.append("through " + ", ".join(kinds))
     if min_certainty:
@@ -401,228 +400,4 @@ def _label_fn(g: nx.MultiDiGraph):
     return label
 
 
-# -- presentation ---------------------------------------------------------------------------------
-
-
-def hop_arrow(g: nx.MultiDiGraph, hop: Hop) -> str:
-    """``—hosts→`` for a hop walked along its direction, ``←uses—`` against it, ``—partners with—``."""
-    if hop.symmetric:
-        return f"—{hop.label}—"
-    return f"—{hop.label}→" if hop.forward else f"←{hop.label}—"
-
-
-def path_line(g: nx.MultiDiGraph, path: Path) -> str:
-    label = _label_fn(g)
-    parts = [label(path.nodes[0])]
-    for hop in path.hops:
-        parts += [hop_arrow(g, hop), label(hop.target)]
-    return " ".join(parts)
-
-
-def hop_sentence(g: nx.MultiDiGraph, hop: Hop) -> str:
-    """The hop as a sentence in its true direction, with its tie summarised: 'U.S. Immigration and
-    Customs Enforcement contracts CoreCivic: 18 records, obligated FY2025 USD 305.8M, 2024-10 to 2025-09'."""
-    label = _label_fn(g)
-    text = f"{label(hop.subject)} {hop.label} {label(hop.object)}"
-    summary = tie_summary(hop.data)
-    return f"{text}: {summary}" if summary else text
-
-
-def record_line(rec: str, d: dict) -> str:
-    """One record of a tie: date, amount, award ID, certainty and sources."""
-    bits = [d.get("date") or period_text(d.get("start"), d.get("end")) or "undated"]
-    if d.get("amount") is not None or d.get("amount_text"):
-        bits.append(record_amount(d))
-    if d.get("award_id"):
-        bits.append(f"award {d['award_id']}")
-    bits.append(f"[{d.get('certainty')}]")
-    return " ".join(bits) + f" <{rec}>"
-
-
-def _source_text(s: dict) -> str:
-    bits = [s.get("title") or s.get("iri") or ""]
-    meta = ", ".join(x for x in (s.get("publisher"), s.get("issued")) if x)
-    if meta:
-        bits.append(f"({meta})")
-    if s.get("url"):
-        bits.append(s["url"])
-    return " ".join(b for b in bits if b)
-
-
-SOURCES_SHOWN = 3  # sources listed per hop before "and N more" (``--records`` lists every record)
-
-
-def _hop_records(g: nx.MultiDiGraph, hop: Hop) -> list[tuple[str, dict]]:
-    records = g.graph.get("records") if "records" in g.graph else g
-    return [(r, _record_data(records, hop, r)) for r in hop.records]
-
-
-def _record_data(records: nx.MultiDiGraph, hop: Hop, rec: str) -> dict:
-    u, v = (hop.source, hop.target) if hop.forward else (hop.target, hop.source)
-    data = records.get_edge_data(u, v, rec) or records.get_edge_data(v, u, rec)
-    return data or {}
-
-
-def render_text(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) -> str:
-    label = _label_fn(g)
-    lines = [
-        f"{len(result.paths)} path{'s' if len(result.paths) != 1 else ''} from {label(result.source)} "
-        f"to {label(result.target)} (up to {result.max_hops} hops"
-        + ("" if result.soft else "; soft ties left out, --soft adds them")
-        + ")"
-    ]
-    if result.note:
-        lines.append("Note: " + result.note)
-    for i, p in enumerate(result.paths, 1):
-        lines.append("")
-        lines.append(
-            f"{i}. [{p.length} hop{'s' if p.length != 1 else ''}, least certain: {p.min_certainty}] "
-            + path_line(g, p)
-        )
-        for hop in p.hops:
-            lines.append(f"   - {hop_sentence(g, hop)} [{hop.certainty}]")
-            if hop.count == 1:  # the notes of a tie of many records are listed with them (--records)
-                for note in hop.data.get("notes") or ():
-                    lines.append(f"     note: {note}")
-            for other in hop.also:
-                lines.append(f"     also: {hop_sentence(g, other)} [{other.certainty}]")
-            if records:
-                for rec, d in _hop_records(g, hop):
-                    lines.append(f"     record: {record_line(rec, d)}")
-                    if d.get("note"):
-                        lines.append(f"       note: {d['note']}")
-                    for s in d.get("sources") or []:
-                        lines.append(f"       source: {_source_text(s)}")
-                continue
-            srcs = hop.data.get("sources") or []
-            for s in srcs[:SOURCES_SHOWN]:
-                lines.append(f"     source: {_source_text(s)}")
-            if len(srcs) > SOURCES_SHOWN:
-                lines.append(
-                    f"     ... and {len(srcs) - SOURCES_SHOWN} more sources (--records lists every record)"
-                )
-    return "\n".join(lines) + "\n"
-
-
-def render_md(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) -> str:
-    label = _label_fn(g)
-    esc = lambda s: str(s).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")  # noqa: E731
-
-    def src_links(srcs) -> str:
-        return "; ".join(
-            f"[{esc(s.get('title') or s.get('iri'))}]({s['url']})" if s.get("url") else esc(_source_text(s))
-            for s in srcs
-        )
-
-    lines = [f"## Paths from {esc(label(result.source))} to {esc(label(result.target))}", ""]
-    if result.note:
-        lines += [f"> {esc(result.note)}", ""]
-    for i, p in enumerate(result.paths, 1):
-        lines.append(f"{i}. **{esc(path_line(g, p))}** ({p.length} hops, least certain: {p.min_certainty})")
-        for hop in p.hops:
-            srcs = hop.data.get("sources") or []
-            more = f" and {len(srcs) - SOURCES_SHOWN} more" if len(srcs) > SOURCES_SHOWN else ""
-            lines.append(
-                f"    - {esc(hop_sentence(g, hop))} — *{hop.certainty}* — {src_links(srcs[:SOURCES_SHOWN])}{more}"
-            )
-            for other in hop.also:
-                lines.append(f"        - also: {esc(hop_sentence(g, other))} — *{other.certainty}*")
-            if records:
-                for rec, d in _hop_records(g, hop):
-                    lines.append(
-                        f"        - {esc(record_line(rec, d))} — {src_links(d.get('sources') or [])}"
-                    )
-    return "\n".join(lines) + "\n"
-
-
-def to_dict(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) -> dict:
-    label = _label_fn(g)
-
-    def record_dict(rec: str, d: dict) -> dict:
-        keep = ("kind", "certainty", "amount", "currency", "amount_kind", "amount_qualifier", "amount_text")
-        out = {"record": rec, **{k: d.get(k) for k in keep}}
-        out.update(
-            award_id=d.get("award_id"),
-            date=d.get("date"),
-            start=d.get("start"),
-            end=d.get("end"),
-            note=d.get("note"),
-            quote=d.get("quote") or [],
-            sources=d.get("sources") or [],
-        )
-        return out
-
-    def hop_dict(h: Hop, with_also: bool = True) -> dict:
-        d = h.data
-        out = {
-            "from": h.source,
-            "from_label": label(h.source),
-            "to": h.target,
-            "to_label": label(h.target),
-            "label": h.label,
-            "forward": h.forward,
-            "symmetric": h.symmetric,
-            "subject": h.subject,
-            "object": h.object,
-            "text": hop_sentence(g, h),
-            "kind": d.get("kind"),
-            "certainty": h.certainty,
-            "certainty_rank": h.certainty_rank,
-            "certainties": d.get("certainties") or {},
-            "count": h.count,
-            "first": d.get("first"),
-            "last": d.get("last"),
-            "totals": d.get("totals") or [],
-            "notes": d.get("notes") or [],
-            "record_iris": h.records,
-            "sources": d.get("sources") or [],
-        }
-        if records:
-            out["records"] = [record_dict(r, rd) for r, rd in _hop_records(g, h)]
-        if with_also:
-            out["also"] = [hop_dict(o, False) for o in h.also]
-        return out
-
-    return {
-        "source": {"iri": result.source, "label": label(result.source)},
-        "target": {"iri": result.target, "label": label(result.target)},
-        "max_hops": result.max_hops,
-        "soft": result.soft,
-        "truncated": result.truncated,
-        "note": result.note,
-        "paths": [
-            {
-                "rank": i,
-                "length": p.length,
-                "min_certainty": p.min_certainty,
-                "text": path_line(g, p),
-                "nodes": list(p.nodes),
-                "hops": [hop_dict(h) for h in p.hops],
-            }
-            for i, p in enumerate(result.paths, 1)
-        ],
-    }
-
-
-def format_paths(g: nx.MultiDiGraph, result: PathResult, fmt: str = "text", *, records: bool = False) -> str:
-    """The paths as text, Markdown or JSON; ``records`` lists every record of every hop."""
-    if fmt == "json":
-        return to_json(to_dict(g, result, records=records))
-    if fmt == "md":
-        return render_md(g, result, records=records)
-    return render_text(g, result, records=records)
-
-
-__all__ = [
-    "Hop",
-    "Path",
-    "PathResult",
-    "find_paths",
-    "paths_between",
-    "format_paths",
-    "path_line",
-    "hop_sentence",
-    "to_dict",
-    "rank_key",
-    "local_name",
-]
+__all__ = ["Hop", "Path", "PathResult", "find_paths", "paths_between", "rank_key", "local_name"]

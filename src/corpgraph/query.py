@@ -23,16 +23,13 @@ because rdflib and Oxigraph would otherwise contact the network or read files.
 
 from __future__ import annotations
 
-import io
-import json
 import re
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
@@ -52,9 +49,6 @@ if TYPE_CHECKING:
 DEFAULT_ROW_LIMIT = 10_000
 
 PARAM_TYPES = ("entity", "iri", "string", "date", "int")
-SELECT_FORMATS = ("table", "json", "csv", "tsv", "md")
-GRAPH_FORMATS = ("turtle", "json-ld")
-FORMATS = SELECT_FORMATS + GRAPH_FORMATS
 
 
 # -- the library ---------------------------------------------------------------------------------
@@ -373,99 +367,16 @@ def run_query(
     return QueryAnswer(backend.query(checked.runnable, bindings, max_rows=max_rows), query, bindings)
 
 
-# -- formatting -------------------------------------------------------------------------------------
-
-
-def _compact(term: Node | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        s = str(term)
-        for prefix, ns in PREFIXES.items():
-            if s.startswith(str(ns)) and len(s) > len(str(ns)):
-                return f"{prefix}:{s[len(str(ns)) :]}"
-        return s
-    if isinstance(term, BNode):
-        return "_:" + str(term)
-    return str(term)
-
-
-def _json_term(term: Node) -> dict:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    assert isinstance(term, Literal)
-    d: dict = {"type": "literal", "value": str(term)}
-    if term.language:
-        d["xml:lang"] = term.language
-    elif term.datatype and term.datatype != XSD.string:
-        d["datatype"] = str(term.datatype)
-    return d
-
-
-def format_answer(answer: QueryAnswer | QueryOutcome, fmt: str) -> str:
-    """SELECT/ASK in table, json (SPARQL 1.1 results JSON), csv, tsv or md; CONSTRUCT/DESCRIBE
-    in turtle or json-ld (a row format asked of a graph gives Turtle)."""
-    out = answer.outcome if isinstance(answer, QueryAnswer) else answer
-    if out.kind in ("CONSTRUCT", "DESCRIBE"):
-        g = out.graph if out.graph is not None else Graph()
-        for prefix, ns in PREFIXES.items():
-            g.bind(prefix, ns, override=False)
-        if fmt == "json-ld":
-            return g.serialize(format="json-ld", indent=2)
-        return g.serialize(format="turtle")
-    if fmt in GRAPH_FORMATS:
-        raise QueryError(f"--format {fmt} is for CONSTRUCT and DESCRIBE queries; this is a {out.kind} query")
-    if out.kind == "ASK":
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": bool(out.boolean)}) + "\n"
-        if fmt in ("csv", "tsv"):
-            return "_askResult\n" + ("true" if out.boolean else "false") + "\n"
-        return ("true" if out.boolean else "false") + "\n"
-    if fmt == "json":
-        bindings = [
-            {v: _json_term(t) for v, t in zip(out.variables, row, strict=True) if t is not None}
-            for row in out.rows
-        ]
-        return (
-            json.dumps(
-                {"head": {"vars": out.variables}, "results": {"bindings": bindings}},
-                indent=2,
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
-    from .output import render_rows
-
-    if fmt in ("csv", "tsv"):
-        rows = [[("" if t is None else str(t)) for t in row] for row in out.rows]
-        return render_rows(out.variables, rows, fmt)
-    rows = [[_compact(t) for t in row] for row in out.rows]
-    return render_rows(out.variables, rows, fmt)
-
-
-def default_format(stream: io.TextIOBase | TextIO | None = None) -> str:
-    """``table`` when writing to a terminal, else ``json`` (SPARQL 1.1 results JSON)."""
-    stream = stream or sys.stdout
-    try:
-        return "table" if stream.isatty() else "json"
-    except (AttributeError, ValueError):
-        return "json"
-
-
 __all__ = [
     "CheckedQuery",
     "NamedQuery",
     "Param",
     "QueryAnswer",
     "check_query",
-    "format_answer",
     "list_queries",
     "load_query",
     "parse_header",
     "run_query",
     "bind_params",
-    "default_format",
     "SPARQL_PREFIXES",
 ]

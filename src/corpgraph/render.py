@@ -25,14 +25,16 @@ from typing import Any
 
 import networkx as nx
 
+from .certainty import CERTAINTY_ORDER, WEAK_CERTAINTIES
 from .errors import ExportError
 from .ontology import Ontology, bundled_ontology
-from .subgraph import Subgraph, plural
+from .output.numbers import plural
+from .subgraph import Subgraph
 
 # -- the visual language -----------------------------------------------------------------------------
 
 _EXTRA_COLOURS = ("#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d")
-WEAK_CERTAINTY = frozenset({"likely", "alleged", "denied"})
+WEAK_CERTAINTY = WEAK_CERTAINTIES  # drawn dashed
 EDGE_COLOUR = "#7a7a7a"
 DENIED_COLOUR = "#c0392b"
 HIGHLIGHT_COLOUR = "#ff8c00"
@@ -162,9 +164,8 @@ def money_lines(g: nx.MultiDiGraph) -> dict[str, list[str]]:
     for node, totals in acc.items():
         lines = []
         for (kind, way, currency), (amount, n) in sorted(totals.items()):
-            sym = "$" if currency in ("USD", "") else ""
-            figure = f"{sym}{compact_money(amount)}" + ("" if sym else f" {currency}")
-            lines.append(f"{words(kind) or 'amount'}, {way}: {figure} ({n} record{'s' if n != 1 else ''})")
+            figure = compact_money(amount, currency or "USD")
+            lines.append(f"{words(kind) or 'amount'}, {way}: {figure} ({plural(n, 'record')})")
         out[node] = lines
     return out
 
@@ -203,15 +204,6 @@ def node_sizes(
         else round(min(by_degree[n], lo + (hi - lo) * 0.4), 1)
         for n, m in money.items()
     }
-
-
-def money_text(amount: Decimal | None, currency: str | None = None) -> str:
-    if amount is None:
-        return ""
-    sym = "$" if (currency or "USD") == "USD" else ""
-    d = Decimal(amount)
-    text = f"{d:,.0f}" if d == d.to_integral_value() else f"{d:,.2f}"
-    return f"{sym}{text}" + ("" if sym else f" {currency}")
 
 
 def legend_types(g: nx.MultiDiGraph) -> list[dict[str, str]]:
@@ -609,7 +601,7 @@ def _render_map(sub: Subgraph, title, caption, credit, size_by: str, embed: bool
         "sources": sources,
         "options": net.options,
         "physics": not big,
-        "certainties": ["confirmed", "reported", "likely", "alleged", "denied", "none"],
+        "certainties": [*CERTAINTY_ORDER, "none"],
     }
     js, css = _vis_assets()
     return _template().render(
@@ -627,6 +619,7 @@ def _render_map(sub: Subgraph, title, caption, credit, size_by: str, embed: bool
         size_legend=size_legend(kind),
         size_legend_short=f"{words(kind)} money" if kind else "the same for all",
         weak=sorted(WEAK_CERTAINTY),
+        certainties=[*CERTAINTY_ORDER, "none"],
         n_nodes=n_nodes,
         n_edges=n_edges,
         edge_colour=EDGE_COLOUR,

@@ -25,6 +25,7 @@ from .backend import Backend
 from .backend.sparqltext import values_block
 from .dates import generated_at
 from .errors import ExportError, QueryError
+from .output.numbers import plural
 from .resolve import EntityIndex
 from .vocab import CG, SPARQL_PREFIXES, local_name
 
@@ -51,7 +52,7 @@ class Selection:
         if self.focus:
             parts.append(f"focus {', '.join(self.focus)} (depth {self.depth})")
         if self.path:
-            parts.append(f"paths {self.path[0]} -> {self.path[1]} (max {self.max_hops} hops)")
+            parts.append(f"paths {self.path[0]} -> {self.path[1]} (max {plural(self.max_hops, 'hop')})")
         if self.query:
             q = f"query {self.query}"
             if self.query_params:
@@ -124,10 +125,6 @@ class Subgraph:
             "edges": str(self.net.number_of_edges()),
             "generated": generated_at().isoformat(),
         }
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def _version() -> str:

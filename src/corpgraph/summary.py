@@ -1,6 +1,7 @@
 """Short texts that summarise a tie (``netgraph.aggregate``) for readers: its records, its money per
 amount kind (never added across kinds) and its date range, e.g. "18 records, obligated FY2025
-USD 305.8M, 2024-10 to 2025-09".  Plain text; the output layer escapes it for each format."""
+$305.8M, 2024-10 to 2025-09".  Plain text; the output layer escapes it for each format.  Amounts are
+worded by ``output.numbers`` (the sign before the currency: "-$3,497.06")."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from .output import money
+from .output.numbers import hedged_money, money, plural, with_currency
 
 
 def kind_words(name: str | None) -> str:
@@ -16,26 +17,26 @@ def kind_words(name: str | None) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name or "").lower() or "amount"
 
 
-def compact_money(amount: Decimal) -> str:
-    """305812345 -> '305.8M', 1070000000 -> '1.07B', 62013.29 -> '62,013'; exact below a thousand."""
+def compact_money(amount: Decimal, currency: str | None = None) -> str:
+    """305812345 -> '$305.8M', 1070000000 -> '$1.07B', 62013.29 -> '$62,013'; exact below a thousand."""
     a = abs(amount)
     sign = "-" if amount < 0 else ""
     for size, suffix, places in ((Decimal(10) ** 9, "B", 2), (Decimal(10) ** 6, "M", 1)):
         if a >= size:
             text = f"{a / size:.{places}f}".rstrip("0").rstrip(".")
-            return f"{sign}{text}{suffix}"
+            return with_currency(sign + text + suffix, currency)
     if a >= 1000:
-        return f"{sign}{a:,.0f}"
-    return sign + money(a)
+        return with_currency(f"{sign}{a:,.0f}", currency)
+    return money(amount, currency)
 
 
 def total_text(t: dict, *, exact: bool = False) -> str:
-    """'obligated FY2025 USD 305.8M' for one total of a tie (see ``netgraph.tie_attributes``)."""
-    figure = money(t["amount"]) if exact else compact_money(t["amount"])
+    """'obligated FY2025 $305.8M' for one total of a tie (see ``netgraph.tie_attributes``)."""
+    currency = t.get("currency")
+    figure = money(t["amount"], currency) if exact else compact_money(t["amount"], currency)
     year = f" {t['year']}" if t.get("year") and t["year"] != "undated" else ""
     hedge = " (some hedged)" if t.get("qualified") else ""
-    currency = f"{t['currency']} " if t.get("currency") else ""
-    return f"{kind_words(t.get('amount_kind'))}{year} {currency}{figure}{hedge}"
+    return f"{kind_words(t.get('amount_kind'))}{year} {figure}{hedge}"
 
 
 def totals_text(totals: Iterable[dict], *, exact: bool = False) -> str:
@@ -53,22 +54,21 @@ def period_text(first: str | None, last: str | None) -> str:
 
 
 def record_amount(d: dict) -> str:
-    """One record's amount as written: 'more than USD 450,000,000 credit line'."""
+    """One record's amount as written: 'more than $450,000,000 credit line'."""
     if d.get("amount") is None:
         return str(d.get("amount_text") or "")
-    q = f"{d['amount_qualifier']} " if d.get("amount_qualifier") else ""
-    cur = f"{d['currency']} " if d.get("currency") else ""
-    return f"{q}{cur}{money(d['amount'])} {kind_words(d.get('amount_kind'))}"
+    amount = hedged_money(d["amount"], d.get("currency"), d.get("amount_qualifier"))
+    return f"{amount} {kind_words(d.get('amount_kind'))}"
 
 
 def tie_summary(d: dict) -> str:
-    """'18 records, obligated FY2025 USD 305.8M, 2024-10 to 2025-09'; for a tie of one record, its
+    """'18 records, obligated FY2025 $305.8M, 2024-10 to 2025-09'; for a tie of one record, its
     amount as written and its date."""
     if (d.get("count") or 1) == 1:
         parts = [record_amount(d), d.get("date") or period_text(d.get("start"), d.get("end"))]
         return ", ".join(p for p in parts if p)
     parts = [
-        f"{d['count']:,} records",
+        plural(d["count"], "record"),
         totals_text(d.get("totals") or ()),
         period_text(d.get("first"), d.get("last")),
     ]

@@ -21,6 +21,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from . import store
+from .certainty import CERTAINTY_ORDER
 from .errors import GraphLoadError
 from .vocab import CG, local_name
 
@@ -190,7 +191,7 @@ def _dangling(g: Graph, records: set, entities: set) -> list[Problem]:
                     Problem(
                         "dangling",
                         str(rec),
-                        f"cg:certainty {o} is not one of confirmed, reported, likely, alleged, denied",
+                        f"cg:certainty {o} is not one of {', '.join(CERTAINTY_ORDER)}",
                         field="cg:certainty",
                     )
                 )

@@ -215,13 +215,7 @@ PREFIXES: dict[str, str] = {
 SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 # Certainty names in order, most certain first; the rank is read from the ontology too.
-CERTAINTY_ORDER = ("confirmed", "reported", "likely", "alleged", "denied")
-
-
-def certainty_rank(name_or_iri: str) -> int:
-    """5 for confirmed .. 1 for denied, 0 for anything unknown."""
-    name = str(name_or_iri).rsplit("#", 1)[-1]
-    return len(CERTAINTY_ORDER) - CERTAINTY_ORDER.index(name) if name in CERTAINTY_ORDER else 0
+from .certainty import CERTAINTY_ORDER, certainty_rank  # noqa: E402,F401  (re-exported)
 
 
 def local_name(iri: str | Node) -> str:

@@ -63,6 +63,10 @@ class CorpgraphGroup(click.Group):
         except BrokenPipeError:
             _silence_stdout()
             ctx.exit(EXIT_BROKEN_PIPE)
+        except OSError as exc:  # a file the command needed could not be read or written
+            where = f" {exc.filename}" if exc.filename else ""
+            click.echo(f"Error: cannot use{where}: {exc.strerror or exc}", err=True)
+            ctx.exit(EXIT_CANNOT_RUN)
 
 
 @dataclass

@@ -5,13 +5,13 @@ from __future__ import annotations
 import click
 
 from ..errors import NothingFound
-from ..output import ROW_FORMATS, render_rows, to_json
+from ..output import ROW_FORMATS, TEXT_FORMATS, render_rows
 from . import EXIT_ERROR, cli, emit, format_option, graph_options
 
 
 @cli.command()
 @graph_options
-@format_option(("text", "json"), "text")
+@format_option(TEXT_FORMATS, "text")
 def validate(source, fmt: str) -> None:
     """Check the graph against its shapes and rules.
 
@@ -30,6 +30,7 @@ def validate(source, fmt: str) -> None:
       corpgraph validate
       corpgraph validate --graph my-graph/ --format json
     """
+    from ..output.validation import format_report
     from ..validate import validate_folder, validate_graph
 
     if source.store or source.endpoint:
@@ -37,30 +38,14 @@ def validate(source, fmt: str) -> None:
         report = validate_graph(backend.to_graph(), name=backend.location)
     else:
         report = validate_folder(source.graph_dir)
-    if fmt == "json":
-        emit(to_json(report.as_dict()))
-    else:
-        for p in report.problems:
-            where = p.where() or p.focus
-            field = f" [{p.field}]" if p.field else ""
-            subject = f" {p.focus}" if p.check != "syntax" else ""
-            click.echo(f"{where}:{subject}{field} {p.message} ({p.check}, {p.severity})")
-        summary = (
-            f"{report.graph}: {report.files} files, {report.triples:,} triples, {report.entities:,} entities,"
-            f" {report.records:,} records"
-        )
-        if report.conforms:
-            click.echo(f"valid: {summary}")
-        else:
-            n = sum(1 for p in report.problems if p.severity == "violation")
-            click.echo(f"INVALID: {n} problem{'s' if n != 1 else ''} in {summary}")
+    emit(format_report(report, fmt))
     if not report.conforms:
         raise SystemExit(EXIT_ERROR)
 
 
 @cli.command()
 @graph_options
-@format_option(("text", "json"), "text")
+@format_option(("text", "json", "md"), "text")
 def stats(source, fmt: str) -> None:
     """Count what the graph holds: entities by class, records by kind and certainty, sources.
 
@@ -69,10 +54,10 @@ def stats(source, fmt: str) -> None:
       corpgraph stats
       corpgraph stats --format json | jq .records_by_kind
     """
-    from ..describe import graph_stats, stats_text
+    from ..describe import graph_stats
+    from ..output.card import format_stats
 
-    data = graph_stats(source.open())
-    emit(to_json(data) if fmt == "json" else stats_text(data))
+    emit(format_stats(graph_stats(source.open()), fmt))
 
 
 @cli.command()
@@ -104,26 +89,24 @@ def search(text: str, limit: int, source, fmt: str) -> None:
 @cli.command()
 @click.argument("entity")
 @graph_options
-@format_option(("text", "json", "md"), "text")
+@format_option(TEXT_FORMATS, "text")
 def show(entity: str, source, fmt: str) -> None:
     """Show an entity's card: type, aliases, identifiers and every relationship in and out,
     with amount, date, certainty, quoted evidence and sources.
 
     ENTITY is an IRI, a slug (aws, ent:aws), a label or an alias ("AWS",
     "Amazon Web Services"). An ambiguous name lists the candidates; an unknown
-    name suggests close matches; both exit 1.
+    name suggests close matches; both exit 1. text and md read as a card; table,
+    jsonl, csv and tsv give one row per relationship.
 
     \b
     Example:
       corpgraph show AWS
       corpgraph show "Citizens Financial Group" --format md > citizens.md
     """
-    from ..describe import card_text, entity_card
+    from ..describe import entity_card
+    from ..output.card import format_card
     from ..resolve import resolve_entity
 
     backend = source.open()
-    card = entity_card(backend, resolve_entity(backend, entity))
-    if fmt == "json":
-        emit(to_json(card.as_dict()))
-    else:
-        emit(card_text(card, markdown=fmt == "md"))
+    emit(format_card(entity_card(backend, resolve_entity(backend, entity)), fmt))

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..importers import KINDS
 from . import cli, emit, format_option, graph_options
 
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar  # the type click.progressbar returns
 
-KINDS = ("usaspending", "csv", "facilities", "tornapart")
 SHOW_EXAMPLES = 10
 
 

@@ -12,10 +12,9 @@ from typing import Any
 
 import click
 
+from ..certainty import CERTAINTY_ORDER
+from ..export import EXPORTERS
 from . import cli, graph_options
-
-_CERTAINTIES = ("confirmed", "reported", "likely", "alleged", "denied")
-_FORMATS = ("ttl", "jsonld", "nt", "graphml", "gexf", "csv", "svg", "png", "md", "html")
 
 
 def selection_options(fn: Callable) -> Callable:
@@ -67,7 +66,7 @@ def selection_options(fn: Callable) -> Callable:
     )
     @click.option(
         "--min-certainty",
-        type=click.Choice(_CERTAINTIES),
+        type=click.Choice(CERTAINTY_ORDER),
         default=None,
         help="Only claims at least this certain.",
     )
@@ -166,7 +165,9 @@ def map_command(source, selection, output, title, caption, credit, size_by, embe
 
 @cli.command("export")
 @selection_options
-@click.option("--format", "-f", "fmt", type=click.Choice(_FORMATS), required=True, help="Export format.")
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice(tuple(EXPORTERS)), required=True, help="Export format."
+)
 @click.option(
     "--output",
     "-o",
@@ -215,7 +216,7 @@ def export_command(source, selection, fmt, output, title, size_by, per_record) -
 
     backend = source.open()
     sub = select_subgraph(backend, **selection)
-    options: dict[str, Any] = {"title": title} if title and fmt in ("svg", "png", "md", "html") else {}
+    options: dict[str, Any] = {"title": title} if title and EXPORTERS[fmt].titled else {}
     if fmt in ("gexf", "svg", "png", "html") and size_by != "money":
         options["size_by"] = size_by
     if per_record:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..output import render_rows, to_json
+from ..certainty import CERTAINTY_ORDER
+from ..output import QUERY_FORMATS, TEXT_FORMATS, render_rows, to_json
 from . import cli, emit, format_option, graph_options
-
-CERTAINTIES = ("confirmed", "reported", "likely", "alleged", "denied")
 
 
 @cli.command()
@@ -26,10 +25,10 @@ CERTAINTIES = ("confirmed", "reported", "likely", "alleged", "denied")
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(("table", "json", "csv", "tsv", "md", "turtle", "json-ld")),
+    type=click.Choice(QUERY_FORMATS),
     default=None,
-    help="Output format. SELECT/ASK: table (default on a terminal), json (SPARQL 1.1 results JSON, "
-    "the default when piped), csv, tsv, md. CONSTRUCT/DESCRIBE: turtle (default) or json-ld.",
+    help="Output format. SELECT/ASK: table (default), json (SPARQL 1.1 results JSON), jsonl, csv, "
+    "tsv, md. CONSTRUCT/DESCRIBE: turtle (default) or json-ld.",
 )
 @click.option(
     "--limit",
@@ -64,7 +63,8 @@ def query(
       corpgraph query -e 'SELECT ?e ?l WHERE { ?e a cg:System ; rdfs:label ?l }'
       corpgraph query my-question.rq --format md
     """
-    from ..query import DEFAULT_ROW_LIMIT, default_format, format_answer, load_query, run_query
+    from ..output.answers import default_format, format_answer
+    from ..query import DEFAULT_ROW_LIMIT, load_query, run_query
 
     if bool(expr) == bool(query):
         raise click.UsageError("Give a query NAME or FILE, or inline SPARQL with -e, but not both.")
@@ -74,7 +74,7 @@ def query(
     max_rows = None if all_rows else (DEFAULT_ROW_LIMIT if limit is None else limit)
     answer = run_query(source.open(), target, dict(params), max_rows=max_rows)
     if fmt is None:
-        fmt = "turtle" if answer.kind in ("CONSTRUCT", "DESCRIBE") else default_format()
+        fmt = default_format(answer.kind)
     emit(format_answer(answer, fmt))
     if answer.outcome.truncated:
         click.echo(
@@ -85,7 +85,7 @@ def query(
 
 
 @cli.command()
-@format_option(("table", "json", "md"), "table")
+@format_option(TEXT_FORMATS, "text")
 def queries(fmt: str) -> None:
     """List the named queries of the library: name, title, description, parameters and defaults.
 
@@ -132,8 +132,8 @@ def queries(fmt: str) -> None:
         ]
         for q in library
     ]
-    if fmt == "md":
-        emit(render_rows(["name", "title", "parameters"], rows, "md"))
+    if fmt != "text":
+        emit(render_rows(["name", "title", "parameters"], rows, fmt))
         return
     lines = []
     for q in library:
@@ -174,7 +174,7 @@ def queries(fmt: str) -> None:
 @click.option(
     "--as-of", metavar="DATE", help="Only relationships in force on this date (YYYY, YYYY-MM or YYYY-MM-DD)."
 )
-@click.option("--min-certainty", type=click.Choice(CERTAINTIES), help="Skip hops less certain than this.")
+@click.option("--min-certainty", type=click.Choice(CERTAINTY_ORDER), help="Skip hops less certain than this.")
 @click.option(
     "--time-budget",
     default=2.0,
@@ -193,7 +193,7 @@ def queries(fmt: str) -> None:
     "--records", is_flag=True, help="List every record of every hop (date, amount, award ID, sources)."
 )
 @graph_options
-@format_option(("text", "json", "md"), "text")
+@format_option(TEXT_FORMATS, "text")
 def paths(
     entity_a: str,
     entity_b: str,
@@ -230,7 +230,8 @@ def paths(
       corpgraph paths CoreCivic ICE --max-hops 1 --records
     """
     from ..dates import parse_as_of
-    from ..paths import format_paths, paths_between
+    from ..output.paths import format_paths
+    from ..paths import paths_between
 
     day = None
     if as_of:
@@ -253,7 +254,7 @@ def paths(
         time_budget=time_budget,
         soft=soft,
     )
-    if result.note and fmt == "json":
+    if result.note and fmt not in ("text", "md"):  # the prose views carry the note themselves
         click.echo("Note: " + result.note, err=True)
     emit(format_paths(g, result, fmt, records=records))
 
@@ -273,7 +274,7 @@ def paths(
     help="Only this kind of amount, e.g. creditLine or 'contract value' (repeatable).",
 )
 @graph_options
-@format_option(("text", "json", "csv", "md"), "text")
+@format_option(TEXT_FORMATS, "text")
 def money(entity: str, with_subagencies: bool, kinds: tuple[str, ...], source, fmt: str) -> None:
     """Show the money flowing to and from an entity, by counterparty and kind, with sources.
 
@@ -281,7 +282,7 @@ def money(entity: str, with_subagencies: bool, kinds: tuple[str, ...], source, f
     payment...) and never add different kinds together. Years are US federal fiscal
     years for USD money paid by government bodies, else calendar years. A system's
     cost is reported for the system, never as income of the company that hosts it.
-    CSV gives one row per record.
+    table, jsonl, csv and tsv give one row per record.
 
     \b
     Example:
@@ -289,7 +290,8 @@ def money(entity: str, with_subagencies: bool, kinds: tuple[str, ...], source, f
       corpgraph money DHS --with-subagencies --format md
       corpgraph money Citizens --format csv
     """
-    from ..money import format_money, money_of
+    from ..money import money_of
+    from ..output.money import format_money
 
     report = money_of(source.open(), entity, with_units=with_subagencies, kinds=list(kinds) or None)
     emit(format_money(report, fmt))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..output.numbers import plural
 from . import cli, emit, graph_dir_option
 
 
@@ -43,5 +44,7 @@ def load_cmd(
 
     report = load_into(graph_dir, store, endpoint, force=force, progress=progress)
     sent = "sent" if report.target == "endpoint" else "loaded"
-    what = f"{len(report.loaded)} file(s) {sent}" if report.loaded else "already up to date"
-    emit(f"{report.target} {report.location}: {what}; {report.triples} triples; version {report.version}")
+    what = f"{plural(len(report.loaded), 'file')} {sent}" if report.loaded else "already up to date"
+    emit(
+        f"{report.target} {report.location}: {what}; {plural(report.triples, 'triple')}; version {report.version}"
+    )

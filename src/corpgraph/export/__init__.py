@@ -16,13 +16,15 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..backend import Backend
 from ..dates import generated_at
 from ..errors import ExportError, OutputError
 from ..fileio import write_atomically, write_output
-from ..subgraph import Subgraph
+
+if TYPE_CHECKING:  # kept out of the import so that the CLI can list the formats without loading rdflib
+    from ..backend import Backend
+    from ..subgraph import Subgraph
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Exporter:
     target: str  # "module:function" inside corpgraph.export
     binary: bool = False  # cannot go to a terminal
     files: bool = False  # several files: a folder or a .zip
+    titled: bool = False  # takes a title (--title)
 
     def function(self) -> Callable[..., Any]:
         module, func = self.target.split(":")
@@ -68,21 +71,31 @@ EXPORTERS: dict[str, Exporter] = {
             "csvfiles:to_csv",
             files=True,
         ),
-        Exporter("svg", ".svg", "print-ready figure with legend and credit (Graphviz)", "figure:to_svg"),
+        Exporter(
+            "svg",
+            ".svg",
+            "print-ready figure with legend and credit (Graphviz)",
+            "figure:to_svg",
+            titled=True,
+        ),
         Exporter(
             "png",
             ".png",
             "print-ready figure with legend and credit (Graphviz)",
             "figure:to_png",
             binary=True,
+            titled=True,
         ),
         Exporter(
             "md",
             ".md",
             "article-ready fact list, a footnote per fact, sources and money table",
             "markdown:to_markdown",
+            titled=True,
         ),
-        Exporter("html", ".html", "the interactive map, embeddable in an iframe", "html:to_html"),
+        Exporter(
+            "html", ".html", "the interactive map, embeddable in an iframe", "html:to_html", titled=True
+        ),
     )
 }
 

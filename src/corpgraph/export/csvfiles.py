@@ -1,4 +1,7 @@
-"""CSV: ``nodes.csv`` and ``edges.csv`` (with a sources column) plus ``provenance.csv``."""
+"""CSV: ``nodes.csv`` and ``edges.csv`` (with a sources column) plus ``provenance.csv``.
+
+Every cell passes through ``output.escape.spreadsheet_cell``: text a spreadsheet would run as a
+formula gets a leading apostrophe, plain numbers (``-62013.29``) stay numbers."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import io
 from typing import Any
 
 from ..backend import Backend
+from ..output.escape import spreadsheet_cell
 from ..subgraph import Subgraph
 from .common import edge_rows, node_rows
 
@@ -42,7 +46,7 @@ def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
     w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+        w.writerow({k: spreadsheet_cell("" if v is None else str(v)) for k, v in r.items()})
     return buf.getvalue().encode("utf-8")
 
 

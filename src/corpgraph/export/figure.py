@@ -3,17 +3,17 @@ type as on the interactive map, dashed lines for weak claims, line width by mone
 block under the figure with the title, the legend, the credit, the graph version and the selection.
 
 Data strings go into DOT through ``graphviz.escape`` (no backslash escapes, never an HTML label) and
-into the HTML-like caption through ``html.escape``.
+into the HTML-like caption through the package's one HTML escaper (``output.escape.html``).
 """
 
 from __future__ import annotations
 
-import html
 import subprocess
 import textwrap
 
 from ..backend import Backend
 from ..errors import ExportError
+from ..output.escape import html, xml_text
 from ..render import (
     DENIED_COLOUR,
     EDGE_COLOUR,
@@ -35,9 +35,17 @@ FIGURE_LIMIT = 2500  # a print figure of more entities is unreadable, and Graphv
 EDGE_LABEL_LIMIT = 80
 NO_GRAPHVIZ = "Graphviz is not installed: install it (apt-get install graphviz) for svg and png"
 
+TEXT_LIMIT = 300  # characters of a name drawn or shown on hover: Graphviz refuses strings over 16,384
+
+
+def _short(text: str, limit: int = TEXT_LIMIT) -> str:
+    """One line of at most ``limit`` characters, without the control characters SVG (XML) cannot hold."""
+    text = xml_text(" ".join(str(text).split()))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 def _h(text: object) -> str:
-    return html.escape(" ".join(str(text).split()), quote=False).replace('"', "&quot;")
+    return html(xml_text(" ".join(str(text).split())))
 
 
 def _wrap(label: str, width: int = 20) -> str:
@@ -101,7 +109,7 @@ def build_dot(sub: Subgraph, title: str | None = None, size_by: str = "money"): 
 
     for node, d in g.nodes(data=True):
         colour, _, shape = type_style(d.get("type"), g.graph.get("ontology"))
-        label = d.get("label") or node
+        label = _short(d.get("label") or node)
         attrs = {"fillcolor": colour + "cc", "shape": shape, "tooltip": graphviz.escape(label)}
         if node in labelled:
             attrs["label"] = graphviz.nohtml(
@@ -136,7 +144,7 @@ def build_dot(sub: Subgraph, title: str | None = None, size_by: str = "money"): 
         if d.get("symmetric"):
             attrs["dir"] = "none"
         if show_labels:
-            text = d.get("kind_label") or d.get("kind") or ""
+            text = _short(d.get("kind_label") or d.get("kind") or "")
             attrs["label"] = graphviz.escape(text + (f" ×{d['count']}" if d["count"] > 1 else ""))
         dot.edge(ids[u], ids[v], **attrs)
     dot.attr("graph", label=_caption(sub, title, len(labelled) < n, kind))

@@ -3,7 +3,9 @@ per tie (all records of one kind between two entities) with its kind, number of 
 totals per amount kind (``total_<kind>_<currency>``, never added across kinds), certainty and source
 URLs; with ``per_record`` one edge per record, with kind, amount, dates, certainty, quotes and source
 URLs, as Gephi users choose.  Provenance as graph data (GraphML) or in the file's meta description
-(GEXF)."""
+(GEXF).  XML 1.0 cannot hold most control
+characters, even escaped: every string passes through ``output.escape.xml_text``, which replaces
+them."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 import networkx as nx
 
 from ..backend import Backend
+from ..output.escape import xml_text
 from ..render import node_sizes, type_style
 from ..subgraph import Subgraph
 from .common import SEP, edge_rows, node_rows
@@ -79,13 +82,32 @@ def flat_graph(
                 k: v for k, v in row.items() if k not in ("id", "source", "target") and v not in ("", None)
             }
             out.add_edge(row["source"], row["target"], key=row["id"], **attrs)
-        return out
+        return _xml_safe(out)
     for row in edge_rows(sub):
         attrs = {k: v for k, v in row.items() if k not in ("id", "source", "target") and v not in ("", None)}
         if row["amount"] is not None:
             attrs["amount"] = float(row["amount"])
             attrs["amount_exact"] = str(row["amount"])
         out.add_edge(row["source"], row["target"], key=row["id"], **attrs)
+    return _xml_safe(out)
+
+
+def _xml_safe(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The same graph with every string (ids, keys, attributes) holding only characters XML 1.0 allows."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return xml_text(value)
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    out = nx.MultiDiGraph()
+    out.graph.update(clean(dict(g.graph)))
+    for n, d in g.nodes(data=True):
+        out.add_node(clean(n), **clean(d))
+    for u, v, k, d in g.edges(keys=True, data=True):
+        out.add_edge(clean(u), clean(v), key=clean(k), **clean(d))
     return out
 
 
@@ -104,8 +126,8 @@ def to_gexf(sub: Subgraph, backend: Backend, per_record: bool = False, size_by: 
     meta = writer.xml.find("meta")
     prov = sub.provenance()
     if meta is not None:
-        SubElement(meta, "keywords").text = "corpgraph, " + prov["graph_version"]
-        SubElement(meta, "description").text = (
+        SubElement(meta, "keywords").text = xml_text("corpgraph, " + prov["graph_version"])
+        SubElement(meta, "description").text = xml_text(
             f"{prov['credit']}. Graph version {prov['graph_version']}. Selection: {prov['selection']}. "
             f"Sources: " + "; ".join(s.get("url") or s["iri"] for s in sub.sources())
         )

@@ -16,7 +16,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from ..backend import Backend
-from ..subgraph import Subgraph, plural, rdf_subgraph, rdf_triples
+from ..output.numbers import plural
+from ..subgraph import Subgraph, rdf_subgraph, rdf_triples
 from ..vocab import PREFIXES, SCHEMA
 
 EXPORT_NS = "urn:corpgraph:export:"

@@ -27,7 +27,7 @@ from rdflib import URIRef
 from .. import dates
 from ..backend import Backend
 from ..entity_resolution import ACCEPTED, PENDING, Decision, proposal_id
-from ..output import money
+from ..output.numbers import money
 from ..vocab import CG, SPARQL_PREFIXES
 from .context import ImportContext
 
@@ -92,8 +92,8 @@ class RecordMatcher:
             day, amount, what = hit
             gap = abs(amount - cur.amount) / cur.amount * 100 if cur.amount else Decimal(0)
             evidence = (
-                f"same buyer and supplier; {what} of USD {money(amount)} on {day or 'no date'} against "
-                f"USD {money(cur.amount)} on {cur.date or 'no date'} ({gap:.1f}% apart; tolerance "
+                f"same buyer and supplier; {what} of {money(amount, 'USD')} on {day or 'no date'} against "
+                f"{money(cur.amount, 'USD')} on {cur.date or 'no date'} ({gap:.1f}% apart; tolerance "
                 f"{AMOUNT_TOLERANCE * 100:.0f}% and {DAYS_TOLERANCE} days)"
             )
             pid = proposal_id("record-match", subject, identifier, cur.record)
