@@ -138,6 +138,8 @@ def bench_folder(folder: Path, entities: dict[str, str], args: argparse.Namespac
     out = work / "out"
     out.mkdir(exist_ok=True)
     for label, cmd, target in commands(entities, out):
+        if label in args.skip:
+            continue
         times, peak = [], 0.0
         for _ in range(args.runs):
             wall, rss, _ = corpgraph(cmd, folder, env)
@@ -148,9 +150,10 @@ def bench_folder(folder: Path, entities: dict[str, str], args: argparse.Namespac
             run([sys.executable, "-c", FLOOR, str(store_path), str(sparql)], env)[0] for _ in range(args.runs)
         ]
         rows.append((label, median(times), median(floor), median(times) / median(floor), target, peak))
+        print(f"  {label}: {median(times):.2f} s (floor {median(floor):.2f} s)", file=sys.stderr, flush=True)
 
     largest = max(files, key=lambda f: f.stat().st_size)
-    small = folder / "entities.ttl"
+    small = min(files, key=lambda f: f.stat().st_size)
     for what, f in (
         ("a small file", small),
         (f"the largest file ({largest.stat().st_size / 1e6:.1f} MB)", largest),
@@ -202,8 +205,10 @@ def main() -> None:
     )
     ap.add_argument("--runs", type=int, default=3, help="runs per figure (median; default 3)")
     ap.add_argument("--rdflib", action="store_true", help="also time stats on the rdflib path (slow)")
+    ap.add_argument("--skip", default="", help="comma-separated commands to leave out (e.g. validate)")
     ap.add_argument("--work", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "corpgraph-bench-default"))
     args = ap.parse_args()
+    args.skip = {x.strip() for x in args.skip.split(",") if x.strip()}
     if not (args.real or args.synthetic):
         args.real = True
     work = Path(args.work)
