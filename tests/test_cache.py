@@ -191,3 +191,22 @@ def test_cli_stats_names_the_folder_through_the_cache(runner, folder, big, own_c
     r = runner.invoke(cli, ["stats", "--graph", str(folder)], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     assert f"(cache: {folder.resolve()})" in r.stdout.splitlines()[0]
+
+
+def test_validate_report_is_kept_per_graph_version(folder, own_cache, monkeypatch):
+    from corpgraph import validate
+
+    first = validate.validate_folder(folder)
+    kept = list((own_cache / "derived").rglob("validate-*.json"))
+    assert len(kept) == 1
+    calls = []
+    real = validate._validate_folder
+    monkeypatch.setattr(validate, "_validate_folder", lambda f: calls.append(f) or real(f))
+    again = validate.validate_folder(folder)
+    assert calls == [] and again.as_dict() == first.as_dict(), "read back, the same report"
+    (folder / "entities.ttl").write_text(
+        (folder / "entities.ttl").read_text(encoding="utf-8") + "\nent:x a cg:Company .\n", encoding="utf-8"
+    )
+    changed = validate.validate_folder(folder)
+    assert len(calls) == 1 and not changed.conforms, "a changed folder is validated again"
+    assert [p.name for p in (own_cache / "derived").rglob("validate-*.json")] != [kept[0].name]

@@ -177,6 +177,22 @@ def test_kill_from_outside_after_varying_delays(folder, tmp_path):
             assert_in_step(folder, store_path)
 
 
+def test_store_cut_off_while_being_created_is_created_again(folder, tmp_path):
+    """Killed before RocksDB wrote CURRENT, the folder holds only its first files: start afresh."""
+    store_path = tmp_path / "store"
+    store_path.mkdir()
+    for name in ("LOCK", "LOG", "IDENTITY", "000004.log", "OPTIONS-000007.dbtmp"):
+        (store_path / name).write_bytes(b"")
+    assert_in_step(folder, store_path)
+    other = tmp_path / "not-a-store"
+    other.mkdir()
+    (other / "LOG").write_bytes(b"")
+    (other / "notes.txt").write_text("mine\n")
+    with pytest.raises(BackendError, match="not an Oxigraph store folder"):
+        OxigraphBackend.open(other, graph_dir=folder)
+    assert (other / "notes.txt").read_text() == "mine\n"
+
+
 def test_failed_load_is_finished_by_the_next_open(folder, tmp_path):
     """A load that fails half-way (a bad file) leaves the store marked: it never opens as complete."""
     store_path = tmp_path / "store"

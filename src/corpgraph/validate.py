@@ -11,6 +11,7 @@ Each problem names the file and line of the record at fault, the field and the r
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -22,7 +23,7 @@ from rdflib.term import Node
 
 from . import store
 from .certainty import CERTAINTY_ORDER
-from .errors import GraphLoadError
+from .errors import CorpgraphError, GraphLoadError
 from .vocab import CG, local_name
 
 
@@ -69,8 +70,64 @@ class ValidationReport:
 
 
 def validate_folder(graph_dir: str | Path | None = None) -> ValidationReport:
-    """Validate a graph folder.  Never raises for bad data: every problem goes in the report."""
+    """Validate a graph folder.  Never raises for bad data: every problem goes in the report.
+
+    The report depends only on the folder's files (shapes included) and on this code: it is kept in
+    the cache per graph version (``backend.cache.derived_file``), so validating an unchanged folder
+    again reads it back instead of running SHACL over the whole graph.
+    """
+    from .backend.cache import derived_file
+
     folder = store.resolve_graph_dir(graph_dir)
+    import hashlib
+
+    as_given = hashlib.sha256(str(folder).encode()).hexdigest()[:8]  # the report names files as given
+    kept = derived_file(
+        folder, f"validate-{store.graph_version(folder)}-{_code_digest()}-{as_given}.json".replace(":", "-")
+    )
+    if kept is not None and kept.is_file():
+        try:
+            return _report_from_dict(json.loads(kept.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError, OSError):
+            pass  # damaged: validate again below
+    report = _validate_folder(folder)
+    if kept is not None:
+        try:
+            from .fileio import write_atomically
+
+            write_atomically(kept, json.dumps(report.as_dict(), sort_keys=True))
+            for old in kept.parent.glob("validate-*.json"):
+                if old != kept:
+                    old.unlink(missing_ok=True)
+        except (OSError, CorpgraphError):
+            pass  # a read-only cache: the report is still right, only not kept
+    return report
+
+
+def _code_digest() -> str:
+    """A stamp of the code that decides validity (this module and the shapes loader), for kept reports."""
+    import hashlib
+
+    from . import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _report_from_dict(data: dict) -> ValidationReport:
+    report = ValidationReport(
+        graph=data["graph"],
+        files=data["files"],
+        triples=data["triples"],
+        records=data["records"],
+        entities=data["entities"],
+    )
+    report.problems = [Problem(**p) for p in data["problems"]]
+    return report
+
+
+def _validate_folder(folder: Path) -> ValidationReport:
     report = ValidationReport(graph=str(folder))
     files = store.data_files(folder)
     report.files = len(files)

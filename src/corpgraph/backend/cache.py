@@ -77,6 +77,16 @@ def store_path_for(folder: Path, root: Path) -> Path:
     return root / "stores" / f"{resolved.name or 'root'}-{key}"
 
 
+def derived_file(folder: Path, name: str) -> Path | None:
+    """Where to keep a result derived from a graph folder (name it after the graph version), or None
+    when caching is off.  ``<root>/derived/<folder key>/<name>``; deleting it loses nothing."""
+    root = cache_root()
+    if root is None:
+        return None
+    key = store_path_for(folder, root).name
+    return root / "derived" / key / name
+
+
 def open_folder(graph_dir: str | os.PathLike[str] | None = None) -> Backend:
     """The default backend for a graph folder (see the module doc)."""
     root = cache_root()

@@ -37,6 +37,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
@@ -196,6 +197,18 @@ def _is_store_dir(path: Path) -> bool:
     return (path / "CURRENT").is_file()
 
 
+# the files RocksDB writes while it creates a store, before CURRENT names the first manifest
+_ROCKSDB_FILE = re.compile(
+    r"^(LOCK|IDENTITY|LOG(\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+(\.dbtmp)?|\d+\.(log|sst|dbtmp))$"
+)
+
+
+def _unfinished_store(path: Path) -> bool:
+    """A folder holding only the files of a RocksDB store that was never finished (no CURRENT)."""
+    entries = list(path.iterdir())
+    return bool(entries) and all(f.is_file() and _ROCKSDB_FILE.match(f.name) for f in entries)
+
+
 class OxigraphBackend(Backend):
     """SPARQL over a persistent Oxigraph store; see the module docstring for the layout."""
 
@@ -254,6 +267,11 @@ class OxigraphBackend(Backend):
         if path.exists() and not path.is_dir():
             raise BackendError(f"Store path {str(path)!r} is a file, not a store folder.")
         existing = path.is_dir() and any(path.iterdir())
+        if existing and not _is_store_dir(path) and _unfinished_store(path):
+            # a command stopped while RocksDB created the store: nothing in it can be read; start again
+            for f in path.iterdir():
+                f.unlink()
+            existing = False
         if existing and not _is_store_dir(path):
             raise BackendError(
                 f"{str(path)!r} is not an Oxigraph store folder (no CURRENT file); "
@@ -428,6 +446,7 @@ class OxigraphBackend(Backend):
         )
         self._version = version
         self.reloaded = loaded
+        self._flush()
         if loaded or removed:
             _say(progress, f"Store {self.path}: {self.state['triples']} triples, version {version}")
         return loaded
@@ -680,6 +699,15 @@ class OxigraphBackend(Backend):
         state["triples"] = self._count()
         self._save_state(state)
         self._version = state["version"]
+        self._flush()
+
+    def _flush(self) -> None:
+        """Write what is still only in RocksDB's log into its tables: a store left with a log to replay
+        takes 0.4 s to open read-only at 200k triples, 0.01 s without."""
+        try:
+            self._store.flush()
+        except OSError:
+            pass
 
     def load_folder(
         self,
@@ -694,8 +722,12 @@ class OxigraphBackend(Backend):
         return self.refresh(progress=progress, force=force)
 
     def close(self) -> None:
-        self._store = None
-        gc.collect()  # drops the pyoxigraph handle (and RocksDB's lock) now, not at some later collection
+        store, self._handle = self._handle, None
+        if store is not None and sys.getrefcount(store) > 2:  # held elsewhere too (a traceback's frame)
+            del store
+            gc.collect()  # drops the pyoxigraph handle (and RocksDB's lock) now, not at some later collection
+        else:
+            del store  # the last reference: freed here (a full collection costs 0.2 s on a big heap)
         self._release_read_lock()
 
     def _release_read_lock(self) -> None:

@@ -1,0 +1,228 @@
+"""Issue 10 figures: every command on the default path (a graph folder, no flags) against its floor.
+
+For a graph folder (the real-data graph, built by ``bench/realdata.py``, or a synthetic one from
+``bench/synthetic.py``), measured in one run, each command in a fresh process as a user runs it
+(``python -m corpgraph CMD --graph DIR``, the cache in a folder of the bench's own):
+
+* the first command on a new cache (the folder indexed into the cache store);
+* every command on a warm cache (stats, search, show, money, paths, every named query, map,
+  export, validate): the median of ``--runs`` runs, and the peak memory (RSS) of the slowest;
+* the floor of each: a fresh Python that imports pyoxigraph, reopens the same store read-only and
+  runs one SPARQL query (the named query's own text, bound as corpgraph binds it; a COUNT for the
+  other commands), median of the same runs;
+* the first command after a change to a small file and after a change to the largest file;
+* the rdflib baseline (``CORPGRAPH_CACHE=off``) for ``stats``, once (``--rdflib``; slow on big graphs).
+
+Ratios are corpgraph's median divided by the floor's (and the rdflib baseline's by the default path's).
+
+Usage::
+
+    python bench/bench_default.py --real                  # the seven real files (built once into --work)
+    python bench/bench_default.py --synthetic 1000000     # 1M synthetic triples
+    python bench/bench_default.py --real --rdflib --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import realdata  # noqa: E402
+import synthetic  # noqa: E402
+
+from corpgraph import store as graph_store  # noqa: E402
+from corpgraph.backend.cache import CachedFolder, store_path_for  # noqa: E402
+from corpgraph.backend.sparqltext import bind_inline  # noqa: E402
+from corpgraph.query import bind_params, list_queries  # noqa: E402
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+FLOOR = (
+    "import sys, pyoxigraph\n"
+    "s = pyoxigraph.Store.read_only(sys.argv[1])\n"
+    "for _ in s.query(open(sys.argv[2], encoding='utf-8').read()): pass\n"
+)
+
+# (label, arguments, target seconds on a warm cache); entity names per graph kind
+REAL_ENTITIES = {"show": "GEO Group", "money": "ICE", "from": "CoreCivic", "to": "ICE", "search": "GEO"}
+SYNTHETIC_ENTITIES = {
+    "show": "Company 1",
+    "money": "ICE",
+    "from": "Company 1",
+    "to": "ICE",
+    "search": "Company 12",
+}
+
+
+def commands(entities: dict[str, str], out: Path) -> list[tuple[str, list[str], float]]:
+    cmds = [
+        ("stats", ["stats"], 1.0),
+        ("search", ["search", entities["search"]], 1.0),
+        ("show", ["show", entities["show"]], 1.0),
+        ("money", ["money", entities["money"]], 1.0),
+        ("paths", ["paths", entities["from"], entities["to"]], 1.0),
+    ]
+    cmds += [(f"query {q.name}", ["query", q.name, "-f", "csv"], 1.0) for q in list_queries()]
+    cmds += [
+        ("map", ["map", "--focus", entities["show"], "-o", str(out / "map.html")], 1.0),
+        ("export", ["export", "-f", "csv", "--kinds", "Contract", "-o", str(out / "contracts.zip")], 1.0),
+        ("validate", ["validate"], 5.0),
+    ]
+    return cmds
+
+
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB) and exit code of one fresh process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1, 3):  # 1: validate found problems; 3: no path
+        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {err[-800:]}")
+    return wall, usage.ru_maxrss / 1024, proc.returncode
+
+
+def corpgraph(args: list[str], folder: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    return run([sys.executable, "-m", "corpgraph", *args, "--graph", str(folder)], env)
+
+
+def floor_sparql(folder: Path, work: Path) -> dict[str, Path]:
+    """The SPARQL text each named query runs on the store (parameters bound as corpgraph binds them)."""
+    texts: dict[str, Path] = {}
+    with CachedFolder.open(
+        store_path_for(folder, Path(os.environ["CORPGRAPH_CACHE"])), graph_dir=folder
+    ) as b:
+        for q in list_queries():
+            path = work / f"floor-{q.name}.rq"
+            path.write_text(bind_inline(q.sparql, bind_params(b, q, {})), encoding="utf-8")
+            texts[f"query {q.name}"] = path
+    count = work / "floor-count.rq"
+    count.write_text(COUNT, encoding="utf-8")
+    texts[""] = count
+    return texts
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def bench_folder(folder: Path, entities: dict[str, str], args: argparse.Namespace, title: str) -> None:
+    work = Path(args.work)
+    cache_root = work / "cache"
+    shutil.rmtree(cache_root, ignore_errors=True)
+    env = {**os.environ, "CORPGRAPH_CACHE": str(cache_root)}
+    os.environ["CORPGRAPH_CACHE"] = str(cache_root)
+    files = graph_store.data_files(folder)
+    size = sum(f.stat().st_size for f in files)
+    rows: list[tuple[str, float | None, float | None, float | None, float, float]] = []
+
+    first, rss, _ = corpgraph(["stats"], folder, env)
+    rows.append(("first command (index into the cache)", first, None, None, 3.0, rss))
+    store_path = store_path_for(folder, cache_root)
+    floors = floor_sparql(folder, work)
+    out = work / "out"
+    out.mkdir(exist_ok=True)
+    for label, cmd, target in commands(entities, out):
+        if label in args.skip:
+            continue
+        times, peak = [], 0.0
+        for _ in range(args.runs):
+            wall, rss, _ = corpgraph(cmd, folder, env)
+            times.append(wall)
+            peak = max(peak, rss)
+        sparql = floors.get(label, floors[""])
+        floor = [
+            run([sys.executable, "-c", FLOOR, str(store_path), str(sparql)], env)[0] for _ in range(args.runs)
+        ]
+        rows.append((label, median(times), median(floor), median(times) / median(floor), target, peak))
+        print(f"  {label}: {median(times):.2f} s (floor {median(floor):.2f} s)", file=sys.stderr, flush=True)
+
+    largest = max(files, key=lambda f: f.stat().st_size)
+    small = min(files, key=lambda f: f.stat().st_size)
+    for what, f in (
+        ("a small file", small),
+        (f"the largest file ({largest.stat().st_size / 1e6:.1f} MB)", largest),
+    ):
+        original = f.read_bytes()
+        try:
+            f.write_bytes(original + b"\n# changed by the bench\n")
+            wall, rss, _ = corpgraph(["stats"], folder, env)
+            rows.append((f"stats, first after a change to {what}", wall, None, None, 3.0, rss))
+        finally:
+            f.write_bytes(original)
+        corpgraph(["stats"], folder, env)  # back in step
+
+    if args.rdflib:
+        base, rss, _ = corpgraph(["stats"], folder, {**env, "CORPGRAPH_CACHE": "off"})
+        warm = next(r[1] for r in rows if r[0] == "stats")
+        rows.append(
+            (
+                f"stats on rdflib (CORPGRAPH_CACHE=off): {base / warm:.0f}x the default path",
+                base,
+                None,
+                None,
+                0,
+                rss,
+            )
+        )
+
+    print(
+        f"\n{title}: {len(files)} files, {size / 1e6:.1f} MB of Turtle; medians of {args.runs} runs, wall seconds"
+    )
+    print("| command | corpgraph | floor | ratio | target | peak RSS MB | ok |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for label, t, fl, ratio, target, peak in rows:
+        ok = "" if not target or t is None else ("yes" if t <= target else "NO")
+        print(
+            f"| {label} | {fmt(t)} | {fmt(fl)} | {'-' if ratio is None else f'{ratio:.1f}x'} | "
+            f"{target or '-'} | {peak:.0f} | {ok} |"
+        )
+    print(
+        "floor: a fresh Python importing pyoxigraph, reopening the same store read-only, running the same SPARQL"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--real", action="store_true", help="the real-data graph (shared/data/real)")
+    ap.add_argument(
+        "--synthetic", type=int, default=0, metavar="N", help="a synthetic graph of about N triples"
+    )
+    ap.add_argument("--runs", type=int, default=3, help="runs per figure (median; default 3)")
+    ap.add_argument("--rdflib", action="store_true", help="also time stats on the rdflib path (slow)")
+    ap.add_argument("--skip", default="", help="comma-separated commands to leave out (e.g. validate)")
+    ap.add_argument("--work", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "corpgraph-bench-default"))
+    args = ap.parse_args()
+    args.skip = {x.strip() for x in args.skip.split(",") if x.strip()}
+    if not (args.real or args.synthetic):
+        args.real = True
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    if args.real:
+        folder = realdata.build(work / "real-graph")
+        bench_folder(folder, REAL_ENTITIES, args, "Real-data graph (the seven files of shared/data/real)")
+    if args.synthetic:
+        folder = work / f"synthetic-{args.synthetic}"
+        if not (folder / ".built").is_file():
+            synthetic.write(folder, args.synthetic)
+            (folder / ".built").write_text("built\n")
+        bench_folder(folder, SYNTHETIC_ENTITIES, args, f"Synthetic graph ({args.synthetic:,} triples)")
+
+
+if __name__ == "__main__":
+    main()
