@@ -127,9 +127,39 @@ class EntityCard:
     identifiers: dict[str, str] = field(default_factory=dict)
     sources: list[dict] = field(default_factory=list)
     relationships: list[dict] = field(default_factory=list)
+    family: list[dict] | None = None  # with --family: each member, and why it belongs
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def family_card(
+    backend: Backend, iri: str, as_of: Any = None, ontology: Ontology | None = None
+) -> EntityCard:
+    """The entity's card with its whole corporate family (``family.family_of``): the members, each with
+    the ownership record and certainty that puts it in the family, and every member's relationships,
+    each marked with the member it belongs to.  Ownership between members is listed once."""
+    from . import netgraph
+    from .family import family_of
+
+    onto = ontology or read_ontology(backend)
+    card = entity_card(backend, iri, onto)
+    fam = family_of(netgraph.project(backend), iri, as_of=as_of)
+    card.family = [
+        {"iri": m.entity, "label": m.label, "why": m.why(), "record": m.record, "certainty": m.certainty}
+        for m in fam.members
+    ]
+    seen = {r["record"] for r in card.relationships}
+    for m in fam.members:
+        if m.entity == iri:
+            continue
+        for rel in _relationships(backend, URIRef(m.entity), onto):
+            if rel["record"] in seen:
+                continue
+            seen.add(rel["record"])
+            rel["member"], rel["member_iri"], rel["membership"] = m.label, m.entity, m.why()
+            card.relationships.append(rel)
+    return card
 
 
 def entity_card(backend: Backend, iri: str, ontology: Ontology | None = None) -> EntityCard:
@@ -327,14 +357,27 @@ def card_text(card: EntityCard, markdown: bool = False) -> str:
             marks.append(footnotes.index(s) + 1)
         return "".join(f"[^{m}]" for m in marks) if markdown else " ".join(f"[{m}]" for m in marks)
 
+    if card.family is not None:
+        lines.append("")
+        lines.append(h(f"Corporate family ({len(card.family)})"))
+        for m in card.family:
+            mark = " (this entity)" if m["iri"] == card.iri else ""
+            lines.append(("- " if markdown else "* ") + f"{m['label']}{mark}: {m['why']}")
     lines.append("")
     lines.append(h(f"Relationships ({len(card.relationships)})"))
     for rel in card.relationships:
+        member = f"[member {rel['member']}] " if rel.get("member") else ""
         lines.append(
-            ("- " if markdown else "* ") + _relationship_line(card, rel) + " " + cite(rel["sources"])
+            ("- " if markdown else "* ")
+            + member
+            + _relationship_line(_as_member(card, rel), rel)
+            + " "
+            + cite(rel["sources"])
         )
         for q in rel["quotes"]:
             lines.append(("  > " if markdown else "    “") + q + ("" if markdown else "”"))
+        if rel.get("note"):
+            lines.append(("  *Note:* " if markdown else "    Note: ") + str(rel["note"]))
     if card.sources:
         lines.append("")
         lines.append(("Entity described by: " if not markdown else "Described by: ") + cite(card.sources))
@@ -349,6 +392,13 @@ def card_text(card: EntityCard, markdown: bool = False) -> str:
             )
             lines.append(f"[^{i}]: {text}" if markdown else f"[{i}] {text}")
     return "\n".join(lines) + "\n"
+
+
+def _as_member(card: EntityCard, rel: dict) -> EntityCard:
+    """The card a family member's relationship is read from (its own label on the self side)."""
+    if not rel.get("member"):
+        return card
+    return EntityCard(rel["member_iri"], rel["member"], card.type, card.types)
 
 
 def _relationship_line(card: EntityCard, rel: dict) -> str:
