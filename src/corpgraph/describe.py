@@ -102,9 +102,39 @@ class EntityCard:
     identifiers: dict[str, str] = field(default_factory=dict)
     sources: list[dict] = field(default_factory=list)
     relationships: list[dict] = field(default_factory=list)
+    family: list[dict] | None = None  # with --family: each member, and why it belongs
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def family_card(
+    backend: Backend, iri: str, as_of: Any = None, ontology: Ontology | None = None
+) -> EntityCard:
+    """The entity's card with its whole corporate family (``family.family_of``): the members, each with
+    the ownership record and certainty that puts it in the family, and every member's relationships,
+    each marked with the member it belongs to.  Ownership between members is listed once."""
+    from . import netgraph
+    from .family import family_of
+
+    onto = ontology or read_ontology(backend)
+    card = entity_card(backend, iri, onto)
+    fam = family_of(netgraph.project(backend), iri, as_of=as_of)
+    card.family = [
+        {"iri": m.entity, "label": m.label, "why": m.why(), "record": m.record, "certainty": m.certainty}
+        for m in fam.members
+    ]
+    seen = {r["record"] for r in card.relationships}
+    for m in fam.members:
+        if m.entity == iri:
+            continue
+        for rel in _relationships(backend, URIRef(m.entity), onto):
+            if rel["record"] in seen:
+                continue
+            seen.add(rel["record"])
+            rel["member"], rel["member_iri"], rel["membership"] = m.label, m.entity, m.why()
+            card.relationships.append(rel)
+    return card
 
 
 def entity_card(backend: Backend, iri: str, ontology: Ontology | None = None) -> EntityCard:

@@ -20,6 +20,7 @@ Rules kept throughout:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,6 +32,7 @@ from rdflib import URIRef
 from . import dates, netgraph
 from .backend import Backend
 from .errors import QueryError
+from .family import Family, family_of
 from .ontology import read_ontology
 from .vocab import CG, SPARQL_PREFIXES, certainty_rank, local_name
 
@@ -59,8 +61,9 @@ class Flow:
     year: str = "undated"
     certainty: str | None = None
     sources: list[dict] = field(default_factory=list)
-    through: str | None = None  # the sub-agency that took part, when counted for its parent
+    through: str | None = None  # the sub-agency or family member that took part, when counted for another
     through_label: str | None = None
+    membership: str | None = None  # why ``through`` is in the family: its ownership record and certainty
 
 
 @dataclass
@@ -90,6 +93,7 @@ class MoneyReport:
     units: list[str] = field(default_factory=list)
     unit_labels: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    family: Family | None = None
 
 
 _FIGURES_QUERY = (
@@ -193,9 +197,13 @@ def money_report(
     *,
     with_units: bool = False,
     kinds: set[str] | None = None,
+    family: Family | None = None,
 ) -> MoneyReport:
     """The money to and from ``entity`` (an IRI).  ``with_units`` adds its sub-agencies' money
-    (each flow says which unit took part); ``kinds`` keeps only these amount kinds (local names)."""
+    (each flow says which unit took part); ``family`` (``family.family_of``) adds the money of every
+    member of its corporate family (each flow says which member, and the ownership record that puts
+    it in the family); money between members is not money in or out.  ``kinds`` keeps only these
+    amount kinds (local names)."""
     g = g if g is not None else netgraph.project(backend)
     label = lambda n: str(g.nodes[n].get("label") or local_name(n)) if n in g else local_name(n)  # noqa: E731
     kind_labels = {local_name(str(k)): str(lbl) for k, lbl in backend.select(_KIND_LABELS_QUERY).rows}
@@ -206,7 +214,8 @@ def money_report(
         cls = g.nodes[node].get("type_iri")
         return bool(cls) and any(onto.is_a(cls, c) for c in classes)
 
-    members = [entity, *units]
+    kin = [m for m in family.entities if m != entity and m not in units] if family else []
+    members = [entity, *units, *kin]
     member_set = set(members)
     flows: list[Flow] = []
     without: list[Flow] = []
@@ -253,6 +262,7 @@ def money_report(
                 sources=list(d.get("sources") or []),
                 through=node if node != entity else None,
                 through_label=label(node) if node != entity else None,
+                membership=_membership(family, node) if node != entity else None,
             )
             if kinds and kind not in kinds:
                 continue
@@ -313,6 +323,7 @@ def money_report(
         without,
         units,
         [label(u) for u in units],
+        family=family,
     )
     if not_counted:
         report.notes.append(
@@ -324,6 +335,11 @@ def money_report(
     return report
 
 
+def _membership(family: Family | None, node: str) -> str | None:
+    member = family.member(node) if family else None
+    return member.why() if member else None
+
+
 def money_of(
     backend: Backend,
     name: str,
@@ -331,12 +347,18 @@ def money_of(
     with_units: bool = False,
     kinds: list[str] | None = None,
     g: nx.MultiDiGraph | None = None,
+    with_family: bool = False,
+    as_of: dt.date | None = None,
 ) -> MoneyReport:
     """``money_report`` for an entity given by name, alias, slug or IRI; ``kinds`` by local name or
-    label of the amount kind (``creditLine``, ``credit line``)."""
+    label of the amount kind (``creditLine``, ``credit line``); ``with_family`` adds its corporate
+    family (ownership in force on ``as_of`` when given).  An entity without money of its own whose
+    family has some gets a note saying so and naming the command."""
     from .resolve import EntityIndex
 
     entity = EntityIndex.from_backend(backend).resolve(name)
+    g = g if g is not None else netgraph.project(backend)
+    fam = family_of(g, entity, as_of=as_of)
     wanted = None
     if kinds:
         known = {local_name(str(k)): str(lbl) for k, lbl in backend.select(_KIND_LABELS_QUERY).rows}
@@ -347,7 +369,19 @@ def money_of(
             if not hit:
                 raise QueryError(f"Unknown amount kind {k!r}; kinds: {', '.join(sorted(known))}")
             wanted.update(hit)
-    return money_report(backend, entity, g, with_units=with_units, kinds=wanted)
+    report = money_report(
+        backend, entity, g, with_units=with_units, kinds=wanted, family=fam if with_family else None
+    )
+    if not with_family and not report.flows and not report.without_amount and len(fam) > 1:
+        kin = money_report(backend, entity, g, kinds=wanted, family=fam)
+        if kin.flows or kin.without_amount:
+            holders = sorted({f.through_label or "" for f in [*kin.flows, *kin.without_amount]} - {""})
+            report.notes.append(
+                f"No amounts are recorded for {report.label} itself, but its corporate family has "
+                f"{len(kin.flows) + len(kin.without_amount)} money record(s), held by {', '.join(holders)}: "
+                f'see corpgraph money "{name}" --family'
+            )
+    return report
 
 
 def _relation_to(g: nx.MultiDiGraph, entity: str, system: str) -> str:

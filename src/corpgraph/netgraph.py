@@ -8,6 +8,8 @@ between entities.  Paths, maps and exports all start from this projection.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -339,6 +341,7 @@ def filter_edges(
 GOVERNMENT_TYPES = frozenset({"GovernmentBody", "Legislation"})
 
 
+@functools.lru_cache(maxsize=4096)
 def money_year(day_text: str | None, federal: bool) -> str:
     """The year an amount is counted in: the US federal fiscal year (FY2025 = 2024-10-01..2025-09-30)
     when a government body pays in USD, else the calendar year; ``undated`` without a date."""
@@ -390,8 +393,15 @@ def aggregate(g: nx.MultiDiGraph, *, soft: bool = True) -> nx.MultiDiGraph:
                 if not soft and d.get("soft"):
                     continue
                 groups[(u, v, d.get("kind") or "")].append((k, d))
-    for (u, v, kind), items in groups.items():
-        out.add_edge(u, v, key=kind, **tie_attributes(g, u, v, items))
+    enabled = gc.isenabled()
+    gc.disable()  # thousands of small dicts and no cycles: collection passes only cost time
+    try:
+        out.add_edges_from(
+            (u, v, kind, tie_attributes(g, u, v, items)) for (u, v, kind), items in groups.items()
+        )
+    finally:
+        if enabled:
+            gc.enable()
     return out
 
 
@@ -418,6 +428,8 @@ def tie_attributes(g: nx.MultiDiGraph, u: str, v: str, items: list[tuple[str, di
     notes: dict[str, None] = {}
     first = last = None
     best = max(items, key=lambda kd: kd[1].get("certainty_rank") or 0)[1]
+    payer = payer_of(u, v, head)  # one kind, so one payer for all the records of the tie
+    government_payer = bool(payer and g.nodes[payer].get("type") in GOVERNMENT_TYPES)
     for _k, d in items:
         labels[str(d.get("label") or "")] = None
         cert = d.get("certainty") or "unknown"
@@ -432,7 +444,9 @@ def tie_attributes(g: nx.MultiDiGraph, u: str, v: str, items: list[tuple[str, di
             last = span_[1] if last is None or span_[1] > last else last
         amount = d.get("amount")
         if amount is not None:
-            year = money_year(d.get("date") or d.get("start"), is_federal(g, u, v, d))
+            year = money_year(
+                d.get("date") or d.get("start"), government_payer and d.get("currency") == "USD"
+            )
             key = (d.get("amount_kind"), d.get("currency"), year)
             t = totals.get(key)
             if t is None:

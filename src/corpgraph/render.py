@@ -108,7 +108,8 @@ def amount_kinds(g: nx.MultiDiGraph) -> dict[str, int]:
     return seen
 
 
-DEFAULT_SIZE_KIND = "obligated"
+# obligations, the money the government committed: per fiscal year first, then as recorded, then all years
+DEFAULT_SIZE_KINDS = ("fiscalYearObligation", "obligated", "totalObligated")
 
 
 def size_kind(g: nx.MultiDiGraph, size_by: str | None) -> str | None:
@@ -119,8 +120,9 @@ def size_kind(g: nx.MultiDiGraph, size_by: str | None) -> str | None:
         return None
     kinds = amount_kinds(g)
     if size_by in (None, "", "money"):
-        if DEFAULT_SIZE_KIND in kinds:
-            return DEFAULT_SIZE_KIND
+        for preferred in DEFAULT_SIZE_KINDS:
+            if preferred in kinds:
+                return preferred
         return max(sorted(kinds), key=lambda k: kinds[k]) if kinds else None
     wanted = size_by.replace(" ", "").replace("-", "").replace("_", "").lower()
     for kind in kinds:

@@ -88,9 +88,17 @@ def search(text: str, limit: int, source, fmt: str) -> None:
 
 @cli.command()
 @click.argument("entity")
+@click.option(
+    "--family",
+    is_flag=True,
+    help="Add the entity's corporate family (ultimate parent and all subsidiaries, through ownership records).",
+)
+@click.option(
+    "--as-of", metavar="DATE", help="With --family: ownership in force on this date (YYYY[-MM[-DD]])."
+)
 @graph_options
 @format_option(TEXT_FORMATS, "text")
-def show(entity: str, source, fmt: str) -> None:
+def show(entity: str, family: bool, as_of: str | None, source, fmt: str) -> None:
     """Show an entity's card: type, aliases, identifiers and every relationship in and out,
     with amount, date, certainty, quoted evidence and sources.
 
@@ -103,10 +111,24 @@ def show(entity: str, source, fmt: str) -> None:
     Example:
       corpgraph show AWS
       corpgraph show "Citizens Financial Group" --format md > citizens.md
+      corpgraph show "GEO Group" --family --as-of 2025
     """
-    from ..describe import entity_card
+    from ..describe import entity_card, family_card
     from ..output.card import format_card
     from ..resolve import resolve_entity
 
     backend = source.open()
-    emit(format_card(entity_card(backend, resolve_entity(backend, entity)), fmt))
+    iri = resolve_entity(backend, entity)
+    card = family_card(backend, iri, _as_of(as_of)) if family else entity_card(backend, iri)
+    emit(format_card(card, fmt))
+
+
+def _as_of(text: str | None):
+    from ..dates import parse_as_of
+
+    if not text:
+        return None
+    try:
+        return parse_as_of(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None

@@ -273,9 +273,25 @@ def paths(
     metavar="KIND",
     help="Only this kind of amount, e.g. creditLine or 'contract value' (repeatable).",
 )
+@click.option(
+    "--family",
+    is_flag=True,
+    help="Add the money of its corporate family (parent and subsidiaries through ownership records), each flow marked.",
+)
+@click.option(
+    "--as-of", metavar="DATE", help="With --family: ownership in force on this date (YYYY[-MM[-DD]])."
+)
 @graph_options
 @format_option(TEXT_FORMATS, "text")
-def money(entity: str, with_subagencies: bool, kinds: tuple[str, ...], source, fmt: str) -> None:
+def money(
+    entity: str,
+    with_subagencies: bool,
+    kinds: tuple[str, ...],
+    family: bool,
+    as_of: str | None,
+    source,
+    fmt: str,
+) -> None:
     """Show the money flowing to and from an entity, by counterparty and kind, with sources.
 
     Totals are per kind of amount (contract value, obligated, credit line, bond issue,
@@ -289,9 +305,22 @@ def money(entity: str, with_subagencies: bool, kinds: tuple[str, ...], source, f
       corpgraph money "AT&T"
       corpgraph money DHS --with-subagencies --format md
       corpgraph money Citizens --format csv
+      corpgraph money "Citizens Bank" --family
     """
+    from ..dates import parse_as_of
     from ..money import money_of
     from ..output.money import format_money
 
-    report = money_of(source.open(), entity, with_units=with_subagencies, kinds=list(kinds) or None)
+    try:
+        day = parse_as_of(as_of) if as_of else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    report = money_of(
+        source.open(),
+        entity,
+        with_units=with_subagencies,
+        kinds=list(kinds) or None,
+        with_family=family,
+        as_of=day,
+    )
     emit(format_money(report, fmt))

@@ -83,11 +83,17 @@ def card_text(card: EntityCard) -> str:
     if card.description:
         lines.append(card.description)
     footnotes: list[dict] = []
+    if card.family is not None:
+        lines += ["", f"Corporate family ({len(card.family)})"]
+        for m in card.family:
+            lines.append(f"* {m['label']}{_this(card, m)}: {m['why']}")
     lines += ["", f"Relationships ({len(card.relationships)})"]
     for rel in card.relationships:
         marks = " ".join(f"[{m}]" for m in _cite(footnotes, rel["sources"]))
-        lines.append("* " + _relationship_line(card, rel) + " " + marks)
+        lines.append("* " + _member_mark(rel) + _relationship_line(_as_member(card, rel), rel) + " " + marks)
         lines += [f"    “{q}”" for q in rel["quotes"]]
+        if rel.get("note"):
+            lines.append(f"    Note: {rel['note']}")
     if card.sources:
         lines += ["", "Entity described by: " + " ".join(f"[{m}]" for m in _cite(footnotes, card.sources))]
     if footnotes:
@@ -106,17 +112,40 @@ def card_md(card: EntityCard) -> str:
     if card.description:
         lines.append(md(card.description))
     footnotes: list[dict] = []
+    if card.family is not None:
+        lines += ["", f"## Corporate family ({len(card.family)})"]
+        for m in card.family:
+            lines.append(f"- {md(m['label'] + _this(card, m))}: {md(m['why'])}")
     lines += ["", f"## Relationships ({len(card.relationships)})"]
     for rel in card.relationships:
         marks = "".join(f"[^{m}]" for m in _cite(footnotes, rel["sources"]))
-        lines.append("- " + md(_relationship_line(card, rel)) + " " + marks)
+        line = _member_mark(rel) + _relationship_line(_as_member(card, rel), rel)
+        lines.append("- " + md(line) + " " + marks)
         lines += [f"  > “{md(q)}”" for q in rel["quotes"]]
+        if rel.get("note"):
+            lines.append(f"  *Note:* {md(str(rel['note']))}")
     if card.sources:
         lines += ["", "Described by: " + "".join(f"[^{m}]" for m in _cite(footnotes, card.sources))]
     if footnotes:
         lines += ["", "## Sources"]
         lines += [f"[^{i}]: {source_md(s)}" for i, s in enumerate(footnotes, 1)]
     return "\n".join(lines) + "\n"
+
+
+def _this(card: EntityCard, member: dict) -> str:
+    return " (this entity)" if member["iri"] == card.iri else ""
+
+
+def _member_mark(rel: dict) -> str:
+    """'[member B.I. Incorporated] ' before a family member's relationship on a --family card."""
+    return f"[member {rel['member']}] " if rel.get("member") else ""
+
+
+def _as_member(card: EntityCard, rel: dict) -> EntityCard:
+    """The card a family member's relationship is read from (its own label on the self side)."""
+    if not rel.get("member"):
+        return card
+    return EntityCard(rel["member_iri"], rel["member"], card.type, card.types)
 
 
 def _cite(footnotes: list[dict], sources: list[dict]) -> list[int]:

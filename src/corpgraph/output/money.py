@@ -15,6 +15,7 @@ from .numbers import hedged_money, money, plural
 from .sources import source_text, source_urls
 
 if TYPE_CHECKING:
+    from ..family import Family
     from ..money import Flow, MoneyReport
 
 DIRECTION_WORDS = {
@@ -37,6 +38,7 @@ FLOW_HEADERS = (
     "certainty",
     "relation",
     "through",
+    "membership",
     "record",
     "sources",
 )
@@ -58,6 +60,7 @@ def flow_rows(report: MoneyReport) -> list[list[Any]]:
             f.certainty or "",
             f.relation,
             f.through_label or "",
+            f.membership or "",
             f.record,
             source_urls(f.sources),
         ]
@@ -65,10 +68,23 @@ def flow_rows(report: MoneyReport) -> list[list[Any]]:
     ]
 
 
+def family_lines(fam: Family) -> list[str]:
+    """The family as indented lines: each member with why it belongs."""
+    when = f" as of {fam.as_of.isoformat()}" if fam.as_of else ""
+    lines = [f"Corporate family{when}: {plural(len(fam), 'entity', 'entities')}"]
+    for m in fam.members:
+        mark = " (asked about)" if m.entity == fam.entity else ""
+        lines.append(f"  - {m.label}{mark}: {m.why()}")
+    lines += [f"  Note: {n}" for n in fam.notes]
+    return lines
+
+
 def render_text(report: MoneyReport) -> str:
     lines = [f"Money of {report.label}"]
     if report.units:
         lines.append("Including its sub-agencies: " + ", ".join(report.unit_labels))
+    if report.family is not None:
+        lines += family_lines(report.family)
     if not report.flows and not report.without_amount and not report.not_counted:
         lines.append("No amounts are recorded for this entity.")
     for direction in DIRECTION_ORDER:
@@ -97,7 +113,8 @@ def render_text(report: MoneyReport) -> str:
     if report.flows:
         lines += ["", "Records:"]
         for f in report.flows:
-            via = f" [through {f.through_label}]" if f.through_label else ""
+            member = f": {f.membership}" if f.membership else ""
+            via = f" [through {f.through_label}{member}]" if f.through_label else ""
             lines.append(
                 f"  - {f.relation}: {hedged_money(f.amount, f.currency, f.qualifier)} {f.kind_label}"
                 f"{', ' + f.date if f.date else ''} [{f.certainty}]{via}"

@@ -1,0 +1,122 @@
+"""Corporate families (corpgraph.family): the whole group through dated ownership records, in money
+and show, with as-of dates applied to ownership."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from corpgraph import netgraph
+from corpgraph.cli import cli
+from corpgraph.describe import card_text, family_card
+from corpgraph.family import family_of
+from corpgraph.money import format_money, money_of
+from corpgraph.vocab import ENT
+from minigraph import backend_of, entities, rec
+
+# parent p owns s1 (sold in 2020) and s2; s2 owns s3; s3 and s1 hold contracts with agency g;
+# p pays s3 (money inside the family); q is no one's kin.
+FAMILY = (
+    entities("p", "s1", "s2", "s3", "q")
+    + entities("g", cls="GovernmentBody")
+    + rec(
+        "own1",
+        "Ownership",
+        "cg:owner ent:p ; cg:subsidiary ent:s1",
+        extra='; cg:startDate "2010" ; cg:endDate "2020" ',
+    )
+    + rec("own2", "Ownership", "cg:owner ent:p ; cg:subsidiary ent:s2", "confirmed", '; cg:startDate "2015" ')
+    + rec("own3", "Ownership", "cg:owner ent:s2 ; cg:subsidiary ent:s3", "likely")
+    + rec(
+        "c3",
+        "Contract",
+        "cg:buyer ent:g ; cg:supplier ent:s3",
+        extra='; cg:amount "100"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:obligated ; cg:date "2025-01-05" ',
+    )
+    + rec(
+        "c1",
+        "Contract",
+        "cg:buyer ent:g ; cg:supplier ent:s1",
+        extra='; cg:amount "7"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:obligated ; cg:date "2019-01-05" ',
+    )
+    + rec(
+        "pay",
+        "Payment",
+        "cg:payer ent:p ; cg:payee ent:s3",
+        extra='; cg:amount "5"^^xsd:decimal ; cg:currency "USD" ; cg:amountKind cg:payment ',
+    )
+    + rec("cq", "Contract", "cg:buyer ent:g ; cg:supplier ent:q")
+)
+
+
+def E(n: str) -> str:
+    return str(ENT[n])
+
+
+@pytest.fixture(scope="module")
+def fam_backend():
+    return backend_of(FAMILY)
+
+
+def test_family_reaches_the_ultimate_parent_and_every_subsidiary(fam_backend):
+    fam = family_of(netgraph.project(fam_backend), E("s3"))
+    assert [m.entity for m in fam.roots] == [E("p")]
+    assert set(fam.entities) == {E("p"), E("s1"), E("s2"), E("s3")}
+    s3 = fam.member(E("s3"))
+    assert (s3.owner, s3.record.rsplit("/", 1)[1], s3.certainty) == (E("s2"), "own3", "likely")
+    assert "owned by S2 (likely" in s3.why()
+    assert fam.notes and "--as-of" in fam.notes[0]  # s1's ownership ended
+
+
+def test_as_of_applies_to_ownership(fam_backend):
+    g = netgraph.project(fam_backend)
+    assert E("s1") not in family_of(g, E("s3"), as_of=dt.date(2025, 6, 30)).entities
+    assert E("s1") in family_of(g, E("s3"), as_of=dt.date(2018, 6, 30)).entities
+    assert family_of(g, E("s1"), as_of=dt.date(2025, 6, 30)).entities == [E("s1")]  # sold: alone
+    assert family_of(g, E("q")).entities == [E("q")]
+
+
+def test_money_of_a_family_marks_each_member_and_leaves_out_money_inside_it(fam_backend):
+    report = money_of(fam_backend, "p", with_family=True, as_of=dt.date(2025, 6, 30))
+    assert {(f.through_label, f.amount) for f in report.flows} == {("S3", Decimal(100))}
+    (flow,) = report.flows
+    assert "owned by S2" in flow.membership and "own3" in flow.membership
+    text = format_money(report)
+    assert "Corporate family as of 2025-06-30: 3 entities" in text and "[through S3: owned by S2" in text
+    assert "membership" in format_money(report, "csv").splitlines()[0]
+    everyone = money_of(fam_backend, "p", with_family=True)
+    assert {f.through_label for f in everyone.flows} == {"S1", "S3"}  # without as-of, s1 counts too
+
+
+def test_an_entity_without_money_points_to_its_family(fam_backend):
+    report = money_of(fam_backend, "s2")
+    assert not report.flows
+    assert any('corpgraph money "s2" --family' in n and "S3" in n for n in report.notes)
+    assert not money_of(fam_backend, "q").notes  # no family, no hint
+
+
+def test_show_family_lists_members_and_their_relationships(fam_backend):
+    card = family_card(fam_backend, E("s2"))
+    assert [m["label"] for m in card.family] == ["P", "S1", "S2", "S3"]
+    text = card_text(card)
+    assert "Corporate family (4)" in text and "[member S3] G —contracts→ S3" in text
+
+
+def test_cli_family_flags(runner, tmp_graph):
+    out = runner.invoke(cli, ["money", "Citizens Bank", "--graph", str(tmp_graph)], catch_exceptions=False)
+    assert out.exit_code == 0 and "--family" in out.stdout and "Citizens Financial Group" in out.stdout
+    out = runner.invoke(
+        cli, ["money", "Citizens Bank", "--family", "--graph", str(tmp_graph)], catch_exceptions=False
+    )
+    assert out.exit_code == 0 and "credit line: USD 450,000,000" in out.stdout
+    assert "bond issue: USD 500,000,000" in out.stdout and "950" not in out.stdout  # kinds apart
+    out = runner.invoke(
+        cli, ["show", "Citizens Bank", "--family", "--graph", str(tmp_graph)], catch_exceptions=False
+    )
+    assert out.exit_code == 0 and "Corporate family (2)" in out.stdout
+    bad = runner.invoke(
+        cli, ["money", "Citizens Bank", "--family", "--as-of", "soon", "--graph", str(tmp_graph)]
+    )
+    assert bad.exit_code == 2 and "not a date" in bad.output
