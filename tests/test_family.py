@@ -10,9 +10,11 @@ import pytest
 
 from corpgraph import netgraph
 from corpgraph.cli import cli
-from corpgraph.describe import card_text, family_card
+from corpgraph.describe import family_card
 from corpgraph.family import family_of
-from corpgraph.money import format_money, money_of
+from corpgraph.money import money_of
+from corpgraph.output.card import card_text
+from corpgraph.output.money import format_money
 from corpgraph.vocab import ENT
 from minigraph import backend_of, entities, rec
 
@@ -110,8 +112,8 @@ def test_cli_family_flags(runner, tmp_graph):
     out = runner.invoke(
         cli, ["money", "Citizens Bank", "--family", "--graph", str(tmp_graph)], catch_exceptions=False
     )
-    assert out.exit_code == 0 and "credit line: USD 450,000,000" in out.stdout
-    assert "bond issue: USD 500,000,000" in out.stdout and "950" not in out.stdout  # kinds apart
+    assert out.exit_code == 0 and "credit line: $450,000,000" in out.stdout
+    assert "bond issue: $500,000,000" in out.stdout and "950" not in out.stdout  # kinds apart
     out = runner.invoke(
         cli, ["show", "Citizens Bank", "--family", "--graph", str(tmp_graph)], catch_exceptions=False
     )

@@ -10,7 +10,8 @@ import pytest
 
 from corpgraph import netgraph, render, subgraph
 from corpgraph.family import family_of
-from corpgraph.paths import find_paths, hop_sentence
+from corpgraph.output.paths import hop_sentence
+from corpgraph.paths import find_paths
 from corpgraph.vocab import ENT
 from test_real_money import TX, _expected_fy, imported, subset  # noqa: F401  (session fixtures)
 

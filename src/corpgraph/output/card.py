@@ -143,6 +143,8 @@ def _member_mark(rel: dict) -> str:
 
 def _as_member(card: EntityCard, rel: dict) -> EntityCard:
     """The card a family member's relationship is read from (its own label on the self side)."""
+    from ..describe import EntityCard
+
     if not rel.get("member"):
         return card
     return EntityCard(rel["member_iri"], rel["member"], card.type, card.types)
