@@ -86,7 +86,7 @@ def test_query_paths_money_map_through_virtuoso(runner, virtuoso_loaded, tmp_pat
         _same(runner, ["query", name, "--format", "csv"], virtuoso_loaded)
     assert "Amazon Web Services" in _same(runner, ["paths", "AWS", "ICE"], virtuoso_loaded)
     money = _same(runner, ["money", "ICE"], virtuoso_loaded)
-    assert "USD 41,000,000" in money  # xsd:decimal sums: 30,000,000 + 11,000,000
+    assert "$41,000,000" in money  # xsd:decimal sums: 30,000,000 + 11,000,000
     assert "30000000" in _same(runner, ["money", "Palantir", "--format", "csv"], virtuoso_loaded)
     mem_out, v_out = tmp_path / "mem.html", tmp_path / "v.html"
     assert runner.invoke(cli, ["map", "-o", str(mem_out)], catch_exceptions=False).exit_code == 0
