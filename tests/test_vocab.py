@@ -37,6 +37,8 @@ def test_closed_namespace_rejects_typos():
 def test_certainty_ranks_match_the_ontology(ontology):
     for name in CERTAINTY_ORDER:
         assert int(ontology.value(URIRef(NS + name), CG.rank)) == certainty_rank(name)
+    declared = {str(s)[len(NS) :] for s in ontology.subjects(RDF.type, CG.Certainty)}
+    assert declared == set(CERTAINTY_ORDER)  # no level the ontology has and the Python list lacks
 
 
 def test_every_relationship_kind_with_participants_declares_an_edge(bundled):

@@ -61,8 +61,8 @@ def edge_width(amount: Decimal | None, largest: Decimal | None, lo: float = 1.0,
 
 
 def edges_of(g: nx.MultiDiGraph):
-    """(u, v, key, data) for every edge, read straight from the adjacency (faster than g.edges)."""
-    for u, nbrs in g._adj.items():  # the plain dicts behind g.adj: no view objects per step
+    """(u, v, key, data) for every edge, read from the public adjacency view (faster than g.edges)."""
+    for u, nbrs in g.adj.items():
         for v, keyed in nbrs.items():
             for k, d in keyed.items():
                 yield u, v, k, d
