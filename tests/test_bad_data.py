@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import TEST_DATA
 from corpgraph.backend.oxigraph_store import OxigraphBackend
 from corpgraph.cli import cli
 from corpgraph.errors import GraphLoadError, ImportFailed, QueryError
@@ -53,7 +54,26 @@ def test_rows_wider_or_narrower_than_the_header_are_reported(tmp_graph, tmp_path
     row = _row() + extra if extra else _row().rsplit(",", 2)[0]
     result = import_file("csv", _facts(tmp_path, row), graph_dir=tmp_graph)
     assert len(result.errors) == 1 and result.errors[0].line == 2
-    assert "fields" in result.errors[0].reason
+    assert "field" in result.errors[0].reason
+
+
+IMPORT_SAMPLES = {
+    "usaspending": "usaspending-transactions.csv",
+    "facilities": "icefacs-synthetic.csv",
+    "tornapart": "tornapart-freezer-synthetic.csv",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(IMPORT_SAMPLES))
+def test_every_importer_reports_rows_wider_or_narrower_than_the_header(tmp_graph, tmp_path, kind):
+    lines = (TEST_DATA / "import" / IMPORT_SAMPLES[kind]).read_text(encoding="utf-8").splitlines()
+    header, first = lines[0], lines[1]
+    bad = tmp_path / IMPORT_SAMPLES[kind]
+    bad.write_text("\n".join([header, first + ",surplus", "x,y", *lines[2:]]) + "\n", encoding="utf-8")
+    result = import_file(kind, bad, graph_dir=tmp_graph, dry_run=True)
+    width = {e.line: e.reason for e in result.errors if "field" in e.reason and "header" in e.reason}
+    assert sorted(width) == [2, 3]  # the sample's own rows are not width errors
+    assert width[2] == "1 more field than the header has"
 
 
 def test_two_file_names_with_one_part_do_not_replace_each_other(tmp_graph, tmp_path):
@@ -113,6 +133,14 @@ def test_non_ascii_variable_on_the_store(tmp_graph, tmp_path):
         assert b.query('SELECT ?s WHERE { ?s ?p ?o FILTER REGEX(STR(?o), "(") }').rows == []
     finally:
         b.close()
+
+
+@pytest.mark.endpoint
+def test_non_ascii_variable_on_an_endpoint(loaded_endpoint):
+    from corpgraph.backend.endpoint import EndpointBackend
+
+    out = EndpointBackend(loaded_endpoint).query("SELECT ?ä WHERE { ?ä a ?t } LIMIT 1")
+    assert out.variables == ["ä"] and len(out.rows) == 1
 
 
 def test_ill_typed_literals_are_reported_by_validate(runner, tmp_graph):

@@ -258,4 +258,5 @@ def check_width(row: Row, header_len: int | None = None) -> None:
     if None in row.data:
         if "__short__" in row.data:
             raise BadRow(f"{row.data['__short__']} fields where the header has more")
-        raise BadRow(f"{len(row.data[None])} more fields than the header has")
+        extra = len(row.data[None])
+        raise BadRow(f"{extra} more field{'s' if extra != 1 else ''} than the header has")
