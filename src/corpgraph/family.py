@@ -130,14 +130,3 @@ def family_of(g: nx.MultiDiGraph, entity: str, *, as_of: dt.date | None = None) 
                 "give --as-of DATE for the family on a given day."
             )
     return fam
-
-
-def family_text(fam: Family) -> list[str]:
-    """The family as indented lines: each member with why it belongs."""
-    when = f" as of {fam.as_of.isoformat()}" if fam.as_of else ""
-    lines = [f"Corporate family{when}: {len(fam)} {'entity' if len(fam) == 1 else 'entities'}"]
-    for m in fam.members:
-        mark = " (asked about)" if m.entity == fam.entity else ""
-        lines.append(f"  - {m.label}{mark}: {m.why()}")
-    lines += [f"  Note: {n}" for n in fam.notes]
-    return lines

@@ -29,7 +29,7 @@ from typing import Any
 import networkx as nx
 from rdflib import URIRef
 
-from . import dates, netgraph
+from . import netgraph
 from .backend import Backend
 from .errors import QueryError
 from .family import Family, family_of
@@ -120,19 +120,6 @@ SELECT ?fig ?src ?url ?title ?pub ?issued WHERE {
 )
 
 _KIND_LABELS_QUERY = SPARQL_PREFIXES + "SELECT ?k ?l WHERE { ?k a cg:AmountKind ; rdfs:label ?l }"
-
-
-def _year(day_text: str | None, federal: bool) -> str:
-    if not day_text:
-        return "undated"
-    try:
-        first, last = dates.span(day_text)
-    except ValueError:
-        return "undated"
-    if federal:
-        fy_first, fy_last = dates.fiscal_year(first), dates.fiscal_year(last)
-        return f"FY{fy_first}" if fy_first == fy_last else f"FY{fy_first}-{fy_last}"
-    return str(first.year)
 
 
 def _figures(backend: Backend, subjects: set[str]) -> dict[str, list[dict]]:
@@ -257,7 +244,7 @@ def money_report(
                 qualifier=d.get("amount_qualifier"),
                 amount_text=d.get("amount_text"),
                 date=when,
-                year=_year(when, federal),
+                year=netgraph.money_year(when, federal),
                 certainty=d.get("certainty"),
                 sources=list(d.get("sources") or []),
                 through=node if node != entity else None,
@@ -286,7 +273,7 @@ def money_report(
             currency=fig["currency"],
             qualifier=fig["qualifier"],
             date=fig["date"],
-            year=_year(fig["date"], False),
+            year=netgraph.money_year(fig["date"], False),
             certainty=fig["certainty"],
             sources=fig["sources"],
         )
