@@ -23,6 +23,20 @@ def node_rows(sub: Subgraph) -> list[dict[str, Any]]:
     ]
 
 
+def edge_ends(g: Any, u: str, v: str, d: dict[str, Any]) -> dict[str, Any]:
+    """The columns every exported edge starts with: its two ends, their labels, kind and certainty."""
+    return {
+        "source": u,
+        "target": v,
+        "source_label": g.nodes[u].get("label") or u,
+        "target_label": g.nodes[v].get("label") or v,
+        "kind": d.get("kind") or "",
+        "kind_label": d.get("kind_label") or "",
+        "label": d.get("label") or "",
+        "certainty": d.get("certainty") or "",
+    }
+
+
 def edge_rows(sub: Subgraph) -> list[dict[str, Any]]:
     """One dict per edge with scalar values only; ``id`` is the record IRI, suffixed when one record
     gives several edges (an n-ary record with several partners)."""
@@ -38,14 +52,7 @@ def edge_rows(sub: Subgraph) -> list[dict[str, Any]]:
             {
                 "id": k if counts[k] == 1 else f"{k}#{seen[k]}",
                 "record": k,
-                "source": u,
-                "target": v,
-                "source_label": g.nodes[u].get("label") or u,
-                "target_label": g.nodes[v].get("label") or v,
-                "kind": d.get("kind") or "",
-                "kind_label": d.get("kind_label") or "",
-                "label": d.get("label") or "",
-                "certainty": d.get("certainty") or "",
+                **edge_ends(g, u, v, d),
                 "amount": amount,
                 "currency": d.get("currency") or "",
                 "amount_kind": d.get("amount_kind") or "",

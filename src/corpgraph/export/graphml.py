@@ -18,7 +18,7 @@ from ..backend import Backend
 from ..output.escape import xml_text
 from ..render import node_sizes, type_style
 from ..subgraph import Subgraph
-from .common import SEP, edge_rows, node_rows
+from .common import SEP, edge_ends, edge_rows, node_rows
 
 
 def tie_rows(sub: Subgraph) -> list[dict[str, Any]]:
@@ -29,14 +29,7 @@ def tie_rows(sub: Subgraph) -> list[dict[str, Any]]:
         sources = d.get("sources") or []
         row: dict[str, Any] = {
             "id": f"{u}|{k}|{v}",
-            "source": u,
-            "target": v,
-            "source_label": g.nodes[u].get("label") or u,
-            "target_label": g.nodes[v].get("label") or v,
-            "kind": d.get("kind") or "",
-            "kind_label": d.get("kind_label") or "",
-            "label": d.get("label") or "",
-            "certainty": d.get("certainty") or "",
+            **edge_ends(g, u, v, d),
             "records": d["count"],
             "first_date": d.get("first") or "",
             "last_date": d.get("last") or "",
