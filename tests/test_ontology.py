@@ -129,3 +129,27 @@ def test_a_graph_ontology_without_styles_draws_the_bundled_way():
     assert onto.style("Company") == bundled_ontology().style("Company")
     assert onto.record_fields == bundled_ontology().record_fields
     assert local_name(onto.entity_class_by_name("Company") or "") == "Company"
+
+
+def test_a_new_amount_kind_reads_in_its_own_words():
+    """Summaries name an amount kind by its label in the ontology, not by splitting its camelCase."""
+    from corpgraph.summary import tie_summary
+
+    backend = backend_of(
+        f"@prefix ex: <{EX}> .\n"
+        'ex:perDiemPaid a cg:AmountKind ; rdfs:label "daily rate paid" .\n'
+        + entities("acme", "bolt")
+        + rec("r1", "Contract", "cg:buyer ent:acme ; cg:supplier ent:bolt", extra=_money("ex:perDiemPaid", 3))
+        + rec("r2", "Contract", "cg:buyer ent:acme ; cg:supplier ent:bolt", extra=_money("cg:ceiling", 4))
+    )
+    assert read_ontology(backend).amount_kind_labels["perDiemPaid"] == "daily rate paid"
+    ties = netgraph.aggregate(netgraph.build_network(backend))
+    text = tie_summary(ties.edges[str(ENT.acme), str(ENT.bolt), "Contract"])
+    assert "daily rate paid 2025 $3" in text and "contract ceiling 2025 $4" in text
+    assert "per diem" not in text
+
+
+def _money(kind: str, amount: int) -> str:
+    return (
+        f'; cg:amount {amount} ; cg:currency "USD" ; cg:amountKind {kind} ; cg:date "2025-01-02"^^xsd:date '
+    )

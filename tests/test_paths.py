@@ -139,7 +139,7 @@ def test_parallel_records_are_one_tie_and_one_path():
         ("ceiling", "2025"): 7,
     }
     assert hop_sentence(g, hop) == (
-        "P contracts Q: 3 records, ceiling 2025 $7; obligated 2024 $10; obligated 2025 $5.50, "
+        "P contracts Q: 3 records, contract ceiling 2025 $7; obligated 2024 $10; obligated 2025 $5.50, "
         "2024-11 to 2025-03"
     )
     listed = format_paths(g, r, "text", records=True)

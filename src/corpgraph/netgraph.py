@@ -35,7 +35,7 @@ def _values(var: str, iris: Iterable[str]) -> str:
 
 
 # Bump when the projection's shape changes, so caches written by older code are not read.
-_CACHE_FORMAT = 4
+_CACHE_FORMAT = 5
 
 
 def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bool = True) -> nx.MultiDiGraph:
@@ -201,6 +201,7 @@ _EDGE_KEYS = (
     "amount",
     "currency",
     "amount_kind",
+    "amount_kind_label",
     "amount_qualifier",
     "amount_text",
     "date",
@@ -241,6 +242,7 @@ def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> d
             "certainty": None,
             "certainty_rank": 0,
             **dict.fromkeys(_SINGLE_VALUED),
+            "amount_kind_label": None,
             "as_of": None,
             "also_stated": None,  # filled by awards.count_once
             "label_override": None,
@@ -264,6 +266,9 @@ def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> d
     for key, (predicate, convert) in _SINGLE_VALUED.items():
         for item, value in scan(predicate):
             item[key] = convert(value)
+    for item in out.values():  # readers see the ontology's words for an amount kind
+        if item["amount_kind"]:
+            item["amount_kind_label"] = onto.amount_kind_labels.get(item["amount_kind"])
     for item, day in scan("cg:asOf"):  # one record stated by several files: the latest date
         item["as_of"] = max(item.get("as_of") or "", str(day))
     for item, quote in scan("cg:quote"):
@@ -452,6 +457,7 @@ def tie_attributes(g: nx.MultiDiGraph, u: str, v: str, items: list[tuple[str, di
             if t is None:
                 t = totals[key] = {
                     "amount_kind": key[0],
+                    "amount_kind_label": d.get("amount_kind_label"),
                     "currency": key[1],
                     "year": year,
                     "amount": Decimal(0),

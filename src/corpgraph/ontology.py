@@ -59,6 +59,7 @@ class Ontology:
     class_parents: dict[str, frozenset[str]] = field(default_factory=dict)  # direct rdfs:subClassOf
     roles: frozenset[str] = frozenset()  # every cg:RoleProperty
     record_fields: frozenset[str] = frozenset()  # properties with rdfs:domain cg:Relationship
+    amount_kind_labels: dict[str, str] = field(default_factory=dict)  # local name -> rdfs:label
     # entity class IRI -> its own style or its nearest styled ancestor's
     styles: dict[str, ClassStyle] = field(default_factory=dict)
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
@@ -142,14 +143,16 @@ SELECT ?c ?label ?parent WHERE {
 }"""
 )
 
-# Roles, record attributes and class styles in one round trip (an endpoint answers each query over HTTP).
+# Roles, record attributes, class styles and amount kinds' labels in one round trip (an endpoint
+# answers each query over HTTP).
 _TERMS_QUERY = (
     SPARQL_PREFIXES
     + """
-SELECT ?what ?term ?colour ?mapShape ?figureShape WHERE {
+SELECT ?what ?term ?colour ?mapShape ?figureShape ?label WHERE {
   { ?term a cg:RoleProperty . BIND("role" AS ?what) }
   UNION { ?term rdfs:domain cg:Relationship . BIND("field" AS ?what) }
   UNION { ?term cg:colour ?colour ; cg:mapShape ?mapShape ; cg:figureShape ?figureShape . BIND("style" AS ?what) }
+  UNION { ?term a cg:AmountKind ; rdfs:label ?label . BIND("amountKind" AS ?what) }
 }"""
 )
 
@@ -167,6 +170,7 @@ def read_ontology(backend: Backend) -> Ontology:
         onto.styles = {c: s for c, s in bundled.styles.items() if c in onto.entity_classes}
     if not onto.record_fields:
         onto.record_fields = bundled.record_fields
+    onto.amount_kind_labels = {**bundled.amount_kind_labels, **onto.amount_kind_labels}
     return onto
 
 
@@ -252,13 +256,15 @@ def _ontology(rows: list[dict], class_rows: list[dict], term_rows: list[dict]) -
     entity_classes = {c: d for c in set(parents) | {entity_root} if (d := depth(c, entity_root)) is not None}
     kinds = {c for c in parents if depth(c, rel_root) is not None}
     kind_labels = {c: labels.get(c, local_name(c)) for c in kinds}
-    roles, fields, own_styles = set(), set(), {}
+    roles, fields, own_styles, amount_labels = set(), set(), {}, {}
     for r in term_rows:
         what, term = str(r["what"]), str(r["term"])
         if what == "role":
             roles.add(term)
         elif what == "field":
             fields.add(term)
+        elif what == "amountKind":
+            amount_labels[local_name(term)] = str(r["label"])
         else:
             own_styles[term] = ClassStyle(str(r["colour"]), str(r["mapShape"]), str(r["figureShape"]))
     onto = Ontology(
@@ -269,6 +275,7 @@ def _ontology(rows: list[dict], class_rows: list[dict], term_rows: list[dict]) -
         {c: frozenset(p) for c, p in parents.items()},
         frozenset(roles),
         frozenset(fields),
+        dict(sorted(amount_labels.items())),
     )
     for c in entity_classes:  # a class without a style of its own is drawn as its nearest styled ancestor
         styled = [a for a in onto.ancestors(c) if a in own_styles]

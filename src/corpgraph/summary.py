@@ -12,8 +12,11 @@ from decimal import Decimal
 from .output.numbers import hedged_money, money, plural, with_currency
 
 
-def kind_words(name: str | None) -> str:
-    """'creditLine' -> 'credit line' (amount kinds and other camelCase names, for readers)."""
+def kind_words(name: str | None, label: str | None = None) -> str:
+    """An amount kind for readers: its label in the ontology (``amount_kind_label``: 'total obligated
+    (all years)'), else its name split ('creditLine' -> 'credit line')."""
+    if label:
+        return label
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name or "").lower() or "amount"
 
 
@@ -36,7 +39,7 @@ def total_text(t: dict, *, exact: bool = False) -> str:
     figure = money(t["amount"], currency) if exact else compact_money(t["amount"], currency)
     year = f" {t['year']}" if t.get("year") and t["year"] != "undated" else ""
     hedge = " (some hedged)" if t.get("qualified") else ""
-    return f"{kind_words(t.get('amount_kind'))}{year} {figure}{hedge}"
+    return f"{kind_words(t.get('amount_kind'), t.get('amount_kind_label'))}{year} {figure}{hedge}"
 
 
 def totals_text(totals: Iterable[dict], *, exact: bool = False) -> str:
@@ -58,7 +61,7 @@ def record_amount(d: dict) -> str:
     if d.get("amount") is None:
         return str(d.get("amount_text") or "")
     amount = hedged_money(d["amount"], d.get("currency"), d.get("amount_qualifier"))
-    return f"{amount} {kind_words(d.get('amount_kind'))}"
+    return f"{amount} {kind_words(d.get('amount_kind'), d.get('amount_kind_label'))}"
 
 
 def tie_summary(d: dict) -> str:
