@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Graph, Literal
 from rdflib.term import Node
 
 from .. import rdftext
 from .. import store as graph_store
-from ..errors import BackendError, GraphLoadError, QueryError
-from . import Backend, PartTriples, QueryOutcome, cap_rows
+from ..errors import BackendError, GraphLoadError
+from . import Backend, PartTriples, QueryOutcome
 from .oxigraph_store import (
     META_GRAPH,
     META_TRIPLES,
@@ -47,6 +46,7 @@ from .oxigraph_store import (
     _say,
     from_ox,
     graph_digest,
+    outcome_from_ox,
     part_iri,
     part_name,
 )
@@ -60,8 +60,6 @@ META_PREFIX = "urn:corpgraph:meta#"
 EMPTY_GRAPH = "urn:corpgraph:none"
 CHUNK_TRIPLES = 20_000
 
-_XSD_STRING = str(XSD.string)
-_XSD_BOOLEAN = str(XSD.boolean)
 _JSON = "application/sparql-results+json"
 _NOT_META = f'FILTER(!STRSTARTS(STR(?p), "{META_PREFIX}"))'
 
@@ -185,12 +183,11 @@ class EndpointBackend(Backend):
     # -- reading ---------------------------------------------------------------------------------
     def _run(self, sparql: str, bindings: dict[str, Node], max_rows: int | None = None) -> QueryOutcome:
         form = query_form(sparql)  # Backend.query has refused anything unsafe
-        out = self._ask_server(form, bind_inline(sparql, bindings), self._dataset())
-        if max_rows is not None and out.kind == "SELECT":
-            out.rows, out.total = cap_rows(out.rows, max_rows)
-        return out
+        return self._ask_server(form, bind_inline(sparql, bindings), self._dataset(), max_rows)
 
-    def _ask_server(self, form: str, text: str, default_graphs: list[str]) -> QueryOutcome:
+    def _ask_server(
+        self, form: str, text: str, default_graphs: list[str], max_rows: int | None = None
+    ) -> QueryOutcome:
         if form in ("SELECT", "ASK"):
             reply = self._query_form(text, default_graphs)
             cut = reply.headers.get("X-SPARQL-MaxRows")
@@ -199,7 +196,7 @@ class EndpointBackend(Backend):
                     f"The SPARQL endpoint {self.shown} cut its answer at {printable(cut, 20)} rows "
                     "(Virtuoso: raise ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)."
                 )
-            return _results_json(reply.body, self.shown, form)
+            return _results_json(reply.body, self.shown, form, max_rows)
         reply = self._query_form(text, default_graphs, self.dialect.graph_accept)
         return QueryOutcome(form, graph=_parse_graph(reply.body, reply.content_type, self.shown))
 
@@ -427,62 +424,46 @@ def _ntriples(raw: bytes, path: Path) -> Iterator[str]:
         yield f"{q.subject} {q.predicate} {q.object} ."
 
 
-def _json_term(b: dict[str, Any] | None) -> Node | None:
-    if b is None:
-        return None
-    kind, value = b.get("type"), b.get("value", "")
-    if not isinstance(value, str):
-        raise TypeError(value)
-    if kind == "uri":
-        return URIRef(value)
-    if kind in ("literal", "typed-literal"):
-        lang = b.get("xml:lang")
-        if lang:
-            return Literal(value, lang=lang)
-        dt = b.get("datatype")
-        if dt == _XSD_BOOLEAN and value in ("1", "0"):  # Virtuoso's spelling
-            value = "true" if value == "1" else "false"
-        return Literal(value) if not dt or dt == _XSD_STRING else Literal(value, datatype=URIRef(dt))
-    if kind == "bnode":
-        return BNode(value)
-    raise QueryError(f"unsupported term in the endpoint's answer: {printable(repr(b), 200)}")
+def _results_json(body: bytes, url: str, form: str = "SELECT", max_rows: int | None = None) -> QueryOutcome:
+    """SPARQL JSON results, read by Oxigraph's parser into the store's terms (rows past ``max_rows``
+    counted, not converted); anything else is a clear error, never a traceback."""
+    problem: str | None = None
+    result: Any = None
+    try:
+        result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        if form == "ASK" and isinstance(result, ox.QuerySolutions):
+            # Virtuoso answers ASK with one row holding 1 (true), or no row (false)
+            values = [t.value for sol in result for t in sol if t is not None]
+            out = QueryOutcome("ASK", boolean=any(x not in ("0", "false") for x in values))
+        else:
+            out = outcome_from_ox(
+                result, form, max_rows=max_rows
+            )  # the parser is lazy: errors come while reading rows
+    except SyntaxError as exc:
+        problem = str(exc) or "unreadable"
+    finally:
+        result = None  # Oxigraph's solutions must be dropped on the thread that read them
+    if problem is not None:
+        raise BackendError(_not_results(body, url, problem))
+    return out
 
 
-def _results_json(body: bytes, url: str, form: str = "SELECT") -> QueryOutcome:
-    """SPARQL JSON results, checked for shape: anything else is a clear error, never a traceback."""
+def _not_results(body: bytes, url: str, problem: str) -> str:
+    """What is wrong with a reply that is not SPARQL JSON results (read again only on this error path)."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise BackendError(
+        return (
             f"The SPARQL endpoint {url} did not answer with SPARQL JSON results: "
             f"{printable(body[:200].decode('utf-8', 'replace'), 200)!r}"
-        ) from None
+        )
     if not isinstance(data, dict):
-        raise BackendError(
+        return (
             f"The SPARQL endpoint {url} answered with a JSON {type(data).__name__}, not SPARQL JSON results."
         )
-    if isinstance(data.get("boolean"), bool):
-        return QueryOutcome("ASK", boolean=data["boolean"])
-    head, results = data.get("head"), data.get("results")
-    names = head.get("vars") if isinstance(head, dict) else None
-    bindings = results.get("bindings") if isinstance(results, dict) else None
-    if (
-        not isinstance(names, list)
-        or not all(isinstance(v, str) for v in names)
-        or not isinstance(bindings, list)
-        or not all(isinstance(b, dict) for b in bindings)
-    ):
-        raise BackendError(f"The SPARQL endpoint {url} answered with JSON that is not SPARQL results.")
-    if form == "ASK":  # Virtuoso answers ASK with one row holding 1 (true), or no row (false)
-        values = [b[v].get("value") for b in bindings for v in names if isinstance(b.get(v), dict)]
-        return QueryOutcome("ASK", boolean=any(x not in (None, "0", "false") for x in values))
-    try:
-        rows = [tuple(_json_term(b.get(v)) for v in names) for b in bindings]
-    except (AttributeError, TypeError):
-        raise BackendError(
-            f"The SPARQL endpoint {url} answered with a malformed term in its results."
-        ) from None
-    return QueryOutcome("SELECT", names, rows)
+    return (
+        f"The SPARQL endpoint {url} answered with JSON that is not SPARQL results: {printable(problem, 200)}"
+    )
 
 
 def _parse_graph(body: bytes, content_type: str, url: str) -> Graph:

@@ -65,6 +65,7 @@ TERM_CACHE_SIZE = 1_000_000
 BULK_LOAD_BYTES = 1 << 20
 
 _XSD_STRING = str(XSD.string)
+_XSD_BOOLEAN = str(XSD.boolean)
 _RDF_LANGSTRING = str(RDF.langString)
 
 Progress = Callable[[str], None]
@@ -98,7 +99,8 @@ def part_iri(part: str) -> str:
 
 
 def from_ox(term: Any, cache: dict[Any, Node] | None = None) -> Node:
-    """A pyoxigraph term as the rdflib term rdflib itself would give for the same Turtle.
+    """A pyoxigraph term as the rdflib term rdflib itself would give for the same Turtle: the one
+    converter of Oxigraph's terms, for the store, Oxigraph's parsers and an endpoint's answers alike.
 
     Plain literals come back from Oxigraph typed ``xsd:string``: they become untyped Literals again.
     (Oxigraph stores numbers in canonical form, so ``"1.50"^^xsd:decimal`` reads back as ``1.5``:
@@ -114,8 +116,10 @@ def from_ox(term: Any, cache: dict[Any, Node] | None = None) -> Node:
         if term.language:
             out = Literal(term.value, lang=term.language)
         else:
-            dt = term.datatype.value
-            out = Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=URIRef(dt))
+            dt, value = term.datatype.value, term.value
+            if dt == _XSD_BOOLEAN and value in ("1", "0"):  # canonical, as Virtuoso's answers are not
+                value = "true" if value == "1" else "false"
+            out = Literal(value) if dt == _XSD_STRING else Literal(value, datatype=URIRef(dt))
     elif isinstance(term, ox.BlankNode):
         out = BNode(term.value)
     else:

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
+from rdflib.query import Result
+from rdflib.term import Node, Variable
 
 from ..errors import QueryError
 from ..vocab import PREFIXES
@@ -39,18 +39,18 @@ def _compact(term: Node | None) -> str:
     return str(term)
 
 
-def _json_term(term: Node) -> dict:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    assert isinstance(term, Literal)
-    d: dict = {"type": "literal", "value": str(term)}
-    if term.language:
-        d["xml:lang"] = term.language
-    elif term.datatype and term.datatype != XSD.string:
-        d["datatype"] = str(term.datatype)
-    return d
+def _sparql_json(out: Any) -> str:
+    """SPARQL 1.1 results JSON, written by rdflib's serializer (the one writer of that format)."""
+    res = Result(out.kind)
+    if out.kind == "ASK":
+        res.askAnswer = bool(out.boolean)
+    else:
+        res.vars = [Variable(v) for v in out.variables]
+        names = res.vars
+        res.bindings = ({v: t for v, t in zip(names, row, strict=True) if t is not None} for row in out.rows)
+    data = res.serialize(format="json", encoding="utf-8")
+    assert data is not None  # no destination: the bytes come back
+    return data.decode("utf-8") + "\n"
 
 
 def _plain_term(term: Node | None) -> Any:
@@ -74,27 +74,14 @@ def format_answer(answer: Any, fmt: str) -> str:
         return g.serialize(format="turtle")
     if fmt in GRAPH_FORMATS:
         raise QueryError(f"--format {fmt} is for CONSTRUCT and DESCRIBE queries; this is a {out.kind} query")
+    if fmt == "json":
+        return _sparql_json(out)
     if out.kind == "ASK":
-        if fmt == "json":
-            return json.dumps({"head": {}, "boolean": bool(out.boolean)}) + "\n"
         if fmt == "jsonl":
             return json.dumps({"boolean": bool(out.boolean)}) + "\n"
         if fmt in ("csv", "tsv"):
             return "_askResult\n" + ("true" if out.boolean else "false") + "\n"
         return ("true" if out.boolean else "false") + "\n"
-    if fmt == "json":
-        bindings = [
-            {v: _json_term(t) for v, t in zip(out.variables, row, strict=True) if t is not None}
-            for row in out.rows
-        ]
-        return (
-            json.dumps(
-                {"head": {"vars": out.variables}, "results": {"bindings": bindings}},
-                indent=2,
-                ensure_ascii=False,
-            )
-            + "\n"
-        )
     if fmt == "jsonl":
         return render_rows(out.variables, [[_plain_term(t) for t in row] for row in out.rows], fmt)
     if fmt in ("csv", "tsv"):
