@@ -433,3 +433,34 @@ def test_curators_notes_reach_footnotes_and_csv(bundled, tmp_path):
     edges_csv = files["edges.csv"].decode("utf-8")
     assert "note" in edges_csv.splitlines()[0].split(",")
     assert "The article calls this likely, not established." in edges_csv
+
+
+def test_curators_notes_on_entities_reach_maps_and_exports():
+    """A cg:note said of an entity (not of a record) is read into the network and shown with it."""
+    from corpgraph import render
+    from minigraph import backend_of, entities, rec
+
+    note = "The figure is the size of the facility, not debt drawn on it."
+    backend = backend_of(
+        entities("acme", "bolt")
+        + f'ent:acme cg:note "{note}" .\n'
+        + rec("r1", "Contract", "cg:buyer ent:bolt ; cg:supplier ent:acme")
+    )
+    sub = subgraph.select_subgraph(backend)
+    assert sub.net.nodes[e("acme")]["notes"] == [note] and "notes" not in sub.net.nodes[e("bolt")]
+    nodes_csv = list(csv.DictReader(io.StringIO(EXPORTERS["csv"](sub, backend)["nodes.csv"].decode())))
+    assert {r["label"]: r["notes"] for r in nodes_csv} == {"ACME": note, "BOLT": ""}
+    md_text = EXPORTERS["md"](sub, backend).decode("utf-8")
+    assert f"## Notes on entities\n\n- **ACME**: {note}" in md_text
+    graphml = nx.read_graphml(io.BytesIO(EXPORTERS["graphml"](sub, backend)))
+    assert graphml.nodes[e("acme")]["notes"] == note and "notes" not in graphml.nodes[e("bolt")]
+    net, _sources = render.build_network(sub)
+    cards = {n["cg"]["iri"]: n["cg"] for n in net.nodes}
+    assert cards[e("acme")]["notes"] == [note] and "notes" not in cards[e("bolt")]
+    from corpgraph.describe import entity_card
+    from corpgraph.output.card import card_md, card_text
+
+    card = entity_card(backend, e("acme"))
+    assert (
+        card.notes == [note] and f"Note: {note}" in card_text(card) and "*Note:* The figure" in card_md(card)
+    )

@@ -103,6 +103,7 @@ class EntityCard:
     sources: list[dict] = field(default_factory=list)
     relationships: list[dict] = field(default_factory=list)
     family: list[dict] | None = None  # with --family: each member, and why it belongs
+    notes: list[str] = field(default_factory=list)  # curators' notes on the entity (cg:note)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -143,6 +144,7 @@ def entity_card(backend: Backend, iri: str, ontology: Ontology | None = None) ->
     e = URIRef(iri)
     props = backend.select(SPARQL_PREFIXES + "SELECT ?p ?o WHERE { ?e ?p ?o }", {"e": e}).rows
     label, types, aliases, description, ids, src_iris = local_name(iri), [], [], None, {}, []
+    notes: list[str] = []
     for p, o in props:
         if p == URIRef("http://www.w3.org/2000/01/rdf-schema#label"):
             label = str(o)
@@ -156,6 +158,8 @@ def entity_card(backend: Backend, iri: str, ontology: Ontology | None = None) ->
             ids[IDENTIFIERS[p]] = str(o)
         elif p == CG.source:
             src_iris.append(str(o))
+        elif p == CG.note:
+            notes.append(str(o))
     known = [t for t in types if t in onto.entity_classes]
     main_type = max(known, key=lambda t: onto.entity_classes[t]) if known else (types[0] if types else "")
     card = EntityCard(
@@ -167,6 +171,7 @@ def entity_card(backend: Backend, iri: str, ontology: Ontology | None = None) ->
         description,
         ids,
     )
+    card.notes = sorted(notes)
     card.sources = _sources(backend, src_iris)
     card.relationships = _relationships(backend, e, onto)
     return card

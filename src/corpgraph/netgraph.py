@@ -114,7 +114,8 @@ def _network_from_json(raw: bytes, onto: Ontology) -> nx.MultiDiGraph:
 def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.MultiDiGraph:
     """Build the entity network of the whole graph.
 
-    Nodes are entity IRIs with ``label``, ``type`` (most specific class name) and ``type_label``.
+    Nodes are entity IRIs with ``label``, ``type`` (most specific class name) and ``type_label``,
+    and ``notes`` (the curators' ``cg:note`` texts on the entity) when it has some.
     Each edge is keyed by its record IRI and carries ``kind``, ``kind_label``, ``label``,
     ``certainty``, ``certainty_rank``, ``amount`` (Decimal), ``currency``, ``amount_kind``,
     ``amount_qualifier``, ``amount_text``, ``date``, ``start``, ``end``, ``no_bid``, ``quote``,
@@ -191,6 +192,12 @@ def _add_nodes(backend: Backend, onto: Ontology, g: nx.MultiDiGraph) -> None:
             )
     for _, data in g.nodes(data=True):
         data.pop("_depth", None)
+    notes: dict[str, list[str]] = defaultdict(list)  # curators' notes on the entities themselves
+    for e, note in backend.select(SPARQL_PREFIXES + "SELECT ?e ?n WHERE { ?e cg:note ?n }").rows:
+        if str(e) in g:
+            notes[str(e)].append(str(note))
+    for node, texts in notes.items():
+        g.nodes[node]["notes"] = sorted(texts)
 
 
 # Record attributes read one predicate at a time: a single query with a dozen OPTIONALs took 20 s

@@ -11,13 +11,14 @@ SEP = " | "  # between several quotes, titles or URLs in one cell
 
 
 def node_rows(sub: Subgraph) -> list[dict[str, Any]]:
-    """One dict per entity: id (IRI), label, type, type_label."""
+    """One dict per entity: id (IRI), label, type, type_label, notes (curators' notes on it)."""
     return [
         {
             "id": n,
             "label": d.get("label") or n,
             "type": d.get("type") or "",
             "type_label": d.get("type_label") or "",
+            "notes": SEP.join(d.get("notes") or ()),
         }
         for n, d in sub.net.nodes(data=True)
     ]

@@ -59,6 +59,14 @@ def to_markdown(sub: Subgraph, backend: Backend, title: str | None = None) -> by
     if not edges:
         lines.append("No relationships in this selection.")
     lines += [""] + notes + [""]
+    noted = sorted(
+        ((str(d.get("label") or n), note) for n, d in g.nodes(data=True) for note in d.get("notes") or ()),
+        key=lambda ln: (ln[0].lower(), ln[1]),
+    )
+    if noted:  # the curators' notes on entities, e.g. what a figure of theirs does not mean
+        lines += ["## Notes on entities", ""]
+        lines += [f"- **{md(label)}**: {md(note)}" for label, note in noted]
+        lines.append("")
     lines += ["## Sources", ""]
     for j, s in enumerate(sub.sources(), 1):
         lines.append(f"{j}. {_source_text(s)}")

@@ -82,6 +82,7 @@ def card_text(card: EntityCard) -> str:
         lines.append("Identifiers: " + ", ".join(f"{k} {v}" for k, v in card.identifiers.items()))
     if card.description:
         lines.append(card.description)
+    lines += [f"Note: {n}" for n in card.notes]
     footnotes: list[dict] = []
     if card.family is not None:
         lines += ["", f"Corporate family ({len(card.family)})"]
@@ -111,6 +112,7 @@ def card_md(card: EntityCard) -> str:
         lines.append("**Identifiers:** " + ", ".join(f"{md(k)} {md(v)}" for k, v in card.identifiers.items()))
     if card.description:
         lines.append(md(card.description))
+    lines += [f"*Note:* {md(n)}" for n in card.notes]
     footnotes: list[dict] = []
     if card.family is not None:
         lines += ["", f"## Corporate family ({len(card.family)})"]
