@@ -16,7 +16,9 @@ RUFF = shutil.which("ruff")
 @pytest.mark.skipif(RUFF is None, reason="ruff (a test extra) is not installed")
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]])
 def test_ruff(args):
-    result = subprocess.run([RUFF, *args, "src", "tests", "bench"], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [RUFF, *args, "src", "tests", "bench", "tools"], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -36,6 +36,15 @@ def test_wheel_contains_graph_and_queries(wheel):
         assert f"corpgraph/_bundled/queries/{path.name}" in names
 
 
+def test_wheel_contains_the_front_end_and_vendored_javascript(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    vendor = REPO / "src" / "corpgraph" / "web" / "static" / "vendor"
+    doc = json.loads((vendor / "VENDOR.json").read_text(encoding="utf-8"))
+    shipped = {"VENDOR.json"} | {e[k] for e in doc["files"] for k in ("file", "licence_file", "third_party")}
+    for name in sorted(shipped):
+        assert f"corpgraph/web/static/vendor/{name}" in names, name
+
+
 def test_installed_wheel_runs_from_any_folder(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run(
