@@ -15,21 +15,38 @@ from corpgraph.errors import QueryError, QueryTimeout
 from corpgraph.importers.common import BadRow, parse_amount
 from corpgraph.query import run_query
 
-# every triple against every triple against every triple: hours on any engine
-CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
+# Long enough to outlast a 0.3 s timeout on any machine, finite so that the abandoned query ends:
+# every triple against every triple, three times over (seconds on Oxigraph), and every typed entity
+# against every typed entity (seconds on rdflib).  A query left running forever would burn a core for the
+# rest of the test run, and closing a store under it would crash the worker.
+CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . VALUES ?k { 1 2 3 } }"
+CROSS_RDFLIB = "SELECT (COUNT(*) AS ?n) WHERE { ?a a ?t . ?b a ?u }"
+
+
+@pytest.fixture(autouse=True)
+def _abandoned_queries_finish():
+    """Wait for the queries a test gave up on (they run on in a daemon thread) before its store
+    closes and before the next test runs."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name == "corpgraph-query":
+            thread.join(120)
 
 
 @pytest.fixture
 def small_store(tmp_graph, tmp_path):
     b = OxigraphBackend.open(tmp_path / "store", tmp_graph)
     yield b
+    for thread in threading.enumerate():
+        if thread.name == "corpgraph-query":
+            thread.join(120)
     b.close()
 
 
 def test_memory_query_stops_at_its_timeout(bundled, monkeypatch):
     monkeypatch.setattr(bundled, "query_timeout", 0.3)
     with pytest.raises(QueryTimeout, match="did not finish within 0.3 s"):
-        bundled.query(CROSS)
+        bundled.query(CROSS_RDFLIB)
 
 
 def test_store_query_stops_at_its_timeout(small_store):
