@@ -138,8 +138,12 @@ def family_card(
     return card
 
 
-def entity_card(backend: Backend, iri: str, ontology: Ontology | None = None) -> EntityCard:
-    """Everything the graph says about one entity, with every record it takes part in."""
+def entity_card(
+    backend: Backend, iri: str, ontology: Ontology | None = None, *, relationships: bool = True
+) -> EntityCard:
+    """Everything the graph says about one entity, with every record it takes part in (without
+    them when ``relationships`` is false: the web app reads those from the network, see
+    ``corpgraph.relations``)."""
     onto = ontology or read_ontology(backend)
     e = URIRef(iri)
     props = backend.select(SPARQL_PREFIXES + "SELECT ?p ?o WHERE { ?e ?p ?o }", {"e": e}).rows
@@ -173,7 +177,9 @@ def entity_card(backend: Backend, iri: str, ontology: Ontology | None = None) ->
     )
     card.notes = sorted(notes)
     card.sources = _sources(backend, src_iris)
-    card.relationships = _relationships(backend, e, onto)
+    card.notes = sorted(notes)
+    if relationships:
+        card.relationships = _relationships(backend, e, onto)
     return card
 
 

@@ -336,14 +336,16 @@ def money_of(
     g: nx.MultiDiGraph | None = None,
     with_family: bool = False,
     as_of: dt.date | None = None,
+    index: Any = None,
 ) -> MoneyReport:
     """``money_report`` for an entity given by name, alias, slug or IRI; ``kinds`` by local name or
     label of the amount kind (``creditLine``, ``credit line``); ``with_family`` adds its corporate
-    family (ownership in force on ``as_of`` when given).  An entity without money of its own whose
+    family (ownership in force on ``as_of`` when given); ``g`` and ``index`` reuse a network and an
+    ``EntityIndex`` already built.  An entity without money of its own whose
     family has some gets a note saying so and naming the command."""
     from .resolve import EntityIndex
 
-    entity = EntityIndex.from_backend(backend).resolve(name)
+    entity = (index if index is not None else EntityIndex.from_backend(backend)).resolve(name)
     g = g if g is not None else netgraph.project(backend)
     fam = family_of(g, entity, as_of=as_of)
     wanted = None

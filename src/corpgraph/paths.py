@@ -345,11 +345,13 @@ def paths_between(
     avoid: Iterable[str] = (),
     kinds: Iterable[str] | None = None,
     g: nx.MultiDiGraph | None = None,
+    index: EntityIndex | None = None,
     **options: Any,
 ) -> tuple[nx.MultiDiGraph, PathResult]:
     """``find_paths`` with entities given by name, alias, slug or IRI and kinds by name or label
-    (``hosting``, ``Contract``, ``credit facility``), on the projection of ``backend``."""
-    index = EntityIndex.from_backend(backend)
+    (``hosting``, ``Contract``, ``credit facility``), on the projection of ``backend`` (or ``g``,
+    with the names of ``index``, when a caller keeps both)."""
+    index = index if index is not None else EntityIndex.from_backend(backend)
     g = g if g is not None else netgraph.project(backend)
     kind_names = None
     if kinds:

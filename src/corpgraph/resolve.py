@@ -20,6 +20,9 @@ class EntityName:
     label: str
     type: str
     names: tuple[str, ...]  # label and aliases as written
+    identifiers: tuple[
+        tuple[str, str], ...
+    ] = ()  # (scheme, value): ("UEI", "ABC123..."), ("Wikidata", "Q42")
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class SearchHit:
     iri: str
     label: str
     type: str
-    matched: str  # the label or alias that matched
+    matched: str  # the label, alias or identifier ("UEI ABC123") that matched
     score: float
 
 
@@ -41,6 +44,15 @@ SELECT ?e ?label ?type ?alias WHERE {
 }"""
 )
 
+# The identifiers a name may also be given as (UEI, DUNS, CIK, LEI, Wikidata QID), by scheme.
+IDENTIFIER_SCHEMES = {"uei": "UEI", "duns": "DUNS", "cik": "CIK", "lei": "LEI", "wikidata": "Wikidata"}
+_IDENTIFIER_QUERY = (
+    SPARQL_PREFIXES
+    + "SELECT ?e ?p ?id WHERE { VALUES ?p { "
+    + " ".join(f"cg:{p}" for p in IDENTIFIER_SCHEMES)
+    + " } ?e ?p ?id }"
+)
+
 
 class EntityIndex:
     """All entity names of a graph, folded for matching.  Build once per command."""
@@ -48,9 +60,13 @@ class EntityIndex:
     def __init__(self, entities: list[EntityName]):
         self.entities = {e.iri: e for e in entities}
         self.by_name: dict[str, set[str]] = {}
+        self.by_identifier: dict[str, set[str]] = {}
         for e in entities:
             for n in (*e.names, local_name(e.iri)):
                 self.by_name.setdefault(fold(n), set()).add(e.iri)
+            for _scheme, value in e.identifiers:
+                if _identifier_key(value):
+                    self.by_identifier.setdefault(_identifier_key(value), set()).add(e.iri)
 
     @classmethod
     def from_backend(cls, backend: Backend) -> EntityIndex:
@@ -61,10 +77,19 @@ class EntityIndex:
             item["types"].add(local_name(str(typ)))
             if alias is not None and str(alias) not in item["names"]:
                 item["names"].append(str(alias))
+        ids: dict[str, list[tuple[str, str]]] = {}
+        for e, p, value in backend.select(_IDENTIFIER_QUERY).rows:
+            ids.setdefault(str(e), []).append((IDENTIFIER_SCHEMES[local_name(str(p))], str(value)))
         generic = {"Entity", "Organization"}
         return cls(
             [
-                EntityName(iri, d["label"], sorted(d["types"] - generic or d["types"])[0], tuple(d["names"]))
+                EntityName(
+                    iri,
+                    d["label"],
+                    sorted(d["types"] - generic or d["types"])[0],
+                    tuple(d["names"]),
+                    tuple(sorted(ids.get(iri, ()))),
+                )
                 for iri, d in acc.items()
             ]
         )
@@ -76,7 +101,7 @@ class EntityIndex:
             return text
         if text.startswith("ent:") and str(ENT) + text[4:] in self.entities:
             return str(ENT) + text[4:]
-        found = self.by_name.get(fold(text), set())
+        found = self.by_name.get(fold(text), set()) or self.by_identifier.get(_identifier_key(text), set())
         if len(found) == 1:
             return next(iter(found))
         if found:
@@ -86,11 +111,23 @@ class EntityIndex:
         raise UnknownEntity(name, [(h.iri, h.label) for h in self.search(text, limit=5)])
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
-        """Ranked matches: exact name, then prefix, word prefix, substring, then fuzzy similarity."""
+        """Ranked matches: an identifier given whole (UEI, DUNS, CIK, LEI, Wikidata QID) or an exact
+        name, then prefix, word prefix, substring, then fuzzy similarity."""
         q = fold(text)
         if not q:
             return []
         best: dict[str, SearchHit] = {}
+        key = _identifier_key(text)
+        if key:  # an identifier given whole, or its first four characters or more
+            for ident, iris in self.by_identifier.items():
+                if ident != key and not (len(key) >= 4 and ident.startswith(key)):
+                    continue
+                for iri in iris:
+                    e = self.entities[iri]
+                    scheme, value = next((s, v) for s, v in e.identifiers if _identifier_key(v) == ident)
+                    score = 1.0 if ident == key else 0.85
+                    if iri not in best or score > best[iri].score:
+                        best[iri] = SearchHit(iri, e.label, e.type, f"{scheme} {value}", score)
         for e in self.entities.values():
             for n in e.names:
                 f = fold(n)
@@ -109,6 +146,11 @@ class EntityIndex:
                     best[e.iri] = SearchHit(e.iri, e.label, e.type, n, round(score, 3))
         hits = sorted(best.values(), key=lambda h: (-h.score, len(h.matched), h.label))
         return hits[:limit]
+
+
+def _identifier_key(value: str) -> str:
+    """Identifiers compare without case, spaces or dashes ("q42" is Wikidata's Q42)."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())
 
 
 def resolve_entity(backend: Backend, name: str, index: EntityIndex | None = None) -> str:

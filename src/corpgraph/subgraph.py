@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 from rdflib import Graph, URIRef
@@ -143,12 +144,13 @@ def select_subgraph(
     depth: int = 1,
     path: tuple[str, str] | None = None,
     max_hops: int = 4,
-    query: str | None = None,
+    query: str | Any = None,
     query_params: Mapping[str, str] | None = None,
     kinds: Iterable[str] = (),
     min_certainty: str | None = None,
     as_of: dt.date | None = None,
     net: nx.MultiDiGraph | None = None,
+    index: EntityIndex | None = None,
 ) -> Subgraph:
     """Select a subgraph of the graph behind ``backend``.
 
@@ -168,7 +170,7 @@ def select_subgraph(
         depth=depth,
         path=(path[0], path[1]) if path else None,
         max_hops=max_hops,
-        query=query,
+        query=getattr(query, "name", query),
         query_params=tuple(sorted((query_params or {}).items())),
         kinds=kind_names,
         min_certainty=min_certainty,
@@ -181,7 +183,8 @@ def select_subgraph(
             raise ExportError(f"unknown certainty {min_certainty!r}; use one of {', '.join(CERTAINTY_ORDER)}")
     view = netgraph.filter_edges(g, kind_names or None, min_certainty, as_of)
     version = g.graph.get("version") or backend.version()
-    index = EntityIndex.from_backend(backend) if (focus or path) else None
+    if index is None and (focus or path):
+        index = EntityIndex.from_backend(backend)
 
     if not (focus or path or query):
         shown = set(view.nodes) if not selection.filtered else {n for n in view.nodes if view.degree(n) > 0}
@@ -278,6 +281,49 @@ def neighbourhood(g: nx.MultiDiGraph, seeds: Iterable[str], depth: int) -> set[s
     return found
 
 
+def path_subgraph(g: nx.MultiDiGraph, result: paths.PathResult, selection: Selection) -> Subgraph:
+    """The subgraph of a path search already made (with its via, avoid and limits): every path's
+    entities and records, the ends and the records highlighted."""
+    nodes, records = paths_members(result)
+    sub = _finish(g, g, nodes, records, selection, g.graph.get("version") or "unknown")
+    sub.highlight_nodes = {result.source, result.target} & set(sub.net.nodes)
+    sub.highlight_edges = records
+    if result.truncated and result.note:
+        sub.notes.append(result.note)
+    return sub
+
+
+def busiest_neighbours(g: nx.MultiDiGraph, entity: str, limit: int) -> tuple[list[str], int]:
+    """At most ``limit`` neighbours of ``entity``, those joined by the most records first (then by
+    label), and how many neighbours it has in all: the cut that keeps a hub's view readable."""
+    counts: dict[str, int] = {}
+    for _, v in g.out_edges(entity):
+        counts[v] = counts.get(v, 0) + 1
+    for u, _ in g.in_edges(entity):
+        counts[u] = counts.get(u, 0) + 1
+    counts.pop(entity, None)
+    ranked = sorted(counts, key=lambda n: (-counts[n], str(g.nodes[n].get("label") or n), n))
+    return ranked[:limit], len(ranked)
+
+
+def neighbours_subgraph(
+    g: nx.MultiDiGraph, entity: str, *, limit: int, selection: Selection | None = None
+) -> Subgraph:
+    """``entity`` and its neighbours (at most ``limit``, see ``busiest_neighbours``) with the records
+    between them; a note says "showing N of M neighbours" when the cut left some out."""
+    kept, total = busiest_neighbours(g, entity, limit)
+    nodes = {entity, *kept}
+    sel = selection or Selection(focus=(str(g.nodes[entity].get("label") or entity),), depth=1)
+    sub = _finish(g, g, nodes, None, sel, g.graph.get("version") or "unknown")
+    sub.highlight_nodes = {entity}
+    if total > len(kept):
+        sub.notes.append(
+            f"showing {len(kept):,} of {total:,} neighbours of {g.nodes[entity].get('label') or entity} "
+            "(those joined by the most records)"
+        )
+    return sub
+
+
 def paths_members(result: paths.PathResult) -> tuple[set[str], set[str]]:
     """The entities and record IRIs of every path of a ``paths.PathResult``."""
     nodes: set[str] = {result.source, result.target}
@@ -289,9 +335,10 @@ def paths_members(result: paths.PathResult) -> tuple[set[str], set[str]]:
 
 
 def query_members(
-    backend: Backend, g: nx.MultiDiGraph, query: str, params: Mapping[str, str] | None = None
+    backend: Backend, g: nx.MultiDiGraph, query: str | Any, params: Mapping[str, str] | None = None
 ) -> tuple[set[str], set[str]]:
-    """The entities and records a query selects.
+    """The entities and records a query selects (``query``: a library name, a ``.rq`` path or a
+    ``query.NamedQuery``, such as SPARQL text read by ``query.parse_header``).
 
     Every IRI of the answer (each triple of a CONSTRUCT or DESCRIBE, each row of a SELECT) that is a
     record of ``g`` selects that edge; two or more entities in one triple or row select the edges
@@ -299,7 +346,7 @@ def query_members(
     """
     from . import query as query_mod
 
-    named = query_mod.load_query(query)
+    named = query if isinstance(query, query_mod.NamedQuery) else query_mod.load_query(query)
     outcome = query_mod.run_query(backend, named, dict(params or {})).outcome
     if outcome.kind == "ASK":
         raise QueryError(f"{query}: an ASK query selects nothing; use a CONSTRUCT or a SELECT of entities")

@@ -182,4 +182,4 @@ def main() -> None:
 
 
 # The command modules register their commands on ``cli`` when imported.
-from . import graph_cmds, import_cmds, map_cmds, query_cmds, review_cmds, store_cmds  # noqa: E402,F401
+from . import graph_cmds, import_cmds, map_cmds, query_cmds, review_cmds, serve_cmds, store_cmds  # noqa: E402,F401

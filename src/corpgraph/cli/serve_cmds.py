@@ -1,0 +1,163 @@
+"""Command: serve (the local, read-only web app over the graph)."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import CannotRun
+from . import cli, graph_options
+
+
+@cli.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but loopback makes the app reachable from other machines "
+    "(a warning says so).",
+)
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free one)."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the app in a web browser once it listens.")
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.5, 3600),
+    help="Seconds one request may work (a query, a path search) before it is stopped with an error.",
+)
+@click.option(
+    "--max-rows",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    help="Rows a page or a /sparql answer shows at most ('showing N of M').",
+)
+@click.option(
+    "--max-concurrent",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Requests doing heavy work (queries, paths, maps, exports) at once; others wait their turn.",
+)
+@click.option(
+    "--hub-limit",
+    default=40,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Neighbours shown around an entity before the list is cut to the busiest (hubs such as ICE).",
+)
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests addressed to this host name (repeatable); any other Host header is refused.",
+)
+@graph_options
+def serve(
+    host: str,
+    port: int,
+    open_browser: bool,
+    timeout: float,
+    max_rows: int,
+    max_concurrent: int,
+    hub_limit: int,
+    allowed_hosts: tuple[str, ...],
+    source,
+) -> None:
+    """Explore the graph in a web browser: a local, read-only web app.
+
+    Search names, aliases and identifiers with type-ahead; open an entity's page (its card,
+    relationships by kind with quotes and sources, money per kind and year, corporate family,
+    and its network); find paths between two entities; run the named queries as forms and any
+    SPARQL in an editor; download every view in any export format. Every page's URL holds its
+    state, so a link reopens the same view. /sparql is a standard SPARQL 1.1 protocol endpoint
+    for other tools.
+
+    Nothing can be changed through the app: there is no write route. It listens on 127.0.0.1
+    unless told --host; it answers only requests addressed to that host or to loopback (against
+    DNS rebinding); pages load nothing from another host and run no inline script (CSP).
+
+    \b
+    Exit codes: 0 stopped with Ctrl-C, 4 cannot run (the port is in use, the graph,
+    store or endpoint is unavailable), 2 usage error.
+
+    \b
+    Example:
+      corpgraph serve
+      corpgraph serve --port 8080 --open
+      corpgraph serve --store mystore --timeout 60
+    """
+    from ..web.service import LOOPBACK_HOSTS, ServeSettings
+
+    backend = source.open()
+    try:
+        sock = _listen(host, port)
+    except OSError as exc:
+        raise CannotRun(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            + (" (another program uses that port; choose one with --port)" if exc.errno == 98 else "")
+        ) from None
+    port = sock.getsockname()[1]
+    settings = ServeSettings(
+        host=host,
+        port=port,
+        timeout=timeout,
+        max_rows=max_rows,
+        max_concurrent=max_concurrent,
+        hub_limit=hub_limit,
+        allowed_hosts=allowed_hosts,
+    )
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
+    if host not in LOOPBACK_HOSTS:
+        click.echo(
+            f"Warning: listening on {host}: other machines can reach this app and read the whole graph. "
+            "Use the default --host 127.0.0.1 to keep it on this machine.",
+            err=True,
+        )
+    click.echo(f"corpgraph serve: {backend.location} at {url} (Ctrl-C stops it)", err=True)
+    click.echo(url)
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    _run(backend, settings, sock)
+
+
+def _listen(host: str, port: int):  # -> socket.socket
+    """A listening socket, bound before the server starts so a busy port is a clear error."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _run(backend, settings, sock) -> None:
+    import uvicorn
+
+    from ..web.app import create_app
+
+    config = uvicorn.Config(
+        create_app(backend, settings),
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        proxy_headers=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()

@@ -1,0 +1,478 @@
+"""The local web app of ``corpgraph serve``: a Starlette ASGI app over the library.
+
+Starlette (with uvicorn to serve it) because it is small, asynchronous and typed, and its test
+client needs no server; every route only parses its parameters, calls the library (in a worker
+thread, under the service's deadline and concurrency bound, see ``service.GraphService``) and
+renders the answer: the app holds no SPARQL, networkx or drawing code of its own.
+
+Pages: ``/`` (search), ``/search``, ``/entity/<slug>``, ``/paths``, ``/queries``,
+``/queries/<name>``, ``/query`` (SPARQL editor), ``/map`` (the network view of any selection),
+``/export`` (any export format of any selection).  JSON: ``/api/search``, ``/api/entity/<slug>``,
+``/api/neighbourhood/<slug>``, ``/api/paths``, ``/api/queries``.  ``/sparql``: the SPARQL 1.1
+protocol (``sparql.py``).  Security: ``security.py``; errors: ``problems.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..backend import Backend
+from ..errors import CorpgraphError
+from ..output import plain
+from . import problems, sparql
+from .pages import (
+    BadParameter,
+    as_of_param,
+    certainty_param,
+    inline_page,
+    int_param,
+    list_param,
+    many_param,
+    query_params_of,
+    render_page,
+    selection_of,
+)
+from .security import SecurityMiddleware
+from .service import GraphService, ServeSettings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def service_of(request: Request) -> GraphService:
+    return request.app.state.service
+
+
+def json_response(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(plain(data), status)
+
+
+# -- search ----------------------------------------------------------------------------------------
+
+
+def _hits(service: GraphService, text: str, limit: int) -> list[dict]:
+    return [
+        {
+            "iri": h.iri,
+            "label": h.label,
+            "type": h.type,
+            "matched": h.matched if h.matched != h.label else None,
+            "score": h.score,
+            "href": problems.entity_href(h.iri),
+        }
+        for h in service.index().search(text, limit=limit)
+    ]
+
+
+async def api_search(request: Request) -> Response:
+    service = service_of(request)
+    text = request.query_params.get("q", "")[:200]
+    limit = int_param(request, "limit", 10, 1, 100)
+    return json_response({"query": text, "hits": await service.run(_hits, service, text, limit)})
+
+
+async def home(request: Request) -> Response:
+    service = service_of(request)
+    index = await service.run(service.index)
+    return render_page(
+        request,
+        "home.html",
+        {
+            "entities": len(index.entities),
+            "location": service.backend.location,
+            "graph": service.backend.version(),
+        },
+    )
+
+
+async def search_page(request: Request) -> Response:
+    service = service_of(request)
+    text = request.query_params.get("q", "").strip()[:200]
+    hits = await service.run(_hits, service, text, 50) if text else []
+    if hits and hits[0]["score"] == 1.0 and (len(hits) == 1 or hits[1]["score"] < 1.0):
+        return RedirectResponse(hits[0]["href"], 303)  # the one exact match: its page
+    return render_page(
+        request, "search.html", {"q": text, "hits": hits}, status=200 if hits or not text else 404
+    )
+
+
+# -- entities --------------------------------------------------------------------------------------
+
+
+def entity_view(service: GraphService, slug: str, as_of: Any = None) -> dict[str, Any]:
+    """Everything the entity page shows: the card, relationships by kind, money, family."""
+    from ..describe import entity_card
+    from ..family import family_of
+    from ..money import money_of
+    from ..output.money import to_dict as money_dict
+    from ..relations import relationship_groups
+
+    index = service.index()
+    iri = index.resolve(slug)
+    g = service.net()
+    card = entity_card(service.backend, iri, relationships=False)
+    in_network = iri in g
+    fam = family_of(g, iri, as_of=as_of) if in_network else None
+    report = money_of(service.backend, iri, g=g, index=index) if in_network else None
+    limit = service.settings.hub_limit
+    return {
+        "iri": iri,
+        "card": card.as_dict(),
+        "groups": relationship_groups(g, iri, ties_per_kind=limit) if in_network else [],
+        "degree": g.degree(iri) if in_network else 0,
+        "neighbours": len(set(g.successors(iri)) | set(g.predecessors(iri))) if in_network else 0,
+        "money": money_dict(report) if report else None,
+        "family": [
+            {"iri": m.entity, "label": m.label, "why": m.why(), "certainty": m.certainty}
+            for m in (fam.members if fam and len(fam) > 1 else [])
+        ],
+        "hub_limit": limit,
+    }
+
+
+async def entity_page(request: Request) -> Response:
+    service = service_of(request)
+    view = await service.run(entity_view, service, request.path_params["slug"], as_of_param(request))
+    return render_page(request, "entity.html", view)
+
+
+async def api_entity(request: Request) -> Response:
+    service = service_of(request)
+    return json_response(
+        await service.run(entity_view, service, request.path_params["slug"], as_of_param(request))
+    )
+
+
+def neighbourhood_document(service: GraphService, slug: str, limit: int) -> dict[str, Any]:
+    """The map-document fragment of an entity and its busiest neighbours (expand on click)."""
+    from .. import render
+    from ..subgraph import neighbours_subgraph
+
+    iri = service.index().resolve(slug)
+    sub = neighbours_subgraph(service.net(), iri, limit=limit)
+    return map_document(render, sub)
+
+
+def map_document(render: Any, sub: Any) -> dict[str, Any]:
+    """``render.map_document`` of a subgraph (the front-end's contract), or, while the library
+    has none, the entities and records of the subgraph with the notes."""
+    make = getattr(render, "map_document", None)
+    if make is not None:
+        return make(sub)
+    return {
+        "nodes": [
+            {"id": n, "label": d.get("label"), "type": d.get("type")} for n, d in sub.net.nodes(data=True)
+        ],
+        "edges": [{"id": k, "from": u, "to": v, "records": [k]} for u, v, k in sub.net.edges(keys=True)],
+        "meta": {"notes": sub.notes, "selection": sub.selection.describe()},
+    }
+
+
+async def api_neighbourhood(request: Request) -> Response:
+    service = service_of(request)
+    limit = int_param(request, "limit", service.settings.hub_limit, 1, 500)
+    return json_response(
+        await service.run(neighbourhood_document, service, request.path_params["slug"], limit)
+    )
+
+
+# -- paths -----------------------------------------------------------------------------------------
+
+
+def paths_view(service: GraphService, request_args: dict[str, Any]) -> dict[str, Any]:
+    from ..output.paths import to_dict
+    from ..paths import paths_between
+
+    g, result = paths_between(service.backend, g=service.net(), index=service.index(), **request_args)
+    return to_dict(g, result, records=True)
+
+
+def path_args(request: Request) -> dict[str, Any] | None:
+    q = request.query_params
+    a, b = (q.get("from") or "").strip(), (q.get("to") or "").strip()
+    if not (a and b):
+        return None
+    return dict(
+        source=a,
+        target=b,
+        via=many_param(request, "via"),
+        avoid=many_param(request, "avoid"),
+        kinds=list_param(request, "kinds") or None,
+        max_hops=int_param(request, "max_hops", 4, 1, 6),
+        max_paths=int_param(request, "max_paths", 20, 1, 200),
+        min_certainty=certainty_param(request),
+        as_of=as_of_param(request),
+        soft=q.get("soft") in ("1", "on", "true"),
+        time_budget=min(2.0, service_of(request).settings.timeout or 2.0),
+    )
+
+
+async def paths_page(request: Request) -> Response:
+    service = service_of(request)
+    args = path_args(request)
+    result, problem = None, None
+    if args:
+        try:
+            result = await service.run(paths_view, service, args)
+        except CorpgraphError as exc:  # no path, unknown name: said on the page beside the form
+            problem = problems.problem_of(exc)
+    status = problem["status"] if problem else 200
+    return render_page(
+        request,
+        "paths.html",
+        {"result": result, "problem": problem, "q": request.query_params},
+        status=status,
+    )
+
+
+async def api_paths(request: Request) -> Response:
+    service = service_of(request)
+    args = path_args(request)
+    if not args:
+        raise BadParameter("give from and to (entity names, slugs or IRIs)")
+    return json_response(await service.run(paths_view, service, args))
+
+
+# -- queries ---------------------------------------------------------------------------------------
+
+
+def _library() -> dict[str, Any]:
+    from ..query import list_queries
+
+    return {q.name: q for q in list_queries()}
+
+
+def _named(name: str) -> Any:
+    library = _library()
+    if name not in library:
+        from ..errors import UnknownQuery
+
+        raise UnknownQuery(f"No query named {name!r}; /queries lists them.")
+    return library[name]
+
+
+def run_table(service: GraphService, query: Any, params: dict[str, str]) -> dict[str, Any]:
+    """A query's answer as a page shows it: at most ``max_rows`` rows, with the total."""
+    from ..output import cell
+    from ..query import run_query
+
+    answer = run_query(
+        service.backend, query, params, index=service.index(), max_rows=service.settings.max_rows
+    )
+    out = answer.outcome
+    if out.kind == "ASK":
+        return {"kind": "ASK", "boolean": out.boolean}
+    if out.graph is not None:
+        from ..output.answers import format_answer
+
+        return {"kind": out.kind, "turtle": format_answer(answer, "turtle"), "triples": len(out.graph)}
+    rows = [
+        [{"text": cell(t) if t is not None else "", "iri": str(t) if _is_iri(t) else None} for t in row]
+        for row in out.rows
+    ]
+    entity_iris = {c["iri"] for row in rows for c in row if c["iri"]} & set(service.index().entities)
+    for row in rows:
+        for c in row:
+            if c["iri"] in entity_iris:
+                c["href"] = problems.entity_href(c["iri"])
+    return {
+        "kind": "SELECT",
+        "variables": out.variables,
+        "rows": rows,
+        "shown": len(rows),
+        "total": out.total if out.total is not None else len(rows),
+        "has_entities": bool(entity_iris),
+    }
+
+
+def _is_iri(term: Any) -> bool:
+    from rdflib import URIRef
+
+    return isinstance(term, URIRef)
+
+
+async def queries_page(request: Request) -> Response:
+    return render_page(request, "queries.html", {"library": list(_library().values())})
+
+
+async def api_queries(request: Request) -> Response:
+    return json_response(
+        [
+            {
+                "name": q.name,
+                "title": q.title,
+                "description": q.description,
+                "params": [
+                    {"name": p.name, "type": p.type, "default": p.default, "description": p.description}
+                    for p in q.params
+                ],
+                "href": "/queries/" + quote(q.name),
+            }
+            for q in _library().values()
+        ]
+    )
+
+
+async def query_page(request: Request) -> Response:
+    service = service_of(request)
+    query = _named(request.path_params["name"])
+    params = query_params_of(request)
+    ran = "run" in request.query_params or bool(params)
+    answer = await service.run(run_table, service, query, params) if ran else None
+    return render_page(
+        request, "query.html", {"query": query, "params": params, "answer": answer, "q": request.query_params}
+    )
+
+
+async def editor_page(request: Request) -> Response:
+    """The SPARQL editor; ``?sparql=`` runs the text and shows its answer (a permalink)."""
+    from ..query import parse_header
+
+    service = service_of(request)
+    text = request.query_params.get("sparql", "")
+    answer = await service.run(run_table, service, parse_header(text, "sparql"), {}) if text.strip() else None
+    from ..vocab import PREFIXES
+
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    return render_page(
+        request,
+        "editor.html",
+        {
+            "sparql": text,
+            "answer": answer,
+            "prefixes": prefixes,
+            "yasgui": (STATIC / "vendor" / "yasgui").is_dir(),
+        },
+    )
+
+
+# -- maps and exports ------------------------------------------------------------------------------
+
+
+def select(service: GraphService, selection: dict[str, Any]) -> Any:
+    from ..subgraph import select_subgraph
+
+    return select_subgraph(service.backend, net=service.net(), index=service.index(), **selection)
+
+
+def map_html(service: GraphService, selection: dict[str, Any], embed: bool) -> str:
+    from ..render import render_map
+
+    return render_map(select(service, selection), embed=embed)
+
+
+async def map_page(request: Request) -> Response:
+    service = service_of(request)
+    selection = selection_of(request)
+    embed = request.query_params.get("embed") in ("1", "true")
+    return inline_page(await service.run(map_html, service, selection, embed))
+
+
+def export_bytes(service: GraphService, selection: dict[str, Any], fmt: str) -> tuple[bytes, Any]:
+    from ..export import EXPORTERS, zip_bytes
+
+    sub = select(service, selection)
+    data = EXPORTERS[fmt](sub, service.backend)
+    return (zip_bytes(data) if isinstance(data, dict) else data), sub
+
+
+MEDIA_TYPES = {
+    "ttl": "text/turtle",
+    "jsonld": "application/ld+json",
+    "nt": "application/n-triples",
+    "graphml": "application/xml",
+    "gexf": "application/xml",
+    "csv": "application/zip",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+}
+
+
+async def export_download(request: Request) -> Response:
+    from ..export import EXPORTERS
+
+    service = service_of(request)
+    fmt = request.query_params.get("format", "")
+    if fmt not in EXPORTERS:
+        raise BadParameter(f"format: {fmt!r} is not one of {', '.join(EXPORTERS)}")
+    body, sub = await service.run(export_bytes, service, selection_of(request), fmt)
+    name = f"corpgraph-{sub.version.replace(':', '-')[:19]}{EXPORTERS[fmt].suffix}"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        # an exported map or figure is a document to save, never a page that runs here
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
+    return Response(body, media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"), headers=headers)
+
+
+# -- the app ---------------------------------------------------------------------------------------
+
+
+def routes() -> list[Any]:
+    return [
+        Route("/", home),
+        Route("/search", search_page),
+        Route("/entity/{slug:path}", entity_page),
+        Route("/paths", paths_page),
+        Route("/queries", queries_page),
+        Route("/queries/{name}", query_page),
+        Route("/query", editor_page),
+        Route("/map", map_page),
+        Route("/export", export_download),
+        Route("/sparql", sparql.endpoint, methods=["GET", "HEAD", "POST"]),
+        Route("/api/search", api_search),
+        Route("/api/entity/{slug:path}", api_entity),
+        Route("/api/neighbourhood/{slug:path}", api_neighbourhood),
+        Route("/api/paths", api_paths),
+        Route("/api/queries", api_queries),
+        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+    ]
+
+
+def create_app(backend: Backend, settings: ServeSettings | None = None, *, warm: bool = True) -> Starlette:
+    """The app over ``backend``.  ``warm`` builds the entity index and network in the background
+    at start, so the first page does not wait for them."""
+    settings = settings or ServeSettings()
+    service = GraphService(backend, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if warm:
+            threading.Thread(
+                target=_quietly, args=(service.warm,), name="corpgraph-warm", daemon=True
+            ).start()
+        yield
+
+    app = Starlette(
+        routes=routes(),
+        middleware=[Middleware(SecurityMiddleware, allowed_hosts=settings.host_names())],
+        exception_handlers={
+            CorpgraphError: problems.handle,
+            HTTPException: problems.handle,
+            Exception: problems.handle,
+        },
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    return app
+
+
+def _quietly(work: Any) -> None:
+    try:
+        work()
+    except Exception:  # the request that needs it again reports the error
+        problems.log.exception("building the entity index and network failed")
