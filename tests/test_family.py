@@ -3,7 +3,10 @@ and show, with as-of dates applied to ownership."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -11,6 +14,7 @@ import pytest
 from corpgraph import netgraph
 from corpgraph.cli import cli
 from corpgraph.describe import family_card
+from corpgraph.errors import NoPathFound
 from corpgraph.family import family_of
 from corpgraph.money import money_of
 from corpgraph.output.card import card_text
@@ -122,3 +126,43 @@ def test_cli_family_flags(runner, tmp_graph):
         cli, ["money", "Citizens Bank", "--family", "--as-of", "soon", "--graph", str(tmp_graph)]
     )
     assert bad.exit_code == 2 and "not a date" in bad.output
+
+
+def test_paths_from_a_family_name_the_member_each_starts_at(fam_backend):
+    from corpgraph.output.paths import format_paths
+    from corpgraph.paths import family_paths, find_paths
+
+    g = netgraph.project(fam_backend)
+    with pytest.raises(NoPathFound):
+        find_paths(g, E("p"), E("g"), max_hops=1)  # the parent holds no contract of its own
+    result = family_paths(g, E("p"), E("g"), max_hops=3)
+    # one path per member holding a contract; none runs from one member through another
+    assert sorted(p.nodes for p in result.paths) == [(E("s1"), E("g")), (E("s3"), E("g"))]
+    assert result.member(E("s3")).record.endswith("own3") and result.member(E("g")).owner is None
+    text = format_paths(g, result, "text")
+    assert "from the corporate families of P to those of G" in text
+    assert "starts at S3, in the family of P: owned by S2 (likely" in text and "record " in text
+    data = json.loads(format_paths(g, result, "json"))
+    ends = {p["from_member"]["label"]: p["from_member"] for p in data["paths"]}
+    assert ends["S1"]["why"].startswith("owned by P (reported, 2010 to 2020")
+    assert all(p["to_member"]["is_asked"] for p in data["paths"])
+    rows = list(csv.DictReader(io.StringIO(format_paths(g, result, "csv"))))
+    assert {r["from_member"] for r in rows} == {"S1", "S3"} and {r["to_member"] for r in rows} == {"G"}
+    # as-of applies to ownership: S1 was sold in 2020, so in 2025 only S3's contract joins them
+    later = family_paths(g, E("p"), E("g"), max_hops=3, as_of=dt.date(2025, 6, 30))
+    assert [p.nodes for p in later.paths] == [(E("s3"), E("g"))]
+    with pytest.raises(NoPathFound, match="one corporate family"):
+        family_paths(g, E("s1"), E("s3"))
+
+
+def test_cli_paths_family(runner, tmp_graph):
+    out = runner.invoke(
+        cli, ["paths", "Citizens Bank", "GEO Group", "--family", "--max-hops", "1", "--graph", str(tmp_graph)]
+    )
+    assert out.exit_code == 0
+    assert "Citizens Financial Group —lends to→ GEO Group" in out.stdout
+    assert "starts at Citizens Financial Group, in the family of Citizens Bank: ultimate parent" in out.stdout
+    alone = runner.invoke(
+        cli, ["paths", "Citizens Bank", "GEO Group", "--max-hops", "1", "--graph", str(tmp_graph)]
+    )
+    assert alone.exit_code == 3 and "No path joins" in alone.output

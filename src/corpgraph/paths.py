@@ -31,6 +31,7 @@ import networkx as nx
 from . import netgraph
 from .backend import Backend
 from .errors import NoPathFound, QueryError
+from .family import Member, family_of
 from .output.numbers import plural
 from .resolve import EntityIndex
 from .vocab import CERTAINTY_ORDER, local_name
@@ -124,6 +125,14 @@ class PathResult:
     max_hops: int = 4
     searched: float = 0.0  # seconds spent enumerating
     soft: bool = False  # whether soft ties were walked
+    # with ``family_paths``: every member of either end's corporate family (entity -> Member), so
+    # each path can say which member it starts or ends at and why that member counts
+    members: dict[str, Member] = field(default_factory=dict)
+    family: bool = False
+
+    def member(self, entity: str) -> Member | None:
+        """The family member a path starting or ending at ``entity`` stands for (None: no family asked)."""
+        return self.members.get(entity)
 
 
 class _Budget(Exception):
@@ -211,96 +220,247 @@ def find_paths(
     limit cut the answer, ``truncated`` is set and ``note`` says so.  Raises NoPathFound.
     """
     started = time.perf_counter()
-    deadline = started + max(time_budget, 0.0)
     label = _label_fn(g)
-    for node in (source, target):
+    _check_ends(g, label, [source], [target], via, avoid, min_certainty)
+    via_set, avoid_set = set(via), set(avoid)
+    view, ties = _ties(g, kinds, min_certainty, as_of, soft)
+    search = _Search(ties, max_hops, via_set, max(int(max_paths), 1), started + max(time_budget, 0.0))
+    found = search.run(source, target, avoid_set)
+    if search.cut_reason == _BUDGET:
+        search.cut_reason = f"the search stopped after its time budget of {time_budget:g} s"
+    return _result(
+        g,
+        view,
+        label,
+        source,
+        target,
+        found,
+        search.cut_reason,
+        started,
+        max_hops,
+        max_paths,
+        kinds,
+        min_certainty,
+        as_of,
+        soft,
+        via_set,
+        avoid_set,
+    )
+
+
+def family_paths(
+    g: nx.MultiDiGraph,
+    source: str,
+    target: str,
+    *,
+    max_hops: int = 4,
+    via: Iterable[str] = (),
+    avoid: Iterable[str] = (),
+    kinds: Iterable[str] | None = None,
+    min_certainty: str | None = None,
+    as_of: dt.date | None = None,
+    soft: bool = False,
+    max_paths: int = 50,
+    time_budget: float = 2.0,
+) -> PathResult:
+    """The paths from any member of ``source``'s corporate family to any member of ``target``'s
+    (``family.family_of``, through ownership records in force on ``as_of``), ranked together.
+
+    A path starts at one member and ends at one member and passes through no other member of
+    either family (the way through the parent is the parent's own path); each path's ends are
+    looked up in ``PathResult.members`` to say which member it is and the ownership record that puts
+    it in the family.  Options as in ``find_paths``; the time budget covers the whole search.
+    """
+    started = time.perf_counter()
+    label = _label_fn(g)
+    _check_ends(g, label, [source], [target], via, avoid, min_certainty)
+    fam_a, fam_b = family_of(g, source, as_of=as_of), family_of(g, target, as_of=as_of)
+    shared = set(fam_a.entities) & set(fam_b.entities)
+    if shared:
+        raise NoPathFound(
+            f"{label(source)} and {label(target)} are in one corporate family "
+            f"(through {', '.join(sorted(label(n) for n in shared))}); drop --family to see the paths between them."
+        )
+    via_set, avoid_set = set(via), set(avoid)
+    starts = [m for m in fam_a.members if m.entity not in avoid_set]
+    ends = [m for m in fam_b.members if m.entity not in avoid_set]
+    everyone = set(fam_a.entities) | set(fam_b.entities)
+    view, ties = _ties(g, kinds, min_certainty, as_of, soft)
+    search = _Search(ties, max_hops, via_set, max(int(max_paths), 1), started + max(time_budget, 0.0))
+    found: list[Path] = []
+    for a in starts:
+        for b in ends:
+            found.extend(search.run(a.entity, b.entity, avoid_set | (everyone - {a.entity, b.entity})))
+            if search.cut_reason == _BUDGET:
+                break
+        if search.cut_reason == _BUDGET:
+            break
+    if search.cut_reason == _BUDGET:
+        search.cut_reason = f"the search stopped after its time budget of {time_budget:g} s"
+    result = _result(
+        g,
+        view,
+        label,
+        source,
+        target,
+        found,
+        search.cut_reason,
+        started,
+        max_hops,
+        max_paths,
+        kinds,
+        min_certainty,
+        as_of,
+        soft,
+        via_set,
+        avoid_set,
+        family=True,
+    )
+    result.members = {m.entity: m for m in (*fam_a.members, *fam_b.members)}
+    return result
+
+
+_BUDGET = "time budget"
+
+
+def _check_ends(g, label, sources, targets, via, avoid, min_certainty) -> None:
+    for node in (*sources, *targets):
         if node not in g:
             raise NoPathFound(
                 f"{label(node)} is not an entity of the graph, so no path can start or end there."
             )
-    if source == target:
-        raise NoPathFound(f"{label(source)} is both ends of the path; name two different entities.")
+    if set(sources) & set(targets):
+        raise NoPathFound(f"{label(sources[0])} is both ends of the path; name two different entities.")
     if min_certainty and min_certainty not in CERTAINTY_ORDER:
         raise ValueError(f"unknown certainty {min_certainty!r}; use one of {', '.join(CERTAINTY_ORDER)}")
     via_set, avoid_set = set(via), set(avoid)
-    if source in avoid_set or target in avoid_set:
+    if avoid_set & {*sources, *targets}:
         raise NoPathFound("An end of the path is also in --avoid.")
     if via_set & avoid_set:
         raise NoPathFound("An entity is both in --via and in --avoid.")
-    max_paths = max(int(max_paths), 1)
+
+
+def _ties(g, kinds, min_certainty, as_of, soft) -> tuple[nx.MultiDiGraph, nx.MultiDiGraph]:
+    """The records that may be walked, and their ties (one edge per kind between two entities)."""
     view = netgraph.filter_edges(
         g, kinds=list(kinds) if kinds else None, min_certainty=min_certainty, as_of=as_of
     )
-    ties = netgraph.aggregate(view, soft=soft or bool(kinds))
-    succ, pred = _adjacency(ties)
+    return view, netgraph.aggregate(view, soft=soft or bool(kinds))
 
-    # distances from the target, known exactly up to ``horizon`` hops; a node not in the map is
-    # farther, so ``horizon + 1`` is a lower bound for it (cheap on hubs, still prunes every step)
-    horizon = max(1, (max_hops + 1) // 2)
-    dist_t = _distances(succ, pred, target, horizon, avoid_set)
-    beyond = horizon + 1
-    near_target = sorted(v for v, d in dist_t.items() if d == 1)
-    # how many candidates one length may produce before ranking cuts them (keeps hubs bounded)
-    candidate_cap = max(10 * max_paths, 200)
-    found: list[Path] = []
-    cut_reason: str | None = None
-    steps = 0
 
-    def walk(length: int) -> Iterator[tuple[str, ...]]:
-        nonlocal steps
-        stack: list[tuple[str, ...]] = [(source,)]
-        while stack:
-            nodes = stack.pop()
-            steps += 1
-            if steps % 512 == 0 and time.perf_counter() > deadline:
-                raise _Budget
-            u = nodes[-1]
-            depth = len(nodes) - 1
-            if u == target:
-                if depth == length:
-                    yield nodes
-                continue
-            remaining = length - depth - 1
-            nexts = []
-            if remaining == 0:  # the last hop: only the target will do (never scan a hub's neighbours)
-                if _adjacent(succ, pred, u, target):
-                    nexts.append(target)
-            elif remaining == 1 and len(near_target) < len(succ[u]) + len(pred[u]):
-                # the next node must touch the target: look among the target's neighbours instead
-                nexts = [v for v in near_target if v not in nodes and _adjacent(succ, pred, u, v)]
-            else:
-                for v in _neighbours(succ, pred, u):
-                    dv = dist_t.get(v, beyond)
-                    if dv > remaining or v in nodes or v in avoid_set:
-                        continue
-                    if v == target and remaining != 0:
-                        continue
-                    nexts.append(v)
-            for v in reversed(nexts):
-                stack.append((*nodes, v))
+class _Search:
+    """The bounded, pruned enumeration of simple paths over ``ties``, one (source, target) at a time;
+    ``cut_reason`` says why the last run stopped early (``_BUDGET`` when time ran out)."""
 
-    try:
-        for length in range(dist_t.get(source, beyond), max_hops + 1):
-            level: list[Path] = []
-            for nodes in walk(length):
-                if via_set and not via_set.issubset(nodes):
+    def __init__(self, ties: nx.MultiDiGraph, max_hops: int, via: set[str], max_paths: int, deadline: float):
+        self.succ, self.pred = _adjacency(ties)
+        self.max_hops, self.via, self.max_paths, self.deadline = max_hops, via, max_paths, deadline
+        self.cut_reason: str | None = None
+
+    def run(self, source: str, target: str, avoid_set: set[str]) -> list[Path]:
+        succ, pred, max_hops, max_paths, deadline = (
+            self.succ,
+            self.pred,
+            self.max_hops,
+            self.max_paths,
+            self.deadline,
+        )
+        via_set = self.via
+        # distances from the target, known exactly up to ``horizon`` hops; a node not in the map is
+        # farther, so ``horizon + 1`` is a lower bound for it (cheap on hubs, still prunes every step)
+        horizon = max(1, (max_hops + 1) // 2)
+        dist_t = _distances(succ, pred, target, horizon, avoid_set)
+        beyond = horizon + 1
+        near_target = sorted(v for v, d in dist_t.items() if d == 1)
+        # how many candidates one length may produce before ranking cuts them (keeps hubs bounded)
+        candidate_cap = max(10 * max_paths, 200)
+        found: list[Path] = []
+        cut: str | None = None
+        steps = 0
+
+        def walk(length: int) -> Iterator[tuple[str, ...]]:
+            nonlocal steps
+            stack: list[tuple[str, ...]] = [(source,)]
+            while stack:
+                nodes = stack.pop()
+                steps += 1
+                if steps % 512 == 0 and time.perf_counter() > deadline:
+                    raise _Budget
+                u = nodes[-1]
+                depth = len(nodes) - 1
+                if u == target:
+                    if depth == length:
+                        yield nodes
                     continue
-                level.append(Path(nodes, tuple(_hop(succ, pred, a, b) for a, b in itertools.pairwise(nodes))))
-                if len(level) >= candidate_cap:
-                    cut_reason = f"the search stopped after {candidate_cap:,} candidate paths of {plural(length, 'hop')}"
-                    break
-            level.sort(key=lambda p: rank_key(p, None))
-            found.extend(level)
-            if cut_reason:
-                break
-            if len(found) >= max_paths:
-                if length < max_hops:
-                    cut_reason = f"longer paths (up to {plural(max_hops, 'hop')}) were not searched"
-                break
-    except _Budget:
-        cut_reason = f"the search stopped after its time budget of {time_budget:g} s"
-    elapsed = time.perf_counter() - started
+                remaining = length - depth - 1
+                nexts = []
+                if remaining == 0:  # the last hop: only the target will do (never scan a hub's neighbours)
+                    if _adjacent(succ, pred, u, target):
+                        nexts.append(target)
+                elif remaining == 1 and len(near_target) < len(succ[u]) + len(pred[u]):
+                    # the next node must touch the target: look among the target's neighbours instead
+                    nexts = [v for v in near_target if v not in nodes and _adjacent(succ, pred, u, v)]
+                else:
+                    for v in _neighbours(succ, pred, u):
+                        dv = dist_t.get(v, beyond)
+                        if dv > remaining or v in nodes or v in avoid_set:
+                            continue
+                        if v == target and remaining != 0:
+                            continue
+                        nexts.append(v)
+                for v in reversed(nexts):
+                    stack.append((*nodes, v))
 
+        try:
+            for length in range(dist_t.get(source, beyond), max_hops + 1):
+                level: list[Path] = []
+                for nodes in walk(length):
+                    if via_set and not via_set.issubset(nodes):
+                        continue
+                    level.append(
+                        Path(nodes, tuple(_hop(succ, pred, a, b) for a, b in itertools.pairwise(nodes)))
+                    )
+                    if len(level) >= candidate_cap:
+                        cut = f"the search stopped after {candidate_cap:,} candidate paths of {plural(length, 'hop')}"
+                        break
+                level.sort(key=lambda p: rank_key(p, None))
+                found.extend(level)
+                if cut:
+                    break
+                if len(found) >= max_paths:
+                    if length < max_hops:
+                        cut = f"longer paths (up to {plural(max_hops, 'hop')}) were not searched"
+                    break
+        except _Budget:
+            cut = _BUDGET
+        if cut and (cut == _BUDGET or not self.cut_reason):
+            self.cut_reason = cut
+        return found
+
+
+def _result(
+    g,
+    view,
+    label,
+    source,
+    target,
+    found,
+    cut_reason,
+    started,
+    max_hops,
+    max_paths,
+    kinds,
+    min_certainty,
+    as_of,
+    soft,
+    via_set,
+    avoid_set,
+    *,
+    family: bool = False,
+) -> PathResult:
+    """Rank and cut the paths found, or raise NoPathFound with what limited the search."""
+    max_paths = max(int(max_paths), 1)
+    elapsed = time.perf_counter() - started
     labels = {n: label(n) for p in found for n in p.nodes}
     found.sort(key=lambda p: rank_key(p, labels))
     truncated = bool(cut_reason) or len(found) > max_paths
@@ -315,6 +475,8 @@ def find_paths(
         message = _no_path_message(
             label, source, target, max_hops, kinds, min_certainty, as_of, via_set, avoid_set
         )
+        if family:
+            message = message.replace(" joins ", " joins any member of the families of ", 1)
         if not soft and not kinds and _soft_would_join(view, source, target):
             message += " Soft ties (statements, pledges, sector membership, events) join them: add --soft."
         raise NoPathFound(message)
@@ -328,7 +490,9 @@ def find_paths(
             + "; ".join(parts)
             + ". Raise --max-paths, or narrow with --via, --avoid, --kinds, --min-certainty or --max-hops."
         )
-    return PathResult(source, target, found, truncated, note, max_hops, elapsed, soft or bool(kinds))
+    return PathResult(
+        source, target, found, truncated, note, max_hops, elapsed, soft or bool(kinds), family=family
+    )
 
 
 def _soft_would_join(view: nx.MultiDiGraph, source: str, target: str) -> bool:
@@ -346,11 +510,12 @@ def paths_between(
     kinds: Iterable[str] | None = None,
     g: nx.MultiDiGraph | None = None,
     index: EntityIndex | None = None,
+    family: bool = False,
     **options: Any,
 ) -> tuple[nx.MultiDiGraph, PathResult]:
-    """``find_paths`` with entities given by name, alias, slug or IRI and kinds by name or label
-    (``hosting``, ``Contract``, ``credit facility``), on the projection of ``backend`` (or ``g``,
-    with the names of ``index``, when a caller keeps both)."""
+    """``find_paths`` (``family_paths`` with ``family``) with entities given by name, alias, slug or
+    IRI and kinds by name or label (``hosting``, ``Contract``, ``credit facility``), on the
+    projection of ``backend`` (or ``g``, with the names of ``index``, when a caller keeps both)."""
     index = index if index is not None else EntityIndex.from_backend(backend)
     g = g if g is not None else netgraph.project(backend)
     kind_names = None
@@ -363,7 +528,7 @@ def paths_between(
                 known = ", ".join(sorted(r.name for r in onto.rules.values()))
                 raise QueryError(f"Unknown relationship kind {k!r}; kinds drawn as edges: {known}")
             kind_names.append(local_name(iri))
-    result = find_paths(
+    result = (family_paths if family else find_paths)(
         g,
         index.resolve(source),
         index.resolve(target),
@@ -402,4 +567,13 @@ def _label_fn(g: nx.MultiDiGraph):
     return label
 
 
-__all__ = ["Hop", "Path", "PathResult", "find_paths", "paths_between", "rank_key", "local_name"]
+__all__ = [
+    "Hop",
+    "Path",
+    "PathResult",
+    "family_paths",
+    "find_paths",
+    "paths_between",
+    "rank_key",
+    "local_name",
+]

@@ -192,6 +192,12 @@ def queries(fmt: str) -> None:
 @click.option(
     "--records", is_flag=True, help="List every record of every hop (date, amount, award ID, sources)."
 )
+@click.option(
+    "--family",
+    is_flag=True,
+    help="Paths from any member of A's corporate family to any member of B's (ownership records; "
+    "--as-of applies to them), each path naming its member and why it is in the family.",
+)
 @graph_options
 @format_option(TEXT_FORMATS, "text")
 def paths(
@@ -207,6 +213,7 @@ def paths(
     time_budget: float,
     soft: bool,
     records: bool,
+    family: bool,
     source,
     fmt: str,
 ) -> None:
@@ -218,6 +225,7 @@ def paths(
     all records of one kind between two entities, summarised (number of records, totals per
     amount kind, date range); --records lists them. Business and money ties are walked;
     --soft adds statements, pledges, sector membership and events; --kinds picks kinds.
+    --family starts and ends at any member of either end's corporate family.
 
     \b
     Exit codes: 0 paths found, 3 no path within the limits, 1 unknown entity.
@@ -228,6 +236,7 @@ def paths(
       corpgraph paths Citizens "GEO Group" --max-hops 2 --format md
       corpgraph paths AWS ICE --avoid Palantir --min-certainty reported
       corpgraph paths CoreCivic ICE --max-hops 1 --records
+      corpgraph paths "GEO Group" ICE --family --max-hops 1
     """
     from ..dates import parse_as_of
     from ..output.paths import format_paths
@@ -253,6 +262,7 @@ def paths(
         max_paths=max_paths,
         time_budget=time_budget,
         soft=soft,
+        family=family,
     )
     if result.note and fmt not in ("text", "md"):  # the prose views carry the note themselves
         click.echo("Note: " + result.note, err=True)

@@ -2,7 +2,8 @@
 
 ``text`` and ``md`` read as numbered paths with one line per hop (its tie summarised) and its sources;
 ``--records`` lists every record of every hop; ``json`` is the whole result; ``table``, ``jsonl``,
-``csv`` and ``tsv`` give one row per hop.
+``csv`` and ``tsv`` give one row per hop.  With ``--family`` each path names the members it starts
+and ends at and why they are in the family.
 """
 
 from __future__ import annotations
@@ -66,6 +67,38 @@ def record_line(rec: str, d: dict) -> str:
     return " ".join(bits) + f" <{rec}>"
 
 
+def member_lines(g: nx.MultiDiGraph, result: PathResult, path: Path) -> list[str]:
+    """With ``--family``: which member of which family each end of the path is, and why it counts
+    ('starts at B.I. INCORPORATED, in the family of GEO Group: owned by ...'); nothing for an end
+    that is the entity asked about."""
+    label = _label_fn(g)
+    out = []
+    for word, end, asked in (
+        ("starts", path.nodes[0], result.source),
+        ("ends", path.nodes[-1], result.target),
+    ):
+        m = result.member(end)
+        if m is not None and end != asked:
+            out.append(f"{word} at {label(end)}, in the family of {label(asked)}: {m.why()}")
+    return out
+
+
+def _member_dict(result: PathResult, end: str, asked: str) -> dict | None:
+    m = result.member(end)
+    if m is None:
+        return None
+    return {
+        "iri": m.entity,
+        "label": m.label,
+        "family_of": asked,
+        "is_asked": end == asked,
+        "why": m.why(),
+        "owner": m.owner,
+        "record": m.record,
+        "certainty": m.certainty,
+    }
+
+
 SOURCES_SHOWN = 3  # sources listed per hop before "and N more" (``--records`` lists every record)
 
 
@@ -82,9 +115,10 @@ def _record_data(records: nx.MultiDiGraph, hop: Hop, rec: str) -> dict:
 
 def render_text(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) -> str:
     label = _label_fn(g)
+    ends = "the corporate families of " if result.family else ""
     lines = [
-        f"{plural(len(result.paths), 'path')} from {label(result.source)} "
-        f"to {label(result.target)} (up to {plural(result.max_hops, 'hop')}"
+        f"{plural(len(result.paths), 'path')} from {ends}{label(result.source)} "
+        f"to {'those of ' if ends else ''}{label(result.target)} (up to {plural(result.max_hops, 'hop')}"
         + ("" if result.soft else "; soft ties left out, --soft adds them")
         + ")"
     ]
@@ -93,6 +127,7 @@ def render_text(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False
     for i, p in enumerate(result.paths, 1):
         lines.append("")
         lines.append(f"{i}. [{plural(p.length, 'hop')}, least certain: {p.min_certainty}] " + path_line(g, p))
+        lines += [f"   {line}" for line in member_lines(g, result, p)]
         for hop in p.hops:
             lines.append(f"   - {hop_sentence(g, hop)} [{hop.certainty}]")
             if hop.count == 1:  # the notes of a tie of many records are listed with them (--records)
@@ -135,6 +170,7 @@ def render_md(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) 
         lines.append(
             f"{i}. **{esc(path_line(g, p))}** ({plural(p.length, 'hop')}, least certain: {esc(p.min_certainty)})"
         )
+        lines += [f"    - *{esc(line)}*" for line in member_lines(g, result, p)]
         for hop in p.hops:
             srcs = hop.data.get("sources") or []
             more = f" and {len(srcs) - SOURCES_SHOWN} more" if len(srcs) > SOURCES_SHOWN else ""
@@ -206,6 +242,7 @@ def to_dict(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) ->
         "soft": result.soft,
         "truncated": result.truncated,
         "note": result.note,
+        "family": result.family,
         "paths": [
             {
                 "rank": i,
@@ -214,6 +251,14 @@ def to_dict(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) ->
                 "text": path_line(g, p),
                 "nodes": list(p.nodes),
                 "hops": [hop_dict(h) for h in p.hops],
+                **(
+                    {
+                        "from_member": _member_dict(result, p.nodes[0], result.source),
+                        "to_member": _member_dict(result, p.nodes[-1], result.target),
+                    }
+                    if result.family
+                    else {}
+                ),
             }
             for i, p in enumerate(result.paths, 1)
         ],
@@ -234,8 +279,11 @@ HOP_HEADERS = (
 )
 
 
+FAMILY_HEADERS = ("from_member", "to_member")  # with --family: the path's two ends, by label
+
+
 def hop_rows(g: nx.MultiDiGraph, result: PathResult) -> list[list[Any]]:
-    """One row per hop of every path, in path order."""
+    """One row per hop of every path, in path order (with ``--family``, then the path's two ends)."""
     label = _label_fn(g)
     return [
         [
@@ -249,6 +297,7 @@ def hop_rows(g: nx.MultiDiGraph, result: PathResult) -> list[list[Any]]:
             tie_summary(h.data),
             " ".join(h.records),
             source_urls(h.data.get("sources") or []),
+            *((label(p.nodes[0]), label(p.nodes[-1])) if result.family else ()),
         ]
         for i, p in enumerate(result.paths, 1)
         for j, h in enumerate(p.hops, 1)
@@ -263,7 +312,8 @@ def format_paths(g: nx.MultiDiGraph, result: PathResult, fmt: str = "text", *, r
         return render_md(g, result, records=records)
     if fmt == "text":
         return render_text(g, result, records=records)
-    return render_rows(HOP_HEADERS, hop_rows(g, result), fmt)
+    headers = (*HOP_HEADERS, *FAMILY_HEADERS) if result.family else HOP_HEADERS
+    return render_rows(headers, hop_rows(g, result), fmt)
 
 
 __all__ = ["format_paths", "hop_arrow", "hop_rows", "hop_sentence", "path_line", "record_line", "to_dict"]
