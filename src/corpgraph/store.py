@@ -234,11 +234,20 @@ def load_shapes(graph_dir: str | os.PathLike[str] | None = None) -> Graph:
 def graph_version(graph_dir: str | os.PathLike[str] | None = None) -> str:
     """A stamp that changes whenever any file of the graph changes: 'sha256:' + 12 hex digits."""
     folder = resolve_graph_dir(graph_dir)
+    return version_of(
+        {path.relative_to(folder).as_posix(): path.read_bytes() for path in graph_files(folder)}
+    )
+
+
+def version_of(files: dict[str, bytes]) -> str:
+    """The version stamp of a graph folder given as {POSIX path in the folder: bytes} (every .ttl file,
+    the shapes included): the files in ``graph_files`` order, each path and content hashed."""
+    first = {"ontology.ttl": 0, "shapes.ttl": 1}
     h = hashlib.sha256()
-    for path in graph_files(folder):
-        h.update(str(path.relative_to(folder)).encode())
+    for rel in sorted(files, key=lambda r: (first.get(r, 2) if "/" not in r else 3, r)):
+        h.update(rel.encode())
         h.update(b"\0")
-        h.update(path.read_bytes())
+        h.update(files[rel])
     return "sha256:" + h.hexdigest()[:12]
 
 

@@ -182,4 +182,13 @@ def main() -> None:
 
 
 # The command modules register their commands on ``cli`` when imported.
-from . import graph_cmds, import_cmds, map_cmds, query_cmds, review_cmds, serve_cmds, store_cmds  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    diff_cmds,
+    graph_cmds,
+    import_cmds,
+    map_cmds,
+    query_cmds,
+    review_cmds,
+    serve_cmds,
+    store_cmds,
+)
