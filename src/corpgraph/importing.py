@@ -33,7 +33,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from .backend import Backend
 from .backend.storelock import FolderBusy, folder_write_lock
 from .entity_resolution import ACCEPTED, DECISION_HEADER, REJECTED, Decision, Resolver
 from .errors import ImportFailed
+from .fileio import FilesTogether
 from .importers import KINDS
 from .importers.common import Progress, RowError
 from .importers.context import ImportContext
@@ -284,6 +284,7 @@ def _import_into(
     result = _result(ctx, target, decisions, dry_run)
     file_sha256: str | None = None
     previous_ttl: bytes | None = None
+    placed: FilesTogether | None = None
     if target is not None and decisions is not None:
         ttl = _turtle(ctx, result)
         file_sha256 = hashlib.sha256(ttl).hexdigest()  # replace_part: the file is this part
@@ -300,18 +301,26 @@ def _import_into(
             if written is not None and written.refreshed_from_folder and target.is_file():
                 # what the store's part was loaded from: it swaps only the difference
                 previous_ttl = target.read_bytes()
-            write_together([(decisions, dec), (target, ttl)])
+            placed = FilesTogether([(decisions, dec), (target, ttl)])
+            placed.place()
             result.written = True
     else:
         result.changed = True
     # A store opened on the folder was refreshed from its files: when this part's file is unchanged,
     # the store already holds exactly these triples and the (costly) swap is skipped.
     in_step = files and not result.changed and written is not None and written.refreshed_from_folder
-    if written is not None and not dry_run and not in_step:
-        written.replace_part(
-            part, ctx.graph, file_sha256=file_sha256, previous=previous_ttl
-        )  # iterable of rdflib triples with len()
-        result.written = True
+    try:
+        if written is not None and not dry_run and not in_step:
+            written.replace_part(
+                part, ctx.graph, file_sha256=file_sha256, previous=previous_ttl
+            )  # iterable of rdflib triples with len()
+            result.written = True
+    except BaseException:
+        if placed is not None:  # the folder as it was; the store reloads the part from it when next opened
+            placed.revert()
+        raise
+    if placed is not None:
+        placed.commit()
     return result
 
 
@@ -438,33 +447,3 @@ def _decisions_csv(resolver: Resolver) -> bytes:
     w.writerow(DECISION_HEADER)
     w.writerows(resolver.decision_rows())
     return buf.getvalue().encode("utf-8")
-
-
-def write_together(files: list[tuple[Path, bytes]]) -> None:
-    """Write every file aside first, then rename them all into place; on any failure, none is changed."""
-    temps: list[tuple[Path, str]] = []
-    made: list[Path] = []
-    done = False
-    try:
-        for path, data in files:
-            if not path.parent.is_dir():
-                path.parent.mkdir(parents=True)
-                made.append(path.parent)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps.append((path, tmp))
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-        for path, tmp in temps:
-            os.replace(tmp, path)
-        done = True
-    finally:
-        for _, tmp in temps:
-            Path(tmp).unlink(missing_ok=True)
-        if not done:
-            for d in reversed(made):
-                try:
-                    d.rmdir()
-                except OSError:
-                    pass
