@@ -13,6 +13,7 @@ from corpgraph import describe, money, netgraph, render
 from corpgraph.entity_resolution import Known, Resolver
 from corpgraph.ontology import bundled_ontology, read_ontology
 from corpgraph.query import load_query, run_query
+from corpgraph.store import bundled_graph_dir
 from corpgraph.vocab import CG, ENT, local_name
 from minigraph import backend_of, entities, rec
 
@@ -153,3 +154,19 @@ def _money(kind: str, amount: int) -> str:
     return (
         f'; cg:amount {amount} ; cg:currency "USD" ; cg:amountKind {kind} ; cg:date "2025-01-02"^^xsd:date '
     )
+
+
+def test_the_ontology_is_read_once_per_backend_and_graph_version(tmp_path):
+    from corpgraph.backend.cache import parse_folder
+
+    (tmp_path / "g.ttl").write_text(
+        (bundled_graph_dir() / "ontology.ttl").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    backend = parse_folder(tmp_path)
+    asked: list[str] = []
+    select = backend.select
+    backend.select = lambda sparql, bindings=None: asked.append(sparql) or select(sparql, bindings)  # type: ignore[method-assign]
+    first = read_ontology(backend)
+    assert asked and read_ontology(backend) is first and len(asked) == 3
+    backend._version = "sha256:another"
+    assert read_ontology(backend) is not first and len(asked) == 6

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -158,29 +159,47 @@ SELECT ?what ?term ?colour ?mapShape ?figureShape ?label WHERE {
 
 
 def read_ontology(backend: Backend) -> Ontology:
-    """The ontology of the graph in use; the bundled ontology if the graph has none."""
+    """The ontology of the graph in use; the bundled ontology if the graph has none.
+
+    Read once per backend and graph version: a command asks for it from several modules."""
+    if not backend.keeps_derived:
+        return _read_ontology(backend)
+    version = backend.version()
+    kept = _READ.get(backend)
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    onto = _read_ontology(backend)
+    _READ[backend] = (version, onto)
+    return onto
+
+
+_READ: weakref.WeakKeyDictionary[Backend, tuple[str, Ontology]] = weakref.WeakKeyDictionary()
+
+
+def _read_ontology(backend: Backend) -> Ontology:
     rows = backend.select(_RULES_QUERY).dicts()
     if not rows:
         return bundled_ontology()
     onto = _ontology(rows, backend.select(_CLASSES_QUERY).dicts(), backend.select(_TERMS_QUERY).dicts())
     # A graph folder copied before styles and record attributes were declared still draws and
     # describes its entities the bundled way.
-    bundled = bundled_ontology()
     if not onto.styles:
-        onto.styles = {c: s for c, s in bundled.styles.items() if c in onto.entity_classes}
+        onto.styles = {c: s for c, s in bundled_ontology().styles.items() if c in onto.entity_classes}
     if not onto.record_fields:
-        onto.record_fields = bundled.record_fields
-    onto.amount_kind_labels = {**bundled.amount_kind_labels, **onto.amount_kind_labels}
+        onto.record_fields = bundled_ontology().record_fields
+    onto.amount_kind_labels = {**bundled_ontology().amount_kind_labels, **onto.amount_kind_labels}
     return onto
 
 
 @functools.cache
 def bundled_ontology() -> Ontology:
-    """The ontology shipped with corpgraph (graph/ontology.ttl), read once per process."""
-    from .backend.memory import MemoryBackend
-    from .store import bundled_graph_dir, parse_turtle_file
+    """The ontology shipped with corpgraph (graph/ontology.ttl), read once per process (through an
+    in-memory Oxigraph store: rdflib's parser and SPARQL engine take ten times as long)."""
+    from .backend.cache import parse_folder
+    from .store import bundled_graph_dir
 
-    bundled = MemoryBackend(parse_turtle_file(bundled_graph_dir() / "ontology.ttl"))
+    folder = bundled_graph_dir()
+    bundled = parse_folder(folder, [folder / "ontology.ttl"])
     return _ontology(
         bundled.select(_RULES_QUERY).dicts(),
         bundled.select(_CLASSES_QUERY).dicts(),

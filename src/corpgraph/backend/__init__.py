@@ -76,6 +76,9 @@ class Backend(ABC):
     # is already in step (the store)
     refreshed_from_folder = False
     folder: Path | None = None  # the graph folder it was read from, when there is one
+    # what is read from one graph version (the ontology, the entity index) may be kept per backend
+    # object; False where the graph can change under the same version (an rdflib Graph in memory)
+    keeps_derived = True
 
     def __init__(self, version: str = "unknown", location: str = ""):
         self._version = version

@@ -17,6 +17,7 @@ from . import Backend, QueryOutcome, cap_rows
 
 class MemoryBackend(Backend):
     name = "memory"
+    keeps_derived = False  # callers may change ``self.graph`` in place
 
     def __init__(
         self, graph: Graph, version: str = "unknown", location: str = "", folder: Path | None = None
