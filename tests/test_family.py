@@ -166,3 +166,57 @@ def test_cli_paths_family(runner, tmp_graph):
         cli, ["paths", "Citizens Bank", "GEO Group", "--max-hops", "1", "--graph", str(tmp_graph)]
     )
     assert alone.exit_code == 3 and "No path joins" in alone.output
+
+
+def test_family_selection_for_maps_and_exports(fam_backend):
+    from corpgraph import render, subgraph
+    from corpgraph.export import EXPORTERS
+
+    sub = subgraph.select_subgraph(fam_backend, family=["s3"], depth=0)
+    assert set(sub.entities) == {E("p"), E("s1"), E("s2"), E("s3")}  # the whole group, not just S3
+    assert {k.rsplit("/", 1)[1] for k in sub.records} == {"own1", "own2", "own3", "pay"}
+    assert sub.highlight_nodes == set(sub.entities) and sub.selection.describe().startswith("family of s3")
+    assert sub.net.nodes[E("s3")]["family"].startswith("family of P: owned by S2 (likely")
+    assert sub.net.nodes[E("p")]["family"] == "family of P: ultimate parent"
+    near = subgraph.select_subgraph(fam_backend, family=["s3"], depth=1)
+    assert E("g") in near.entities and E("q") not in near.entities and "family" not in near.net.nodes[E("g")]
+    later = subgraph.select_subgraph(fam_backend, family=["s3"], depth=0, as_of=dt.date(2025, 6, 30))
+    assert E("s1") not in later.entities  # sold in 2020
+    nodes_csv = {
+        r["label"]: r["family"]
+        for r in csv.DictReader(io.StringIO(EXPORTERS["csv"](sub, fam_backend)["nodes.csv"].decode()))
+    }
+    assert nodes_csv["S1"].startswith("family of P: owned by P (reported, 2010 to 2020")
+    net, _sources = render.build_network(sub)
+    assert {n["label"]: n["cg"].get("family", "")[:11] for n in net.nodes}["S2"] == "family of P"
+
+
+def test_cli_map_and_export_family(runner, tmp_graph, tmp_path):
+    out = runner.invoke(
+        cli,
+        [
+            "export",
+            "-f",
+            "csv",
+            "--family",
+            "Citizens Bank",
+            "--depth",
+            "0",
+            "-o",
+            str(tmp_path / "f"),
+            "--graph",
+            str(tmp_graph),
+        ],
+    )
+    assert out.exit_code == 0 and "family of Citizens Bank (depth 0)" in out.stderr
+    labels = {r["label"]: r["family"] for r in csv.DictReader((tmp_path / "f" / "nodes.csv").open())}
+    assert set(labels) == {"Citizens Bank", "Citizens Financial Group"}
+    assert labels["Citizens Financial Group"] == "family of Citizens Financial Group: ultimate parent"
+    page = runner.invoke(
+        cli, ["map", "--family", "GEO Group", "-o", str(tmp_path / "m.html"), "--graph", str(tmp_graph)]
+    )
+    assert page.exit_code == 0 and "family of GEO Group (depth 1)" in page.stderr
+    bad = runner.invoke(
+        cli, ["map", "--family", "Nobody Such", "-o", str(tmp_path / "x.html"), "--graph", str(tmp_graph)]
+    )
+    assert bad.exit_code == 1 and not (tmp_path / "x.html").exists()

@@ -430,6 +430,8 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
             item["cg"]["money"] = lines[n]
         if notes.get(n):
             item["cg"]["notes"] = notes[n]
+        if d.get("family"):  # a --family selection: whose family the entity is in, and why
+            item["cg"]["family"] = d["family"]
         if n in sub.highlight_nodes:
             item["borderWidth"] = 4
             item["color"] = {"background": colour, "border": HIGHLIGHT_COLOUR}

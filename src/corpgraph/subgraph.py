@@ -1,7 +1,8 @@
 """Choosing the part of the graph a map or an export shows, shared by ``corpgraph map`` and ``export``.
 
-A selection is the whole graph (the default), the neighbourhood of focus entities, the paths between
-two entities, the result of a query, or the union of several of these; then filtered by relationship
+A selection is the whole graph (the default), the neighbourhood of focus entities or of every member
+of an entity's corporate family, the paths between two entities, the result of a query, or the union
+of several of these; then filtered by relationship
 kind, certainty and date.  The answer is a ``Subgraph``: a copy of the part of the entity network
 (``netgraph.project``) that was selected, with the selection described for provenance.
 
@@ -26,6 +27,7 @@ from .backend import Backend
 from .backend.sparqltext import values_block
 from .dates import generated_at
 from .errors import ExportError, QueryError
+from .family import family_of
 from .output.numbers import plural
 from .resolve import EntityIndex
 from .vocab import CG, SPARQL_PREFIXES, local_name
@@ -38,6 +40,7 @@ class Selection:
     """What the user asked for, kept to describe every map and export it produces."""
 
     focus: tuple[str, ...] = ()
+    family: tuple[str, ...] = ()  # entities whose whole corporate family is focused on
     depth: int = 1
     path: tuple[str, str] | None = None
     max_hops: int = 4
@@ -52,6 +55,8 @@ class Selection:
         parts = []
         if self.focus:
             parts.append(f"focus {', '.join(self.focus)} (depth {self.depth})")
+        if self.family:
+            parts.append(f"family of {', '.join(self.family)} (depth {self.depth})")
         if self.path:
             parts.append(f"paths {self.path[0]} -> {self.path[1]} (max {plural(self.max_hops, 'hop')})")
         if self.query:
@@ -143,6 +148,7 @@ def select_subgraph(
     focus: Sequence[str] = (),
     depth: int = 1,
     path: tuple[str, str] | None = None,
+    family: Sequence[str] = (),
     max_hops: int = 4,
     query: str | Any = None,
     query_params: Mapping[str, str] | None = None,
@@ -155,7 +161,9 @@ def select_subgraph(
     """Select a subgraph of the graph behind ``backend``.
 
     ``focus`` names entities (names, aliases, slugs or IRIs) whose neighbourhood up to ``depth``
-    hops is kept; ``path`` keeps the paths of ``corpgraph paths`` between two entities (highlighted);
+    hops is kept; ``family`` names entities whose corporate family (``family.family_of``, ownership
+    in force on ``as_of``) is kept the same way, every member marked with why it is in the family
+    (node attribute ``family``); ``path`` keeps the paths of ``corpgraph paths`` between two entities (highlighted);
     ``query`` names a library query or a ``.rq`` file whose CONSTRUCT result or SELECT rows of
     entities (or records) are kept.  Several selectors give the union.  ``kinds``, ``min_certainty``
     and ``as_of`` filter the edges first.  ``net`` reuses a projection already built.
@@ -167,6 +175,7 @@ def select_subgraph(
     kind_names = tuple(_kind_name(onto, k) for k in kinds)
     selection = Selection(
         focus=tuple(focus),
+        family=tuple(family),
         depth=depth,
         path=(path[0], path[1]) if path else None,
         max_hops=max_hops,
@@ -183,10 +192,10 @@ def select_subgraph(
             raise ExportError(f"unknown certainty {min_certainty!r}; use one of {', '.join(CERTAINTY_ORDER)}")
     view = netgraph.filter_edges(g, kind_names or None, min_certainty, as_of)
     version = g.graph.get("version") or backend.version()
-    if index is None and (focus or path):
+    if index is None and (focus or path or family):
         index = EntityIndex.from_backend(backend)
 
-    if not (focus or path or query):
+    if not (focus or path or query or family):
         shown = set(view.nodes) if not selection.filtered else {n for n in view.nodes if view.degree(n) > 0}
         return _finish(g, view, shown, None, selection, version)
 
@@ -202,6 +211,17 @@ def select_subgraph(
         hood = neighbourhood(view, seeds, depth)
         induced_nodes |= hood
         hl_nodes |= set(seeds)
+    memberships: dict[str, str] = {}
+    if family:
+        assert index is not None
+        for name in family:
+            fam = family_of(g, index.resolve(name), as_of=as_of)
+            head = " and ".join(m.label for m in fam.roots)  # named after its ultimate parent(s)
+            for m in fam.members:
+                memberships.setdefault(m.entity, f"family of {head}: {m.why()}")
+            notes += fam.notes
+        induced_nodes |= neighbourhood(view, memberships, depth)
+        hl_nodes |= set(memberships)
     if path:
         assert index is not None
         result = paths.find_paths(
@@ -232,6 +252,9 @@ def select_subgraph(
             edges.add(k)
     nodes |= induced_nodes
     sub = _finish(g, view, nodes, edges, selection, version)
+    for member, why in memberships.items():
+        if member in sub.net:
+            sub.net.nodes[member]["family"] = why
     sub.highlight_nodes = hl_nodes & set(sub.net.nodes)
     sub.highlight_edges = hl_edges
     sub.notes = notes

@@ -1,7 +1,7 @@
 """Commands: map (an interactive offline HTML map) and export (data files, figures, fact lists).
 
-Both take the same selection options: the whole graph by default, or --focus/--depth, --path,
---query, narrowed by --kinds, --min-certainty and --as-of.
+Both take the same selection options: the whole graph by default, or --focus/--depth, --family,
+--path, --query, narrowed by --kinds, --min-certainty and --as-of.
 """
 
 from __future__ import annotations
@@ -27,11 +27,18 @@ def selection_options(fn: Callable) -> Callable:
         help="Keep this entity and its neighbourhood (repeatable).",
     )
     @click.option(
+        "--family",
+        multiple=True,
+        metavar="ENTITY",
+        help="Keep this entity's whole corporate family (ultimate parent and every subsidiary, through "
+        "ownership records in force on --as-of) and its neighbourhood, members marked (repeatable).",
+    )
+    @click.option(
         "--depth",
         type=click.IntRange(0, 10),
         default=1,
         show_default=True,
-        help="Hops around each --focus entity.",
+        help="Hops around each --focus entity (and each --family member).",
     )
     @click.option(
         "--path",
@@ -77,6 +84,7 @@ def selection_options(fn: Callable) -> Callable:
     def wrapper(
         *args: Any,
         focus,
+        family,
         depth,
         path,
         max_hops,
@@ -95,6 +103,7 @@ def selection_options(fn: Callable) -> Callable:
             raise click.BadParameter(str(exc), param_hint="--as-of") from None
         selection = dict(
             focus=tuple(focus),
+            family=tuple(family),
             depth=depth,
             path=tuple(path) if path else None,
             max_hops=max_hops,

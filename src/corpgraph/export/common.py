@@ -11,7 +11,8 @@ SEP = " | "  # between several quotes, titles or URLs in one cell
 
 
 def node_rows(sub: Subgraph) -> list[dict[str, Any]]:
-    """One dict per entity: id (IRI), label, type, type_label, notes (curators' notes on it)."""
+    """One dict per entity: id (IRI), label, type, type_label, notes (curators' notes on it), and
+    family (with a --family selection: whose family it is in, and why)."""
     return [
         {
             "id": n,
@@ -19,6 +20,7 @@ def node_rows(sub: Subgraph) -> list[dict[str, Any]]:
             "type": d.get("type") or "",
             "type_label": d.get("type_label") or "",
             "notes": SEP.join(d.get("notes") or ()),
+            "family": d.get("family") or "",
         }
         for n, d in sub.net.nodes(data=True)
     ]

@@ -38,7 +38,7 @@ EDGE_COLUMNS = (
     "source_titles",
     "source_iris",
 )
-NODE_COLUMNS = ("id", "label", "type", "type_label", "degree", "notes")
+NODE_COLUMNS = ("id", "label", "type", "type_label", "degree", "notes", "family")
 
 
 def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:

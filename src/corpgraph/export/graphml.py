@@ -62,7 +62,9 @@ def flat_graph(
     out.graph["sources"] = " | ".join(s.get("url") or s["iri"] for s in sub.sources())
     sizes = node_sizes(sub.ties, size_by) if viz else {}
     for row in node_rows(sub):
-        attrs: dict[str, Any] = {k: v for k, v in row.items() if k != "id" and (k != "notes" or v)}
+        attrs: dict[str, Any] = {
+            k: v for k, v in row.items() if k != "id" and (k not in ("notes", "family") or v)
+        }
         attrs["iri"] = row["id"]
         if viz:
             colour = type_style(row["type"], sub.net.graph.get("ontology"))[0]
