@@ -75,7 +75,11 @@ PAGES = [
 def test_pages_carry_the_strict_policy_and_no_inline_script(client, path):
     resp = client.get(path)
     assert resp.status_code in (200, 404), resp.text[:500]
-    assert resp.headers["content-security-policy"] == CSP
+    policy = resp.headers["content-security-policy"]
+    if path.startswith("/query"):  # the editor (YASGUI writes <style> elements): styles only
+        assert policy == CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    else:
+        assert policy == CSP
     assert "default-src 'self'" in CSP and "unsafe-inline" not in CSP
     assert resp.headers["x-content-type-options"] == "nosniff"
     assert resp.headers["referrer-policy"] == "no-referrer"
@@ -203,7 +207,8 @@ def test_path_finder_lists_ranked_paths_with_hops_and_sources(client):
     assert first["rank"] == 1 and first["length"] == 2
     assert all(h["sources"] for h in first["hops"]) and first["hops"][0]["records"]
     html = client.get("/paths", params={"from": "AWS", "to": "ICE", "avoid": "Palantir"}).text
-    assert "cg-best" in html and "Palantir" not in html.split("cg-path-list")[1].split("</section>")[0]
+    nodes = re.findall(r'data-nodes="([^"]*)"', html)
+    assert "cg-best" in html and nodes and not [n for n in nodes if "/entity/palantir" in n]
 
 
 def test_no_path_is_said_beside_the_form(client):
@@ -364,6 +369,7 @@ class SlowBackend(MemoryBackend):
 def test_a_query_past_the_timeout_is_stopped_while_others_are_answered(bundled):
     slow = SlowBackend(bundled.graph, "slow")
     with client_of(slow, timeout=0.5, max_concurrent=2) as c:
+        c.app.state.service.warm()  # the entity index, built once, before the clock starts
         box = {}
         worker = threading.Thread(
             target=lambda: box.setdefault("r", c.get("/sparql", params={"query": "#slow\nASK { ?s ?p ?o }"}))

@@ -175,7 +175,6 @@ def entity_card(
         description,
         ids,
     )
-    card.notes = sorted(notes)
     card.sources = _sources(backend, src_iris)
     card.notes = sorted(notes)
     if relationships:

@@ -45,7 +45,7 @@ from .pages import (
     render_page,
     selection_of,
 )
-from .security import SecurityMiddleware
+from .security import CSP, SecurityMiddleware
 from .service import GraphService, ServeSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -346,6 +346,9 @@ async def editor_page(request: Request) -> Response:
     from ..vocab import PREFIXES
 
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    # YASGUI (CodeMirror) writes <style> elements: inline styles are allowed on this page, scripts
+    # stay as strict as everywhere
+    style = {"Content-Security-Policy": CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")}
     return render_page(
         request,
         "editor.html",
@@ -353,37 +356,65 @@ async def editor_page(request: Request) -> Response:
             "sparql": text,
             "answer": answer,
             "prefixes": prefixes,
-            "yasgui": (STATIC / "vendor" / "yasgui").is_dir(),
+            "yasgui": (STATIC / "vendor" / "yasgui.min.js").is_file(),
         },
+        headers=style,
     )
 
 
 # -- maps and exports ------------------------------------------------------------------------------
 
 
-def select(service: GraphService, selection: dict[str, Any]) -> Any:
-    from ..subgraph import select_subgraph
+def view_of(request: Request) -> dict[str, Any]:
+    """What a network view or an export shows, from its URL: the paths of the path finder (``from``,
+    ``to`` with its options), the busiest neighbours of one entity (``around``), or any selection of
+    ``corpgraph map`` (``selection_of``)."""
+    around = (request.query_params.get("around") or "").strip()
+    return {
+        "paths": path_args(request),
+        "around": around or None,
+        "limit": int_param(request, "limit", service_of(request).settings.hub_limit, 1, 500),
+        "selection": selection_of(request),
+    }
 
-    return select_subgraph(service.backend, net=service.net(), index=service.index(), **selection)
+
+def view_subgraph(service: GraphService, view: dict[str, Any]) -> Any:
+    from ..paths import paths_between
+    from ..subgraph import Selection, neighbours_subgraph, path_subgraph, select_subgraph
+
+    if view["paths"]:
+        args = view["paths"]
+        g, result = paths_between(service.backend, g=service.net(), index=service.index(), **args)
+        chosen = Selection(
+            path=(args["source"], args["target"]),
+            max_hops=args["max_hops"],
+            kinds=tuple(args["kinds"] or ()),
+            min_certainty=args["min_certainty"],
+            as_of=args["as_of"],
+        )
+        return path_subgraph(g, result, chosen)
+    if view["around"]:
+        iri = service.index().resolve(view["around"])
+        return neighbours_subgraph(service.net(), iri, limit=view["limit"])
+    return select_subgraph(service.backend, net=service.net(), index=service.index(), **view["selection"])
 
 
-def map_html(service: GraphService, selection: dict[str, Any], embed: bool) -> str:
+def map_html(service: GraphService, view: dict[str, Any], embed: bool) -> str:
     from ..render import render_map
 
-    return render_map(select(service, selection), embed=embed)
+    return render_map(view_subgraph(service, view), embed=embed)
 
 
 async def map_page(request: Request) -> Response:
     service = service_of(request)
-    selection = selection_of(request)
     embed = request.query_params.get("embed") in ("1", "true")
-    return inline_page(await service.run(map_html, service, selection, embed))
+    return inline_page(await service.run(map_html, service, view_of(request), embed))
 
 
-def export_bytes(service: GraphService, selection: dict[str, Any], fmt: str) -> tuple[bytes, Any]:
+def export_bytes(service: GraphService, view: dict[str, Any], fmt: str) -> tuple[bytes, Any]:
     from ..export import EXPORTERS, zip_bytes
 
-    sub = select(service, selection)
+    sub = view_subgraph(service, view)
     data = EXPORTERS[fmt](sub, service.backend)
     return (zip_bytes(data) if isinstance(data, dict) else data), sub
 
@@ -409,7 +440,7 @@ async def export_download(request: Request) -> Response:
     fmt = request.query_params.get("format", "")
     if fmt not in EXPORTERS:
         raise BadParameter(f"format: {fmt!r} is not one of {', '.join(EXPORTERS)}")
-    body, sub = await service.run(export_bytes, service, selection_of(request), fmt)
+    body, sub = await service.run(export_bytes, service, view_of(request), fmt)
     name = f"corpgraph-{sub.version.replace(':', '-')[:19]}{EXPORTERS[fmt].suffix}"
     headers = {
         "Content-Disposition": f'attachment; filename="{name}"',
@@ -425,6 +456,7 @@ async def export_download(request: Request) -> Response:
 def routes() -> list[Any]:
     return [
         Route("/", home),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/search", search_page),
         Route("/entity/{slug:path}", entity_page),
         Route("/paths", paths_page),
