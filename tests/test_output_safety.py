@@ -263,6 +263,34 @@ def test_markdown_escapes_what_would_be_misread(text, escaped):
     assert md(text) == escaped
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["AT&T", "Melania (film)", "3 * 4", "snake_case", "3 < 4", "a _ b", "C++ and C#", "50% off", "x ~ y"],
+)
+def test_markdown_leaves_what_cannot_be_misread(text):
+    """Issue 12 §4: text pasted into a CMS stays as it was written."""
+    assert md(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("* item", r"\* item"),
+        ("+ item", r"\+ item"),
+        ("***", r"\*\*\*"),
+        ("~~~", r"\~\~\~"),
+        ("2*3*4", r"2\*3\*4"),
+        ("a *b* c", r"a \*b\* c"),
+        ("</p>", r"\</p>"),
+        ("<!-- x -->", r"\<!-- x -->"),
+        ("<https://evil.example>", r"\<https://evil.example>"),
+        ("_init_", r"\_init\_"),
+    ],
+)
+def test_markdown_still_escapes_markup_in_its_narrower_forms(text, escaped):
+    assert md(text) == escaped
+
+
 def test_markdown_code_span_and_links():
     assert md_code("a`b") == "``a`b``"
     assert md_code("`x`") == "`` `x` ``"

@@ -14,6 +14,7 @@ from rdflib.term import Node
 from .backend import Backend
 from .backend.sparqltext import values_block
 from .ontology import Ontology, read_ontology
+from .output.sentences import sentence
 from .vocab import CG, SPARQL_PREFIXES, certainty_rank, local_name
 
 # --------------------------------------------------------------------------------------------
@@ -183,6 +184,8 @@ def entity_card(
 
 
 def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
+    from .facts import card_record
+
     rows = backend.select(
         SPARQL_PREFIXES
         + """
@@ -257,6 +260,11 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
         if "amount_kind" in item:
             item["amount_kind_label"] = kind_names.get(item["amount_kind"], item["amount_kind"])
         item["sources"] = _sources(backend, [str(s) for s in v.get(CG.source, [])])
+        fact = card_record(item)  # the copy-ready sentence (show -f md), with every value of an attribute
+        fact.values.update(
+            {local_name(p): sorted(map(_py, v[p]), key=str) for p in fields if len(v.get(p, ())) > 1}
+        )
+        item["sentence"] = sentence(fact, onto)
         out.append(item)
     out.sort(
         key=lambda i: (

@@ -2,9 +2,11 @@
 
 Entity classes and their hierarchy, relationship kinds and the edge rule of each (``cg:edgeFrom``,
 ``cg:edgeTo``, ``cg:edgeLabel``, ``cg:moneyFlow``), the roles (``cg:RoleProperty``), the record
-attributes (``rdfs:domain cg:Relationship``) and how each entity class is drawn (``cg:colour``,
-``cg:mapShape``, ``cg:figureShape``).  Code asks an :class:`Ontology` instead of listing class names,
-roles or predicates, so a class, kind or role added to the ontology reaches every command.
+attributes (``rdfs:domain cg:Relationship``), how each entity class is drawn (``cg:colour``,
+``cg:mapShape``, ``cg:figureShape``) and how records read as sentences (``cg:factTemplate`` per kind,
+``cg:hedge`` and ``cg:caveat`` per certainty level, the amount kinds' labels).  Code asks an
+:class:`Ontology` instead of listing class names, roles or predicates, so a class, kind or role
+added to the ontology reaches every command.
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ class Ontology:
     amount_kind_labels: dict[str, str] = field(default_factory=dict)  # local name -> rdfs:label
     # entity class IRI -> its own style or its nearest styled ancestor's
     styles: dict[str, ClassStyle] = field(default_factory=dict)
+    fact_templates: dict[str, str] = field(default_factory=dict)  # relationship kind IRI -> cg:factTemplate
+    hedges: dict[str, str] = field(default_factory=dict)  # certainty level (local name) -> cg:hedge
+    caveats: dict[str, str] = field(default_factory=dict)  # certainty level (local name) -> cg:caveat
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def kind_by_name(self, name: str) -> str | None:
@@ -144,16 +149,19 @@ SELECT ?c ?label ?parent WHERE {
 }"""
 )
 
-# Roles, record attributes, class styles and amount kinds' labels in one round trip (an endpoint
-# answers each query over HTTP).
+# Roles, record attributes, class styles, amount kinds' labels and sentence wording in one round trip
+# (an endpoint answers each query over HTTP).
 _TERMS_QUERY = (
     SPARQL_PREFIXES
     + """
-SELECT ?what ?term ?colour ?mapShape ?figureShape ?label WHERE {
+SELECT ?what ?term ?colour ?mapShape ?figureShape ?label ?text WHERE {
   { ?term a cg:RoleProperty . BIND("role" AS ?what) }
   UNION { ?term rdfs:domain cg:Relationship . BIND("field" AS ?what) }
   UNION { ?term cg:colour ?colour ; cg:mapShape ?mapShape ; cg:figureShape ?figureShape . BIND("style" AS ?what) }
   UNION { ?term a cg:AmountKind ; rdfs:label ?label . BIND("amountKind" AS ?what) }
+  UNION { ?term cg:factTemplate ?text . BIND("template" AS ?what) }
+  UNION { ?term cg:hedge ?text . BIND("hedge" AS ?what) }
+  UNION { ?term cg:caveat ?text . BIND("caveat" AS ?what) }
 }"""
 )
 
@@ -188,6 +196,10 @@ def _read_ontology(backend: Backend) -> Ontology:
     if not onto.record_fields:
         onto.record_fields = bundled_ontology().record_fields
     onto.amount_kind_labels = {**bundled_ontology().amount_kind_labels, **onto.amount_kind_labels}
+    if not onto.fact_templates:  # likewise for a graph copied before kinds had sentence templates
+        bundled = bundled_ontology()
+        onto.fact_templates = {k: t for k, t in bundled.fact_templates.items() if k in onto.kind_labels}
+        onto.hedges, onto.caveats = dict(bundled.hedges), dict(bundled.caveats)
     return onto
 
 
@@ -276,6 +288,7 @@ def _ontology(rows: list[dict], class_rows: list[dict], term_rows: list[dict]) -
     kinds = {c for c in parents if depth(c, rel_root) is not None}
     kind_labels = {c: labels.get(c, local_name(c)) for c in kinds}
     roles, fields, own_styles, amount_labels = set(), set(), {}, {}
+    wording: dict[str, dict[str, str]] = defaultdict(dict)  # template, hedge, caveat
     for r in term_rows:
         what, term = str(r["what"]), str(r["term"])
         if what == "role":
@@ -284,8 +297,10 @@ def _ontology(rows: list[dict], class_rows: list[dict], term_rows: list[dict]) -
             fields.add(term)
         elif what == "amountKind":
             amount_labels[local_name(term)] = str(r["label"])
-        else:
+        elif what == "style":
             own_styles[term] = ClassStyle(str(r["colour"]), str(r["mapShape"]), str(r["figureShape"]))
+        else:
+            wording[what][term if what == "template" else local_name(term)] = str(r["text"])
     onto = Ontology(
         rules,
         entity_classes,
@@ -295,6 +310,9 @@ def _ontology(rows: list[dict], class_rows: list[dict], term_rows: list[dict]) -
         frozenset(roles),
         frozenset(fields),
         dict(sorted(amount_labels.items())),
+        fact_templates=wording["template"],
+        hedges=wording["hedge"],
+        caveats=wording["caveat"],
     )
     for c in entity_classes:  # a class without a style of its own is drawn as its nearest styled ancestor
         styled = [a for a in onto.ancestors(c) if a in own_styles]

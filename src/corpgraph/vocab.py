@@ -100,6 +100,10 @@ class CG(DefinedNamespace):
     colour: URIRef
     mapShape: URIRef
     figureShape: URIRef
+    # how records read as sentences, and how uncertain claims are hedged in them
+    factTemplate: URIRef
+    hedge: URIRef
+    caveat: URIRef
     # roles
     involves: URIRef
     buyer: URIRef

@@ -209,7 +209,9 @@ def export_command(source, selection, fmt, output, title, size_by, per_record) -
                        range, totals per amount kind, certainty, sources (--per-record: one per record)
       csv              nodes.csv and edges.csv (with sources) in a folder or a .zip
       svg, png         a print-ready figure with legend and credit (Graphviz)
-      md               an article-ready fact list: a footnote per fact, sources, money table
+      md               an article-ready fact list: a sentence per record, a footnote per source,
+                       quotes, money table
+      txt              the same fact list as plain text, for email
       html             the interactive map, laid out for an iframe
 
     Every format names the graph version and the selection it came from.

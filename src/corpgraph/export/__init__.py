@@ -89,8 +89,15 @@ EXPORTERS: dict[str, Exporter] = {
         Exporter(
             "md",
             ".md",
-            "article-ready fact list, a footnote per fact, sources and money table",
+            "article-ready fact list: a sentence per record, a footnote per source, money table",
             "markdown:to_markdown",
+            titled=True,
+        ),
+        Exporter(
+            "txt",
+            ".txt",
+            "the same fact list as plain text, for email",
+            "markdown:to_text",
             titled=True,
         ),
         Exporter(

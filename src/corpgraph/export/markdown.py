@@ -1,23 +1,74 @@
-"""An article-ready fact list: one sentence per relationship with a footnote giving its source and
-the quoted evidence, then the sources and a table of the money involved.
+"""An article-ready fact list: each record as a sentence a sub-editor would keep (its kind's
+``cg:factTemplate``), footnoted to its sources, one footnote per source however many facts cite it;
+under each fact its quotes, one by one and attributed, and the curators' note; then a table of the
+money involved.  ``to_text`` gives the same list as plain text for email.
 
 Text from the data is escaped for Markdown (and the HTML that Markdown renderers pass through), so a
-label cannot inject links, markup or HTML.  Amounts of different kinds (ceilings, obligations,
-credit lines) are listed, never added up.
+label cannot inject links, markup or HTML, while ``AT&T`` or ``Melania (film)`` paste into a CMS as they
+are.  Amounts of different kinds (ceilings, obligations, credit lines) are listed, never added up.
 """
 
 from __future__ import annotations
 
+import textwrap
+
 from ..backend import Backend
-from ..output.escape import md, md_code
+from ..facts import FactList, fact_list
+from ..output.escape import md, md_code, terminal
 from ..output.numbers import money as money_text
-from ..output.sources import source_md as _source_text
-from ..render import fact_sentence, when_text, words
+from ..output.sources import source_md, source_text
+from ..render import when_text, words
 from ..subgraph import Subgraph
 
 
-def to_markdown(sub: Subgraph, backend: Backend, title: str | None = None) -> bytes:
+def _attribution(sources: list[dict], numbers: list[int]) -> list[str]:
+    return [str(sources[n - 1].get("publisher") or sources[n - 1].get("title") or "") for n in numbers]
+
+
+MONEY_NOTE = (
+    "Amounts of different kinds (contract values, ceilings, obligations, credit lines) are not "
+    "comparable and are not added up."
+)
+
+
+def money_rows(sub: Subgraph, facts: FactList) -> list[tuple[int, list[str]]]:
+    """(fact number, cells: from, to, kind, exact amount, kind of amount, date, certainty) for every
+    fact with an amount, largest first."""
     g = sub.net
+    number = {f.record: i for i, f in enumerate(facts.facts, 1)}
+    rows, seen = [], set()
+    for u, v, k, d in g.edges(keys=True, data=True):
+        if d.get("amount") is None or k in seen or k not in number:
+            continue
+        seen.add(k)
+        a, b = (v, u) if d.get("money_flow") == "backward" else (u, v)
+        amount = money_text(d["amount"], d.get("currency"))
+        if d.get("amount_qualifier"):
+            amount += f" ({d['amount_qualifier']})"
+        cells = [
+            str(g.nodes[a].get("label", a)),
+            str(g.nodes[b].get("label", b)),
+            str(d.get("kind_label") or d.get("kind")),
+            amount,
+            words(d.get("amount_kind")),
+            when_text(d),
+            d.get("certainty") or "",
+        ]
+        rows.append((-d["amount"], number[k], cells))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return [(n, cells) for _, n, cells in rows]
+
+
+def entity_notes(sub: Subgraph) -> list[tuple[str, str]]:
+    """(entity label, curators' note) for every note on an entity of the selection, by label."""
+    g = sub.net
+    return sorted(
+        ((str(d.get("label") or n), note) for n, d in g.nodes(data=True) for note in d.get("notes") or ()),
+        key=lambda ln: (ln[0].lower(), ln[1]),
+    )
+
+
+def to_markdown(sub: Subgraph, backend: Backend, title: str | None = None) -> bytes:
     prov = sub.provenance()
     lines = [f"# {md(title or 'Facts: ' + prov['selection'])}", ""]
     lines.append(
@@ -28,77 +79,97 @@ def to_markdown(sub: Subgraph, backend: Backend, title: str | None = None) -> by
     lines.append("")
     for note in sub.notes:
         lines += [f"> {md(note)}", ""]
-    edges = sorted(
-        g.edges(keys=True, data=True),
-        key=lambda e: (
-            str(g.nodes[e[0]].get("label", "")).lower(),
-            e[3].get("kind") or "",
-            str(g.nodes[e[1]].get("label", "")).lower(),
-            e[2],
-        ),
-    )
+    facts = fact_list(sub, backend)
     lines += ["## Facts", ""]
-    notes: list[str] = []
-    for i, (u, v, _k, d) in enumerate(edges, 1):
-        details = [d.get("kind_label") or d.get("kind") or ""]
-        if d.get("amount") is not None:
-            details.append(
-                money_text(d["amount"], d.get("currency"))
-                + (f" {words(d['amount_kind'])}" if d.get("amount_kind") else "")
-            )
-        if when_text(d):
-            details.append(when_text(d))
-        details.append(d.get("certainty") or "certainty not stated")
-        lines.append(
-            f"{i}. {md(fact_sentence(g, u, v, d))} ({md('; '.join(x for x in details if x))}).[^{i}]"
-        )
-        quotes = " ".join(f"“{md(q)}”" for q in d.get("quote") or ())
-        srcs = " ".join(_source_text(s) for s in d.get("sources") or ()) or "No source recorded."
-        note = f" Note: {md(d['note'])}" if d.get("note") else ""  # the curators' note on the record
-        notes.append(f"[^{i}]: {quotes + ' — ' if quotes else ''}{srcs}{note}")
-    if not edges:
-        lines.append("No relationships in this selection.")
-    lines += [""] + notes + [""]
-    noted = sorted(
-        ((str(d.get("label") or n), note) for n, d in g.nodes(data=True) for note in d.get("notes") or ()),
-        key=lambda ln: (ln[0].lower(), ln[1]),
-    )
+    for i, f in enumerate(facts.facts, 1):
+        marks = "".join(f"[^{n}]" for n in f.sources)
+        lines.append(f"{i}. {md(f.sentence)}{marks}")
+        who = " and ".join(md(a) for a in _attribution(facts.sources, f.sources) if a)
+        for q in f.quotes:  # one quote per paragraph, each attributed
+            lines += ["", f"   > “{md(q)}”" + (f" — {who}" if who else "")]
+        if f.note:
+            lines += ["", f"   *Note:* {md(f.note)}"]
+        lines.append("")
+    if not facts.facts:
+        lines += ["No relationships in this selection.", ""]
+    noted = entity_notes(sub)
     if noted:  # the curators' notes on entities, e.g. what a figure of theirs does not mean
         lines += ["## Notes on entities", ""]
         lines += [f"- **{md(label)}**: {md(note)}" for label, note in noted]
         lines.append("")
     lines += ["## Sources", ""]
-    for j, s in enumerate(sub.sources(), 1):
-        lines.append(f"{j}. {_source_text(s)}")
+    lines += [f"[^{j}]: {source_md(s)}" for j, s in enumerate(facts.sources, 1)]
+    if not facts.sources:
+        lines.append("No sources in this selection.")
     lines += ["", "## Money", ""]
-    money = sorted(
-        ((i, e) for i, e in enumerate(edges, 1) if e[3].get("amount") is not None),
-        key=lambda ie: -ie[1][3]["amount"],
-    )
+    money = money_rows(sub, facts)
     if money:
-        lines.append(
-            "Amounts of different kinds (contract values, ceilings, obligations, credit lines) are not "
-            "comparable and are not added up."
-        )
+        lines.append(MONEY_NOTE)
         lines.append("")
         lines.append("| From | To | Relationship | Amount | Kind of amount | Date | Certainty | Fact no. |")
         lines.append("|---|---|---|---:|---|---|---|---|")
-        for idx, (u, v, _k, d) in money:
-            a, b = (v, u) if d.get("money_flow") == "backward" else (u, v)
-            amount = money_text(d["amount"], d.get("currency"))
-            if d.get("amount_qualifier"):
-                amount += f" ({d['amount_qualifier']})"
-            cells = [
-                g.nodes[a].get("label", a),
-                g.nodes[b].get("label", b),
-                d.get("kind_label") or d.get("kind"),
-                amount,
-                words(d.get("amount_kind")),
-                when_text(d),
-                d.get("certainty") or "",
-            ]
+        for idx, cells in money:
             lines.append("| " + " | ".join(md(c) for c in cells) + f" | {idx} |")
     else:
         lines.append("No amounts of money in this selection.")
-    lines += ["", "---", "", f"{md(prov['credit'])}. Every fact above is footnoted to its source."]
+    lines += ["", "---", "", f"{md(prov['credit'])}. Every fact above is footnoted to its sources."]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def to_text(sub: Subgraph, backend: Backend, title: str | None = None) -> bytes:
+    """The fact list as plain text for email: wrapped at 72 columns, sources as [1] marks and a
+    numbered list, nothing escaped but control characters."""
+    prov = sub.provenance()
+    facts = fact_list(sub, backend)
+    out: list[str] = []
+
+    def para(text: str, indent: str = "", first: str | None = None) -> None:
+        out.extend(
+            textwrap.wrap(
+                terminal(" ".join(text.split())),
+                72,
+                initial_indent=indent if first is None else first,
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+
+    para(title or "Facts: " + prov["selection"])
+    para(
+        f"Graph version {prov['graph_version']}; selection: {prov['selection']}; {sub.counts()}; "
+        f"generated by {prov['generator']} on {prov['generated'][:10]}."
+    )
+    for note in sub.notes:
+        para(note)
+    out.append("")
+    for i, f in enumerate(facts.facts, 1):
+        marks = " ".join(f"[{n}]" for n in f.sources)
+        lead = f"{i}. "
+        para(f"{f.sentence} {marks}".strip(), " " * len(lead), first=lead)
+        who = " and ".join(a for a in _attribution(facts.sources, f.sources) if a)
+        for q in f.quotes:
+            para(f"“{q}”" + (f" ({who})" if who else ""), " " * (len(lead) + 1), first=" " * len(lead))
+        if f.note:
+            para(f"Note: {f.note}", " " * len(lead))
+        out.append("")
+    if not facts.facts:
+        out += ["No relationships in this selection.", ""]
+    noted = entity_notes(sub)
+    if noted:
+        out.append("Notes on entities")
+        for label, note in noted:
+            para(f"{label}: {note}", "    ", first="  - ")
+        out.append("")
+    out.append("Sources")
+    for j, s in enumerate(facts.sources, 1):
+        para(source_text(s), "    ", first=f"[{j}] ")
+    money = money_rows(sub, facts)
+    if money:
+        out += ["", "Money"]
+        para(MONEY_NOTE)
+        for idx, (a, b, kind, amount, amount_kind, when, certainty) in money:
+            bits = [f"{a} to {b}: {amount} {amount_kind}".rstrip(), kind, when, certainty, f"fact {idx}"]
+            para("; ".join(x for x in bits if x), "    ", first="  - ")
+    out += ["", "--", *textwrap.wrap(terminal(prov["credit"]) + ". Every fact above cites its sources.", 72)]
+    return ("\n".join(out) + "\n").encode("utf-8")

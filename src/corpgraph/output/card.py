@@ -118,14 +118,17 @@ def card_md(card: EntityCard) -> str:
         lines += ["", f"## Corporate family ({len(card.family)})"]
         for m in card.family:
             lines.append(f"- {md(m['label'] + _this(card, m))}: {md(m['why'])}")
-    lines += ["", f"## Relationships ({len(card.relationships)})"]
-    for rel in card.relationships:
+    lines += ["", f"## Relationships ({len(card.relationships)})", ""]
+    for rel in card.relationships:  # each as its copy-ready sentence, quotes one by one and attributed
         marks = "".join(f"[^{m}]" for m in _cite(footnotes, rel["sources"]))
-        line = _member_mark(rel) + _relationship_line(_as_member(card, rel), rel)
-        lines.append("- " + md(line) + " " + marks)
-        lines += [f"  > “{md(q)}”" for q in rel["quotes"]]
+        fact = rel.get("sentence") or _relationship_line(_as_member(card, rel), rel)
+        lines.append("- " + md(_member_mark(rel) + fact) + marks)
+        who = " and ".join(md(s.get("publisher") or s.get("title") or "") for s in rel["sources"])
+        for q in rel["quotes"]:
+            lines += ["", f"  > “{md(q)}”" + (f" — {who}" if who.strip() else "")]
         if rel.get("note"):
-            lines.append(f"  *Note:* {md(str(rel['note']))}")
+            lines += ["", f"  *Note:* {md(str(rel['note']))}"]
+        lines.append("")
     if card.sources:
         lines += ["", "Described by: " + "".join(f"[^{m}]" for m in _cite(footnotes, card.sources))]
     if footnotes:

@@ -1,14 +1,18 @@
 """The package's one Markdown escaper, one HTML escaper and one spreadsheet-cell guard.
 
 Markdown: only what a renderer would misread is escaped, so text pasted into a CMS stays readable
-(``AT&T`` and ``Melania (film)`` are left alone), yet data can never become a link, an image, raw HTML,
-emphasis, code, a table cell boundary or a heading:
+(``AT&T``, ``Melania (film)``, ``3 * 4``, ``snake_case`` and ``3 < 4`` are left alone), yet data can
+never become a link, an image, raw HTML, emphasis, strikethrough, code, a table cell boundary, a list
+or a heading:
 
-* ``[`` and ``]`` (links, images, footnotes), ``<`` (raw HTML, autolinks), `````, ``*``, ``~`` and ``|``
-  always; ``_`` only where it could open or close emphasis (not inside ``snake_case``);
+* ``[`` and ``]`` (links, images, footnotes), ````` and ``|`` always;
+* ``<`` where it could open a tag, a comment or an autolink (before a letter, ``/``, ``!`` or ``?``);
+* ``*``, ``_`` and ``~`` where they could open or close emphasis or strikethrough: not between two
+  spaces (``3 * 4``), and ``_`` not inside a word (``snake_case``);
 * ``&`` only where it would start an entity (``&lt;``, ``&#60;``);
 * ``\\`` only before punctuation, where it would escape it;
-* at the start of the text: ``#``, ``>``, ``-``, ``+``, ``=`` and ``1.`` (headings, quotes, lists);
+* at the start of the text: ``#``, ``>``, ``-``, ``+``, ``=``, ``*`` and ``1.`` (headings, quotes,
+  lists, rules; a ``~~~`` fence is escaped as strikethrough is);
 * line breaks become spaces (every value is one line of the output), other control characters
   (terminal escape sequences) U+FFFD.
 """
@@ -19,11 +23,15 @@ import re
 
 from markupsafe import escape as _html_escape
 
-_MD_ALWAYS = re.compile(r"[\[\]<`*~|]")
+_MD_ALWAYS = re.compile(r"[\[\]`|]")
+_MD_TAG = re.compile(r"<(?=[A-Za-z/!?])")
+# a run of * or ~ with a non-space on either side can open or close emphasis or strikethrough
+_MD_FLANKING = re.compile(r"(?<=\S)[*~]+|[*~]+(?=\S)")
 _MD_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
 _MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_MD_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))")
+# an underscore can open or close emphasis unless it is inside a word or between two spaces
+_MD_UNDERSCORE = re.compile(r"(?<=\S)_|_(?=\S)")  # then kept when between two letters or digits
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=*-]|\d+(?=[.)]))")
 _SAFE_URL = re.compile(r"https?://[^\s<>\"'`\\\[\]()|]+", re.IGNORECASE)
 
 
@@ -32,14 +40,22 @@ def md(text: object) -> str:
     s = terminal(" ".join(str(text).split()))
     s = _MD_BACKSLASH.sub(r"\\\\", s)
     s = _MD_ALWAYS.sub(lambda m: "\\" + m.group(0), s)
+    s = _MD_TAG.sub(r"\\<", s)
+    s = _MD_FLANKING.sub(lambda m: "".join("\\" + c for c in m.group(0)), s)
     s = _MD_ENTITY.sub(r"\\&", s)
-    s = _MD_UNDERSCORE.sub(r"\\_", s)
+    s = _MD_UNDERSCORE.sub(_underscore, s)
     m = _MD_LINE_START.match(s)
     if m:
         lead, mark = m.group(1), m.group(2)
         rest = s[m.end() :]
         s = lead + (mark + "\\" + rest if mark[0].isdigit() else "\\" + mark + rest)
     return s
+
+
+def _underscore(m: re.Match) -> str:
+    s, i = m.string, m.start()
+    inside_word = 0 < i < len(s) - 1 and s[i - 1].isalnum() and s[i + 1].isalnum()
+    return "_" if inside_word else "\\_"
 
 
 def md_code(text: object) -> str:
