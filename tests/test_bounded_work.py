@@ -16,10 +16,10 @@ from corpgraph.importers.common import BadRow, parse_amount
 from corpgraph.query import run_query
 
 # Long enough to outlast a 0.3 s timeout on any machine, finite so that the abandoned query ends:
-# every triple against every triple, three times over (seconds on Oxigraph), and every typed entity
+# every triple against every triple, ten times over (seconds on Oxigraph), and every typed entity
 # against every typed entity (seconds on rdflib).  A query left running forever would burn a core for the
 # rest of the test run, and closing a store under it would crash the worker.
-CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . VALUES ?k { 1 2 3 } }"
+CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . VALUES ?k { 1 2 3 4 5 6 7 8 9 10 } }"
 CROSS_RDFLIB = "SELECT (COUNT(*) AS ?n) WHERE { ?a a ?t . ?b a ?u }"
 
 
