@@ -112,3 +112,24 @@ def test_resolver_entity_index(resolver):
 def test_government_of_the_united_states_is_the_curated_federal_government(resolver):
     d = resolver.resolve("GOVERNMENT OF THE UNITED STATES", etype="GovernmentBody")
     assert d.iri == str(ENT["us-federal-government"]) and not d.created
+
+
+def test_cage_codes_join_a_company_but_never_split_one(resolver):
+    """A CAGE code names one location of a company: it joins a name to the company that holds it, but
+    a second CAGE code beside the first is the same company (UEI and DUNS decide that)."""
+    a = resolver.resolve("NORTHERN OPTICS, INC.", uei="NRTHOPT12345", cage="1ABC2")
+    b = resolver.resolve("NORTHERN OPTICS DIVISION OF TWIN LAKES", cage="1abc2 ")
+    assert b.iri == a.iri and b.rule == "cage" and b.detail == "cage 1ABC2"
+    c = resolver.resolve("NORTHERN OPTICS, INC.", uei="NRTHOPT12345", cage="9XYZ9")  # another location
+    assert c.iri == a.iri
+    assert resolver.resolve("SOMEONE ELSE", cage="9XYZ9").iri == a.iri
+    assert {("cage", "1ABC2"), ("cage", "9XYZ9"), ("uei", "NRTHOPT12345")} <= resolver.known_ids(a.iri)
+    triples = []
+
+    class Sink:
+        add = triples.append
+
+    resolver.entity_triples(Sink())
+    from corpgraph.vocab import CG
+
+    assert {str(o) for s, p, o in triples if p == CG.cage and str(s) == a.iri} == {"1ABC2", "9XYZ9"}

@@ -84,6 +84,7 @@ def _count_by_class(backend: Backend, root: str) -> list[tuple]:
 IDENTIFIERS = {
     CG.uei: "UEI",
     CG.duns: "DUNS",
+    CG.cage: "CAGE",
     CG.cik: "CIK",
     CG.lei: "LEI",
     CG.wikidata: "Wikidata",

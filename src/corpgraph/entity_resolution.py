@@ -3,8 +3,10 @@
 Rules, tried in this order; the first that applies decides, and its name is recorded with the
 decision so a reviewer can see why each source name went where it did:
 
-``uei`` / ``duns``
-    The identifier is already attached to an entity (in the graph, or earlier in this import).
+``uei`` / ``duns`` / ``cage``
+    The identifier is already attached to an entity (in the graph, or earlier in this import).  A
+    CAGE code names one location of a company, so it joins a name to the company that holds it, but
+    a different CAGE code never rules a company out (UEI and DUNS do: one company, one of each).
 ``alias-table``
     The normalised name is in :data:`ALIASES`, corpgraph's explicit table of known variants
     ("CCA" and "Corrections Corporation of America" are CoreCivic; "GEO" is GEO Group).  The entity
@@ -385,7 +387,7 @@ _PLACE_QUERY = SPARQL_PREFIXES + "SELECT ?e ?place WHERE { ?e a cg:Facility ; cg
 _ID_QUERY = (
     SPARQL_PREFIXES
     + """
-SELECT ?e ?p ?v WHERE { VALUES ?p { cg:uei cg:duns cg:agencyCode cg:detloc } ?e ?p ?v }"""
+SELECT ?e ?p ?v WHERE { VALUES ?p { cg:uei cg:duns cg:cage cg:agencyCode cg:detloc } ?e ?p ?v }"""
 )
 
 
@@ -552,17 +554,27 @@ class Resolver:
 
     # -- the rules ------------------------------------------------------------------------------------
     def resolve(
-        self, name: str, *, uei: str = "", duns: str = "", parent_uei: str = "", etype: str = "Company"
+        self,
+        name: str,
+        *,
+        uei: str = "",
+        duns: str = "",
+        parent_uei: str = "",
+        cage: str = "",
+        etype: str = "Company",
     ) -> Decision:
         """The entity a name (with optional identifiers) stands for; creates one when none fits."""
         name = " ".join(str(name).split())
         uei, duns, parent_uei = uei.strip().upper(), duns.strip(), parent_uei.strip().upper()
+        cage = cage.strip().upper()
         ident = f"uei:{uei}" if uei else (f"duns:{duns}" if duns else "")
         if (name, ident) in self.decisions:
-            return self.decisions[(name, ident)]
+            known = self.decisions[(name, ident)]
+            self._note_id(known.iri, "cage", cage)  # another location of a company already met
+            return known
         key = name_key(name)
         decision: Decision | None = None
-        for scheme, value in (("uei", uei), ("duns", duns)):
+        for scheme, value in (("uei", uei), ("duns", duns), ("cage", cage)):
             if value and (scheme, value) in self.ids:
                 iri = self.ids[(scheme, value)]
                 decision = Decision(
@@ -580,6 +592,7 @@ class Resolver:
         self._note_name(decision.iri, name)
         self._note_id(decision.iri, "uei", uei)
         self._note_id(decision.iri, "duns", duns)
+        self._note_id(decision.iri, "cage", cage)
         return self._record(decision)
 
     def _by_name(

@@ -358,7 +358,7 @@ def _folder_backend(folder: Path | None, skip: Path | None) -> Backend:
 # The only predicates Resolver.from_backend reads (labels, aliases, identifiers, places): the only
 # triples of a previous part worth excluding.
 RESOLVER_PREDICATES = frozenset(
-    str(t) for t in (RDFS.label, CG.alias, CG.uei, CG.duns, CG.agencyCode, CG.detloc, CG.place)
+    str(t) for t in (RDFS.label, CG.alias, CG.uei, CG.duns, CG.cage, CG.agencyCode, CG.detloc, CG.place)
 )
 
 

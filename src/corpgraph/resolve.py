@@ -44,8 +44,15 @@ SELECT ?e ?label ?type ?alias WHERE {
 }"""
 )
 
-# The identifiers a name may also be given as (UEI, DUNS, CIK, LEI, Wikidata QID), by scheme.
-IDENTIFIER_SCHEMES = {"uei": "UEI", "duns": "DUNS", "cik": "CIK", "lei": "LEI", "wikidata": "Wikidata"}
+# The identifiers a name may also be given as (UEI, DUNS, CAGE, CIK, LEI, Wikidata QID), by scheme.
+IDENTIFIER_SCHEMES = {
+    "uei": "UEI",
+    "duns": "DUNS",
+    "cage": "CAGE",
+    "cik": "CIK",
+    "lei": "LEI",
+    "wikidata": "Wikidata",
+}
 _IDENTIFIER_QUERY = (
     SPARQL_PREFIXES
     + "SELECT ?e ?p ?id WHERE { VALUES ?p { "

@@ -188,6 +188,7 @@ class CG(DefinedNamespace):
     alias: URIRef
     uei: URIRef
     duns: URIRef
+    cage: URIRef
     cik: URIRef
     lei: URIRef
     wikidata: URIRef

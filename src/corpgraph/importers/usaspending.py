@@ -300,6 +300,7 @@ def _awards(ctx: ImportContext) -> None:
             uei=row.get("recipient_uei"),
             duns=row.get("recipient_duns"),
             parent_uei=row.get("recipient_parent_uei"),
+            cage=row.get("cage_code"),
             etype=org_type(name),
         ).iri
         piid = row.get("award_id_piid")
