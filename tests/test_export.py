@@ -271,7 +271,7 @@ def test_html_export_is_the_embeddable_map(mini, focus, tmp_path):
     out = tmp_path / "map.html"
     export_subgraph(focus, mini, "html", out)
     page = out.read_text()
-    assert "default-src 'none'" in page and "calc(100vh" in page
+    assert "default-src 'none'" in page and 'class="cg-page cg-embed"' in page
     assert "https://" not in page.split('<script id="cg-data"')[0].replace("https://w3id.org", "")
 
 

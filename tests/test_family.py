@@ -187,8 +187,8 @@ def test_family_selection_for_maps_and_exports(fam_backend):
         for r in csv.DictReader(io.StringIO(EXPORTERS["csv"](sub, fam_backend)["nodes.csv"].decode()))
     }
     assert nodes_csv["S1"].startswith("family of P: owned by P (reported, 2010 to 2020")
-    net, _sources = render.build_network(sub)
-    assert {n["label"]: n["cg"].get("family", "")[:11] for n in net.nodes}["S2"] == "family of P"
+    doc = render.map_document(sub)
+    assert {n["label"]: n.get("family", "")[:11] for n in doc["nodes"]}["S2"] == "family of P"
 
 
 def test_cli_map_and_export_family(runner, tmp_graph, tmp_path):

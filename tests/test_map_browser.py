@@ -142,7 +142,7 @@ def test_hostile_labels_stay_text_on_hover_click_and_search(hostile_page):
         HOSTILE + " (Company)"
     ]
     pg.page.click("#cg-results button")
-    assert pg.js("cgNetwork.getSelectedNodes()") == [pg.js("cgIdOf", e("evil"))]
+    assert pg.js("cgNetwork.getSelectedNodes()") == [e("evil")]
     assert pg.pwned() == [None, 0]
     assert pg.dialogs == []
     assert pg.requests == [pg.url]
@@ -151,13 +151,13 @@ def test_hostile_labels_stay_text_on_hover_click_and_search(hostile_page):
 def test_filters_and_neighbourhood(hostile_page):
     pg = hostile_page
     pg.page.uncheck('input[data-type="HostileKind"]')
-    assert pg.js("cgNodes.get({filter: n => n.hidden}).map(n => n.cg.iri)") == [e("evil2")]
+    assert pg.js("cgNodes.get({filter: n => n.hidden}).map(n => n.id)") == [e("evil2")]
     pg.page.check('input[data-type="HostileKind"]')
     pg.page.uncheck('input[data-type="Company"]')
-    hidden = pg.js("cgNodes.get({filter: n => n.hidden}).map(n => n.cg.iri).sort()")
+    hidden = pg.js("cgNodes.get({filter: n => n.hidden}).map(n => n.id).sort()")
     assert hidden == sorted([e("acme"), e("bank"), e("evil"), e("lonely")])
     pg.page.uncheck('input[data-cert="reported"]')
-    hidden_edge = "(rec) => cgEdges.get({filter: x => x.cg.record === rec})[0].hidden"
+    hidden_edge = "(rec) => cgEdges.get({filter: x => x.cg.records[0] === rec})[0].hidden"
     assert pg.js(hidden_edge, r("sub1")) is True  # reported, between two government bodies
     pg.page.check('input[data-type="Company"]')
     assert pg.js(hidden_edge, r("c1")) is False  # confirmed
@@ -167,17 +167,16 @@ def test_filters_and_neighbourhood(hostile_page):
     x, y = pg.screen_xy(e("tracker"))
     pg.page.mouse.click(x, y)
     dimmed = pg.js(
-        "cgNodes.get({filter: n => typeof n.color === 'string' && n.color.startsWith('rgba')})"
-        ".map(n => n.cg.iri)"
+        "cgNodes.get({filter: n => typeof n.color === 'string' && n.color.startsWith('rgba')}).map(n => n.id)"
     )
     assert e("tracker") not in dimmed and e("acme") not in dimmed and e("dept") in dimmed
-    edge_colour = "(rec) => JSON.stringify(cgEdges.get({filter: x => x.cg.record === rec})[0].color)"
+    edge_colour = "(rec) => JSON.stringify(cgEdges.get({filter: x => x.cg.records[0] === rec})[0].color)"
     assert "rgba(200,200,200" in pg.js(edge_colour, r("sub1"))  # not a relationship of the tracker
     touching = pg.js(
         "(id) => cgNetwork.getConnectedEdges(id).map(x => JSON.stringify(cgEdges.get(x).color))",
-        pg.js("(iri) => cgIdOf(iri)", e("tracker")),
+        e("tracker"),
     )
-    assert touching and not any(c and "rgba(200,200,200" in c for c in touching)  # None: the default look
+    assert touching and not any(c and "rgba(200,200,200" in c for c in touching)
     pg.page.click("#cg-reset")  # every edge gets its own colour back
     assert "rgba(200,200,200" not in pg.js(edge_colour, r("sub1"))
     assert pg.pwned() == [None, 0] and pg.requests == [pg.url]
@@ -206,3 +205,61 @@ def test_empty_selection_settles_at_once(browser, mini, tmp_path):
         assert pg.js("cgNodes.length") == 0 and pg.errors == [] and pg.requests == [pg.url]
     finally:
         pg.page.close()
+
+
+def test_controller_api(hostile_page, mini):
+    """What the app, stories and timelines use: highlight, select, events, merge, as-of, state."""
+    pg = hostile_page
+    c2 = pg.js("(rec) => cgMap.document.edges.find(x => x.records.includes(rec)).id", r("c2"))
+    pg.js("window.__selected = []; cgMap.on('select', s => window.__selected.push(s))")
+    pg.js("(rec) => cgMap.highlight({records: [rec]})", r("c2"))
+    faded = pg.js("cgNodes.get({filter: n => n.color === 'rgba(200,200,200,0.35)'}).map(n => n.id)")
+    assert e("evil") not in faded and e("agency") not in faded and e("bank") in faded  # the record's two ends
+    pg.js("cgMap.reset()")
+    assert pg.js("cgNodes.get({filter: n => n.color === 'rgba(200,200,200,0.35)'}).length") == 0
+    pg.js("(rec) => cgMap.select(rec)", r("c2"))  # a record opens the card of the edge holding it
+    assert pg.js("window.__selected") == [{"type": "edge", "id": c2}]
+    assert "</script><script>window.__pwned=5</script>" in pg.js(
+        "document.getElementById('cg-details').textContent"
+    )
+    pg.js("cgMap.setAsOf('2019')")  # before the alleged 2020-2021 contract
+    assert pg.js("(id) => cgEdges.get(id).hidden", c2) is True
+    pg.js("cgMap.setAsOf('2020-06')")
+    assert pg.js("(id) => cgEdges.get(id).hidden", c2) is False
+    pg.js("cgMap.setAsOf(null)")
+    new = {
+        "nodes": [
+            {
+                "id": "urn:x:new",
+                "label": HOSTILE,
+                "type": "Company",
+                "typeLabel": "Company",
+                "shape": "dot",
+                "colour": "#123456",
+                "size": 12,
+            }
+        ],
+        "edges": [
+            {
+                "id": "tnew",
+                "from": "urn:x:new",
+                "to": e("acme"),
+                "verb": "owns",
+                "kind": "ownership",
+                "certainty": "reported",
+                "count": 1,
+                "records": ["urn:x:rec"],
+                "width": 1,
+                "sources": [0],
+                "label": "owns",
+                "spans": [["2024", None]],
+            }
+        ],
+        "sources": [{"title": HOSTILE2, "publisher": "", "issued": "", "url": "javascript:alert(1)"}],
+    }
+    assert pg.js("(f) => cgMap.merge(f)", new) == {"nodes": 1, "edges": 1}
+    assert pg.js("cgNodes.get('urn:x:new').label") == HOSTILE
+    pg.js("cgMap.select('tnew')")
+    assert HOSTILE2 in pg.js("document.getElementById('cg-details').textContent")
+    assert pg.js("document.querySelectorAll('a[href^=\"javascript\"]').length") == 0
+    assert pg.pwned() == [None, 0] and pg.errors == [] and pg.requests == [pg.url]

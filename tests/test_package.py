@@ -34,6 +34,13 @@ def test_wheel_contains_graph_and_queries(wheel):
         assert f"corpgraph/_bundled/graph/{path.relative_to(REPO / 'graph')}" in names
     for path in sorted((REPO / "queries").glob("*.rq")):
         assert f"corpgraph/_bundled/queries/{path.name}" in names
+    # the front-end of maps and the app
+    for name in (
+        "corpgraph/templates/map.html",
+        "corpgraph/web/static/map.js",
+        "corpgraph/web/static/map.css",
+    ):
+        assert name in names
 
 
 def test_wheel_contains_the_front_end_and_vendored_javascript(wheel):

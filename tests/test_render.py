@@ -3,6 +3,8 @@ tests/test_map_browser.py opens the same pages in headless Chromium."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from html.parser import HTMLParser
@@ -15,8 +17,6 @@ from corpgraph.errors import ExportError
 from corpgraph.ontology import bundled_ontology
 from corpgraph.vocab import CG
 from minigraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r
-
-CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,10 @@ def parse(page: str) -> _Tags:
     return p
 
 
+def _hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
 def data_of(page: str) -> dict:
     m = re.search(r'<script id="cg-data" type="application/json">(.*?)</script>', page, flags=re.S)
     assert m
@@ -66,7 +70,16 @@ def data_of(page: str) -> dict:
 def test_page_is_offline_and_has_the_csp(page):
     tags = parse(page)
     metas = [a for t, a in tags.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy"]
-    assert [m["content"] for m in metas] == [CSP]
+    assert len(metas) == 1
+    csp = dict(part.strip().split(" ", 1) for part in metas[0]["content"].split(";"))
+    assert csp["default-src"] == "'none'" and csp["img-src"] == "data:"
+    assert "unsafe-inline" not in metas[0]["content"]
+    # each inline script and style is allowed by its own hash, and nothing else is
+    scripts = [s for s in tags.scripts if s and not s.startswith("{")]
+    assert sorted(csp["script-src"].split()) == sorted(_hash(s) for s in scripts)
+    styles = re.findall(r"<style>(.*?)</style>", page, flags=re.S)
+    assert len(styles) == 2 and sorted(csp["style-src"].split()) == sorted(_hash(s) for s in styles)
+    assert not [a for t, a in tags.tags if "style" in a]  # no style attribute: the CSP would block it
     assert not [a for t, a in tags.tags if t in ("link", "iframe", "img", "object", "embed")]
     assert not [a for t, a in tags.tags if t == "script" and "src" in a]
     assert "cdnjs" not in page and "jsdelivr" not in page and "bootstrap" not in page.lower()
@@ -84,20 +97,21 @@ def test_hostile_strings_never_appear_raw(page):
 
 def test_data_round_trips_through_the_json(page, whole):
     data = data_of(page)
-    labels = {n["cg"]["iri"]: n["label"] for n in data["nodes"]}
+    labels = {n["id"]: n["label"] for n in data["nodes"]}
     assert labels[e("evil")] == HOSTILE and labels[e("evil2")] == HOSTILE2
-    assert next(n for n in data["nodes"] if n["cg"]["iri"] == e("evil2"))["cg"]["type"] == HOSTILE_TYPE
+    assert next(n for n in data["nodes"] if n["id"] == e("evil2"))["typeLabel"] == HOSTILE_TYPE
     assert len(data["nodes"]) == whole.net.number_of_nodes()
     assert len(data["edges"]) == whole.net.number_of_edges()
-    c2 = next(x for x in data["edges"] if x["cg"]["record"] == r("c2"))
-    assert "</script><script>window.__pwned=5</script>" in c2["cg"]["quotes"][0]
-    assert "\u2028" in c2["cg"]["quotes"][0]
+    c2 = next(x for x in data["edges"] if x["records"] == [r("c2")])
+    assert "</script><script>window.__pwned=5</script>" in c2["quotes"][0]
+    assert "\u2028" in c2["quotes"][0]
     bad_source = next(s for s in data["sources"] if s["title"].startswith("<script>"))
     assert bad_source["url"] is None  # javascript: URLs are never links
 
 
 def test_scripts_never_parse_data_as_html(page):
-    ours = parse(page).scripts[-1]
+    ours = (render.STATIC / "map.js").read_text()
+    assert ours in parse(page).scripts  # inlined as it is
     assert "innerHTML" not in ours and "outerHTML" not in ours and "insertAdjacentHTML" not in ours
     assert "document.write" not in ours and "eval(" not in ours
     assert "textContent" in ours
@@ -112,34 +126,36 @@ def test_user_text_is_escaped(whole):
 
 def test_visual_language(page, whole):
     data = data_of(page)
-    edges = {x["cg"]["record"]: x for x in data["edges"]}
-    assert "dashes" not in edges[r("c1")] and "color" not in edges[r("c1")]  # confirmed: the default line
-    assert edges[r("c2")]["dashes"] is True  # alleged
-    assert edges[r("loan")]["dashes"] is True  # likely
-    assert edges[r("st")]["dashes"] is True and edges[r("st")]["color"]["color"] == render.DENIED_COLOUR
+    edges = {x["records"][0]: x for x in data["edges"] if x["count"] == 1}
+    assert "dashed" not in edges[r("c1")] and "colour" not in edges[r("c1")]  # confirmed: the default line
+    assert edges[r("c2")]["dashed"] is True  # alleged
+    assert edges[r("loan")]["dashed"] is True  # likely
+    assert edges[r("st")]["dashed"] is True and edges[r("st")]["colour"] == render.DENIED_COLOUR
     assert data["options"]["edges"]["color"]["color"] == render.EDGE_COLOUR
     assert edges[r("host")]["width"] == 1.0  # no money
     # widths and sizes show one amount kind, obligations by default: other kinds are not added in
     assert edges[r("c2")]["width"] > 1.0 and edges[r("c1")]["width"] == edges[r("loan")]["width"] == 1.0
     assert "obligated money" in page and "other kinds of money are not counted" in page
-    assert edges[r("c1")]["label"] == "contract" and edges[r("sub1")]["label"] == "sub-agency"
-    assert edges[r("c1")]["cg"]["amount"] == "$1,000,000 contract value"
-    assert edges[r("c2")]["cg"]["when"] == "2020 to 2021"
-    assert edges[r("c1")]["cg"]["quotes"] == ["The agency awarded Acme a contract."]
-    assert edges[r("c1")]["cg"]["verb"] == "contracts"
-    nodes = {x["cg"]["iri"]: x for x in data["nodes"]}
+    # a line reads as the verb the CLI uses, with its amount
+    assert edges[r("c1")]["label"] == "contracts · $1M contract value"
+    assert edges[r("sub1")]["label"] == edges[r("sub1")]["verb"] != "sub-agency"
+    assert edges[r("c1")]["amount"] == "$1,000,000 contract value"
+    assert edges[r("c2")]["when"] == "2020 to 2021"
+    assert edges[r("c1")]["quotes"] == ["The agency awarded Acme a contract."]
+    assert edges[r("c1")]["verb"] == "contracts"
+    assert edges[r("c1")]["id"] == render.edge_id(e("agency"), "Contract", e("acme"))  # stable
+    nodes = {x["id"]: x for x in data["nodes"]}
     assert (edges[r("c1")]["from"], edges[r("c1")]["to"]) == (
         nodes[e("agency")]["id"],
         nodes[e("acme")]["id"],
     )
     assert (
-        nodes[e("acme")]["color"] == bundled_ontology().style(str(CG.Company)).colour
+        nodes[e("acme")]["colour"] == bundled_ontology().style(str(CG.Company)).colour
     )  # as the ontology says
     assert nodes[e("agency")]["shape"] == "square" and nodes[e("tracker")]["shape"] == "diamond"
     assert nodes[e("acme")]["size"] > nodes[e("lonely")]["size"]  # money on its edges
-    for label in ("Company", "Government body", "System", "&lt;svg onload=&#34;window.__pwned=6&#34;&gt;"):
-        assert f'<span class="cg-type-label">{label}</span>' in page
-    assert 'data-type="HostileKind"' in page
+    types = {t["type"]: t["label"] for t in data["legend"]["types"]}
+    assert types["HostileKind"] == '<svg onload="window.__pwned=6">' and types["Company"] == "Company"
     assert whole.version in page and "whole graph" in page
     assert data["physics"] is True and "x" not in nodes[e("acme")]
 
@@ -161,12 +177,12 @@ def test_big_map_layout_keeps_small_parts_beside_the_biggest(whole):
 
 def test_size_by_one_amount_kind(whole):
     data = data_of(render.render_map(whole, size_by="credit line"))
-    edges = {x["cg"]["record"]: x for x in data["edges"]}
-    nodes = {x["cg"]["iri"]: x for x in data["nodes"]}
+    edges = {x["records"][0]: x for x in data["edges"]}
+    nodes = {x["id"]: x for x in data["nodes"]}
     assert edges[r("loan")]["width"] > 1.0 and edges[r("c1")]["width"] == edges[r("c2")]["width"] == 1.0
     assert nodes[e("acme")]["size"] == nodes[e("bank")]["size"] == 40.0  # both ends of the one credit line
     # the card lists each kind on its own line, never a sum of kinds ($6M would be contract value + credit line)
-    assert nodes[e("acme")]["cg"]["money"] == [
+    assert nodes[e("acme")]["money"] == [
         "contract value, received: $1M (1 record)",
         "credit line, received: $5M (1 record)",
     ]
@@ -197,9 +213,9 @@ def test_script_json_escapes_script_breakers():
 def test_path_map_highlights(mini):
     sub = subgraph.select_subgraph(mini, path=("First Bank", "TrackDB"))
     data = data_of(render.render_map(sub))
-    hl = [n for n in data["nodes"] if n["cg"].get("highlight")]
-    assert {n["cg"]["iri"] for n in hl} == {e("bank"), e("tracker")}
-    assert all(x["color"]["color"] == render.HIGHLIGHT_COLOUR for x in data["edges"])
+    hl = [n for n in data["nodes"] if n.get("highlight")]
+    assert {n["id"] for n in hl} == {e("bank"), e("tracker")}
+    assert all(x.get("highlight") for x in data["edges"])
 
 
 def test_write_map_refuses_a_folder(whole, tmp_path):
@@ -270,5 +286,40 @@ def test_cli_map_path_highlighted(runner, mini_dir, tmp_path):
     )
     assert result.exit_code == 0, result.stderr
     data = data_of(out.read_text())
-    assert {n["cg"]["iri"] for n in data["nodes"] if n["cg"].get("highlight")} == {e("bank"), e("tracker")}
-    assert "calc(100vh" in out.read_text()
+    assert {n["id"] for n in data["nodes"] if n.get("highlight")} == {e("bank"), e("tracker")}
+    assert 'class="cg-page cg-embed"' in out.read_text()
+
+
+def test_linked_page_for_the_app_has_no_inline_script(whole):
+    page = render.render_map(whole, assets="linked", static_prefix="/assets/")
+    tags = parse(page)
+    srcs = [a["src"] for t, a in tags.tags if t == "script" and "src" in a]
+    assert srcs == ["/assets/vis-network.min.js", "/assets/map.js"]
+    inline = [a for t, a in tags.tags if t == "script" and "src" not in a]
+    assert inline == [{"id": "cg-data", "type": "application/json"}]  # data, never run
+    assert [s for s in tags.scripts if s.strip() and not s.startswith("{")] == []
+    assert not any(k.startswith("on") for _t, a in tags.tags for k in a)  # no inline handler
+    assert [a["href"] for t, a in tags.tags if t == "link"] == ["/assets/vis-network.css", "/assets/map.css"]
+    assert "<style>" not in page and "unsafe-inline" not in page
+    assert data_of(page) == data_of(render.render_map(whole))  # the same document as the file
+
+
+def test_static_assets_are_served_by_name():
+    body, kind = render.static_asset("map.js")
+    assert kind.startswith("text/javascript") and b"mountMap" in body
+    assert b"vis-network" in render.static_asset("vis-network.min.js")[0]
+    assert render.static_asset("map.css")[1].startswith("text/css")
+    for bad in ("../render.py", "/etc/passwd", "nothing.js", "__init__.py"):
+        with pytest.raises(KeyError):
+            render.static_asset(bad)
+
+
+def test_map_document_for_the_app(whole):
+    doc = render.map_document(whole)
+    assert {n["id"] for n in doc["nodes"]} == set(whole.ties.nodes)
+    ids = [x["id"] for x in doc["edges"]]
+    assert len(set(ids)) == len(ids) and ids == [x["id"] for x in render.map_document(whole)["edges"]]
+    records = [rec for x in doc["edges"] for rec in x["records"]]
+    assert sorted(records) == sorted(whole.records)  # every record is on one edge
+    assert doc["meta"]["version"] == whole.version and doc["paths"] == []
+    json.dumps(doc)  # JSON-ready

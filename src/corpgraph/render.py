@@ -15,8 +15,10 @@ ontology (``cg:colour``, ``cg:mapShape``, ``cg:figureShape``).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
+import hashlib
 import json
 import math
 from decimal import Decimal
@@ -372,22 +374,80 @@ def _safe_url(url: str | None) -> str | None:
     return url.strip() if low.startswith(("https://", "http://")) else None
 
 
-def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | None = None):
-    """A pyvis Network holding the subgraph, and the table of sources its edges cite.
+def edge_id(u: str, kind: str, v: str) -> str:
+    """A stable id for a tie (all records of one kind between two entities): the same in every map,
+    app view and graph version, so stories, timelines and URLs can name it."""
+    return "t" + hashlib.sha1(f"{u}\n{kind}\n{v}".encode()).hexdigest()[:16]
 
-    One line per tie (``Subgraph.ties``: all records of one kind between two entities), whose
-    details list its records.  Items are compact for big maps: ids are integers (the IRI is in
-    ``cg.iri``), defaults (edge colour, arrows) live in the options, and each edge's sentence is
-    assembled in the page from the two labels and its verb.  Tooltip data sits in each item's ``cg``
-    field; a tie's records are rows [date, amount, award ID, certainty, [source ids], record IRI, note].
+
+def edge_amount(d: dict, kind: str | None = None) -> str:
+    """The short amount an edge's label carries: '$450M credit line' for one record ('more than ...'
+    when hedged); for a tie, its total of one amount kind (the kind node sizes show when the tie has
+    it, else its first), never a sum across kinds."""
+    from .summary import compact_money, kind_words
+
+    if d.get("count", 1) == 1:
+        if d.get("amount") is None:
+            return ""
+        figure = compact_money(d["amount"], d.get("currency"))
+        hedge = f"{d['amount_qualifier']} " if d.get("amount_qualifier") else ""
+        return f"{hedge}{figure} {kind_words(d.get('amount_kind'))}"
+    sums: dict[tuple[str, str], Decimal] = {}
+    for t in d.get("totals") or ():
+        key = (t.get("amount_kind") or "", t.get("currency") or "")
+        sums[key] = sums.get(key, Decimal(0)) + t["amount"]
+    if not sums:
+        return ""
+    pick = next((k for k in sums if k[0] == kind), next(iter(sums)))
+    more = " and other kinds" if len({k for k, _c in sums}) > 1 else ""
+    return f"{compact_money(sums[pick], pick[1] or None)} {kind_words(pick[0])}{more}"
+
+
+def edge_label(d: dict, kind: str | None = None) -> str:
+    """What a line says on the map: the verb the CLI uses (the ontology's edge label) and its amount,
+    'lends to · $450M credit line'; a tie of several records counts them, 'contracts ×36 · ...'."""
+    verb = d.get("label") or d.get("kind_label") or d.get("kind") or ""
+    if d.get("count", 1) > 1:
+        verb += f" ×{d['count']}"
+    amount = edge_amount(d, kind)
+    return f"{verb} · {amount}" if amount else verb
+
+
+def _span(d: dict) -> list[str | None]:
+    """[begin, end] of a record as written (any precision), for the page's as-of filter."""
+    return [d.get("start") or d.get("date"), d.get("end")]
+
+
+def map_document(
+    sub: Subgraph,
+    *,
+    size_by: str = "money",
+    layout: dict[str, tuple[float, float]] | None = None,
+    large: int = LARGE_MAP,
+    title: str | None = None,
+    caption: str | None = None,
+    credit: str | None = None,
+) -> dict[str, Any]:
+    """The JSON-ready *map document* that the front-end (``web/static/map.js``) draws, for a static
+    map and for the web app alike.
+
+    ``nodes``: one per entity, ``id`` = its IRI.  ``edges``: one per tie, ``id`` = ``edge_id``,
+    ``records`` its record IRIs, ``spans`` each record's [begin, end] dates; a tie of several
+    records lists them as ``rows`` [date, amount, award ID, certainty, [source ids], record IRI,
+    note].  ``sources``: the table that ``sources`` fields index.  ``paths``: the ranked paths of a
+    path selection, best first.  ``meta``: title, caption, credit, version, selection.  ``options``
+    and ``physics``: how vis-network draws it.  ``layout`` fixes positions ({iri: (x, y)}, from a
+    layout file); big maps get positions computed here.
     """
-    from pyvis.network import Network
-
     from .summary import period_text, record_amount, tie_summary, totals_text
 
     g = sub.ties
-    net = Network(directed=True, cdn_resources="in_line")
-    index = {n: i for i, n in enumerate(g.nodes)}
+    onto = g.graph.get("ontology")
+    n_nodes = len(g)
+    big = n_nodes > large
+    positions: dict[str, tuple[float, float]] | None = precompute_layout(g) if big else None
+    if layout:
+        positions = {**(positions or {}), **layout}
     kind = size_kind(g, size_by)
     money = node_money(g, kind)
     sizes = node_sizes(g, size_by, money=money)
@@ -413,105 +473,171 @@ def build_network(sub: Subgraph, *, size_by: str = "money", positions: dict | No
             ids.append(at)
         return ids
 
-    nodes, node_map = [], {}
+    nodes = []
     for n, d in g.nodes(data=True):
-        colour, shape, _ = type_style(d.get("type"), g.graph.get("ontology"))
-        i = index[n]
+        colour, shape, _ = type_style(d.get("type"), onto)
         item: dict[str, Any] = {
-            "id": i,
+            "id": n,
             "label": d.get("label") or n,
+            "type": d.get("type") or "Entity",
+            "typeLabel": d.get("type_label") or d.get("type") or "",
             "shape": shape,
-            "color": colour,
+            "colour": colour,
             "size": sizes[n],
-            "cgType": d.get("type") or "Entity",
-            "cg": {"type": d.get("type_label") or d.get("type") or "", "iri": n},
         }
         if lines.get(n):
-            item["cg"]["money"] = lines[n]
+            item["money"] = lines[n]
         if notes.get(n):
-            item["cg"]["notes"] = notes[n]
+            item["notes"] = notes[n]
         if d.get("family"):  # a --family selection: whose family the entity is in, and why
-            item["cg"]["family"] = d["family"]
+            item["family"] = d["family"]
         if n in sub.highlight_nodes:
-            item["borderWidth"] = 4
-            item["color"] = {"background": colour, "border": HIGHLIGHT_COLOUR}
-            item["cg"]["highlight"] = True
+            item["highlight"] = True
         if positions is not None and n in positions:
-            item["x"], item["y"] = positions[n]
+            item["x"], item["y"] = (float(c) for c in positions[n])
         nodes.append(item)
-        node_map[i] = item
     all_edges = list(edges_of(g))
     widths = {(u, v, k): _amounts(d, kind) if kind else Decimal(0) for u, v, k, d in all_edges}
     largest = max(widths.values(), default=None)
     highlighted = sub.highlight_edges
     records_of = g.graph["records"]
-    edges = []
     show_labels = len(all_edges) <= EDGE_LABEL_LIMIT
-    for j, (u, v, k, d) in enumerate(all_edges):
+    edges = []
+    for u, v, k, d in all_edges:
         cert = d.get("certainty") or ""
-        info: dict[str, Any] = {
+        item = {
+            "id": edge_id(u, k, v),
+            "from": u,
+            "to": v,
             "verb": d.get("label") or d.get("kind_label") or d.get("kind") or "",
             "kind": d.get("kind_label") or d.get("kind") or "",
-            "certainty": cert,
+            "certainty": cert or "none",
             "count": d["count"],
+            "records": list(d["records"]),
+            "width": edge_width(widths[(u, v, k)], largest),
             "sources": source_ids(d.get("sources")),
         }
+        if show_labels:
+            item["label"] = edge_label(d, kind)
         if d["count"] == 1:
-            info["record"] = d["records"][0]
-            info["quotes"] = list(d.get("quote") or ())
+            item["spans"] = [_span(d)]
+            item["quotes"] = list(d.get("quote") or ())
             amount = record_amount(d)
             if amount:
-                info["amount"] = amount
+                item["amount"] = amount
             when = when_text(d)
             if when:
-                info["when"] = when
+                item["when"] = when
             if d.get("note"):
-                info["notes"] = [d["note"]]
+                item["notes"] = [d["note"]]
             if d.get("award_id"):
-                info["award"] = d["award_id"]
+                item["award"] = d["award_id"]
         else:
-            info["summary"] = tie_summary(d)
+            item["summary"] = tie_summary(d)
             if d.get("totals"):
-                info["amount"] = totals_text(d["totals"])
+                item["amount"] = totals_text(d["totals"])
             when = period_text(d.get("first"), d.get("last"))
             if when:
-                info["when"] = when
-            info["records"] = [
-                [
-                    r.get("date") or period_text(r.get("start"), r.get("end")),
-                    record_amount(r),
-                    r.get("award_id") or "",
-                    r.get("certainty") or "",
-                    source_ids(r.get("sources")),
-                    rec,
-                    r.get("note") or "",
-                ]
-                for rec, r in ((rec, records_of.edges[u, v, rec]) for rec in d["records"])
-            ]
+                item["when"] = when
+            rows, spans = [], []
+            for rec in d["records"]:
+                r = records_of.edges[u, v, rec]
+                spans.append(_span(r))
+                rows.append(
+                    [
+                        r.get("date") or period_text(r.get("start"), r.get("end")),
+                        record_amount(r),
+                        r.get("award_id") or "",
+                        r.get("certainty") or "",
+                        source_ids(r.get("sources")),
+                        rec,
+                        r.get("note") or "",
+                    ]
+                )
+            item["rows"], item["spans"] = rows, spans
         if (d.get("money_flow") or "none") not in MONEY_FLOWS and d.get("totals"):
-            info["not_flow"] = True  # a bond issue or an investment: an amount, not money flowing
-        item = {
-            "id": j,
-            "from": index[u],
-            "to": index[v],
-            "width": edge_width(widths[(u, v, k)], largest),
-            "cgCert": cert or "none",
-            "cg": info,
-        }
+            item["notFlow"] = True  # a bond issue or an investment: an amount, not money flowing
         if cert in WEAK_CERTAINTY:
-            item["dashes"] = True
+            item["dashed"] = True
         if highlighted and any(r in highlighted for r in d["records"]):
-            item["color"] = {"color": HIGHLIGHT_COLOUR}
-            item["width"] = max(item["width"], 4)
-        elif cert == "denied":
-            item["color"] = {"color": DENIED_COLOUR}
+            item["highlight"] = True
+        if cert == "denied":
+            item["colour"] = DENIED_COLOUR
         if d.get("symmetric"):
-            item["arrows"] = ""
-        if show_labels:
-            item["label"] = info["kind"] + (f" ×{d['count']}" if d["count"] > 1 else "")
+            item["symmetric"] = True
         edges.append(item)
-    net.nodes, net.edges, net.node_ids, net.node_map = nodes, edges, list(range(len(nodes))), node_map
-    return net, sources
+    prov = sub.provenance()
+    title = title or f"corpgraph map: {prov['selection']}"
+    if caption is None:
+        caption = (
+            f"{sub.counts()} "
+            f"({prov['selection']}). One line per tie: all records of one kind between two entities. "
+            f"Dashed lines: likely, alleged or denied claims. {size_legend(kind)}. "
+            f"Click an entity or a line for its records and sources."
+        )
+    credit = credit or f"{prov['credit']}. {plural(len(sources), 'source')} cited."
+    doc: dict[str, Any] = {
+        "meta": {
+            "title": title,
+            "caption": caption,
+            "credit": credit,
+            "notes": list(sub.notes),
+            "version": prov["graph_version"],
+            "selection": prov["selection"],
+            "generator": prov["generator"],
+            "generated": dt.datetime.fromisoformat(prov["generated"]).strftime("%Y-%m-%d %H:%M UTC"),
+        },
+        "legend": {
+            "types": [{k: t[k] for k in ("type", "label", "colour", "shape")} for t in legend_types(g)],
+            "certainties": [*CERTAINTY_ORDER, "none"],
+            "weak": sorted(WEAK_CERTAINTY),
+            "sizeKind": kind,
+            "size": size_legend(kind),
+            "sizeShort": f"{words(kind)} money" if kind else "the same for all",
+        },
+        "nodes": nodes,
+        "edges": edges,
+        "sources": sources,
+        "paths": path_list(sub, edges),
+        "physics": positions is None,
+        "options": vis_options(n_nodes, physics=positions is None),
+    }
+    return doc
+
+
+def path_list(sub: Subgraph, edges: list[dict]) -> list[dict]:
+    """The ranked paths of a path selection, best first: each with its entities, its edges (ids of
+    ``edges``) and a line a reader can follow ('AWS hosts → ICM ← uses ICE')."""
+    result = getattr(sub, "path_result", None)
+    if result is None:
+        return []
+    g = sub.ties
+    present = {e["id"] for e in edges}
+
+    def name(n: str) -> str:
+        return str(g.nodes[n].get("label", n)) if n in g else n
+
+    out = []
+    for rank, p in enumerate(result.paths, 1):
+        ids, text = [], [name(p.nodes[0])]
+        for h in p.hops:
+            u, v = (h.source, h.target) if h.forward else (h.target, h.source)
+            eid = edge_id(u, h.key, v)
+            if eid in present:
+                ids.append(eid)
+            label = h.label or h.data.get("kind_label") or h.key
+            text += [f"—{label}→" if h.forward else f"←{label}—", name(h.target)]
+        out.append(
+            {
+                "rank": rank,
+                "nodes": list(p.nodes),
+                "edges": ids,
+                "hops": p.length,
+                "certainty": p.min_certainty or "none",
+                "text": " ".join(text),
+            }
+        )
+    return out
 
 
 def _entity_notes(sub: Subgraph) -> dict[str, list[str]]:
@@ -527,7 +653,7 @@ def vis_options(n_nodes: int, physics: bool) -> dict:
         "nodes": {"font": {"size": 14, "face": "Helvetica, Arial, sans-serif"}, "borderWidth": 1},
         "edges": {
             "smooth": False,
-            "font": {"size": 10, "align": "middle", "color": "#555"},
+            "font": {"size": 10, "align": "horizontal", "color": "#555"},
             "color": {"color": EDGE_COLOUR, "inherit": False},
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
             "selectionWidth": 2,
@@ -545,7 +671,7 @@ def vis_options(n_nodes: int, physics: bool) -> dict:
             "solver": "barnesHut",
             "barnesHut": {
                 "gravitationalConstant": -8000,
-                "springLength": 100,
+                "springLength": 130,
                 "springConstant": 0.04,
                 "damping": 0.5,
                 "avoidOverlap": 0.1,
@@ -554,6 +680,42 @@ def vis_options(n_nodes: int, physics: bool) -> dict:
             "stabilization": {"enabled": physics, "iterations": 200, "updateInterval": 25, "fit": True},
         },
     }
+
+
+STATIC = Path(__file__).parent / "web" / "static"
+# Extra panels: a document key and the script that draws it (each script uses only the controller API)
+PANELS = (("story", "story.js"), ("timeline", "timeline.js"))
+
+
+def static_asset(name: str) -> tuple[bytes, str]:
+    """The bytes and media type of a front-end file, as the app serves it at ``/static/<name>``:
+    the files of ``web/static/`` and vis-network (``vis-network.min.js``, ``vis-network.css``),
+    which comes from the installed pyvis package.  Unknown names raise ``KeyError``."""
+    js, css = _vis_assets()
+    if name == "vis-network.min.js":
+        return js.encode("utf-8"), "text/javascript; charset=utf-8"
+    if name == "vis-network.css":
+        return css.encode("utf-8"), "text/css; charset=utf-8"
+    path = (STATIC / name).resolve()
+    if STATIC.resolve() not in path.parents or not path.is_file():
+        raise KeyError(name)
+    kind = {".js": "text/javascript", ".css": "text/css", ".json": "application/json"}.get(path.suffix)
+    if kind is None:
+        raise KeyError(name)
+    return path.read_bytes(), f"{kind}; charset=utf-8"
+
+
+def _inline(name: str) -> str:
+    body, _kind = static_asset(name)
+    text = body.decode("utf-8")
+    tag = "script" if name.endswith(".js") else "style"
+    if f"</{tag}" in text.lower():
+        raise ExportError(f"{name} cannot be inlined safely (it contains </{tag})")
+    return text
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
 def render_map(
@@ -565,72 +727,70 @@ def render_map(
     size_by: str = "money",
     embed: bool = False,
     large: int = LARGE_MAP,
+    layout: dict[str, tuple[float, float]] | None = None,
+    assets: str = "inline",
+    static_prefix: str = "/static/",
 ) -> str:
-    """The HTML of the interactive map of a subgraph: one offline, self-contained page."""
+    """The HTML page of the interactive map of a subgraph.
+
+    ``assets="inline"``: one offline, self-contained file (scripts and styles inlined, allowed by
+    their sha256 hashes in the page's Content-Security-Policy, nothing fetched).  ``assets="linked"``:
+    the same page for the web app, loading ``<static_prefix>map.js`` and the rest with ``<script src>``
+    and holding no inline script (the app's CSP has none).  ``layout`` fixes positions
+    (``read_layout``)."""
     import gc
 
     enabled = gc.isenabled()
     gc.disable()  # tens of thousands of small dicts and no cycles: collection passes only cost time
     try:
-        return _render_map(sub, title, caption, credit, size_by, embed, large)
+        doc = map_document(
+            sub, size_by=size_by, layout=layout, large=large, title=title, caption=caption, credit=credit
+        )
+        return render_document(doc, embed=embed, assets=assets, static_prefix=static_prefix)
     finally:
         if enabled:
             gc.enable()
 
 
-def _render_map(sub: Subgraph, title, caption, credit, size_by: str, embed: bool, large: int) -> str:
+def render_document(
+    doc: dict[str, Any], *, embed: bool = False, assets: str = "inline", static_prefix: str = "/static/"
+) -> str:
+    """The page of a map document (``map_document``); see ``render_map`` for ``assets``."""
     from markupsafe import Markup
 
-    g = sub.ties
-    n_nodes, n_edges = len(g), len(g.edges)
-    big = n_nodes > large
-    positions = precompute_layout(g) if big else None
-    net, sources = build_network(sub, size_by=size_by, positions=positions)
-    kind = size_kind(g, size_by)
-    net.options = vis_options(n_nodes, physics=not big)
-    prov = sub.provenance()
-    title = title or f"corpgraph map: {prov['selection']}"
-    if caption is None:
-        caption = (
-            f"{sub.counts()} "
-            f"({prov['selection']}). One line per tie: all records of one kind between two entities. "
-            f"Dashed lines: likely, alleged or denied claims. {size_legend(kind)}. "
-            f"Click an entity or a line for its records and sources."
-        )
-    notes = list(sub.notes)
-    credit = credit or f"{prov['credit']}. {plural(len(sources), 'source')} cited."
-    data = {
-        "nodes": net.nodes,
-        "edges": net.edges,
-        "sources": sources,
-        "options": net.options,
-        "physics": not big,
-        "certainties": [*CERTAINTY_ORDER, "none"],
+    if assets not in ("inline", "linked"):
+        raise ExportError(f"assets must be 'inline' or 'linked', not {assets!r}")
+    scripts = ["vis-network.min.js", "map.js"] + [
+        f for key, f in PANELS if key in doc and (STATIC / f).is_file()
+    ]
+    styles = ["vis-network.css", "map.css"]
+    meta = doc["meta"]
+    context: dict[str, Any] = {
+        "meta": meta,
+        "embed": embed,
+        "n_nodes": len(doc["nodes"]),
+        "n_edges": len(doc["edges"]),
+        "data_json": Markup(script_json(doc)),
+        "linked": assets == "linked",
     }
-    js, css = _vis_assets()
-    return _template().render(
-        title=title,
-        caption=caption,
-        credit=credit,
-        notes=notes,
-        version=prov["graph_version"],
-        selection=prov["selection"],
-        generator=prov["generator"],
-        generated=dt.datetime.fromisoformat(prov["generated"]).strftime("%Y-%m-%d %H:%M UTC"),
-        types=legend_types(g),
-        embed=embed,
-        size_by=size_by,
-        size_legend=size_legend(kind),
-        size_legend_short=f"{words(kind)} money" if kind else "the same for all",
-        weak=sorted(WEAK_CERTAINTY),
-        certainties=[*CERTAINTY_ORDER, "none"],
-        n_nodes=n_nodes,
-        n_edges=n_edges,
-        edge_colour=EDGE_COLOUR,
-        vis_js=Markup(js),
-        vis_css=Markup(css),
-        data_json=Markup(script_json(data)),
-    )
+    if assets == "inline":
+        js = [_inline(f) for f in scripts]
+        css = [_inline(f) for f in styles]
+        context["inline_scripts"] = [Markup(t) for t in js]
+        context["inline_styles"] = [Markup(t) for t in css]
+        context["csp"] = (
+            "default-src 'none'; script-src "
+            + " ".join(_csp_hash(t) for t in js)
+            + "; style-src "
+            + " ".join(_csp_hash(t) for t in css)
+            + "; img-src data:"
+        )
+    else:
+        prefix = static_prefix if static_prefix.endswith("/") else static_prefix + "/"
+        context["script_urls"] = [prefix + f for f in scripts]
+        context["style_urls"] = [prefix + f for f in styles]
+        context["csp"] = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+    return _template().render(**context)
 
 
 def write_map(sub: Subgraph, path: str | Path, **kw: Any) -> Path:

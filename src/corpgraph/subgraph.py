@@ -89,6 +89,7 @@ class Subgraph:
     highlight_nodes: set[str] = field(default_factory=set)
     highlight_edges: set[str] = field(default_factory=set)  # record IRIs
     notes: list[str] = field(default_factory=list)
+    path_result: paths.PathResult | None = None  # the ranked paths of a --path selection
 
     @functools.cached_property
     def ties(self) -> nx.MultiDiGraph:
@@ -258,6 +259,8 @@ def select_subgraph(
     sub.highlight_nodes = hl_nodes & set(sub.net.nodes)
     sub.highlight_edges = hl_edges
     sub.notes = notes
+    if path:
+        sub.path_result = result
     return sub
 
 
