@@ -469,8 +469,7 @@ def test_curators_notes_on_entities_reach_maps_and_exports():
     assert f"## Notes on entities\n\n- **ACME**: {note}" in md_text
     graphml = nx.read_graphml(io.BytesIO(EXPORTERS["graphml"](sub, backend)))
     assert graphml.nodes[e("acme")]["notes"] == note and "notes" not in graphml.nodes[e("bolt")]
-    net, _sources = render.build_network(sub)
-    cards = {n["cg"]["iri"]: n["cg"] for n in net.nodes}
+    cards = {n["id"]: n for n in render.map_document(sub)["nodes"]}
     assert cards[e("acme")]["notes"] == [note] and "notes" not in cards[e("bolt")]
     from corpgraph.describe import entity_card
     from corpgraph.output.card import card_md, card_text

@@ -778,7 +778,7 @@ def render_document(
         css = [_inline(f) for f in styles]
         context["inline_scripts"] = [Markup(t) for t in js]
         context["inline_styles"] = [Markup(t) for t in css]
-        context["csp"] = (
+        context["csp"] = Markup(  # hashes and keywords only: nothing to escape
             "default-src 'none'; script-src "
             + " ".join(_csp_hash(t) for t in js)
             + "; style-src "
@@ -789,7 +789,7 @@ def render_document(
         prefix = static_prefix if static_prefix.endswith("/") else static_prefix + "/"
         context["script_urls"] = [prefix + f for f in scripts]
         context["style_urls"] = [prefix + f for f in styles]
-        context["csp"] = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+        context["csp"] = Markup("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'")
     return _template().render(**context)
 
 
