@@ -789,7 +789,9 @@ def render_document(
         prefix = static_prefix if static_prefix.endswith("/") else static_prefix + "/"
         context["script_urls"] = [prefix + f for f in scripts]
         context["style_urls"] = [prefix + f for f in styles]
-        context["csp"] = Markup("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'")
+        context["csp"] = Markup(
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'"
+        )
     return _template().render(**context)
 
 
