@@ -115,18 +115,26 @@ def test_review_lists_accepts_and_reapplies_on_import(runner, tmp_graph, tmp_pat
     done = runner.invoke(
         cli, ["review", "accept", item["id"], "--graph", str(tmp_graph)], catch_exceptions=False
     )
-    assert done.exit_code == 0 and "accepted" in done.output
+    assert done.exit_code == 0 and "accepted" in done.output and "takes effect now" in done.output
     assert runner.invoke(cli, ["review", "--graph", str(tmp_graph)]).output.startswith("No decisions wait")
     decided = runner.invoke(cli, ["review", "--all", "--graph", str(tmp_graph)], catch_exceptions=False)
     assert f"{item['id']} [accepted]" in decided.output
-    again = runner.invoke(cli, args, catch_exceptions=False)
-    assert " 0\n" in again.output.split("waiting for review:")[1][:60]
+    # at once, with no import: both spellings are one entity, and the graph validates
     text = ttl.read_text(encoding="utf-8")
     assert "dawson-solutions-llc" not in text, "the accepted merge sends both spellings to one entity"
+    assert 'cg:alias "DAWSON SOLUTIONS, LLC"' in text
+    money = runner.invoke(
+        cli, ["money", "Dawson Solutions", "--graph", str(tmp_graph)], catch_exceptions=False
+    )
+    assert "obligated in fiscal year: $105 in 2 records" in money.output
+    valid = runner.invoke(cli, ["validate", "--graph", str(tmp_graph)], catch_exceptions=False)
+    assert valid.exit_code == 0, valid.output
     decisions = (tmp_graph / "imports" / "usaspending-tx.decisions.csv").read_text(encoding="utf-8")
-    assert f"accepted,{item['id']}," in decisions
-    third = runner.invoke(cli, args, catch_exceptions=False)
-    assert "unchanged (already imported)" in third.output  # re-applied idempotently
+    assert f"accepted,{item['id']}," in decisions and "dawson-solutions-llc" not in decisions
+    # importing again applies the decision the same way: nothing to change
+    again = runner.invoke(cli, args, catch_exceptions=False)
+    assert " 0\n" in again.output.split("waiting for review:")[1][:60]
+    assert "unchanged (already imported)" in again.output, again.output
 
     missing = runner.invoke(cli, ["review", "reject", "pnothing", "--graph", str(tmp_graph)])
     assert missing.exit_code == 1 and "No proposal 'pnothing'" in missing.output
@@ -162,8 +170,11 @@ def test_the_articles_palantir_contract_is_proposed_as_the_usaspending_award(tmp
     ttl = tmp_graph / "imports" / "usaspending-usaspending-transactions.ttl"
     assert "sameTransactionAs" not in ttl.read_text(encoding="utf-8")  # a proposal until reviewed
     review.decide(tmp_graph, match.proposal_id, "accepted")
+    # at once: the award is linked to the article's record
+    assert "cg:sameTransactionAs rec:palantir-immigrationos-contract" in ttl.read_text(encoding="utf-8")
     again = import_file("usaspending", data, graph_dir=tmp_graph)
     assert not [d for d in again.pending if d.rule == "record-match"]
+    assert not again.changed  # the import applies the decision exactly as the review did
     assert "cg:sameTransactionAs rec:palantir-immigrationos-contract" in ttl.read_text(encoding="utf-8")
 
 

@@ -6,10 +6,16 @@ found a likely match but would not act alone (the same name in another legal for
 near name in the same state, an imported record that may be a hand-curated one).  Its ``status``
 is ``pending`` until a person decides:
 
-* ``accept ID`` and ``reject ID`` write the status into that decisions file (atomically);
-* the next import of the same file reads it back (``importing.read_reviewed``) and applies it: an
-  accepted proposal merges (or links) the two, a rejected one keeps them apart and is not asked
-  again.  Importing again with no new decision writes the same bytes.
+* ``accept ID`` and ``reject ID`` write the status into that decisions file and take effect at
+  once (:func:`apply`): an accepted merge moves every triple of the entity the import made for the
+  name onto the candidate in every imported part (its label becomes an alias, its identifiers
+  follow it), and its decisions rows now name the candidate; an accepted record match links the
+  imported record to the curated one (``cg:sameTransactionAs``).  A rejected proposal changes no
+  triple: the two were kept apart while it waited.  Every file that changes is written together,
+  under the folder's import lock, so the folder holds either the old graph or the new one.
+* every later import of the same file reads the decision back (``importing.read_reviewed``) and
+  applies it again: an accepted proposal merges (or links) the two, a rejected one keeps them
+  apart and is not asked again.  Importing again with no new decision writes the same bytes.
 """
 
 from __future__ import annotations
@@ -20,9 +26,15 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from rdflib import URIRef
+from rdflib.namespace import RDF, RDFS
+
 from . import store
+from .backend.storelock import FolderBusy, folder_write_lock
 from .entity_resolution import ACCEPTED, DECISION_HEADER, PENDING, REJECTED
 from .errors import CorpgraphError
+from .fileio import write_together
+from .vocab import CG, local_name
 
 
 class UnknownProposal(CorpgraphError):
@@ -83,25 +95,144 @@ def proposals(graph_dir: str | os.PathLike[str] | None = None, *, decided: bool 
 
 
 def decide(graph_dir: str | os.PathLike[str] | None, proposal: str, status: str) -> Proposal:
-    """Record ``accepted`` or ``rejected`` for a proposal in its decisions file; returns it."""
+    """Record ``accepted`` or ``rejected`` for a proposal in the decisions files that hold it and
+    apply it to the graph folder at once (see the module doc); returns it."""
     if status not in (ACCEPTED, REJECTED):
         raise ValueError(status)
-    for path in decision_files(graph_dir):
-        rows = _rows(path)
-        hit = [r for r in rows if r.get("id") == proposal]
-        if not hit:
+    folder = store.resolve_graph_dir(graph_dir)
+    try:
+        with folder_write_lock(folder, 120.0):
+            changes = _decided_files(folder, proposal, status)
+            if changes is None:
+                known = [p.id for p in proposals(folder)]
+                hint = (
+                    f" Pending: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''}." if known else ""
+                )
+                raise UnknownProposal(
+                    f"No proposal {proposal!r} in the decisions files of the graph folder.{hint}"
+                )
+            write_together(changes)  # all files, or (a full disk, a read-only folder) none of them
+    except FolderBusy:
+        raise CorpgraphError(
+            f"An import into {folder} is still running after 120 s; decide when it has finished."
+        ) from None
+    return next(p for p in proposals(folder, decided=True) if p.id == proposal)
+
+
+def _decided_files(folder: Path, proposal: str, status: str) -> list[tuple[Path, bytes]] | None:
+    """The new contents of every file the decision changes, or None when no file holds the proposal."""
+    files = {path: _rows(path) for path in decision_files(folder)}
+    hits = [(path, r) for path, rows in files.items() for r in rows if r.get("id") == proposal]
+    if not hits:
+        return None
+    changed_csv = {path for path, _r in hits}
+    already = all(r.get("status") == ACCEPTED for _p, r in hits)
+    for _path, r in hits:
+        r["status"] = status
+    parts: dict[Path, bytes] = {}
+    if status == ACCEPTED and not already:
+        first = hits[0][1]
+        if first.get("rule") == "record-match":
+            part = hits[0][0].with_name(hits[0][0].name.removesuffix(".decisions.csv") + ".ttl")
+            parts = _link_records(part, first["entity"], first["candidate"])
+        else:
+            entity, candidate = first["entity"], first["candidate"]
+            if entity and candidate and entity != candidate:
+                parts = _merge_entity(folder, entity, candidate)
+                label = _label_of(folder, candidate)
+                for path, rows in files.items():
+                    for r in rows:
+                        if r.get("entity") == entity:
+                            r["entity"], r["label"] = candidate, label or r.get("label", "")
+                            changed_csv.add(path)
+    out = [(path, _csv_bytes(files[path])) for path in sorted(changed_csv)]
+    return out + sorted(parts.items())
+
+
+def _csv_bytes(rows: list[dict[str, str]]) -> bytes:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=DECISION_HEADER, lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+# what the entity an import made for a name says of itself and the candidate already says, or must
+# not say twice: its type and its facility place are the candidate's own; its label becomes an alias
+_DROPPED = frozenset({str(RDF.type), str(CG.place)})
+
+
+def _merge_entity(folder: Path, entity: str, candidate: str) -> dict[Path, bytes]:
+    """Every imported part that mentions ``entity``, with ``candidate`` in its place."""
+    old, new = URIRef(entity), URIRef(candidate)
+    out: dict[Path, bytes] = {}
+    for part in sorted((folder / "imports").glob("*.ttl")):
+        raw = part.read_bytes()
+        if local_name(entity).encode("utf-8") not in raw:  # cheap: most parts never name it
             continue
-        for r in hit:
-            r["status"] = status
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=DECISION_HEADER, lineterminator="\n", extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-        store.write_atomically(path, buf.getvalue().encode("utf-8"))
-        return next(p for p in proposals(graph_dir, decided=True) if p.id == proposal)
-    known = [p.id for p in proposals(graph_dir)]
-    hint = f" Pending: {', '.join(known[:10])}{' ...' if len(known) > 10 else ''}." if known else ""
-    raise UnknownProposal(f"No proposal {proposal!r} in the decisions files of the graph folder.{hint}")
+        triples = list(_parse(part))
+        if not any(old in (s, o) for s, _p, o in triples):
+            continue
+        moved = []
+        for s, p, o in triples:
+            if s == old:
+                if str(p) in _DROPPED:
+                    continue
+                if p == RDFS.label:
+                    p = CG.alias
+                s = new
+            if o == old:
+                o = new
+            moved.append((s, p, o))
+        out[part] = _with_header(raw, moved)
+    return out
+
+
+def _link_records(part: Path, record: str, curated: str) -> dict[Path, bytes]:
+    """The part holding an imported record, with the record linked to the curated one."""
+    if not part.is_file():
+        return {}
+    raw = part.read_bytes()
+    triples = set(_parse(part))
+    link = (URIRef(record), CG.sameTransactionAs, URIRef(curated))
+    if link in triples:
+        return {}
+    return {part: _with_header(raw, [*triples, link])}
+
+
+def _parse(path: Path):
+    import pyoxigraph
+
+    from .backend.oxigraph_store import from_ox
+
+    cache: dict = {}
+    with path.open("rb") as fh:
+        for q in pyoxigraph.parse(fh, format=pyoxigraph.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()):
+            yield from_ox(q.subject, cache), from_ox(q.predicate, cache), from_ox(q.object, cache)
+
+
+def _with_header(raw: bytes, triples) -> bytes:
+    """The part rewritten in the importer's own form, keeping its opening comment lines."""
+    from .importers.turtle import write_turtle
+
+    head = []
+    for line in raw.decode("utf-8").splitlines(keepends=True):
+        if not line.startswith("#"):
+            break
+        head.append(line)
+    return ("".join(head) + ("\n" if head else "") + write_turtle(set(triples))).encode("utf-8")
+
+
+def _label_of(folder: Path, iri: str) -> str:
+    """The candidate's label, read from the folder's files that name it."""
+    target = URIRef(iri)
+    for path in store.data_files(folder):
+        if local_name(iri).encode("utf-8") not in path.read_bytes():
+            continue
+        for s, p, o in _parse(path):
+            if s == target and p == RDFS.label:
+                return str(o)
+    return ""
 
 
 def to_dict(p: Proposal) -> dict[str, str]:
@@ -122,6 +253,6 @@ def render_text(items: list[Proposal]) -> str:
     lines += [
         "",
         "Decide with: corpgraph review accept ID  or  corpgraph review reject ID;",
-        "then import the file again: the decision is applied on every import.",
+        "the decision takes effect at once, and every later import of the file applies it again.",
     ]
     return "\n".join(lines) + "\n"

@@ -22,13 +22,13 @@ def review(ctx: click.Context, decided: bool, fmt: str, graph_dir: str | None) -
       facility-name      a facility of a near name in the same state as another
       record-match       an imported award that may be a hand-curated record
     Accept or reject each by its id; the decision is written to the import's
-    decisions file and applied every time that file is imported again.
+    decisions file, takes effect in the graph folder at once (all changed files
+    written together), and is applied again every time that file is imported.
 
     \b
     Example:
       corpgraph review --graph my-graph
       corpgraph review accept p1a2b3c4d5 --graph my-graph
-      corpgraph import usaspending FILE.csv --graph my-graph
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -50,9 +50,16 @@ def _decide(graph_dir: str | None, proposal: str, status: str, fmt: str) -> None
     if fmt == "json":
         emit(to_json(lib.to_dict(p)))
         return
+    effect = (
+        "the two stay apart, and imports stop asking"
+        if status == "rejected"
+        else "the two are linked as one transaction"
+        if p.rule == "record-match"
+        else f"every record of {p.source_name!r} now names <{p.candidate}>"
+    )
     emit(
         f"{p.id}: {status} ({p.rule}: {p.source_name!r} -> <{p.candidate}>), recorded in {p.decisions_file}.\n"
-        f"Import {p.import_file}'s file again to apply it."
+        f"It takes effect now: {effect}; every later import of the file applies it again."
     )
 
 
@@ -61,7 +68,7 @@ def _decide(graph_dir: str | None, proposal: str, status: str, fmt: str) -> None
 @format_option(("text", "json"), "text")
 @graph_dir_option
 def accept(proposal: str, fmt: str, graph_dir: str | None) -> None:
-    """Accept PROPOSAL: the two are one (entities merged, records linked) from the next import on."""
+    """Accept PROPOSAL: the two are one (entities merged, records linked), at once."""
     _decide(graph_dir, proposal, "accepted", fmt)
 
 
