@@ -386,6 +386,24 @@ def test_a_query_past_the_timeout_is_stopped_while_others_are_answered(bundled):
         assert time.monotonic() - started < 2.5  # the request did not wait for the query's three seconds
 
 
+FOREVER = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
+
+
+def test_a_query_that_would_run_forever_is_stopped_in_its_worker_process(bundled):
+    app = create_app(
+        bundled, ServeSettings(timeout=2, max_concurrent=1), warm=False, open_args={"graph_dir": None}
+    )
+    with TestClient(app, base_url=HOST) as c:
+        workers = app.state.service.workers
+        assert c.get("/sparql", params={"query": "ASK { ?s a cg:Company }"}).json()["boolean"] is True
+        (before,) = workers.pids()
+        resp = c.get("/sparql", params={"query": FOREVER})
+        assert resp.status_code == 503 and "was stopped" in resp.json()["detail"]
+        assert before not in workers.pids()  # its process was ended, not left computing
+        assert c.get("/sparql", params={"query": "ASK { ?s a cg:Company }"}).json()["boolean"] is True
+    assert workers.pids() == []  # the app's shutdown ends the pool
+
+
 def test_an_internal_error_is_a_page_without_a_traceback(bundled, monkeypatch):
     from corpgraph import relations
 
@@ -475,12 +493,17 @@ def test_serve_warns_off_loopback_and_prints_the_url(runner, monkeypatch):
     from corpgraph.cli import serve_cmds
 
     seen = {}
-    monkeypatch.setattr(serve_cmds, "_run", lambda backend, settings, sock: seen.update(settings=settings))
+    monkeypatch.setattr(
+        serve_cmds,
+        "_run",
+        lambda backend, settings, sock, open_args: seen.update(settings=settings, open_args=open_args),
+    )
     result = runner.invoke(cli, ["serve", "--host", "0.0.0.0", "--port", "0", "--timeout", "7"])
     assert result.exit_code == 0
     assert "Warning: listening on 0.0.0.0" in result.stderr
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/\n", result.stdout)
     assert seen["settings"].timeout == 7 and seen["settings"].host == "0.0.0.0"
+    assert seen["open_args"] == {"graph_dir": None, "store": None, "endpoint": None}
     quiet = runner.invoke(cli, ["serve", "--port", "0"])
     assert "Warning" not in quiet.stderr
 

@@ -124,7 +124,8 @@ def serve(
         import webbrowser
 
         webbrowser.open(url)
-    _run(backend, settings, sock)
+    open_args = {"graph_dir": source.graph_dir, "store": source.store, "endpoint": source.endpoint}
+    _run(backend, settings, sock, open_args)
 
 
 def _listen(host: str, port: int):  # -> socket.socket
@@ -143,13 +144,13 @@ def _listen(host: str, port: int):  # -> socket.socket
     return sock
 
 
-def _run(backend, settings, sock) -> None:
+def _run(backend, settings, sock, open_args) -> None:
     import uvicorn
 
     from ..web.app import create_app
 
     config = uvicorn.Config(
-        create_app(backend, settings),
+        create_app(backend, settings, open_args=open_args),
         log_level="warning",
         access_log=False,
         server_header=False,

@@ -269,7 +269,7 @@ def run_table(service: GraphService, query: Any, params: dict[str, str]) -> dict
     from ..query import run_query
 
     answer = run_query(
-        service.backend, query, params, index=service.index(), max_rows=service.settings.max_rows
+        service.queries, query, params, index=service.index(), max_rows=service.settings.max_rows
     )
     out = answer.outcome
     if out.kind == "ASK":
@@ -475,11 +475,18 @@ def routes() -> list[Any]:
     ]
 
 
-def create_app(backend: Backend, settings: ServeSettings | None = None, *, warm: bool = True) -> Starlette:
+def create_app(
+    backend: Backend,
+    settings: ServeSettings | None = None,
+    *,
+    warm: bool = True,
+    open_args: dict[str, Any] | None = None,
+) -> Starlette:
     """The app over ``backend``.  ``warm`` builds the entity index and network in the background
-    at start, so the first page does not wait for them."""
+    at start, so the first page does not wait for them; ``open_args`` (how ``backend`` was opened)
+    lets users' queries run in child processes that a timeout really stops."""
     settings = settings or ServeSettings()
-    service = GraphService(backend, settings)
+    service = GraphService(backend, settings, open_args)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -487,7 +494,10 @@ def create_app(backend: Backend, settings: ServeSettings | None = None, *, warm:
             threading.Thread(
                 target=_quietly, args=(service.warm,), name="corpgraph-warm", daemon=True
             ).start()
-        yield
+        try:
+            yield
+        finally:
+            service.close()
 
     app = Starlette(
         routes=routes(),

@@ -44,13 +44,49 @@ class ServeSettings:
         return names
 
 
-class GraphService:
-    """The backend of one app and the structures built from it once."""
+class PooledQueries(Backend):
+    """Queries sent by users (``/sparql``, the editor, the named queries) answered by a pool of child
+    processes (``backend.workers.QueryWorkers``): one past the timeout is stopped by ending its
+    process, so it cannot keep a core busy while the server goes on.  Only ``query`` is offered."""
 
-    def __init__(self, backend: Backend, settings: ServeSettings):
+    name = "query workers"
+
+    def __init__(self, workers: Any, location: str):
+        super().__init__(location=location)
+        self.workers = workers
+        self.query_timeout = None  # the pool keeps the time, and ends the child past it
+
+    def _run(self, sparql: str, bindings: dict, max_rows: int | None = None) -> Any:
+        return self.workers.query(sparql, bindings, max_rows=max_rows)
+
+    def to_graph(self) -> Any:
+        raise NotImplementedError("the query pool answers queries only")
+
+    def __len__(self) -> int:
+        raise NotImplementedError("the query pool answers queries only")
+
+
+class GraphService:
+    """The backend of one app and the structures built from it once.
+
+    ``open_args`` (the arguments of ``open_backend`` that opened ``backend``): when given, the
+    queries users write run in a pool of ``max_concurrent`` child processes that open the same
+    graph (see ``PooledQueries``); without them (a backend built in memory), in this process.
+    """
+
+    def __init__(self, backend: Backend, settings: ServeSettings, open_args: dict[str, Any] | None = None):
         self.backend = backend
         self.settings = settings
         backend.query_timeout = settings.timeout or None  # every SPARQL query stops at the deadline
+        self.workers: Any = None
+        self.queries: Backend = backend
+        if open_args is not None:
+            from ..backend.workers import QueryWorkers
+
+            self.workers = QueryWorkers(
+                open_args, size=max(1, settings.max_concurrent), timeout=settings.timeout or None
+            )
+            self.queries = PooledQueries(self.workers, backend.location)
         self._lock = threading.Lock()
         self._index: EntityIndex | None = None
         self._net: Any = None
@@ -70,6 +106,10 @@ class GraphService:
                 self._net = netgraph.project(self.backend)
             return self._net
 
+    def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
+
     def warm(self) -> None:
         """Build the index and the network before the first request needs them."""
         self.index()
@@ -81,8 +121,10 @@ class GraphService:
         abandoned call finishes in the background, its SPARQL stopped by the backend's timeout)."""
         call = functools.partial(work, *args, **kwargs)
         limit = self.settings.timeout or None
+        # the library's own deadlines (the backend's query timeout, the query pool's) come first and
+        # say what stopped; this one, a moment later, is for work that has none (a path search)
         try:
-            with anyio.fail_after(limit):
+            with anyio.fail_after(None if limit is None else limit + 1.0):
                 return await anyio.to_thread.run_sync(call, limiter=self._limiter, abandon_on_cancel=True)
         except TimeoutError:
             raise QueryTimeout(

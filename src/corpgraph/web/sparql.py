@@ -109,7 +109,7 @@ async def endpoint(request: Request) -> Response:
         if "text/html" in request.headers.get("accept", ""):
             return RedirectResponse("/query", 303)  # a person opening /sparql: the editor
         raise QueryError("no query: give ?query=SPARQL (GET) or POST one")
-    answer = await service.run(run_query, service.backend, text, max_rows=service.settings.max_rows)
+    answer = await service.run(run_query, service.queries, text, max_rows=service.settings.max_rows)
     chosen = negotiate(request.headers.get("accept", ""), answer.kind)
     forced = request.query_params.get("format")  # a download link cannot set Accept: ?format=csv
     if forced:
