@@ -260,7 +260,7 @@ def test_export_downloads_any_format_of_the_view(client):
     resp = client.get("/export", params={"format": "md", "focus": "Citizens Financial Group"})
     assert resp.status_code == 200
     assert resp.headers["content-disposition"].startswith("attachment;")
-    assert "Citizens Financial Group lends to GEO Group" in resp.text
+    assert "Citizens provided a $450 million revolving credit line to GEO Group." in resp.text
     assert "sandbox" in resp.headers["content-security-policy"]
     zipped = client.get("/export", params={"format": "csv", "from": "AWS", "to": "ICE", "max_hops": 2})
     assert zipped.content[:2] == b"PK"

@@ -118,7 +118,7 @@ def test_search_entity_expand_path_query_editor_network_download(tab):
         pg.locator("details.cg-exports summary").first.click()
         pg.locator("details.cg-exports a", has_text="md").first.click()
     text = Path(dl.value.path()).read_text(encoding="utf-8")
-    assert "Citizens Financial Group lends to GEO Group" in text
+    assert "Citizens provided a $450 million revolving credit line to GEO Group." in text
 
     # path finder: entity fields with type-ahead fill in the IRI
     tab.goto("/paths")
