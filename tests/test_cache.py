@@ -210,3 +210,26 @@ def test_validate_report_is_kept_per_graph_version(folder, own_cache, monkeypatc
     changed = validate.validate_folder(folder)
     assert len(calls) == 1 and not changed.conforms, "a changed folder is validated again"
     assert [p.name for p in (own_cache / "derived").rglob("validate-*.json")] != [kept[0].name]
+
+
+def test_entity_index_and_stats_are_kept_per_version(folder, big, own_cache):
+    """A second command of one graph version reads the entity index and the counts of ``stats`` from
+    the cache without asking the store; a change to the folder computes them again."""
+    from corpgraph.describe import graph_stats
+    from corpgraph.resolve import EntityIndex
+
+    with open_backend(folder) as b:
+        first = graph_stats(b)
+        geo = EntityIndex.from_backend(b).resolve("GEO Group")
+    asked: list[str] = []
+    with open_backend(folder) as b:
+        select = b.select
+        b.select = lambda sparql, bindings=None: asked.append(sparql) or select(sparql, bindings)  # type: ignore[method-assign]
+        assert graph_stats(b) == first
+        assert EntityIndex.from_backend(b).resolve("GEO Group") == geo
+        assert asked == []
+    with (folder / "entities.ttl").open("a", encoding="utf-8") as f:
+        f.write('ent:newco a cg:Company ; rdfs:label "Newco Holdings" .\n')
+    with open_backend(folder) as b:
+        assert graph_stats(b)["entities"] == first["entities"] + 1
+        assert EntityIndex.from_backend(b).resolve("Newco Holdings").endswith("newco")

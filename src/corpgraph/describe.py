@@ -9,20 +9,35 @@ from decimal import Decimal
 from typing import Any
 
 from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
+from . import derived
 from .backend import Backend
 from .backend.sparqltext import values_block
 from .ontology import Ontology, read_ontology
 from .output.sentences import sentence
-from .vocab import CG, SPARQL_PREFIXES, certainty_rank, local_name
+from .vocab import CG, SCHEMA, SPARQL_PREFIXES, certainty_rank, local_name
 
 # --------------------------------------------------------------------------------------------
 # stats
 
 
 def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str, Any]:
-    """Counts by entity class, relationship kind and certainty; sources with how many records cite each."""
+    """Counts by entity class, relationship kind and certainty; sources with how many records cite each.
+
+    The counts are read once per graph version (``derived.kept``)."""
+    counts = derived.kept(backend, "stats", lambda: _graph_counts(backend, ontology))
+    return {
+        "graph_version": backend.version(),
+        "backend": backend.name,
+        "location": backend.location,
+        "triples": len(backend),
+        **counts,
+    }
+
+
+def _graph_counts(backend: Backend, ontology: Ontology | None) -> dict[str, Any]:
     onto = ontology or read_ontology(backend)
     entity_rows = _count_by_class(backend, "cg:Entity")
     kind_rows = _count_by_class(backend, "cg:Relationship")
@@ -30,15 +45,6 @@ def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str,
         SPARQL_PREFIXES
         + """
         SELECT ?c (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r cg:certainty ?c } GROUP BY ?c"""
-    ).rows
-    source_rows = backend.select(
-        SPARQL_PREFIXES
-        + """
-        SELECT ?s ?url ?title ?pub (COUNT(DISTINCT ?r) AS ?n) WHERE {
-          ?s a cg:Source . OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s dcterms:title ?title }
-          OPTIONAL { ?s dcterms:publisher ?pub }
-          OPTIONAL { ?r cg:source ?s ; a ?k . ?k rdfs:subClassOf+ cg:Relationship }
-        } GROUP BY ?s ?url ?title ?pub ORDER BY DESC(?n) ?title"""
     ).rows
     entities = {onto.class_labels.get(str(t), local_name(t)): int(n) for t, n in entity_rows}
     kinds = {onto.kind_labels.get(str(k), local_name(k)): int(n) for k, n in kind_rows}
@@ -50,10 +56,6 @@ def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str,
     ).rows
     certainty = {local_name(str(c)): _int(n) for c, n in cert_rows}
     return {
-        "graph_version": backend.version(),
-        "backend": backend.name,
-        "location": backend.location,
-        "triples": len(backend),
         "entities": _int(leaf[0][0]) if leaf else 0,
         "entities_by_class": dict(sorted(entities.items(), key=lambda kv: (-kv[1], kv[0]))),
         "records": sum(kinds.values()),
@@ -61,11 +63,45 @@ def graph_stats(backend: Backend, ontology: Ontology | None = None) -> dict[str,
         "records_by_certainty": {
             k: certainty[k] for k in sorted(certainty, key=lambda c: -certainty_rank(c))
         },
-        "sources": [
-            {"iri": str(s), "url": _s(url), "title": _s(title), "publisher": _s(pub), "records": _int(n)}
-            for s, url, title, pub, n in source_rows
-        ],
+        "sources": _source_counts(backend),
     }
+
+
+_SOURCE_FIELDS = {SCHEMA.url: "url", DCTERMS.title: "title", DCTERMS.publisher: "publisher"}
+
+
+def _source_counts(backend: Backend) -> list[dict[str, Any]]:
+    """Every source with its URL, title, publisher and how many records cite it, most cited first.
+
+    Two flat queries joined here: one query with an OPTIONAL per field and the count took 3-7 s on
+    the real-data graph (8,443 sources), these a fraction of it."""
+    sources: dict[str, dict[str, Any]] = {}
+    for s in backend.select(SPARQL_PREFIXES + "SELECT ?s WHERE { ?s a cg:Source }").rows:
+        sources[str(s[0])] = {"iri": str(s[0]), "url": None, "title": None, "publisher": None, "records": 0}
+    fields = backend.select(
+        SPARQL_PREFIXES
+        + "SELECT ?s ?p ?v WHERE { VALUES ?p { "
+        + " ".join(f"<{p}>" for p in _SOURCE_FIELDS)
+        + " } ?s ?p ?v . ?s a cg:Source }"
+    ).rows
+    for s, p, v in sorted(fields, key=lambda row: str(row[2])):  # of several values, the first in order
+        item = sources[str(s)]
+        key = _SOURCE_FIELDS[p]
+        if item[key] is None:
+            item[key] = str(v)
+    cited = backend.select(
+        SPARQL_PREFIXES
+        + """
+        SELECT ?s (COUNT(DISTINCT ?r) AS ?n) WHERE {
+          ?k rdfs:subClassOf+ cg:Relationship . ?r a ?k ; cg:source ?s
+        } GROUP BY ?s"""
+    ).rows
+    for s, n in cited:
+        if str(s) in sources:
+            sources[str(s)]["records"] = _int(n)
+    return sorted(
+        sources.values(), key=lambda x: (-x["records"], x["title"] is not None, x["title"] or "", x["iri"])
+    )
 
 
 def _count_by_class(backend: Backend, root: str) -> list[tuple]:

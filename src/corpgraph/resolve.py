@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from . import derived
 from .backend import Backend
 from .errors import AmbiguousEntity, UnknownEntity
 from .names import fold
@@ -64,41 +65,40 @@ _IDENTIFIER_QUERY = (
 class EntityIndex:
     """All entity names of a graph, folded for matching.  Build once per command."""
 
-    def __init__(self, entities: list[EntityName]):
+    def __init__(self, entities: list[EntityName], folded: list[list[str]] | None = None):
+        """``folded``: each entity's names (label, aliases, IRI slug) already folded, as ``folded_names``
+        gives them (kept with the index, since folding is most of the cost of building it)."""
         self.entities = {e.iri: e for e in entities}
+        self.folded = folded if folded is not None else [[fold(n) for n in _names(e)] for e in entities]
         self.by_name: dict[str, set[str]] = {}
         self.by_identifier: dict[str, set[str]] = {}
-        for e in entities:
-            for n in (*e.names, local_name(e.iri)):
-                self.by_name.setdefault(fold(n), set()).add(e.iri)
+        for e, names in zip(entities, self.folded, strict=True):
+            for f in names:
+                self.by_name.setdefault(f, set()).add(e.iri)
             for _scheme, value in e.identifiers:
                 if _identifier_key(value):
                     self.by_identifier.setdefault(_identifier_key(value), set()).add(e.iri)
 
     @classmethod
     def from_backend(cls, backend: Backend) -> EntityIndex:
-        rows = backend.select(_INDEX_QUERY).rows
-        acc: dict[str, dict] = {}
-        for e, label, typ, alias in rows:
-            item = acc.setdefault(str(e), {"label": str(label), "types": set(), "names": [str(label)]})
-            item["types"].add(local_name(str(typ)))
-            if alias is not None and str(alias) not in item["names"]:
-                item["names"].append(str(alias))
-        ids: dict[str, list[tuple[str, str]]] = {}
-        for e, p, value in backend.select(_IDENTIFIER_QUERY).rows:
-            ids.setdefault(str(e), []).append((IDENTIFIER_SCHEMES[local_name(str(p))], str(value)))
-        generic = {"Entity", "Organization"}
-        return cls(
-            [
-                EntityName(
-                    iri,
-                    d["label"],
-                    sorted(d["types"] - generic or d["types"])[0],
-                    tuple(d["names"]),
-                    tuple(sorted(ids.get(iri, ()))),
-                )
-                for iri, d in acc.items()
-            ]
+        """The index of the backend's graph, read once per graph version (``derived.kept``)."""
+        return derived.kept(
+            backend,
+            "entity-index",
+            lambda: cls(_read_entities(backend)),
+            lambda index: {
+                "entities": [
+                    [e.iri, e.label, e.type, e.names, e.identifiers] for e in index.entities.values()
+                ],
+                "folded": index.folded,
+            },
+            lambda data: cls(
+                [
+                    EntityName(iri, label, typ, tuple(names), tuple((s, v) for s, v in ids))
+                    for iri, label, typ, names, ids in data["entities"]
+                ],
+                data["folded"],
+            ),
         )
 
     def resolve(self, name: str) -> str:
@@ -135,9 +135,9 @@ class EntityIndex:
                     score = 1.0 if ident == key else 0.85
                     if iri not in best or score > best[iri].score:
                         best[iri] = SearchHit(iri, e.label, e.type, f"{scheme} {value}", score)
-        for e in self.entities.values():
-            for n in e.names:
-                f = fold(n)
+        matcher = difflib.SequenceMatcher(None, q)
+        for e, folded in zip(self.entities.values(), self.folded, strict=True):
+            for n, f in zip(e.names, folded, strict=False):  # the names, not the IRI slug folded last
                 if f == q:
                     score = 1.0
                 elif f.startswith(q):
@@ -147,12 +147,44 @@ class EntityIndex:
                 elif q in f:
                     score = 0.7
                 else:
-                    ratio = difflib.SequenceMatcher(None, q, f).ratio()
+                    matcher.set_seq2(f)
+                    # real_quick_ratio and quick_ratio are upper bounds of ratio, much cheaper to compute
+                    close = matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6
+                    ratio = matcher.ratio() if close else 0.0
                     score = 0.6 * ratio if ratio >= 0.6 else 0.0
                 if score and (e.iri not in best or score > best[e.iri].score):
                     best[e.iri] = SearchHit(e.iri, e.label, e.type, n, round(score, 3))
         hits = sorted(best.values(), key=lambda h: (-h.score, len(h.matched), h.label))
         return hits[:limit]
+
+
+def _read_entities(backend: Backend) -> list[EntityName]:
+    rows = backend.select(_INDEX_QUERY).rows
+    acc: dict[str, dict] = {}
+    for e, label, typ, alias in rows:
+        item = acc.setdefault(str(e), {"label": str(label), "types": set(), "names": [str(label)]})
+        item["types"].add(local_name(str(typ)))
+        if alias is not None and str(alias) not in item["names"]:
+            item["names"].append(str(alias))
+    ids: dict[str, list[tuple[str, str]]] = {}
+    for e, p, value in backend.select(_IDENTIFIER_QUERY).rows:
+        ids.setdefault(str(e), []).append((IDENTIFIER_SCHEMES[local_name(str(p))], str(value)))
+    generic = {"Entity", "Organization"}
+    return [
+        EntityName(
+            iri,
+            d["label"],
+            sorted(d["types"] - generic or d["types"])[0],
+            tuple(d["names"]),
+            tuple(sorted(ids.get(iri, ()))),
+        )
+        for iri, d in acc.items()
+    ]
+
+
+def _names(e: EntityName) -> tuple[str, ...]:
+    """What an entity may be called: its label and aliases as written, then its IRI's slug."""
+    return (*e.names, local_name(e.iri))
 
 
 def _identifier_key(value: str) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..money import DIRECTION_ORDER
 from . import md_table, render_rows, to_json
 from .escape import md, md_link, terminal
 from .numbers import hedged_money, money, plural
@@ -80,6 +79,8 @@ def family_lines(fam: Family) -> list[str]:
 
 
 def render_text(report: MoneyReport) -> str:
+    from ..money import DIRECTION_ORDER  # here, not at the top: the CLI imports this module for every command
+
     lines = [f"Money of {report.label}"]
     if report.units:
         lines.append("Including its sub-agencies: " + ", ".join(report.unit_labels))
