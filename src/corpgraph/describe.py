@@ -67,7 +67,7 @@ def _graph_counts(backend: Backend, ontology: Ontology | None) -> dict[str, Any]
     }
 
 
-_SOURCE_FIELDS = {SCHEMA.url: "url", DCTERMS.title: "title", DCTERMS.publisher: "publisher"}
+_SOURCE_FIELDS = {str(SCHEMA.url): "url", str(DCTERMS.title): "title", str(DCTERMS.publisher): "publisher"}
 
 
 def _source_counts(backend: Backend) -> list[dict[str, Any]]:
@@ -76,8 +76,14 @@ def _source_counts(backend: Backend) -> list[dict[str, Any]]:
     Two flat queries joined here: one query with an OPTIONAL per field and the count took 3-7 s on
     the real-data graph (8,443 sources), these a fraction of it."""
     sources: dict[str, dict[str, Any]] = {}
-    for s in backend.select(SPARQL_PREFIXES + "SELECT ?s WHERE { ?s a cg:Source }").rows:
-        sources[str(s[0])] = {"iri": str(s[0]), "url": None, "title": None, "publisher": None, "records": 0}
+    for row in backend.select(SPARQL_PREFIXES + "SELECT ?s WHERE { ?s a cg:Source }").rows:
+        sources[str(row[0])] = {
+            "iri": str(row[0]),
+            "url": None,
+            "title": None,
+            "publisher": None,
+            "records": 0,
+        }
     fields = backend.select(
         SPARQL_PREFIXES
         + "SELECT ?s ?p ?v WHERE { VALUES ?p { "
@@ -86,7 +92,7 @@ def _source_counts(backend: Backend) -> list[dict[str, Any]]:
     ).rows
     for s, p, v in sorted(fields, key=lambda row: str(row[2])):  # of several values, the first in order
         item = sources[str(s)]
-        key = _SOURCE_FIELDS[p]
+        key = _SOURCE_FIELDS[str(p)]
         if item[key] is None:
             item[key] = str(v)
     cited = backend.select(
