@@ -196,3 +196,30 @@ def test_hostile_data_never_runs(browser, hostile_server):
         t.assert_clean()
     finally:
         t.close()
+
+
+def test_a_notebook_cell_draws_the_map_and_hostile_labels_stay_text(browser, mini):
+    from corpgraph import subgraph
+
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.set_content("<div class='cell'>" + subgraph.select_subgraph(mini)._repr_html_() + "</div>")
+        frame = page.frames[1]
+        deadline = time.monotonic() + 30
+        while not frame.evaluate("window.cgSettled === true"):
+            assert time.monotonic() < deadline, "the map in the notebook cell never settled"
+            time.sleep(0.05)
+        assert frame.evaluate("cgNodes.length") == len(subgraph.select_subgraph(mini).net)
+        assert page.evaluate("window.__pwned") is None and frame.evaluate("window.__pwned") is None
+        # sandboxed without same-origin: the map cannot reach the notebook's page
+        assert (
+            page.evaluate(
+                "(() => { try { return !!frames[0].document; } catch (e) { return 'blocked'; } })()"
+            )
+            == "blocked"
+        )
+        assert errors == []
+    finally:
+        page.close()

@@ -25,6 +25,9 @@ _EXPORTS = {
     "find_paths": "corpgraph.paths",
     "money_of": "corpgraph.money",
     "render_map": "corpgraph.render",
+    "map_view": "corpgraph.notebook",
+    "select_subgraph": "corpgraph.subgraph",
+    "paths_between": "corpgraph.paths",
     "EXPORTERS": "corpgraph.export",
 }
 

@@ -129,6 +129,13 @@ class PathResult:
     # each path can say which member it starts or ends at and why that member counts
     members: dict[str, Member] = field(default_factory=dict)
     family: bool = False
+    # the network the paths were found in (for drawing them: ``_repr_html_`` in a notebook)
+    network: nx.MultiDiGraph | None = field(default=None, repr=False, compare=False)
+
+    def _repr_html_(self) -> str:
+        from .notebook import path_result_html
+
+        return path_result_html(self)
 
     def member(self, entity: str) -> Member | None:
         """The family member a path starting or ending at ``entity`` stands for (None: no family asked)."""
@@ -491,7 +498,16 @@ def _result(
             + ". Raise --max-paths, or narrow with --via, --avoid, --kinds, --min-certainty or --max-hops."
         )
     return PathResult(
-        source, target, found, truncated, note, max_hops, elapsed, soft or bool(kinds), family=family
+        source,
+        target,
+        found,
+        truncated,
+        note,
+        max_hops,
+        elapsed,
+        soft or bool(kinds),
+        family=family,
+        network=g,
     )
 
 

@@ -117,6 +117,12 @@ class Subgraph:
                 seen.setdefault(s["iri"], s)
         return list(seen.values())
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the interactive map, inline (``corpgraph.notebook``)."""
+        from .notebook import subgraph_html
+
+        return subgraph_html(self)
+
     def counts(self) -> str:
         """'1 entity, 3 relationships'."""
         return f"{plural(len(self.net), 'entity', 'entities')}, {plural(len(self.net.edges), 'relationship')}"
