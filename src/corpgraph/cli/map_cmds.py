@@ -142,8 +142,15 @@ def selection_options(fn: Callable) -> Callable:
     "obligations when present, else the commonest kind; kinds are never added) or 'degree'.",
 )
 @click.option("--embed", is_flag=True, help="Lay the page out to fill an iframe.")
+@click.option(
+    "--story",
+    "story_file",
+    metavar="FILE.md",
+    help="Step readers through the map: a story file of '## ' steps, each highlighting entities and "
+    "records (see templates/story-aws-ice.md).",
+)
 @graph_options
-def map_command(source, selection, output, title, caption, credit, size_by, embed) -> None:
+def map_command(source, selection, output, title, caption, credit, size_by, embed, story_file) -> None:
     """Write an interactive map of the graph, or part of it, as one offline HTML file.
 
     The page needs no network: open it from disk, mail it, or embed it in an iframe. Colours and
@@ -158,13 +165,19 @@ def map_command(source, selection, output, title, caption, credit, size_by, embe
       corpgraph map --focus ICE --depth 2 --min-certainty reported -o ice.html
       corpgraph map --path "Citizens Financial Group" "GEO Group" -o path.html
       corpgraph map --focus ICE --size-by obligated -o ice-obligations.html
+      corpgraph map --story templates/story-aws-ice.md -o aws-ice-story.html
     """
     from ..render import write_map
     from ..subgraph import select_subgraph
 
     backend = source.open()
     sub = select_subgraph(backend, **selection)
-    write_map(sub, output, title=title, caption=caption, credit=credit, size_by=size_by, embed=embed)
+    story = {}
+    if story_file:  # resolved before anything is written: a bad story leaves no map behind
+        from ..story import read_story, story_document
+
+        story["story"] = story_document(read_story(story_file), sub, backend)
+    write_map(sub, output, title=title, caption=caption, credit=credit, size_by=size_by, embed=embed, **story)
     for note in sub.notes:
         click.echo(f"Note: {note}", err=True)
     click.echo(
