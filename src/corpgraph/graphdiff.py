@@ -350,7 +350,13 @@ def find_version(folder: str | os.PathLike[str] | None, version: str) -> SinceAn
     resolved = graph_store.resolve_graph_dir(folder)
     if graph_store.graph_version(resolved) == version:
         return SinceAnswer(version, None, True, 0)
-    where = GitFolder.of(resolved)
+    try:
+        where = GitFolder.of(resolved)
+    except DiffError:
+        raise DiffError(
+            f"the graph version {version} is not that of {resolved} now, and {resolved} is not in a git "
+            "repository, so no earlier version of it can be found: diff against a folder you name"
+        ) from None
     revisions = where.revisions()
     for n, commit in enumerate(revisions, 1):
         if where.version(commit) == version:
