@@ -105,10 +105,8 @@ def test_step_in_the_url_and_the_embed(browser, story_page):
     page, errors, _ = _open(browser, embed, size=(600, 400))
     try:
         box = page.evaluate(
-            box=page.evaluate(
-                "(() => { const r = document.getElementById('cg-story').getBoundingClientRect(); "
-                "return [r.left, r.top, r.right, r.bottom]; })()"
-            )
+            "(() => { const r = document.getElementById('cg-story').getBoundingClientRect(); "
+            "return [r.left, r.top, r.right, r.bottom]; })()"
         )
         assert box[0] >= 0 and box[1] >= 0 and box[2] <= 600 and box[3] <= 400
         page.keyboard.press("ArrowRight")

@@ -730,6 +730,7 @@ def render_map(
     layout: dict[str, tuple[float, float]] | None = None,
     assets: str = "inline",
     static_prefix: str = "/static/",
+    story: dict[str, Any] | None = None,
 ) -> str:
     """The HTML page of the interactive map of a subgraph.
 
@@ -737,7 +738,8 @@ def render_map(
     their sha256 hashes in the page's Content-Security-Policy, nothing fetched).  ``assets="linked"``:
     the same page for the web app, loading ``<static_prefix>map.js`` and the rest with ``<script src>``
     and holding no inline script (the app's CSP has none).  ``layout`` fixes positions
-    (``read_layout``)."""
+    (``read_layout``); ``story`` (``story.story_document``) becomes the document's ``story``, which
+    web/static/story.js steps through."""
     import gc
 
     enabled = gc.isenabled()
@@ -746,6 +748,8 @@ def render_map(
         doc = map_document(
             sub, size_by=size_by, layout=layout, large=large, title=title, caption=caption, credit=credit
         )
+        if story is not None:
+            doc["story"] = story
         return render_document(doc, embed=embed, assets=assets, static_prefix=static_prefix)
     finally:
         if enabled:
