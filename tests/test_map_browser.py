@@ -16,6 +16,7 @@ import pytest
 
 from corpgraph import render, subgraph
 from minigraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r
+from test_real_money import TX, imported, subset  # noqa: F401  (session fixtures of the real-data cut)
 
 pytestmark = pytest.mark.browser
 
@@ -263,3 +264,224 @@ def test_controller_api(hostile_page, mini):
     assert HOSTILE2 in pg.js("document.getElementById('cg-details').textContent")
     assert pg.js("document.querySelectorAll('a[href^=\"javascript\"]').length") == 0
     assert pg.pwned() == [None, 0] and pg.errors == [] and pg.requests == [pg.url]
+
+
+# -- maps that read at a glance (issue 12 §1) ---------------------------------------------------------
+
+LABEL_BOXES = """() => {
+    // labels as drawn (vis-network measures each label when it draws it), in screen pixels; only
+    // labels on screen are drawn, so only they are measured
+    const c = document.getElementById('cg-network'), W = c.clientWidth, H = c.clientHeight, out = [];
+    function push(id, b, v) {
+        const a = cgNetwork.canvasToDOM({x: b.left, y: b.top + v});
+        const z = cgNetwork.canvasToDOM({x: b.left + b.width, y: b.top + v + b.height});
+        if (z.x > 0 && a.x < W && z.y > 0 && a.y < H) out.push([id, a.x, a.y, z.x, z.y]);
+    }
+    for (const id of cgNodes.getIds()) {
+        const n = cgNetwork.body.nodes[id], item = cgNodes.get(id);
+        if (item.hidden || !String(n.options.label || '').trim()) continue;
+        const p = cgNetwork.canvasToDOM({x: n.x, y: n.y});
+        if (p.x < 0 || p.y < 0 || p.x > W || p.y > H) continue;  // not drawn: its measure is old
+        push(id, n.labelModule.size, (n.options.font && n.options.font.vadjust) || 0);
+    }
+    for (const id of cgEdges.getIds()) {
+        const e = cgNetwork.body.edges[id], item = cgEdges.get(id);
+        if (item.hidden || !String(e.options.label || '').trim() || !e.labelModule.size.width) continue;
+        push(id, e.labelModule.size, 0);
+    }
+    return out;
+}"""
+
+
+def overlapping_labels(pg) -> list[tuple[str, str]]:
+    """Pairs of drawn labels (entities and lines) whose boxes overlap by more than a pixel on screen."""
+    boxes = pg.js(LABEL_BOXES)
+    return [
+        (a[0], b[0])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if min(a[3], b[3]) - max(a[1], b[1]) > 1 and min(a[4], b[4]) - max(a[2], b[2]) > 1
+    ]
+
+
+def test_labels_do_not_collide_on_the_bundled_graph(browser, bundled, bundled_net, tmp_path):
+    out = tmp_path / "bundled.html"
+    render.write_map(subgraph.select_subgraph(bundled, net=bundled_net), out)
+    pg = Opened(browser, out)
+    try:
+        pg.page.wait_for_timeout(400)  # labels are placed after the layout settles
+        assert overlapping_labels(pg) == []
+        shown = {b[0] for b in pg.js(LABEL_BOXES)}
+        nodes = pg.js("cgNodes.getIds()")
+        assert len(shown & set(nodes)) >= 0.6 * len(nodes)  # most entities keep their name at a glance
+        assert e("ice") in shown  # the biggest hub is named
+        # a hidden name shows on hover
+        hidden = [n for n in nodes if n not in shown]
+        if hidden:
+            x, y = pg.screen_xy(hidden[0])
+            pg.page.mouse.move(x, y)
+            pg.page.wait_for_timeout(200)
+            assert pg.js("(id) => cgNodes.get(id).label", hidden[0]) == pg.js(
+                "(id) => cgMap.document.nodes.find(n => n.id === id).label", hidden[0]
+            )
+        pg.page.mouse.move(1, 1)  # away: the hovered name hides again
+        pg.page.wait_for_timeout(200)
+        # zoomed in, more names fit, still without collisions
+        pg.js("cgNetwork.moveTo({scale: cgNetwork.getScale() * 2.5})")
+        pg.page.wait_for_timeout(500)
+        assert overlapping_labels(pg) == []
+        assert pg.errors == [] and pg.requests == [pg.url]
+    finally:
+        pg.page.close()
+
+
+def test_labels_do_not_collide_on_200_real_entities(browser, imported, tmp_path):  # noqa: F811
+    _graph, backend, net = imported[0]
+    sub = subgraph.select_subgraph(backend, focus=["GEO Group", "CoreCivic"], depth=2, net=net)
+    assert 150 <= len(sub.ties) <= 300
+    out = tmp_path / "real.html"
+    render.write_map(sub, out)
+    pg = Opened(browser, out)
+    try:
+        pg.page.wait_for_timeout(500)
+        assert overlapping_labels(pg) == []
+        assert len(pg.js(LABEL_BOXES)) >= 20  # not collision-free by showing nothing
+        assert pg.errors == [] and pg.requests == [pg.url]
+    finally:
+        pg.page.close()
+
+
+@pytest.mark.parametrize("size", [(600, 400), (860, 520)])
+def test_embed_fills_its_frame_without_scrollbars(browser, bundled, bundled_net, tmp_path, size):
+    out = tmp_path / "embed.html"
+    render.write_map(subgraph.select_subgraph(bundled, net=bundled_net), out, embed=True)
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        page.goto(out.resolve().as_uri())
+        page.wait_for_timeout(300)
+        scroll = "[document.documentElement.scrollWidth, document.documentElement.scrollHeight, innerWidth, innerHeight]"
+        sw, sh, w, h = page.evaluate(scroll)
+        assert sw <= w and sh <= h, (sw, sh, w, h)  # no scrollbar either way
+        box = page.evaluate(
+            "(() => { const r = document.getElementById('cg-network').getBoundingClientRect();"
+            " return [r.width, r.height]; })()"
+        )
+        assert box[0] == w and box[1] >= 0.6 * h  # the map takes the frame
+        assert page.evaluate("document.getElementById('cg-side').hidden") is True  # legend folded
+        page.click("#cg-legend-toggle")
+        assert page.evaluate("document.getElementById('cg-side').hidden") is False
+        assert "Entity types" in page.evaluate("document.getElementById('cg-side').textContent")
+        sw, sh, w, h = page.evaluate(scroll)
+        assert sw <= w and sh <= h  # the open legend lies over the map
+    finally:
+        page.close()
+
+
+def test_png_and_svg_buttons_download_pictures(hostile_page):
+    pg = hostile_page
+    with pg.page.expect_download() as png:
+        pg.page.click("#cg-png")
+    data = Path(png.value.path()).read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 2000
+    assert png.value.suggested_filename.endswith(".png")
+    with pg.page.expect_download() as svg:
+        pg.page.click("#cg-svg")
+    text = Path(svg.value.path()).read_text()
+    assert text.startswith("<svg") and HOSTILE in text.replace("&lt;", "<").replace("&gt;", ">").replace(
+        "&quot;", '"'
+    )
+    assert "<img" not in text and "<script" not in text  # names are text, escaped
+    assert pg.pwned() == [None, 0] and pg.requests == [pg.url]
+
+
+def test_url_state_round_trips(browser, hostile_page):
+    pg = hostile_page
+    pg.page.uncheck('input[data-cert="alleged"]')
+    pg.page.uncheck('input[data-type="HostileKind"]')
+    pg.js("cgMap.setAsOf('2024-06')")
+    pg.js("(id) => cgMap.focus([id])", e("acme"))
+    pg.js("(id) => cgMap.select(id)", e("acme"))
+    state = pg.js("cgMap.getState()")
+    assert state["asOf"] == "2024-06" and state["hideCertainties"] == ["alleged"]
+    assert (
+        state["hideTypes"] == ["HostileKind"]
+        and state["focus"] == [e("acme")]
+        and state["selection"] == e("acme")
+    )
+    url = pg.js("location.href")
+    assert "#" in url and "as-of=2024-06" in url
+    again = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        again.goto(url)
+        deadline = time.monotonic() + 30
+        while not again.evaluate("window.cgSettled === true"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert again.evaluate("cgMap.getState()") == state
+        assert again.evaluate("document.querySelector('input[data-cert=\"alleged\"]').checked") is False
+        assert again.evaluate("document.querySelector('.cg-asof-text').textContent") == "as of 2024-06"
+        assert again.evaluate("document.getElementById('cg-details').textContent").startswith("Acme")
+        hidden = "(rec) => cgEdges.get(cgMap.document.edges.find(x => x.records.includes(rec)).id).hidden"
+        assert again.evaluate(hidden, r("c2")) is True  # alleged, hidden again
+    finally:
+        again.close()
+
+
+def test_as_of_slider_steps_through_months(hostile_page):
+    pg = hostile_page
+    months = pg.js("cgMap.months()")
+    assert months[0] <= "2020-01" and months == sorted(months) and all(len(m) == 7 for m in months)
+    slide = "(v) => { const s = document.getElementById('cg-asof'); s.value = v; s.dispatchEvent(new Event('input')); }"
+    hidden = "(rec) => cgEdges.get(cgMap.document.edges.find(x => x.records.includes(rec)).id).hidden"
+    pg.js("cgMap.setAsOf('2019-12')")
+    assert pg.js(hidden, r("c2")) is True  # 2020 to 2021: not yet
+    pg.js(slide, str(months.index("2020-01")))
+    assert pg.js("cgMap.getState().asOf") == "2020-01"
+    assert pg.js("document.getElementById('cg-asof').value") == str(months.index("2020-01"))
+    assert pg.js(hidden, r("c2")) is False  # January 2020: in force (the year 2020 covers all its months)
+    pg.js(slide, str(len(months)))  # the far end: all dates
+    assert pg.js("cgMap.getState().asOf") is None
+    pg.js(slide, str(months.index("2020-01")))
+    assert "as-of=2020-01" in pg.js("location.hash")
+
+
+def test_edge_table_lists_every_relationship_sorted_with_sources(hostile_page, mini):
+    pg = hostile_page
+    pg.page.click("#cg-table summary")
+    rows = pg.js(
+        "Array.from(document.querySelectorAll('#cg-table tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent))"
+    )
+    assert len(rows) == pg.js("cgMap.document.edges.length")
+    keys = [(a.lower(), b, c.lower()) for a, b, c, *_ in rows]
+    assert keys == sorted(keys)
+    assert any(HOSTILE in row[0] or HOSTILE in row[2] for row in rows)  # as text
+    assert any("<script>window.__pwned=3</script>" in row[6] for row in rows)  # a source title, as text
+    assert pg.js("document.querySelector('#cg-canvas-wrap, .cg-canvas-wrap').getAttribute('role')") == "img"
+    assert "entities" in pg.js("document.querySelector('.cg-canvas-wrap').getAttribute('aria-label')")
+    pg.page.uncheck('input[data-cert="alleged"]')
+    assert len(pg.js("Array.from(document.querySelectorAll('#cg-table tbody tr'))")) < len(
+        rows
+    )  # what the map shows
+    assert pg.pwned() == [None, 0]
+
+
+def test_path_map_emphasises_the_best_path(browser, mini, tmp_path):
+    out = tmp_path / "path.html"
+    sub = subgraph.select_subgraph(mini, path=("First Bank", "TrackDB"))
+    render.write_map(sub, out)
+    pg = Opened(browser, out)
+    try:
+        paths = pg.js("cgMap.document.paths")
+        assert paths and paths[0]["rank"] == 1
+        items = pg.js("Array.from(document.querySelectorAll('#cg-paths li')).map(li => li.textContent)")
+        assert len(items) == len(paths) and "First Bank" in items[0] and "TrackDB" in items[0]
+        colour = "(id) => cgEdges.get(id).color.color"
+        assert all(pg.js(colour, x) == render.HIGHLIGHT_COLOUR for x in paths[0]["edges"])
+        others = {x for p in paths[1:] for x in p["edges"]} - set(paths[0]["edges"])
+        assert all(pg.js(colour, x) == "#c8c8c8" for x in others)  # muted
+        if len(paths) > 1:
+            pg.page.click("#cg-paths li:nth-child(2) button")
+            assert all(pg.js(colour, x) == render.HIGHLIGHT_COLOUR for x in paths[1]["edges"])
+            assert pg.js("cgMap.getState().path") == 1
+    finally:
+        pg.page.close()

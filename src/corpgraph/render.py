@@ -670,11 +670,11 @@ def vis_options(n_nodes: int, physics: bool) -> dict:
             "enabled": physics,
             "solver": "barnesHut",
             "barnesHut": {
-                "gravitationalConstant": -8000,
+                "gravitationalConstant": -12000,
                 "springLength": 130,
                 "springConstant": 0.04,
                 "damping": 0.5,
-                "avoidOverlap": 0.1,
+                "avoidOverlap": 0.6,
             },
             "minVelocity": 2,
             "stabilization": {"enabled": physics, "iterations": 200, "updateInterval": 25, "fit": True},

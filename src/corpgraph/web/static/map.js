@@ -240,24 +240,23 @@
       for (var j = Math.floor(b[1] / c); j <= Math.floor(b[3] / c); j++) out.push(i + "," + j);
     return out;
   };
-  Grid.prototype.hits = function (b, ignore) {
+  // does box b overlap anything but `ignore`'s own items (and shapes smaller than `over`)?
+  Grid.prototype.hits = function (b, ignore, over) {
     var ks = this.keys(b);
     for (var k = 0; k < ks.length; k++) {
       var list = this.cells[ks[k]];
       if (!list) continue;
       for (var i = 0; i < list.length; i++) {
         var o = list[i];
-        if (o.owner !== ignore && o.b[0] < b[2] && b[0] < o.b[2] && o.b[1] < b[3] && b[1] < o.b[3]) return true;
+        if (o.owner !== ignore && !(over && o.size !== undefined && o.size < over) && o.b[0] < b[2] && b[0] < o.b[2] && o.b[1] < b[3] && b[1] < o.b[3]) return true;
       }
     }
     return false;
   };
-  Grid.prototype.add = function (b, owner) {
-    var ks = this.keys(b), item = { b: b, owner: owner };
+  Grid.prototype.add = function (b, owner, size) {
+    var ks = this.keys(b), item = { b: b, owner: owner, size: size };
     for (var k = 0; k < ks.length; k++) (this.cells[ks[k]] = this.cells[ks[k]] || []).push(item);
   };
-  // vis-network draws a label under a shape: its top this far below the shape's edge (canvas units).
-  var LABEL_GAP = 5;
   function placeLabels(model, r) {
     var scale = r.scale() || 1, pos = r.positions();
     var nodeFont = NODE_FONT / scale, edgeFont = EDGE_FONT / scale, padding = 3 / scale;
@@ -265,25 +264,26 @@
     var visible = model.doc.nodes.filter(function (n) { return !model.nodeHidden(n.id) && pos[n.id]; });
     visible.forEach(function (n) {
       var p = pos[n.id], rad = r.nodeRadius(n.id);
-      grid.add([p[0] - rad, p[1] - rad, p[0] + rad, p[1] + rad], n.id);
+      grid.add([p[0] - rad, p[1] - rad, p[0] + rad, p[1] + rad], n.id, n.size);
     });
     visible.sort(function (a, b) {
       return (b.highlight ? 1 : 0) - (a.highlight ? 1 : 0) || b.size - a.size ||
         model.degree(b.id) - model.degree(a.id) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
     });
-    visible.forEach(function (n) {
-      var p = pos[n.id], rad = r.nodeRadius(n.id), w = textWidth(n.label, nodeFont) + 2 * padding, h = nodeFont * 1.25 + padding;
-      var below = [p[0] - w / 2, p[1] + rad + LABEL_GAP - padding, p[0] + w / 2, p[1] + rad + LABEL_GAP + h];
-      var above = [p[0] - w / 2, p[1] - rad - LABEL_GAP - h, p[0] + w / 2, p[1] - rad - LABEL_GAP + padding];
-      if (!grid.hits(below, n.id)) {
-        grid.add(below, n.id); out.nodes[n.id] = { font: nodeFont, labelAbove: false };
-      } else if (!grid.hits(above, n.id)) {
-        grid.add(above, n.id);
-        // vadjust moves the label from below the shape to above it
-        out.nodes[n.id] = { font: nodeFont, labelAbove: true, vadjust: -(2 * rad + 2 * LABEL_GAP + nodeFont * 1.25) };
-      } else {
-        out.nodes[n.id] = { font: nodeFont, label: "" };
+    visible.forEach(function (n, rank) {
+      // the few most important entities may cover smaller entities' shapes, never another label
+      var over = rank < 5 || n.highlight ? n.size : 0;
+      // vis-network draws a label under a shape with its top 0.6 font sizes below the shape's edge
+      var p = pos[n.id], rad = r.nodeRadius(n.id), w = textWidth(n.label, nodeFont) + 2 * padding, f = nodeFont;
+      var below = [p[0] - w / 2, p[1] + rad + 0.6 * f - padding, p[0] + w / 2, p[1] + rad + 1.6 * f + padding];
+      var above = [p[0] - w / 2, p[1] - rad - 1.2 * f - padding, p[0] + w / 2, p[1] - rad - 0.2 * f + padding];
+      var aboveLook = { font: nodeFont, labelAbove: true, vadjust: -2 * rad - 1.8 * f };  // vadjust: from below the shape to above
+      var tries = [[below, 0, { font: nodeFont, labelAbove: false }], [above, 0, aboveLook]];
+      if (over) tries.push([below, over, { font: nodeFont, labelAbove: false }], [above, over, aboveLook]);
+      for (var t = 0; t < tries.length; t++) {
+        if (!grid.hits(tries[t][0], n.id, tries[t][1])) { grid.add(tries[t][0], n.id); out.nodes[n.id] = tries[t][2]; return; }
       }
+      out.nodes[n.id] = { font: nodeFont, label: "" };
     });
     var edges = model.doc.edges.filter(function (e) { return e.label && !model.edgeHidden(e.id) && pos[e.from] && pos[e.to] && e.from !== e.to; });
     edges.sort(function (a, b) { return (model.edgeStrong(b.id) ? 1 : 0) - (model.edgeStrong(a.id) ? 1 : 0) || b.width - a.width || b.count - a.count; });
