@@ -366,7 +366,11 @@ def test_help_and_readme_describe_every_format(runner):
     result = runner.invoke(cli, ["export", "--help"])
     assert result.exit_code == 0
     described = result.stdout.split("Formats:")[1].split("\n\n")[0]
-    named = {f for line in re.findall(r"^ {4}(\w+(?:, \w+)*)  ", described, re.M) for f in line.split(", ")}
+    named = {
+        f
+        for line in re.findall(r"^ {4}([\w-]+(?:, [\w-]+)*)(?:  |$)", described, re.M)
+        for f in line.split(", ")
+    }
     assert named == set(EXPORTERS)
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("### `corpgraph export`")[1].split("\n### ")[0]

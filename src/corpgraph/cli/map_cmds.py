@@ -225,6 +225,9 @@ def export_command(source, selection, fmt, output, title, size_by, per_record) -
       md               an article-ready fact list: a sentence per record, a footnote per source,
                        quotes, money table
       txt              the same fact list as plain text, for email
+      timeline-csv     the selection's records in time order, one row each, dates at their precision
+      timeline-svg, timeline-png
+                       a print timeline: statements above deeds on one time axis
       html             the interactive map, laid out for an iframe
 
     Every format names the graph version and the selection it came from.

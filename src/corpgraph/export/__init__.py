@@ -101,6 +101,27 @@ EXPORTERS: dict[str, Exporter] = {
             titled=True,
         ),
         Exporter(
+            "timeline-csv",
+            ".csv",
+            "the selection's records in time order: start, end, precision, kind, from, to, amount, sources",
+            "timeline:to_timeline_csv",
+        ),
+        Exporter(
+            "timeline-svg",
+            ".svg",
+            "print-ready timeline: statements above deeds on one time axis, bars as long as a date's precision",
+            "timeline:to_timeline_svg",
+            titled=True,
+        ),
+        Exporter(
+            "timeline-png",
+            ".png",
+            "the same timeline as a PNG",
+            "timeline:to_timeline_png",
+            binary=True,
+            titled=True,
+        ),
+        Exporter(
             "html", ".html", "the interactive map, embeddable in an iframe", "html:to_html", titled=True
         ),
     )
