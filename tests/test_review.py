@@ -189,3 +189,54 @@ def test_a_bank_matching_a_holding_companys_alias_is_a_proposal(name, parent):
     assert d.iri != parent and d.candidate == parent
     assert r.resolve("Fifth Third").iri == "urn:bancorp"
     assert r.resolve("SunTrust Banks").iri == "urn:suntrust"
+
+
+CURATED_CSV = (
+    "kind,from,to,amount,amount_kind,date,certainty,source_url,source_title,publisher,quote,id\n"
+    "Contract,ICE,Palantir,30000000,contractValue,2025-04,reported,"
+    "https://popular.info/p/the-corporate-enablers-of-the-ice,The corporate enablers of the ICE crackdown,"
+    'Popular Information,"Last April, the Trump administration awarded Palantir a new $30 million contract '
+    'to create “ImmigrationOS,”",immigrationos-from-the-sheet\n'
+)
+
+
+def test_a_curated_record_is_matched_with_an_award_whatever_the_import_order(tmp_path):
+    """The curated sheet imported after the award file gets the proposal the award file gives when it
+    comes second: the same question, the same id, listed once, and accepting it links the two."""
+    import shutil
+
+    from conftest import TEST_DATA
+    from corpgraph import review
+    from corpgraph.importing import import_file
+    from corpgraph.store import bundled_graph_dir
+
+    awards = TEST_DATA / "import" / "usaspending-transactions.csv"
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text(CURATED_CSV, encoding="utf-8")
+    found = {}
+    for name, order in (
+        ("awards-first", [("usaspending", awards), ("csv", sheet)]),
+        ("sheet-first", [("csv", sheet), ("usaspending", awards)]),
+    ):
+        folder = tmp_path / name
+        shutil.copytree(bundled_graph_dir(), folder)
+        for kind, path in order:
+            import_file(kind, path, graph_dir=folder)
+        found[name] = {
+            p.id: p for p in review.proposals(folder) if p.candidate.endswith("-immigrationos-from-the-sheet")
+        }
+    assert found["awards-first"].keys() == found["sheet-first"].keys() and len(found["sheet-first"]) == 1
+    [(pid, match)] = found["awards-first"].items()
+    assert match.rule == "record-match" and "29,898,236 on 2025-04-11" in match.evidence
+    assert match.entity == found["sheet-first"][pid].entity  # the same award record either way
+    folder = tmp_path / "awards-first"
+    review.decide(folder, pid, "accepted")
+    sheet_part = (folder / "imports" / "csv-sheet.ttl").read_text(encoding="utf-8")
+    award_part = (folder / "imports" / "usaspending-usaspending-transactions.ttl").read_text(encoding="utf-8")
+    assert "cg:sameTransactionAs rec:csv-sheet-immigrationos-from-the-sheet" in sheet_part + award_part
+    # importing either file again keeps the link and asks no more
+    for kind, path in (("csv", sheet), ("usaspending", awards)):
+        again = import_file(kind, path, graph_dir=folder)
+        assert not [d for d in again.pending if d.candidate.endswith("-immigrationos-from-the-sheet")]
+    text = "".join(p.read_text(encoding="utf-8") for p in (folder / "imports").glob("*.ttl"))
+    assert "cg:sameTransactionAs rec:csv-sheet-immigrationos-from-the-sheet" in text

@@ -5,6 +5,7 @@ as one part of the graph folder::
 
     <graph dir>/imports/<kind>-<file slug>.ttl             the records and entities (Turtle)
     <graph dir>/imports/<kind>-<file slug>.decisions.csv   which source name went to which entity, and why
+    <graph dir>/imports/<kind>-<file slug>.moves.csv       an award file's transactions (importers.matches)
 
 Safety:
 
@@ -51,6 +52,7 @@ from .fileio import FilesTogether
 from .importers import KINDS
 from .importers.common import Progress, RowError
 from .importers.context import ImportContext
+from .importers.matches import MOVES_SUFFIX, moves_csv
 from .names import slugify
 from .vocab import CG
 
@@ -267,7 +269,12 @@ def _import_into(
     previous = _previous_part(target, backend, part) if backend is not None else set()
     written: Backend | None = None  # the backend this import writes to, besides the folder
     # what a person decided on this import's earlier proposals is applied again (corpgraph review)
-    reviewed = read_reviewed(decisions) if decisions is not None else {}
+    # (a proposal's id names one question, so a decision recorded by another import applies here too)
+    reviewed: dict[str, str] = {}
+    if decisions is not None:
+        for other in sorted(decisions.parent.glob("*.decisions.csv")):
+            reviewed.update(read_reviewed(other))
+        reviewed.update(read_reviewed(decisions))
     if backend is None:
         with _folder_backend(folder, target) as index:
             resolver = Resolver.from_backend(index, exclude=previous, reviewed=reviewed)
@@ -289,19 +296,18 @@ def _import_into(
         ttl = _turtle(ctx, result)
         file_sha256 = hashlib.sha256(ttl).hexdigest()  # replace_part: the file is this part
         dec = _decisions_csv(resolver)
-        result.changed = not (
-            target.is_file()
-            and target.read_bytes() == ttl
-            and decisions.is_file()
-            and decisions.read_bytes() == dec
-        )
+        files = [(decisions, dec), (target, ttl)]
+        moves = target.with_name(target.name.removesuffix(".ttl") + MOVES_SUFFIX)
+        if ctx.moves or moves.is_file():  # an award import's transactions, for curated records to come
+            files.append((moves, moves_csv(ctx.moves)))
+        result.changed = not all(path.is_file() and path.read_bytes() == data for path, data in files)
         if not dry_run and result.changed:  # unchanged: not even the files' times are touched
             if written is not None:
                 written.prepare_write()  # a store in use elsewhere fails here, with the folder untouched
             if written is not None and written.refreshed_from_folder and target.is_file():
                 # what the store's part was loaded from: it swaps only the difference
                 previous_ttl = target.read_bytes()
-            placed = FilesTogether([(decisions, dec), (target, ttl)])
+            placed = FilesTogether(files)
             placed.place()
             result.written = True
     else:

@@ -34,6 +34,7 @@ from .backend.storelock import FolderBusy, folder_write_lock
 from .entity_resolution import ACCEPTED, DECISION_HEADER, PENDING, REJECTED
 from .errors import CorpgraphError
 from .fileio import write_together
+from .importers.matches import MOVES_SUFFIX, moves_csv
 from .vocab import CG, local_name
 
 
@@ -73,10 +74,12 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def proposals(graph_dir: str | os.PathLike[str] | None = None, *, decided: bool = False) -> list[Proposal]:
     """The pending proposals of every import of the folder (with ``decided``, the reviewed ones too)."""
     out: list[Proposal] = []
+    seen: set[str] = set()  # one question asked by two imports (a record match) is listed once
     for path in decision_files(graph_dir):
         for row in _rows(path):
-            if not row.get("id") or (row.get("status") != PENDING and not decided):
+            if not row.get("id") or (row.get("status") != PENDING and not decided) or row["id"] in seen:
                 continue
+            seen.add(row["id"])
             out.append(
                 Proposal(
                     row["id"],
@@ -185,6 +188,11 @@ def _merge_entity(folder: Path, entity: str, candidate: str) -> dict[Path, bytes
                 o = new
             moved.append((s, p, o))
         out[part] = _with_header(raw, moved)
+    for kept in sorted((folder / "imports").glob("*" + MOVES_SUFFIX)):  # award transactions kept
+        with kept.open(newline="", encoding="utf-8") as fh:
+            rows = [tuple(r) for r in csv.reader(fh)][1:]
+        if any(entity in r for r in rows):
+            out[kept] = moves_csv([tuple(candidate if c == entity else c for c in r) for r in rows])
     return out
 
 

@@ -131,6 +131,9 @@ class ImportContext:
     stats: Counter = field(default_factory=Counter)
     shape: str = ""
     seen_pairs: set[tuple[str, str]] = field(default_factory=set)
+    # the transactions of the awards written (see importers.matches): kept beside the part, so a
+    # curated record imported later is compared with them as an award import compares it now
+    moves: list[tuple[str, ...]] = field(default_factory=list)
     _sources: set[URIRef] = field(default_factory=set)
 
     @property

@@ -36,6 +36,7 @@ from ..ontology import Ontology, read_ontology
 from ..vocab import CERTAINTY_ORDER, CG, SPARQL_PREFIXES, SRC, local_name
 from .common import BadRow, Row, header_of, parse_amount, parse_date
 from .context import ImportContext
+from .matches import propose_for_curated
 
 REQUIRED = ("kind", "from", "to", "certainty", "source_url", "source_title", "publisher", "quote")
 COLUMNS = (
@@ -189,8 +190,9 @@ def _row(ctx, row: Row, onto, roles, amount_kinds, known_sources, used_ids) -> N
     used_ids.add(rid)
     if row.get("amount_qualifier").strip():
         extra.append((CG.amountQualifier, Literal(row.get("amount_qualifier").strip())))
+    record = ctx.record_iri(rid)
     ctx.record(
-        ctx.record_iri(rid),
+        record,
         URIRef(kind),
         {r: v for r, v in by_role.items()},
         certainty=CG[certainty],
@@ -207,6 +209,14 @@ def _row(ctx, row: Row, onto, roles, amount_kinds, known_sources, used_ids) -> N
         note=row.get("note") or None,
         extra=extra,
     )
+    if (
+        URIRef(kind) == CG.Contract
+        and amount is not None
+        and by_role.get(CG.buyer)
+        and by_role.get(CG.supplier)
+    ):
+        # an award imported earlier may be this very transaction: propose the match (importers.matches)
+        propose_for_curated(ctx, str(record), by_role[CG.buyer][0], by_role[CG.supplier][0], amount, date)
 
 
 def _role(name: str, roles: dict[str, str], field: str) -> str:

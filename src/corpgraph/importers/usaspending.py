@@ -40,7 +40,7 @@ from ..errors import ImportFailed
 from ..vocab import CG, local_name
 from .common import BadRow, Row, header_of, org_type, parse_amount, parse_date
 from .context import ImportContext, Ownerships, plain_literal
-from .matches import RecordMatcher
+from .matches import RecordMatcher, keep_moves
 
 SHAPES = {
     "transactions": {"Generated Award ID", "Federal Action Obligation", "Recipient Name", "Award ID"},
@@ -231,9 +231,10 @@ def _emit_transaction_award(ctx: ImportContext, award: _Award, matcher: RecordMa
     kind = _FY_OBLIGATION if award.fiscal_year else _OBLIGATED
     key = award_key(award.key, award.piid, award.agency_abbr)
     iri = ctx.award_record_iri(key, local_name(kind), award.total, award.fiscal_year)
+    subject = f"award {award.piid} to {name}" + (f", FY{award.fiscal_year}" if award.fiscal_year else "")
     if matcher is not None:
-        subject = f"award {award.piid} to {name}" + (f", FY{award.fiscal_year}" if award.fiscal_year else "")
         matcher.propose(ctx, iri, buyer, supplier, award.moves, subject, key)
+    keep_moves(ctx, str(iri), key, subject, buyer, supplier, award.moves)
     ctx.record(
         iri,
         _CONTRACT,
