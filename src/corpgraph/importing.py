@@ -296,18 +296,18 @@ def _import_into(
         ttl = _turtle(ctx, result)
         file_sha256 = hashlib.sha256(ttl).hexdigest()  # replace_part: the file is this part
         dec = _decisions_csv(resolver)
-        files = [(decisions, dec), (target, ttl)]
+        outputs = [(decisions, dec), (target, ttl)]
         moves = target.with_name(target.name.removesuffix(".ttl") + MOVES_SUFFIX)
         if ctx.moves or moves.is_file():  # an award import's transactions, for curated records to come
-            files.append((moves, moves_csv(ctx.moves)))
-        result.changed = not all(path.is_file() and path.read_bytes() == data for path, data in files)
+            outputs.append((moves, moves_csv(ctx.moves)))
+        result.changed = not all(path.is_file() and path.read_bytes() == data for path, data in outputs)
         if not dry_run and result.changed:  # unchanged: not even the files' times are touched
             if written is not None:
                 written.prepare_write()  # a store in use elsewhere fails here, with the folder untouched
             if written is not None and written.refreshed_from_folder and target.is_file():
                 # what the store's part was loaded from: it swaps only the difference
                 previous_ttl = target.read_bytes()
-            placed = FilesTogether(files)
+            placed = FilesTogether(outputs)
             placed.place()
             result.written = True
     else:
