@@ -41,6 +41,17 @@ def inline(bundled):
     return InlineBackend(bundled.graph, bundled.version())
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_library_queries_are_checked_without_rdflib_as_rdflib_checks_them(name):
+    """A library query skips rdflib's parser when it runs; what it runs must be what the parser gives."""
+    from corpgraph.query import _checked_library_query, check_query
+
+    q = load_query(name)
+    fast = _checked_library_query(q, q.sparql, name)
+    assert fast is not None and fast == check_query(q.sparql, name)
+    assert _checked_library_query(q, q.sparql + "\n# edited", name) is None
+
+
 def test_at_least_twelve_queries():
     assert len(NAMES) >= 12
 

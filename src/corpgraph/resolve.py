@@ -6,6 +6,7 @@ Every command that takes an ENTITY goes through ``resolve_entity``; ``search`` r
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 from . import derived
@@ -76,8 +77,9 @@ class EntityIndex:
             for f in names:
                 self.by_name.setdefault(f, set()).add(e.iri)
             for _scheme, value in e.identifiers:
-                if _identifier_key(value):
-                    self.by_identifier.setdefault(_identifier_key(value), set()).add(e.iri)
+                key = _identifier_key(value)
+                if key:
+                    self.by_identifier.setdefault(key, set()).add(e.iri)
 
     @classmethod
     def from_backend(cls, backend: Backend) -> EntityIndex:
@@ -189,7 +191,10 @@ def _names(e: EntityName) -> tuple[str, ...]:
 
 def _identifier_key(value: str) -> str:
     """Identifiers compare without case, spaces or dashes ("q42" is Wikidata's Q42)."""
-    return "".join(ch for ch in value.upper() if ch.isalnum())
+    return _NOT_ALNUM.sub("", value.upper())
+
+
+_NOT_ALNUM = re.compile(r"[\W_]")  # \w is str.isalnum() plus the underscore
 
 
 def resolve_entity(backend: Backend, name: str, index: EntityIndex | None = None) -> str:
