@@ -139,3 +139,56 @@ def test_hostile_captions_stay_text(browser, mini, tmp_path):
         assert errors == [] and requests == [out.resolve().as_uri()]
     finally:
         page.close()
+
+
+def test_story_in_the_apps_linked_page(browser, story_page, bundled, tmp_path):
+    """The app's pages link their scripts under `default-src 'self'` (no inline script): the story
+    mounts there too, from a document the page holds as JSON."""
+    import http.server
+    import threading
+
+    sub = subgraph.select_subgraph(bundled)
+    doc = render.map_document(sub)
+    doc["story"] = story_page[2]
+    page_html = render.render_document(doc, assets="linked", static_prefix="/static/").encode("utf-8")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the name http.server calls
+            if self.path.startswith("/static/"):
+                try:
+                    body, kind = render.static_asset(self.path[len("/static/") :])
+                except KeyError:
+                    self.send_error(404)
+                    return
+            else:
+                body, kind = page_html, "text/html; charset=utf-8"
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/map#story=2")
+        deadline = time.monotonic() + 30
+        while not page.evaluate("window.cgSettled === true && !!window.cgStory"):
+            assert time.monotonic() < deadline, "the map never settled"
+            time.sleep(0.05)
+        assert page.evaluate("document.getElementById('cg-story-count').textContent") == "Step 2 of 4"
+        step = story_page[2]["steps"][1]
+        lit = set(step["nodes"]) | {end for f in step["facts"] for end in (f["from"], f["to"])}
+        assert _faded(page) == set(story_page[3]) - lit
+        assert errors == []
+    finally:
+        page.close()
+        server.shutdown()
+        server.server_close()

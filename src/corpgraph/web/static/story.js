@@ -57,16 +57,23 @@
     var steps = (story && story.steps) || [];
     if (!steps.length) return null;
     var host = options.container || document.body;
-    var box = host.querySelector(".cg-canvas-wrap") || host;
+    // Beside the map, at the top of its side panel, when the page shows one; over the map, in its
+    // lower left corner, in the embed (whose side panel is folded away).
+    var side = host.querySelector(".cg-side");
+    var beside = !!side && !side.hidden && !options.embed;
+    var box = beside ? side : host.querySelector(".cg-canvas-wrap") || host;
     var panel = el("section", null, "cg-story");
     panel.id = "cg-story";
     panel.setAttribute("aria-label", "Story" + (story.title ? ": " + story.title : ""));
     css(panel, {
-      position: "absolute", left: "8px", bottom: "8px", zIndex: "5", maxWidth: "min(30em, calc(100% - 16px))",
-      maxHeight: "calc(100% - 16px)", overflow: "auto", background: "rgba(255,255,255,0.95)", border: "1px solid #bbb",
-      borderRadius: "4px", padding: "6px 10px", font: "13px/1.35 Helvetica, Arial, sans-serif", color: "#222"
+      background: "rgba(255,255,255,0.95)", border: "1px solid #bbb", borderRadius: "4px", padding: "6px 10px",
+      font: "13px/1.35 Helvetica, Arial, sans-serif", color: "#222", overflow: "auto"
     });
-    if (getComputedStyle(box).position === "static") box.style.position = "relative";
+    if (beside) css(panel, { margin: "0 0 10px 0" });
+    else {
+      css(panel, { position: "absolute", left: "8px", bottom: "8px", zIndex: "5", maxWidth: "min(30em, calc(100% - 16px))", maxHeight: "60%" });
+      if (getComputedStyle(box).position === "static") box.style.position = "relative";
+    }
     var head = css(el("div", null, "cg-story-head"), { display: "flex", gap: "8px", alignItems: "baseline", flexWrap: "wrap" });
     if (story.title) head.appendChild(el("strong", story.title, "cg-story-title"));
     var count = el("span", "", "cg-story-count"); count.id = "cg-story-count"; count.setAttribute("aria-live", "polite");
@@ -94,7 +101,7 @@
     var body = el("div", null, "cg-story-body"); body.id = "cg-story-body";
     body.appendChild(intro); body.appendChild(title); body.appendChild(caption); body.appendChild(details);
     panel.appendChild(head); panel.appendChild(nav); panel.appendChild(body);
-    box.appendChild(panel);
+    if (beside) box.insertBefore(panel, box.firstChild); else box.appendChild(panel);
     fold.addEventListener("click", function () {
       body.hidden = !body.hidden;
       fold.textContent = body.hidden ? "Show" : "Hide";
