@@ -7,6 +7,7 @@ network request.  Skips when playwright or chromium is absent; CI installs chrom
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -485,3 +486,24 @@ def test_path_map_emphasises_the_best_path(browser, mini, tmp_path):
             assert pg.js("cgMap.getState().path") == 1
     finally:
         pg.page.close()
+
+
+def test_saved_layout_reopens_in_the_same_place(browser, hostile_page, mini, tmp_path):
+    pg = hostile_page
+    x, y = pg.screen_xy(e("acme"))
+    pg.page.mouse.move(x, y)
+    pg.page.mouse.down()
+    pg.page.mouse.move(x + 80, y + 40, steps=5)  # arranged by hand
+    pg.page.mouse.up()
+    with pg.page.expect_download() as saved:
+        pg.page.click("#cg-save-layout")
+    layout = Path(saved.value.path())
+    positions = json.loads(layout.read_text())["positions"]
+    assert positions == pg.js("cgMap.renderer.positions()")
+    out = tmp_path / "again.html"
+    render.write_map(subgraph.select_subgraph(mini), out, layout=render.read_layout(layout))
+    again = Opened(browser, out)
+    try:
+        assert again.js("cgMap.renderer.positions()") == positions  # the map did not move
+    finally:
+        again.page.close()

@@ -323,3 +323,54 @@ def test_map_document_for_the_app(whole):
     assert sorted(records) == sorted(whole.records)  # every record is on one edge
     assert doc["meta"]["version"] == whole.version and doc["paths"] == []
     json.dumps(doc)  # JSON-ready
+
+
+def test_layout_file_keeps_the_map_in_place(runner, mini_dir, tmp_path, whole):
+    doc = render.map_document(whole)
+    saved = {n["id"]: [i * 50.0, -i * 25.5] for i, n in enumerate(doc["nodes"])}
+    layout = tmp_path / "layout.json"
+    layout.write_text(json.dumps({"corpgraph_layout": 1, "version": whole.version, "positions": saved}))
+    for command in (["map", "-o"], ["export", "-f", "html", "-o"]):
+        out = tmp_path / "m.html"
+        result = runner.invoke(
+            cli, [*command[:-1], "--graph", str(mini_dir), "--layout", str(layout), "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.stderr
+        data = data_of(out.read_text())
+        assert {n["id"]: [n["x"], n["y"]] for n in data["nodes"]} == saved  # drawn where they were saved
+        assert data["physics"] is False
+    # a layout that misses some entities: those settle around the ones that keep their place
+    part = dict(list(saved.items())[:3])
+    doc = render.map_document(whole, layout={k: (v[0], v[1]) for k, v in part.items()})
+    assert doc["physics"] is True
+    assert {n["id"] for n in doc["nodes"] if n.get("fixed")} == set(part)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", r"layout file .*bad\.json, line 1: not JSON"),
+        ('{"nodes": []}', r"layout file .*bad\.json: no 'positions' object"),
+        (
+            '{"positions": {"https://x/e": [1, "two"]}}',
+            r"positions\['https://x/e'\] must be \[x, y\] numbers",
+        ),
+        ('{"positions": {"https://x/e": [1, NaN]}}', r"must be \[x, y\] numbers"),
+    ],
+)
+def test_bad_layout_file_is_refused_naming_the_file(runner, mini_dir, tmp_path, text, message):
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    out = tmp_path / "m.html"
+    result = runner.invoke(cli, ["map", "--graph", str(mini_dir), "--layout", str(bad), "-o", str(out)])
+    assert result.exit_code == 1 and re.search(message, result.stderr), result.stderr
+    assert not out.exists()
+
+
+def test_missing_layout_file_and_layout_outside_html(runner, mini_dir, tmp_path):
+    result = runner.invoke(
+        cli, ["map", "--graph", str(mini_dir), "--layout", str(tmp_path / "no.json"), "-o", "x.html"]
+    )
+    assert result.exit_code == 1 and "no.json: cannot read it" in result.stderr
+    result = runner.invoke(cli, ["export", "-f", "md", "--graph", str(mini_dir), "--layout", "x.json"])
+    assert result.exit_code == 2 and "--layout applies to --format html" in result.stderr

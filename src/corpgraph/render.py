@@ -446,8 +446,13 @@ def map_document(
     n_nodes = len(g)
     big = n_nodes > large
     positions: dict[str, tuple[float, float]] | None = precompute_layout(g) if big else None
+    fixed: set[str] = set()
     if layout:
-        positions = {**(positions or {}), **layout}
+        known = {n: layout[n] for n in g.nodes if n in layout}
+        if positions is not None or len(known) == n_nodes:
+            positions = {**(positions or {}), **known}  # drawn as saved, physics off
+        else:  # entities new since the layout was saved settle around the ones that keep their place
+            fixed = set(known)
     kind = size_kind(g, size_by)
     money = node_money(g, kind)
     sizes = node_sizes(g, size_by, money=money)
@@ -495,6 +500,9 @@ def map_document(
             item["highlight"] = True
         if positions is not None and n in positions:
             item["x"], item["y"] = (float(c) for c in positions[n])
+        elif n in fixed:
+            item["x"], item["y"] = (float(c) for c in layout[n])  # type: ignore[index]
+            item["fixed"] = True
         nodes.append(item)
     all_edges = list(edges_of(g))
     widths = {(u, v, k): _amounts(d, kind) if kind else Decimal(0) for u, v, k, d in all_edges}
@@ -603,6 +611,40 @@ def map_document(
         "options": vis_options(n_nodes, physics=positions is None),
     }
     return doc
+
+
+LAYOUT_FORMAT = 1  # the "corpgraph_layout" field of a layout file
+
+
+def read_layout(path: str | Path) -> dict[str, tuple[float, float]]:
+    """Positions saved by a map's "Save layout" button: a JSON object whose ``positions`` maps entity
+    IRIs to [x, y].  A bad file raises ``ExportError`` naming the file and what is wrong."""
+    where = Path(path)
+    try:
+        text = where.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExportError(f"layout file {where}: cannot read it ({exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExportError(f"layout file {where}, line {exc.lineno}: not JSON ({exc.msg})") from None
+    positions = data.get("positions") if isinstance(data, dict) else None
+    if not isinstance(positions, dict):
+        raise ExportError(
+            f"layout file {where}: no 'positions' object (save one with the map's Save layout button)"
+        )
+    if data.get("corpgraph_layout", LAYOUT_FORMAT) != LAYOUT_FORMAT:
+        raise ExportError(f"layout file {where}: corpgraph_layout {data.get('corpgraph_layout')!r} is not 1")
+    out: dict[str, tuple[float, float]] = {}
+    for iri, xy in positions.items():
+        ok = isinstance(xy, list) and len(xy) == 2
+        ok = ok and all(
+            isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in xy
+        )
+        if not ok:
+            raise ExportError(f"layout file {where}: positions[{iri!r}] must be [x, y] numbers, not {xy!r}")
+        out[str(iri)] = (float(xy[0]), float(xy[1]))
+    return out
 
 
 def path_list(sub: Subgraph, edges: list[dict]) -> list[dict]:

@@ -149,8 +149,17 @@ def selection_options(fn: Callable) -> Callable:
     help="Step readers through the map: a story file of '## ' steps, each highlighting entities and "
     "records (see templates/story-aws-ice.md).",
 )
+@click.option(
+    "--layout",
+    "layout_file",
+    metavar="FILE.json",
+    help="Draw entities where a saved layout puts them (the map's Save layout button), so a "
+    "published map keeps its shape between graph versions; new entities settle around them.",
+)
 @graph_options
-def map_command(source, selection, output, title, caption, credit, size_by, embed, story_file) -> None:
+def map_command(
+    source, selection, output, title, caption, credit, size_by, embed, story_file, layout_file
+) -> None:
     """Write an interactive map of the graph, or part of it, as one offline HTML file.
 
     The page needs no network: open it from disk, mail it, or embed it in an iframe. Colours and
@@ -166,18 +175,30 @@ def map_command(source, selection, output, title, caption, credit, size_by, embe
       corpgraph map --path "Citizens Financial Group" "GEO Group" -o path.html
       corpgraph map --focus ICE --size-by obligated -o ice-obligations.html
       corpgraph map --story templates/story-aws-ice.md -o aws-ice-story.html
+      corpgraph map --focus ICE --layout ice-layout.json -o ice.html
     """
-    from ..render import write_map
+    from ..render import read_layout, write_map
     from ..subgraph import select_subgraph
 
+    layout = read_layout(layout_file) if layout_file else None  # a bad file fails before any work
     backend = source.open()
     sub = select_subgraph(backend, **selection)
-    story = {}
+    story: dict = {}
     if story_file:  # resolved before anything is written: a bad story leaves no map behind
         from ..story import read_story, story_document
 
         story["story"] = story_document(read_story(story_file), sub, backend)
-    write_map(sub, output, title=title, caption=caption, credit=credit, size_by=size_by, embed=embed, **story)
+    write_map(
+        sub,
+        output,
+        title=title,
+        caption=caption,
+        credit=credit,
+        size_by=size_by,
+        embed=embed,
+        layout=layout,
+        **story,
+    )
     for note in sub.notes:
         click.echo(f"Note: {note}", err=True)
     click.echo(
@@ -211,8 +232,14 @@ def map_command(source, selection, output, title, caption, credit, size_by, embe
     is_flag=True,
     help="graphml, gexf: one edge per record instead of one per tie (all records of one kind between two entities).",
 )
+@click.option(
+    "--layout",
+    "layout_file",
+    metavar="FILE.json",
+    help="html: draw entities where a saved layout puts them (see map --layout).",
+)
 @graph_options
-def export_command(source, selection, fmt, output, title, size_by, per_record) -> None:
+def export_command(source, selection, fmt, output, title, size_by, per_record, layout_file) -> None:
     """Export the graph, or part of it, for publication or other tools.
 
     \b
@@ -241,9 +268,18 @@ def export_command(source, selection, fmt, output, title, size_by, per_record) -
     from ..export import export_subgraph
     from ..subgraph import select_subgraph
 
+    if layout_file and fmt != "html":
+        raise click.UsageError("--layout applies to --format html")
+    layout = None
+    if layout_file:  # a bad file fails before any work
+        from ..render import read_layout
+
+        layout = read_layout(layout_file)
     backend = source.open()
     sub = select_subgraph(backend, **selection)
     options: dict[str, Any] = {"title": title} if title and EXPORTERS[fmt].titled else {}
+    if layout:
+        options["layout"] = layout
     if fmt in ("gexf", "svg", "png", "html") and size_by != "money":
         options["size_by"] = size_by
     if per_record:
