@@ -350,3 +350,20 @@ def test_cli_queries_lists_library(runner):
     assert len(data) >= 12 and all(d["title"] and d["examples"] for d in data)
     md = runner.invoke(cli, ["queries", "-f", "md"]).stdout
     assert md.startswith("| name | title | parameters |")
+
+
+def test_queries_parse_in_many_threads_at_once():
+    """rdflib's SPARQL parser shares state between threads; a server parses many queries at once
+    (without the parser lock, about one parse in ten failed with a pyparsing TypeError)."""
+    import concurrent.futures
+
+    from corpgraph.query import check_query
+
+    texts = [f"SELECT (COUNT(*) AS ?n{i}) WHERE {{ ?r a cg:Contract ; cg:amount ?a{i} }}" for i in range(8)]
+
+    def parse(i: int) -> str:
+        return check_query(texts[i % len(texts)]).kind
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(parse, range(64)))
+    assert set(answers) == {"SELECT"}

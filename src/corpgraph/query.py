@@ -35,7 +35,7 @@ from rdflib.term import Node
 
 from . import dates, rdftext
 from .backend import Backend, QueryOutcome
-from .backend.sparqltext import check_variable, refuse_unsafe
+from .backend.sparqltext import PARSER_LOCK, check_variable, parse_sparql, refuse_unsafe
 from .errors import QueryError, QueryRefused, UnknownQuery
 from .resolve import EntityIndex
 from .store import bundled_queries_dir
@@ -225,7 +225,6 @@ def check_query(sparql: str, where: str = "query") -> CheckedQuery:
     again on every query); parsing here gives syntax errors a line and column and finds the
     prefixes the text does not declare.  Raises QueryRefused or QueryError; nothing is evaluated.
     """
-    from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
@@ -235,7 +234,8 @@ def check_query(sparql: str, where: str = "query") -> CheckedQuery:
     except QueryError:
         pass  # no query form found: the parser below says where the text goes wrong
     try:
-        parsed = parseQuery(sparql)
+        with PARSER_LOCK:
+            parsed = parseQuery(sparql)
     except Exception as exc:  # pyparsing and rdflib raise several types for a syntax error
         line, col = _position(sparql, exc)
         msg = str(getattr(exc, "msg", "") or exc).split("  (at char")[0]
@@ -246,7 +246,7 @@ def check_query(sparql: str, where: str = "query") -> CheckedQuery:
     missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
     runnable = missing + sparql
     try:
-        algebra = translateQuery(parseQuery(runnable))
+        algebra = parse_sparql(runnable)
     except Exception as exc:  # rdflib raises several types for an unknown prefix or a bad aggregate
         raise QueryError(f"{where}: {exc}") from None
     kind = algebra.algebra.name.replace("Query", "").upper()

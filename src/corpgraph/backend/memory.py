@@ -13,6 +13,7 @@ from rdflib.term import Identifier, Node
 from .. import store
 from ..errors import QueryError
 from . import Backend, QueryOutcome, cap_rows
+from .sparqltext import parse_sparql
 
 
 class MemoryBackend(Backend):
@@ -40,7 +41,8 @@ class MemoryBackend(Backend):
         # rdflib evaluates lazily: errors (a bad regex, SUM over IRIs, GRAPH on a plain graph) come
         # while the rows are read, so reading them is inside the same guard
         try:
-            result = self.graph.query(sparql, initBindings=terms or None)
+            prepared = parse_sparql(sparql, dict(self.graph.namespaces()))  # what Graph.query does
+            result = self.graph.query(prepared, initBindings=terms or None)
             if result.type == "SELECT":
                 names = [str(v) for v in result.vars or []]
                 found: Iterable[tuple[Node | None, ...]] = (

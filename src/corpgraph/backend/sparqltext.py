@@ -19,6 +19,7 @@ written by :mod:`corpgraph.rdftext` (IRIs checked, literals escaped), never past
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from rdflib import BNode, Literal, URIRef
@@ -26,6 +27,21 @@ from rdflib.term import Node
 
 from .. import rdftext
 from ..errors import QueryError, QueryRefused
+
+# rdflib's SPARQL parser (pyparsing) keeps state in shared parser objects: two threads parsing at
+# once get each other's tokens ("<lambda>() missing 1 required positional argument"). Every parse
+# takes this lock; evaluation does not (a server answers many queries at once).
+PARSER_LOCK = threading.Lock()
+
+
+def parse_sparql(sparql: str, init_ns: Mapping[str, object] | None = None):  # -> rdflib Query
+    """rdflib's parse and algebra of ``sparql``, one thread at a time."""
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    with PARSER_LOCK:
+        return translateQuery(parseQuery(sparql), None, dict(init_ns or {}))
+
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_WORDS = (
