@@ -110,3 +110,15 @@ def test_timeline_document_is_json_ready(whole_timeline):
     doc = timeline_document(whole_timeline[1])
     assert json.loads(json.dumps(doc))["entries"][0]["record"].startswith("https://")
     assert doc["first_day"] <= doc["last_day"] and {lane["id"] for lane in doc["lanes"]} == {"said", "did"}
+
+
+def test_map_timeline_option_adds_the_panel_and_its_script(runner, tmp_path):
+    with_tl, without = tmp_path / "t.html", tmp_path / "n.html"
+    r = runner.invoke(cli, ["map", "--focus", "Citizens Financial Group", "--timeline", "-o", str(with_tl)])
+    assert r.exit_code == 0, r.output
+    assert (
+        runner.invoke(cli, ["map", "--focus", "Citizens Financial Group", "-o", str(without)]).exit_code == 0
+    )
+    page, plain = with_tl.read_text(), without.read_text()
+    assert "corpgraph timelines" in page and "corpgraph timelines" not in plain  # timeline.js inlined or not
+    assert '"timeline":' in page and "citizens-geo-group-credit-line" in page

@@ -773,6 +773,7 @@ def render_map(
     assets: str = "inline",
     static_prefix: str = "/static/",
     story: dict[str, Any] | None = None,
+    timeline: dict[str, Any] | None = None,
 ) -> str:
     """The HTML page of the interactive map of a subgraph.
 
@@ -781,7 +782,8 @@ def render_map(
     the same page for the web app, loading ``<static_prefix>map.js`` and the rest with ``<script src>``
     and holding no inline script (the app's CSP has none).  ``layout`` fixes positions
     (``read_layout``); ``story`` (``story.story_document``) becomes the document's ``story``, which
-    web/static/story.js steps through."""
+    web/static/story.js steps through; ``timeline`` (``timeline.timeline_document``) the document's
+    ``timeline``, which web/static/timeline.js draws beside the map."""
     import gc
 
     enabled = gc.isenabled()
@@ -792,6 +794,8 @@ def render_map(
         )
         if story is not None:
             doc["story"] = story
+        if timeline is not None:
+            doc["timeline"] = timeline
         return render_document(doc, embed=embed, assets=assets, static_prefix=static_prefix)
     finally:
         if enabled:

@@ -156,9 +156,16 @@ def selection_options(fn: Callable) -> Callable:
     help="Draw entities where a saved layout puts them (the map's Save layout button), so a "
     "published map keeps its shape between graph versions; new entities settle around them.",
 )
+@click.option(
+    "--timeline",
+    "with_timeline",
+    is_flag=True,
+    help="Add a timeline of the map's records (statements above deeds, dates as precise as recorded); "
+    "click a record to see it on the map.",
+)
 @graph_options
 def map_command(
-    source, selection, output, title, caption, credit, size_by, embed, story_file, layout_file
+    source, selection, output, title, caption, credit, size_by, embed, story_file, layout_file, with_timeline
 ) -> None:
     """Write an interactive map of the graph, or part of it, as one offline HTML file.
 
@@ -176,6 +183,7 @@ def map_command(
       corpgraph map --focus ICE --size-by obligated -o ice-obligations.html
       corpgraph map --story templates/story-aws-ice.md -o aws-ice-story.html
       corpgraph map --focus ICE --layout ice-layout.json -o ice.html
+      corpgraph map --focus Amazon --timeline -o amazon-timeline.html
     """
     from ..render import read_layout, write_map
     from ..subgraph import select_subgraph
@@ -188,6 +196,10 @@ def map_command(
         from ..story import read_story, story_document
 
         story["story"] = story_document(read_story(story_file), sub, backend)
+    if with_timeline:
+        from ..timeline import timeline, timeline_document
+
+        story["timeline"] = timeline_document(timeline(sub, backend))
     write_map(
         sub,
         output,
