@@ -11,7 +11,11 @@ For a graph folder (the real-data graph, built by ``bench/realdata.py``, or a sy
   runs one SPARQL query (the named query's own text, bound as corpgraph binds it; a COUNT for the
   other commands), median of the same runs;
 * the first command after a change to a small file and after a change to the largest file;
-* the rdflib baseline (``CORPGRAPH_CACHE=off``) for ``stats``, once (``--rdflib``; slow on big graphs).
+* the rdflib baseline (``CORPGRAPH_CACHE=off``) for ``stats``, once (``--rdflib``; slow on big graphs);
+* with ``--baseline SRC``, each command also run by another corpgraph (e.g. an older checkout), in turn.
+
+Besides wall time, each figure has the CPU time of the process (user + system, from ``wait4``) and
+the load average: on a shared machine wall time mostly measures the other processes.
 
 Ratios are corpgraph's median divided by the floor's (and the rdflib baseline's by the default path's).
 
@@ -20,6 +24,7 @@ Usage::
     python bench/bench_default.py --real                  # the seven real files (built once into --work)
     python bench/bench_default.py --synthetic 1000000     # 1M synthetic triples
     python bench/bench_default.py --real --rdflib --runs 5
+    python bench/bench_default.py --real --baseline ../old/src   # against another checkout, in turn
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ from corpgraph.backend.sparqltext import bind_inline  # noqa: E402
 from corpgraph.query import bind_params, list_queries  # noqa: E402
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+# CPU seconds (user + system) of every process ``run`` waited for, in order: on a shared machine the
+# wall time says more about the other processes than about corpgraph
+CPU: list[float] = []
 FLOOR = (
     "import sys, pyoxigraph\n"
     "s = pyoxigraph.Store.read_only(sys.argv[1])\n"
@@ -79,11 +87,12 @@ def commands(entities: dict[str, str], out: Path) -> list[tuple[str, list[str], 
 
 
 def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS (MB) and exit code of one fresh process."""
+    """Wall seconds, peak RSS (MB) and exit code of one fresh process (its CPU seconds go to ``CPU``)."""
     t = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t
+    CPU.append(usage.ru_utime + usage.ru_stime)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.stderr:
         proc.stderr.close()
@@ -130,27 +139,45 @@ def bench_folder(folder: Path, entities: dict[str, str], args: argparse.Namespac
     files = graph_store.data_files(folder)
     size = sum(f.stat().st_size for f in files)
     rows: list[tuple[str, float | None, float | None, float | None, float, float]] = []
+    cpu: dict[str, tuple[float, float | None, float]] = {}  # label -> (median CPU, floor's, load average)
 
+    base_env = None
+    base_wall: dict[str, list[float]] = {}
+    base_cpu: dict[str, list[float]] = {}
+    if args.baseline:  # another corpgraph (a checkout's src/), with its own cache
+        shutil.rmtree(work / "cache-baseline", ignore_errors=True)
+        base_env = {**env, "PYTHONPATH": args.baseline, "CORPGRAPH_CACHE": str(work / "cache-baseline")}
+        corpgraph(["stats"], folder, base_env)
     first, rss, _ = corpgraph(["stats"], folder, env)
     rows.append(("first command (index into the cache)", first, None, None, 3.0, rss))
+    cpu[rows[-1][0]] = (CPU[-1], None, os.getloadavg()[0])
     store_path = store_path_for(folder, cache_root)
     floors = floor_sparql(folder, work)
     out = work / "out"
     out.mkdir(exist_ok=True)
     for label, cmd, target in commands(entities, out):
-        if label in args.skip:
+        if label in args.skip or (args.only and label not in args.only):
             continue
-        times, peak = [], 0.0
-        for _ in range(args.runs):
+        times, peak, own_cpu, floor, floor_cpu = [], 0.0, [], [], []
+        sparql = floors.get(label, floors[""])
+        for _ in range(args.runs):  # corpgraph and its floor in turn, so both see the same load
             wall, rss, _ = corpgraph(cmd, folder, env)
             times.append(wall)
+            own_cpu.append(CPU[-1])
             peak = max(peak, rss)
-        sparql = floors.get(label, floors[""])
-        floor = [
-            run([sys.executable, "-c", FLOOR, str(store_path), str(sparql)], env)[0] for _ in range(args.runs)
-        ]
+            floor.append(run([sys.executable, "-c", FLOOR, str(store_path), str(sparql)], env)[0])
+            floor_cpu.append(CPU[-1])
+            if base_env is not None:  # the same command with the other corpgraph, in the same turn
+                base_wall.setdefault(label, []).append(corpgraph(cmd, folder, base_env)[0])
+                base_cpu.setdefault(label, []).append(CPU[-1])
         rows.append((label, median(times), median(floor), median(times) / median(floor), target, peak))
-        print(f"  {label}: {median(times):.2f} s (floor {median(floor):.2f} s)", file=sys.stderr, flush=True)
+        cpu[label] = (median(own_cpu), median(floor_cpu), os.getloadavg()[0])
+        print(
+            f"  {label}: {median(times):.2f} s, {median(own_cpu):.2f} s CPU "
+            f"(floor {median(floor):.2f} s, {median(floor_cpu):.2f} s CPU; load {os.getloadavg()[0]:.1f})",
+            file=sys.stderr,
+            flush=True,
+        )
 
     largest = max(files, key=lambda f: f.stat().st_size)
     small = min(files, key=lambda f: f.stat().st_size)
@@ -163,6 +190,7 @@ def bench_folder(folder: Path, entities: dict[str, str], args: argparse.Namespac
             f.write_bytes(original + b"\n# changed by the bench\n")
             wall, rss, _ = corpgraph(["stats"], folder, env)
             rows.append((f"stats, first after a change to {what}", wall, None, None, 3.0, rss))
+            cpu[rows[-1][0]] = (CPU[-1], None, os.getloadavg()[0])
         finally:
             f.write_bytes(original)
         corpgraph(["stats"], folder, env)  # back in step
@@ -184,16 +212,34 @@ def bench_folder(folder: Path, entities: dict[str, str], args: argparse.Namespac
     print(
         f"\n{title}: {len(files)} files, {size / 1e6:.1f} MB of Turtle; medians of {args.runs} runs, wall seconds"
     )
-    print("| command | corpgraph | floor | ratio | target | peak RSS MB | ok |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print(
+        "| command | corpgraph | floor | ratio | CPU | floor CPU | CPU ratio | load | target | peak RSS MB | ok |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for label, t, fl, ratio, target, peak in rows:
         ok = "" if not target or t is None else ("yes" if t <= target else "NO")
+        own, floor_cpu, load = cpu.get(label, (None, None, None))
+        cpu_ratio = "-" if own is None or not floor_cpu else f"{own / floor_cpu:.1f}x"
         print(
             f"| {label} | {fmt(t)} | {fmt(fl)} | {'-' if ratio is None else f'{ratio:.1f}x'} | "
+            f"{fmt(own)} | {fmt(floor_cpu)} | {cpu_ratio} | {'-' if load is None else f'{load:.1f}'} | "
             f"{target or '-'} | {peak:.0f} | {ok} |"
         )
+    if base_cpu:
+        print(f"\nAgainst the baseline corpgraph of {args.baseline} (same runs, same machine, in turn):")
+        print("| command | baseline | corpgraph | baseline CPU | corpgraph CPU | CPU ratio |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for label, t, *_ in rows:
+            if label in base_cpu:
+                own = cpu[label][0]
+                b = median(base_cpu[label])
+                print(
+                    f"| {label} | {median(base_wall[label]):.2f} | {fmt(t)} | {b:.2f} | {own:.2f} | "
+                    f"{b / own:.1f}x |"
+                )
     print(
-        "floor: a fresh Python importing pyoxigraph, reopening the same store read-only, running the same SPARQL"
+        "floor: a fresh Python importing pyoxigraph, reopening the same store read-only, running the same SPARQL;"
+        " CPU: user + system seconds of the process; load: the 1-minute load average after the row"
     )
 
 
@@ -205,10 +251,17 @@ def main() -> None:
     )
     ap.add_argument("--runs", type=int, default=3, help="runs per figure (median; default 3)")
     ap.add_argument("--rdflib", action="store_true", help="also time stats on the rdflib path (slow)")
+    ap.add_argument(
+        "--baseline",
+        metavar="SRC",
+        help="also run each command with the corpgraph package under SRC (another checkout's src/), in turn",
+    )
+    ap.add_argument("--only", default="", help="comma-separated commands to run (default: all)")
     ap.add_argument("--skip", default="", help="comma-separated commands to leave out (e.g. validate)")
     ap.add_argument("--work", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "corpgraph-bench-default"))
     args = ap.parse_args()
     args.skip = {x.strip() for x in args.skip.split(",") if x.strip()}
+    args.only = {x.strip() for x in args.only.split(",") if x.strip()}
     if not (args.real or args.synthetic):
         args.real = True
     work = Path(args.work)
