@@ -159,12 +159,18 @@ def _status(root: Path) -> str:
     ).stdout
 
 
-def test_git_revisions(runner, repo, monkeypatch):
+def test_git_revisions(runner, repo, monkeypatch, isolated_cache):
     graph = str(repo / "graph")
     result = runner.invoke(cli, ["diff", "git:v1", "git:HEAD", "--graph", graph])
     assert result.exit_code == 1
     assert "cg:amount: 450000000 → 460000000" in result.stdout
     assert "Old: git v1 (" in result.stdout
+    # the revisions' entity networks are kept by graph version for the next diff
+    old_version = json.loads(
+        runner.invoke(cli, ["diff", "git:v1", "git:HEAD", "--graph", graph, "-f", "json"]).stdout
+    )["old"]["version"]
+    kept = isolated_cache / "derived" / "revisions" / old_version.replace(":", "-")
+    assert any(p.name.startswith("network-") for p in kept.iterdir())
     # the work tree equals HEAD: nothing changed
     same = runner.invoke(cli, ["diff", "git:HEAD", "--graph", graph])
     assert same.exit_code == 0, same.output

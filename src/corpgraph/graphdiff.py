@@ -7,18 +7,22 @@ current directory), read with ``git ls-tree``/``git cat-file`` into a temporary 
 tree and the index are never touched.
 
 How it stays fast on big graphs: each side lists its parts (the graph's files) with the SHA-256 of
-each; parts with the same digest on both sides are identical and skipped.  Only the parts that differ
-are parsed, and the subjects of the triples that differ are the candidates.  Each candidate is then
+each; parts with the same digest on both sides are identical and skipped.  Of the parts that differ,
+only the statements that differ are parsed (``_text_candidates``; the whole file when its text does
+not split surely), and the subjects of the triples that differ are the candidates.  Each candidate is then
 described in full on both sides (every triple with it as subject, across all parts) and compared, so
 a triple that only moved from one file to another is no change.  Money is compared through the money
 library (``money.money_report``), per entity, direction, amount kind and currency, for the entities
-that take part in a changed record with an amount: amounts of different kinds are never added.
+that take part in a changed record with an amount: amounts of different kinds are never added.  The
+entity network of a git revision is kept in the cache by graph version (``KEPT_REVISIONS`` of them),
+so the next diff against the same revision does not build it again.
 
 Blank nodes are not compared (the graph's data files use none; the SHACL shapes are not data).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -137,10 +141,38 @@ def _folder_snapshot(spec: str, folder: Path, description: str, *, temporary: bo
 
             backend: Backend = MemoryBackend.from_folder(folder)
         else:
-            backend = parse_folder(folder)
+            backend = parse_folder(folder, kind=_revision_folder_class())
     else:
         backend = open_folder(folder)
     return Snapshot(spec, description, backend, parts, _file_reader(folder))
+
+
+KEPT_REVISIONS = 4  # networks of git revisions kept in the cache (about 18 MB each on the real-data graph)
+
+
+@functools.cache
+def _revision_folder_class() -> type:
+    """A git revision parsed for one diff, whose entity network (netgraph.project) is kept in the cache
+    by graph version, so a second diff against the same revision does not build it again."""
+    from .backend.cache import ParsedFolder, cache_root
+
+    class RevisionFolder(ParsedFolder):
+        def cache_dir(self) -> Path | None:
+            root = cache_root()
+            if root is None:
+                return None
+            where = root / "derived" / "revisions" / self.version().replace(":", "-")
+            try:
+                where.mkdir(parents=True, exist_ok=True)
+                os.utime(where)
+                kept = sorted(where.parent.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+                for old in kept[KEPT_REVISIONS:]:
+                    shutil.rmtree(old, ignore_errors=True)
+            except OSError:
+                return None
+            return where
+
+    return RevisionFolder
 
 
 def _store_snapshot(spec: str, path: Path) -> Snapshot:

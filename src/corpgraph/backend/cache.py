@@ -111,8 +111,11 @@ def open_folder(graph_dir: str | os.PathLike[str] | None = None) -> Backend:
     return backend
 
 
-def parse_folder(folder: Path, files: list[Path] | None = None) -> ParsedFolder:
-    """Every data file of the folder parsed into one in-memory Oxigraph store (the union, as rdflib has it)."""
+def parse_folder(
+    folder: Path, files: list[Path] | None = None, *, kind: type[ParsedFolder] | None = None
+) -> ParsedFolder:
+    """Every data file of the folder parsed into one in-memory Oxigraph store (the union, as rdflib has it);
+    ``kind``: a subclass of ParsedFolder to make (one that keeps derived results somewhere)."""
     mem = ox.Store()
     for f in files if files is not None else graph_store.data_files(folder):
         load = mem.bulk_load if f.stat().st_size > BULK_LOAD_BYTES else mem.load
@@ -124,7 +127,7 @@ def parse_folder(folder: Path, files: list[Path] | None = None) -> ParsedFolder:
         except OSError as exc:
             raise GraphLoadError(str(f), exc.strerror or str(exc)) from None
     state = {"version": graph_store.graph_version(folder), "triples": len(mem)}
-    return ParsedFolder(mem, folder, folder, state)
+    return (kind or ParsedFolder)(mem, folder, folder, state)
 
 
 def _first_line_only():
