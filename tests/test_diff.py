@@ -254,3 +254,22 @@ PREFIX = b"@prefix ex: <http://example.org/> .\n\n"
 def test_changed_subjects_never_misses_one(before, after, subjects):
     found = changed_subjects(PREFIX + before, PREFIX + after)
     assert found == {"http://example.org/" + s for s in subjects}
+
+
+def test_hostile_values_stay_text_in_markdown_and_the_terminal(runner, tmp_graph):
+    new = _copy(tmp_graph, "new")
+    hostile = "<img src=x onerror=alert(1)> [x](javascript:alert(2)) \x1b[31m"
+    path = new / "entities.ttl"
+    text = path.read_text(encoding="utf-8")
+    assert text.count('rdfs:label "GEO Group"') == 1
+    path.write_text(
+        text.replace(
+            'rdfs:label "GEO Group"', 'rdfs:label "GEO Group' + hostile.replace("\x1b", "\\u001b") + '"'
+        )
+    )
+    md = runner.invoke(cli, ["diff", str(tmp_graph), str(new), "-f", "md"])
+    assert md.exit_code == 1
+    assert "GEO Group\\<img src=x" in md.stdout and "\\[x\\](javascript:" in md.stdout  # escaped
+    assert "<img" not in md.stdout.replace("\\<img", "") and "\x1b" not in md.stdout
+    text_out = runner.invoke(cli, ["diff", str(tmp_graph), str(new)])
+    assert "rdfs:label: GEO Group → GEO Group<img" in text_out.stdout and "\x1b" not in text_out.stdout

@@ -171,6 +171,7 @@ def cli() -> None:
     Exit codes: 0 success, 1 error in the data or request, 2 usage error,
     3 nothing found (no path, no match), 4 cannot run (graph folder, store or
     endpoint unavailable, output not writable), 130 interrupted (Ctrl-C).
+    `corpgraph diff` follows diff(1): 0 same, 1 different, 2 trouble, 4 cannot run.
     """
 
 
