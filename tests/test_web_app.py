@@ -394,8 +394,9 @@ def test_a_query_that_would_run_forever_is_stopped_in_its_worker_process(bundled
         bundled, ServeSettings(timeout=2, max_concurrent=1), warm=False, open_args={"graph_dir": None}
     )
     with TestClient(app, base_url=HOST) as c:
-        workers = app.state.service.workers
+        assert app.state.service.workers is None  # started by the first query, not with the server
         assert c.get("/sparql", params={"query": "ASK { ?s a cg:Company }"}).json()["boolean"] is True
+        workers = app.state.service.workers
         (before,) = workers.pids()
         resp = c.get("/sparql", params={"query": FOREVER})
         assert resp.status_code == 503 and "was stopped" in resp.json()["detail"]
@@ -512,3 +513,28 @@ def test_problem_documents_are_json(client):
     resp = client.get("/api/search", params={"limit": "lots"})
     assert resp.status_code == 400
     assert json.loads(resp.text)["detail"].startswith("limit:")
+
+
+def test_entity_pages_and_path_searches_are_computed_once(bundled, monkeypatch):
+    from corpgraph import paths, relations
+
+    calls = {"groups": 0, "paths": 0}
+    groups, between = relations.relationship_groups, paths.paths_between
+
+    def counted_groups(*a, **k):
+        calls["groups"] += 1
+        return groups(*a, **k)
+
+    def counted_paths(*a, **k):
+        calls["paths"] += 1
+        return between(*a, **k)
+
+    monkeypatch.setattr(relations, "relationship_groups", counted_groups)
+    monkeypatch.setattr(paths, "paths_between", counted_paths)
+    with client_of(bundled) as c:
+        first = c.get("/entity/aws").text
+        assert c.get("/entity/aws").text == first and c.get("/api/entity/aws").status_code == 200
+        a = c.get("/api/paths", params={"from": "AWS", "to": "ICE"}).json()
+        assert c.get("/api/paths", params={"from": "AWS", "to": "ICE"}).json() == a
+        c.get("/api/paths", params={"from": "AWS", "to": "ICE", "max_hops": 2})  # another search
+    assert calls == {"groups": 1, "paths": 2}

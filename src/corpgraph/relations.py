@@ -71,10 +71,16 @@ def relationship_groups(
         )
         recs = list(d.get("records") or ())
         group["records"] += len(recs)
-        group["ties"].append(
+        group["ties"].append((u, v, other, direction, d, recs))
+    out = sorted(groups.values(), key=lambda gr: (-gr["records"], str(gr["kind_label"])))
+    for gr in out:
+        label = {t[2]: str(g.nodes[t[2]].get("label") or t[2]) for t in gr["ties"]}
+        gr["ties"].sort(key=lambda t: (-(t[4].get("count") or len(t[5])), label[t[2]], t[3]))
+        gr["tie_count"] = len(gr["ties"])
+        gr["ties"] = [  # the records of the ties shown only: a hub has thousands
             {
                 "counterparty": other,
-                "counterparty_label": str(g.nodes[other].get("label") or other),
+                "counterparty_label": label[other],
                 "counterparty_type": g.nodes[other].get("type_label") or g.nodes[other].get("type"),
                 "label": d.get("label"),
                 "direction": direction,
@@ -89,12 +95,8 @@ def relationship_groups(
                     for r in _oldest_first(ego, u, v, recs)[:records_per_tie]
                 ],
             }
-        )
-    out = sorted(groups.values(), key=lambda gr: (-gr["records"], str(gr["kind_label"])))
-    for gr in out:
-        gr["ties"].sort(key=lambda t: (-t["count"], t["counterparty_label"], t["direction"]))
-        gr["tie_count"] = len(gr["ties"])
-        gr["ties"] = gr["ties"][:ties_per_kind]
+            for u, v, other, direction, d, recs in gr["ties"][:ties_per_kind]
+        ]
     return out
 
 

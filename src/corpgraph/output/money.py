@@ -205,7 +205,9 @@ def render_md(report: MoneyReport) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def to_dict(report: MoneyReport) -> dict:
+def to_dict(report: MoneyReport, *, flows: bool = True) -> dict:
+    """The report as data; ``flows=False`` leaves out the records (a hub has thousands), keeping the
+    totals and how many records each list holds."""
     from ..money import Flow, Total
 
     def flow(f: Flow) -> dict:
@@ -224,9 +226,9 @@ def to_dict(report: MoneyReport) -> dict:
         "totals_by_kind": [total(t) for t in report.by_kind],
         "totals_by_counterparty": [total(t) for t in report.by_counterparty],
         "totals_by_year": [total(t) for t in report.by_year],
-        "flows": [flow(f) for f in report.flows],
-        "without_amount": [flow(f) for f in report.without_amount],
-        "not_counted": [flow(f) for f in report.not_counted],
+        "flows": [flow(f) for f in report.flows] if flows else len(report.flows),
+        "without_amount": [flow(f) for f in report.without_amount] if flows else len(report.without_amount),
+        "not_counted": [flow(f) for f in report.not_counted] if flows else len(report.not_counted),
         "notes": report.notes,
     }
 

@@ -133,7 +133,7 @@ def entity_view(service: GraphService, slug: str, as_of: Any = None) -> dict[str
         "groups": relationship_groups(g, iri, ties_per_kind=limit) if in_network else [],
         "degree": g.degree(iri) if in_network else 0,
         "neighbours": len(set(g.successors(iri)) | set(g.predecessors(iri))) if in_network else 0,
-        "money": money_dict(report) if report else None,
+        "money": money_dict(report, flows=False) if report else None,
         "family": [
             {"iri": m.entity, "label": m.label, "why": m.why(), "certainty": m.certainty}
             for m in (fam.members if fam and len(fam) > 1 else [])
@@ -142,17 +142,21 @@ def entity_view(service: GraphService, slug: str, as_of: Any = None) -> dict[str
     }
 
 
+def remembered_entity_view(service: GraphService, slug: str, as_of: Any) -> dict[str, Any]:
+    return service.remembered(("entity", slug, as_of), lambda: entity_view(service, slug, as_of))
+
+
 async def entity_page(request: Request) -> Response:
     service = service_of(request)
-    view = await service.run(entity_view, service, request.path_params["slug"], as_of_param(request))
+    slug, as_of = request.path_params["slug"], as_of_param(request)
+    view = await service.run(remembered_entity_view, service, slug, as_of)
     return render_page(request, "entity.html", view)
 
 
 async def api_entity(request: Request) -> Response:
     service = service_of(request)
-    return json_response(
-        await service.run(entity_view, service, request.path_params["slug"], as_of_param(request))
-    )
+    slug, as_of = request.path_params["slug"], as_of_param(request)
+    return json_response(await service.run(remembered_entity_view, service, slug, as_of))
 
 
 def neighbourhood_document(service: GraphService, slug: str, limit: int) -> dict[str, Any]:
@@ -195,8 +199,12 @@ def paths_view(service: GraphService, request_args: dict[str, Any]) -> dict[str,
     from ..output.paths import to_dict
     from ..paths import paths_between
 
-    g, result = paths_between(service.backend, g=service.net(), index=service.index(), **request_args)
-    return to_dict(g, result, records=True)
+    def search() -> dict[str, Any]:
+        g, result = paths_between(service.backend, g=service.net(), index=service.index(), **request_args)
+        return to_dict(g, result, records=True)
+
+    key = ("paths", *sorted((k, str(v)) for k, v in request_args.items() if k != "time_budget"))
+    return service.remembered(key, search)
 
 
 def path_args(request: Request) -> dict[str, Any] | None:

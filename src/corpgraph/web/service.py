@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from ..resolve import EntityIndex
 T = TypeVar("T")
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+ANSWERS_KEPT = 256  # entity views and path searches remembered by one app
 
 
 @dataclass
@@ -78,19 +80,46 @@ class GraphService:
         self.backend = backend
         self.settings = settings
         backend.query_timeout = settings.timeout or None  # every SPARQL query stops at the deadline
-        self.workers: Any = None
-        self.queries: Backend = backend
-        if open_args is not None:
-            from ..backend.workers import QueryWorkers
-
-            self.workers = QueryWorkers(
-                open_args, size=max(1, settings.max_concurrent), timeout=settings.timeout or None
-            )
-            self.queries = PooledQueries(self.workers, backend.location)
-        self._lock = threading.Lock()
+        self._open_args = open_args
+        self.workers: Any = None  # started by the first query a user sends (``queries``)
+        self._limiter = anyio.CapacityLimiter(max(1, settings.max_concurrent))
+        self._answers: OrderedDict[tuple, Any] = OrderedDict()  # see ``remembered``
+        self._lock = threading.Lock()  # building the index and the network
+        self._small_lock = threading.Lock()  # the pool and the remembered answers: never held long
         self._index: EntityIndex | None = None
         self._net: Any = None
-        self._limiter = anyio.CapacityLimiter(max(1, settings.max_concurrent))
+
+    @property
+    def queries(self) -> Backend:
+        """Where the queries users write run: the pool of child processes when the app knows how
+        the backend was opened (started on first use, so the server answers at once), else the
+        backend itself."""
+        if self._open_args is None:
+            return self.backend
+        with self._small_lock:
+            if self.workers is None:
+                from ..backend.workers import QueryWorkers
+
+                self.workers = QueryWorkers(
+                    self._open_args,
+                    size=max(1, self.settings.max_concurrent),
+                    timeout=self.settings.timeout or None,
+                )
+            return PooledQueries(self.workers, self.backend.location)
+
+    def remembered(self, key: tuple, work: Callable[[], T]) -> T:
+        """``work()``, remembered under ``key`` (the graph does not change while the app runs, so
+        an entity's page or a path search is computed once; the last ``ANSWERS_KEPT`` are kept)."""
+        with self._small_lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        value = work()
+        with self._small_lock:
+            self._answers[key] = value
+            while len(self._answers) > ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+        return value
 
     def index(self) -> EntityIndex:
         with self._lock:
@@ -107,8 +136,10 @@ class GraphService:
             return self._net
 
     def close(self) -> None:
-        if self.workers is not None:
-            self.workers.close()
+        with self._small_lock:
+            workers, self.workers = self.workers, None
+        if workers is not None:
+            workers.close()
 
     def warm(self) -> None:
         """Build the index and the network before the first request needs them."""
