@@ -170,3 +170,20 @@ def test_digest_credentials_against_virtuoso(monkeypatch, virtuoso_server, virtu
     sent = e.load_folder(tmp_graph)  # Digest on every request, the Graph Store's included
     assert "entities" in sent
     assert e.query(P + "ASK { ent:palantir a cg:Company }").boolean
+
+
+def test_stats_show_and_durations_give_the_folders_answers(runner, virtuoso_loaded):
+    """Counts per class, kind and source and every relationship on a card, as on the folder: the
+    queries join the ontology's classes as VALUES, where Virtuoso lost rows of a transitive path."""
+    mem = runner.invoke(cli, ["stats"], catch_exceptions=False).stdout.splitlines()
+    other = runner.invoke(cli, ["stats", "--endpoint", virtuoso_loaded], catch_exceptions=False)
+    assert (
+        other.exit_code == 0 and other.stdout.splitlines()[1:] == mem[1:]
+    )  # the first line names the backend
+    for name in ("ICE", "GEO Group", "Palantir"):
+        card = _same(runner, ["show", name], virtuoso_loaded)
+    assert "duration 10 years" in _same(runner, ["show", "ICE"], virtuoso_loaded)  # P10Y, not 120
+    assert "Relationships (" in card
+    e = EndpointBackend(virtuoso_loaded)
+    durations = {str(o) for (o,) in e.select(P + "SELECT ?o WHERE { ?r cg:duration ?o }").rows}
+    assert durations == {"P4Y", "P10Y"}

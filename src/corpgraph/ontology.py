@@ -99,6 +99,13 @@ class Ontology:
             found = self._ancestors[str(cls)] = frozenset(seen)
         return found
 
+    def below(self, root: str) -> list[str]:
+        """Every class under ``root`` (``rdfs:subClassOf+``, ``root`` itself left out), sorted.
+
+        Queries join these as VALUES instead of a transitive path: Virtuoso loses rows when
+        ``?c rdfs:subClassOf+ root`` is joined to other patterns; every engine answers VALUES alike."""
+        return sorted(c for c in self.class_parents if c != root and root in self.ancestors(c))
+
     def is_a(self, cls: str, ancestor: str) -> bool:
         """True when ``cls`` is ``ancestor`` or one of its subclasses."""
         return str(ancestor) in self.ancestors(cls)

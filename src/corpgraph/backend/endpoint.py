@@ -26,11 +26,12 @@ import os
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal
+from rdflib import XSD, Graph, Literal
 from rdflib.term import Node
 
 from .. import rdftext
@@ -98,6 +99,8 @@ class Dialect:
     graph_store: dict[str, str] | None
     # what to ask CONSTRUCT answers in
     graph_accept: str
+    # SELECT answers give an xsd:duration as a number (months, or seconds): read it back as written
+    durations_as_numbers: bool = False
 
 
 STANDARD = Dialect("standard", False, None, "application/n-triples, text/turtle;q=0.9")
@@ -111,6 +114,7 @@ VIRTUOSO = Dialect(
     True,
     {"/sparql": "/sparql-graph-crud", "/sparql-auth": "/sparql-graph-crud-auth"},
     "text/turtle, application/n-triples;q=0.5",
+    durations_as_numbers=True,
 )
 DIALECTS = {d.name: d for d in (STANDARD, VIRTUOSO)}
 
@@ -196,7 +200,10 @@ class EndpointBackend(Backend):
                     f"The SPARQL endpoint {self.shown} cut its answer at {printable(cut, 20)} rows "
                     "(Virtuoso: raise ResultSetMaxRows in the [SPARQL] section of virtuoso.ini)."
                 )
-            return _results_json(reply.body, self.shown, form, max_rows)
+            out = _results_json(reply.body, self.shown, form, max_rows)
+            if self.dialect.durations_as_numbers and out.rows:
+                out.rows = [tuple(_duration_as_written(t) for t in row) for row in out.rows]
+            return out
         reply = self._query_form(text, default_graphs, self.dialect.graph_accept)
         return QueryOutcome(form, graph=_parse_graph(reply.body, reply.content_type, self.shown))
 
@@ -400,6 +407,38 @@ class EndpointBackend(Backend):
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+_DURATION = str(XSD.duration)
+
+
+def _duration_as_written(term: Any) -> Any:
+    """Virtuoso's number for an ``xsd:duration`` in a SELECT answer, as a duration again: a whole
+    number is months (``P4Y`` comes back as ``48``), a decimal one seconds (``P30D`` as
+    ``2.592e+06``); a duration mixing both it gives as written.  Anything else is left alone."""
+    if not (isinstance(term, Literal) and str(term.datatype) == _DURATION):
+        return term
+    text = str(term).strip()
+    if text.lstrip("-").startswith("P"):
+        return term
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        return term
+    sign, number = ("-" if number < 0 else ""), abs(number)
+    if number == number.to_integral_value() and not any(c in text for c in ".eE"):
+        years, months = divmod(int(number), 12)
+        body = (f"{years}Y" if years else "") + (f"{months}M" if months or not years else "")
+        return Literal(f"{sign}P{body}", datatype=XSD.duration)
+    days, rest = divmod(number, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    clock = (
+        (f"{int(hours)}H" if hours else "")
+        + (f"{int(minutes)}M" if minutes else "")
+        + (f"{seconds.normalize():f}S" if seconds else "")
+    )
+    body = (f"{int(days)}D" if days else "") + (f"T{clock}" if clock else "")
+    return Literal(f"{sign}P{body or 'T0S'}", datatype=XSD.duration)
 
 
 def _chunks(lines: Iterable[str], size: int) -> Iterator[list[str]]:
