@@ -429,28 +429,37 @@
       doc.paths.forEach(function (p) { p.edges.forEach(function (id) { if (!strong[id]) muted[id] = true; }); });
       return { strong: strong, muted: muted, nodes: nodes };
     }
+    function nodeLookOf(n, p) {
+      var look = { hidden: model.nodeHidden(n.id) };
+      if (hl && hl.fade && !hl.nodes[n.id]) look.faded = true;
+      if (p.nodes[n.id] && doc.paths.length > 1) look.strong = true;
+      var lab = labels.nodes[n.id];
+      if (lab) { look.font = lab.font; if (lab.label !== undefined) look.label = lab.label; if (lab.labelAbove) { look.labelAbove = true; look.vadjust = lab.vadjust; } }
+      if (hovered === n.id) look.label = n.label;
+      return look;
+    }
+    function edgeLookOf(e, p) {
+      var look = { hidden: model.edgeHidden(e.id) };
+      if (hl && hl.fade && !hl.edges[e.id]) look.faded = true;
+      if (p.strong[e.id]) look.strong = true;
+      else if (p.muted[e.id]) look.muted = true;
+      else if (!doc.paths.length && e.highlight) look.strong = true;
+      var lab = labels.edges[e.id];
+      if (lab) { look.font = lab.font; if (lab.label !== undefined) look.label = lab.label; }
+      if (hovered === e.id) look.label = e.label || "";
+      return look;
+    }
     function looks() {
       var p = pathEdges(), out = { nodes: {}, edges: {} };
-      doc.nodes.forEach(function (n) {
-        var look = { hidden: model.nodeHidden(n.id) };
-        if (hl && hl.fade && !hl.nodes[n.id]) look.faded = true;
-        if (p.nodes[n.id] && doc.paths.length > 1) look.strong = true;
-        var lab = labels.nodes[n.id];
-        if (lab) { look.font = lab.font; if (lab.label !== undefined) look.label = lab.label; if (lab.labelAbove) { look.labelAbove = true; look.vadjust = lab.vadjust; } }
-        if (hovered === n.id) look.label = n.label;
-        out.nodes[n.id] = look;
-      });
-      doc.edges.forEach(function (e) {
-        var look = { hidden: model.edgeHidden(e.id) };
-        if (hl && hl.fade && !hl.edges[e.id]) look.faded = true;
-        if (p.strong[e.id]) look.strong = true;
-        else if (p.muted[e.id]) look.muted = true;
-        else if (!doc.paths.length && e.highlight) look.strong = true;
-        var lab = labels.edges[e.id];
-        if (lab) { look.font = lab.font; if (lab.label !== undefined) look.label = lab.label; }
-        if (hovered === e.id) look.label = e.label || "";
-        out.edges[e.id] = look;
-      });
+      doc.nodes.forEach(function (n) { out.nodes[n.id] = nodeLookOf(n, p); });
+      doc.edges.forEach(function (e) { out.edges[e.id] = edgeLookOf(e, p); });
+      return out;
+    }
+    // the look of one item only (hover on a map of 100k lines stays quick)
+    function lookOf(id) {
+      var p = pathEdges(), out = { nodes: {}, edges: {} };
+      if (byNode[id]) out.nodes[id] = nodeLookOf(byNode[id], p);
+      else if (byEdge[id]) out.edges[id] = edgeLookOf(byEdge[id], p);
       return out;
     }
 
@@ -471,10 +480,12 @@
       else if (name === "dragEnd") { scheduleRelabel(); }
       else if (name === "hover") {
         showTip(p.type === "node" ? nodeCard(p.id, false) : edgeCard(p.id, true), p);
-        hovered = p.id; renderer.apply(looks());
+        var was = hovered; hovered = p.id;
+        if (was !== null) renderer.apply(lookOf(was));
+        renderer.apply(lookOf(p.id));
       } else if (name === "blur") {
         hideTip();
-        if (hovered !== null) { hovered = null; renderer.apply(looks()); }
+        if (hovered !== null) { var id = hovered; hovered = null; renderer.apply(lookOf(id)); }
       } else if (name === "click") {
         hideTip();
         if (p.type === "node") { neighbourhood(p.id); openCard("node", p.id); }
@@ -853,7 +864,7 @@
       if (s.path !== undefined && s.path !== null && doc.paths && doc.paths[s.path]) { state.path = +s.path; buildPaths(); }
       var restoring = true;
       try {
-        setAsOf(s.asOf || null);
+        try { setAsOf(s.asOf || null); } catch (err) { setAsOf(null); }  // a date mistyped in a link
         state.focus = (s.focus || []).filter(function (id) { return byNode[id]; });
         if (state.focus.length) renderer.focus(state.focus);
         if (s.selection && (byNode[s.selection] || byEdge[s.selection])) ctrl.select(s.selection);
