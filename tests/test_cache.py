@@ -233,3 +233,37 @@ def test_entity_index_and_stats_are_kept_per_version(folder, big, own_cache):
     with open_backend(folder) as b:
         assert graph_stats(b)["entities"] == first["entities"] + 1
         assert EntityIndex.from_backend(b).resolve("Newco Holdings").endswith("newco")
+
+
+def test_query_answers_are_kept_per_version(folder, big, own_cache):
+    """A query asked again on the same graph version is read back, term for term, without asking the
+    store; a change to the folder asks again; CONSTRUCT answers are not kept."""
+    from corpgraph.query import load_query, run_query
+
+    terms = (
+        "SELECT ?e ?label ?typed ?lang ?none WHERE { ?e a cg:Company ; rdfs:label ?label ."
+        ' BIND(STRDT("7.50", xsd:decimal) AS ?typed) BIND(STRLANG("x", "en") AS ?lang) } ORDER BY ?e'
+    )
+    with open_backend(folder) as b:
+        first = [run_query(b, load_query("contractors-of")).outcome, run_query(b, terms).outcome]
+    asked: list[str] = []
+    with open_backend(folder) as b:
+        query = b.query
+        b.query = lambda sparql, bindings=None, **kw: asked.append(sparql) or query(sparql, bindings, **kw)  # type: ignore[method-assign]
+        again = [run_query(b, load_query("contractors-of")).outcome, run_query(b, terms).outcome]
+        assert asked == []
+        for one, other in zip(first, again, strict=True):
+            assert one.variables == other.variables and one.rows == other.rows and one.total == other.total
+            assert [[type(t) for t in row] for row in one.rows] == [
+                [type(t) for t in row] for row in other.rows
+            ]
+        plain = again[1].rows[0][1]
+        assert plain is not None and plain.datatype is None and again[1].rows[0][3].language == "en"
+        run_query(b, "CONSTRUCT { ?e a cg:Company } WHERE { ?e a cg:Company }")
+        run_query(b, "CONSTRUCT { ?e a cg:Company } WHERE { ?e a cg:Company }")
+        assert len(asked) == 2
+    with (folder / "entities.ttl").open("a", encoding="utf-8") as f:
+        f.write('ent:newco a cg:Company ; rdfs:label "Newco Holdings" .\n')
+    with open_backend(folder) as b:
+        assert len(run_query(b, terms).outcome.rows) == len(first[1].rows) + 1
+        assert len(list((b.path / "corpgraph-cache").glob("answers-*"))) == 1  # older versions removed

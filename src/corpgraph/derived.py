@@ -1,5 +1,5 @@
-"""Results derived from one graph version (the entity index, the counts of ``stats``), computed once
-per version instead of once per command.
+"""Results derived from one graph version (the entity index, the counts of ``stats``, the answers of
+queries), computed once per version instead of once per command.
 
 Each is kept twice: on the backend object for the rest of the command, and as JSON in the backend's
 cache folder (``Backend.cache_dir()``: the store of a graph folder or of ``--store``), in a file named
@@ -10,13 +10,17 @@ engine again.  A file that cannot be read is computed again; one that cannot be 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .backend import Backend
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from .backend import Backend, QueryOutcome
 
 T = TypeVar("T")
 
@@ -76,3 +80,97 @@ def _write(path: Path, name: str, data: Any) -> None:
                 old.unlink(missing_ok=True)
     except (OSError, OutputError):
         pass  # a read-only store still answers, just without keeping this
+
+
+# -- answers of queries -----------------------------------------------------------------------------
+
+ANSWERS_KEPT = 64  # answers kept per graph version; the least recently written go first
+
+
+def kept_answer(
+    backend: Backend,
+    sparql: str,
+    bindings: Mapping[str, Node],
+    max_rows: int | None,
+    run: Callable[[], QueryOutcome],
+) -> QueryOutcome:
+    """``run()``'s answer to a SELECT or ASK query, or the answer an earlier command of the same graph
+    version got to the same text, bindings and row limit (kept in ``<cache>/answers-<version>/``).
+
+    CONSTRUCT and DESCRIBE answers are not kept; nor is anything where the backend keeps no cache."""
+    folder = backend.cache_dir() if backend.keeps_derived else None
+    if folder is None:
+        return run()
+    stamp = backend.version().replace(":", "-")
+    key = hashlib.sha256(
+        json.dumps(
+            [FORMAT, sparql, sorted((k, _term_json(v)) for k, v in bindings.items()), max_rows]
+        ).encode("utf-8")
+    ).hexdigest()[:32]
+    path = folder / f"answers-{stamp}" / f"{key}.json"
+    if path.is_file():
+        try:
+            return _answer_from_json(json.loads(path.read_bytes()))
+        except (ValueError, KeyError, TypeError, IndexError, OSError):
+            pass  # damaged: asked again below
+    outcome = run()
+    if outcome.kind in ("SELECT", "ASK"):
+        _write_answer(path, outcome)
+    return outcome
+
+
+def _write_answer(path: Path, outcome: QueryOutcome) -> None:
+    import shutil
+
+    from .errors import OutputError
+    from .fileio import write_atomically
+
+    data = {
+        "kind": outcome.kind,
+        "variables": outcome.variables,
+        "rows": [[None if t is None else _term_json(t) for t in row] for row in outcome.rows],
+        "boolean": outcome.boolean,
+        "total": outcome.total,
+    }
+    try:
+        for old in path.parent.parent.glob("answers-*"):
+            if old != path.parent:
+                shutil.rmtree(old, ignore_errors=True)  # answers of other graph versions
+        write_atomically(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        kept_files = sorted(path.parent.glob("*.json"), key=lambda f: f.stat().st_mtime_ns)
+        for old in kept_files[:-ANSWERS_KEPT]:
+            old.unlink(missing_ok=True)
+    except (OSError, OutputError):
+        pass  # a read-only store still answers, just without keeping this
+
+
+def _term_json(term: Node) -> list[str | None]:
+    if isinstance(term, URIRef):
+        return ["u", str(term)]
+    if isinstance(term, BNode):
+        return ["b", str(term)]
+    if isinstance(term, Literal):
+        return ["l", str(term), str(term.datatype) if term.datatype is not None else None, term.language]
+    raise TypeError(f"cannot keep the term {term!r}")
+
+
+def _term_from_json(data: list) -> Node:
+    if data[0] == "u":
+        return URIRef(data[1])
+    if data[0] == "b":
+        return BNode(data[1])
+    if data[0] == "l":
+        if data[3]:
+            return Literal(data[1], lang=data[3])
+        return Literal(data[1], datatype=URIRef(data[2])) if data[2] else Literal(data[1])
+    raise ValueError(f"not a kept term: {data!r}")
+
+
+def _answer_from_json(data: dict) -> QueryOutcome:
+    return QueryOutcome(
+        data["kind"],
+        list(data["variables"]),
+        [tuple(None if t is None else _term_from_json(t) for t in row) for row in data["rows"]],
+        boolean=data["boolean"],
+        total=data["total"],
+    )

@@ -33,7 +33,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from . import dates, rdftext
+from . import dates, derived, rdftext
 from .backend import Backend, QueryOutcome
 from .backend.sparqltext import PARSER_LOCK, check_variable, parse_sparql, refuse_unsafe
 from .errors import QueryError, QueryRefused, UnknownQuery
@@ -380,7 +380,15 @@ def run_query(
     checked = _checked_library_query(query, sparql, where) or check_query(sparql, where)
     bindings = bind_params(backend, query, params, index)
     # each backend binds its way: initBindings in memory, a VALUES block opening the WHERE group elsewhere
-    return QueryAnswer(backend.query(checked.runnable, bindings, max_rows=max_rows), query, bindings)
+    # the answer is kept per graph version: asked again, it is read back instead of computed
+    outcome = derived.kept_answer(
+        backend,
+        checked.runnable,
+        bindings,
+        max_rows,
+        lambda: backend.query(checked.runnable, bindings, max_rows=max_rows),
+    )
+    return QueryAnswer(outcome, query, bindings)
 
 
 __all__ = [
