@@ -122,3 +122,19 @@ def test_map_timeline_option_adds_the_panel_and_its_script(runner, tmp_path):
     page, plain = with_tl.read_text(), without.read_text()
     assert "corpgraph timelines" in page and "corpgraph timelines" not in plain  # timeline.js inlined or not
     assert '"timeline":' in page and "citizens-geo-group-credit-line" in page
+
+
+def test_an_undated_fiscal_year_sum_spans_its_fiscal_year():
+    from corpgraph.timeline import _entry
+
+    e = _entry("urn:r", {"kind": "Contract", "fiscal_year": "2025", "sources": []}, None)
+    assert (e.start, e.precision, e.first_day, e.last_day) == (
+        "FY2025",
+        "fiscal year",
+        "2024-10-01",
+        "2025-09-30",
+    )
+    dated = _entry(
+        "urn:r", {"kind": "Contract", "date": "2025-07-01", "fiscal_year": "2025", "sources": []}, None
+    )
+    assert (dated.precision, dated.first_day) == ("day", "2025-07-01")

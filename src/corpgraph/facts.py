@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .subgraph import Subgraph
 
 _CHUNK = 400  # records per query
+_SCAN_ABOVE = 2000  # more records than this are read in one pass over all records
 
 
 @dataclass
@@ -46,33 +47,42 @@ def fact_records(backend: Backend, iris: Iterable[str], onto: Ontology) -> dict[
     """Every given record with its participants (by role, as labels) and attributes."""
     wanted = sorted(set(iris))
     out: dict[str, FactRecord] = {}
-    labels: dict[str, str] = {}
-    rows: list[tuple] = []
+    if len(wanted) > _SCAN_ABOVE:  # most of a big graph: one pass over every record reads faster
+        keep = set(wanted)
+        rows = [
+            row
+            for row in backend.select(
+                SPARQL_PREFIXES + "SELECT ?rec ?p ?o WHERE { ?rec cg:certainty ?c . ?rec ?p ?o }"
+            ).rows
+            if str(row[0]) in keep
+        ]
+        missing = keep - {str(r[0]) for r in rows}  # a record without a certainty
+        wanted = sorted(missing)
+    else:
+        rows = []
     for i in range(0, len(wanted), _CHUNK):
-        chunk = wanted[i : i + _CHUNK]
         rows += backend.select(
             SPARQL_PREFIXES
-            + "SELECT ?rec ?p ?o ?label WHERE { "
-            + values_block(["rec"], ([r] for r in chunk))
-            + " ?rec ?p ?o . OPTIONAL { ?o rdfs:label ?label } }"
+            + "SELECT ?rec ?p ?o WHERE { "
+            + values_block(["rec"], ([r] for r in wanted[i : i + _CHUNK]))
+            + " ?rec ?p ?o . }"
         ).rows
     cg = str(CG._NS)
     rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-    for rec, p, o, label in rows:
+    for rec, p, o in rows:
         r = out.setdefault(str(rec), FactRecord(str(rec), ""))
         pred = str(p)
         if pred == rdf_type:
             if str(o) in onto.kind_labels:
                 r.kind = str(o)
             continue
-        if label is not None:
-            labels[str(o)] = str(label)
         if pred in onto.roles:
             r.roles.setdefault(local_name(pred), []).append(str(o))
         elif pred == str(CG.certainty):
             r.certainty = local_name(str(o))
         elif pred.startswith(cg):
             r.values.setdefault(local_name(pred), []).append(_py(o))
+    labels = _labels(backend, {e for r in out.values() for ents in r.roles.values() for e in ents})
     for r in out.values():
         r.roles = {
             role: sorted((labels.get(e, local_name(e)) for e in ents), key=str.lower)
@@ -80,6 +90,23 @@ def fact_records(backend: Backend, iris: Iterable[str], onto: Ontology) -> dict[
         }
         for vals in r.values.values():
             vals.sort(key=str)
+    return out
+
+
+def _labels(backend: Backend, iris: set[str]) -> dict[str, str]:
+    """The rdfs:label of each of ``iris``."""
+    if len(iris) > _SCAN_ABOVE:
+        rows = backend.select(SPARQL_PREFIXES + "SELECT ?e ?l WHERE { ?e rdfs:label ?l }").rows
+        return {str(e): str(lbl) for e, lbl in rows if str(e) in iris}
+    wanted, out = sorted(iris), {}
+    for i in range(0, len(wanted), _CHUNK):
+        for e, lbl in backend.select(
+            SPARQL_PREFIXES
+            + "SELECT ?e ?l WHERE { "
+            + values_block(["e"], ([x] for x in wanted[i : i + _CHUNK]))
+            + " ?e rdfs:label ?l }"
+        ).rows:
+            out[str(e)] = str(lbl)
     return out
 
 

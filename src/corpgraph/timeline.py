@@ -36,9 +36,9 @@ class TimelineEntry:
     kind: str  # local name of the relationship kind
     kind_label: str
     lane: str  # SAID or DID
-    start: str | None  # as recorded: "2025-07", "2019", "2025-04-11"; None when undated
+    start: str | None  # as recorded: "2025-07", "2019", "2025-04-11", "FY2025"; None when undated
     end: str | None
-    precision: str  # day, month, year ("month/year" for a range of two precisions), or undated
+    precision: str  # day, month, year ("month/year" for a range of two precisions), fiscal year, or undated
     first_day: str  # ISO day: the first day the dates could mean (the source's, when undated)
     last_day: str
     reported_by: str | None  # the earliest date of the record's sources
@@ -81,7 +81,19 @@ def _when(d: dict) -> tuple[str | None, str | None]:
         return d["date"], d["date"]
     if d.get("start") or d.get("end"):
         return d.get("start") or d.get("end"), d.get("end")
+    if d.get("as_of"):  # an award's running total or value, stated as of that date
+        return d["as_of"], d["as_of"]
     return None, None
+
+
+def _fiscal_year(d: dict) -> tuple[dt.date, dt.date] | None:
+    """The days of the US federal fiscal year of an amount summed per fiscal year (FY2025 runs from
+    2024-10-01 to 2025-09-30)."""
+    try:
+        year = int(str(d.get("fiscal_year") or "")[:4])
+    except ValueError:
+        return None
+    return dt.date(year - 1, 10, 1), dt.date(year, 9, 30)
 
 
 def _earliest_source(sources: list[dict]) -> str | None:
@@ -175,11 +187,15 @@ def _records_drawn_as_no_edge(
             "amount": fr.first("amount"),
             "currency": fr.first("currency"),
             "amount_kind": fr.first("amountKind"),
+            "fiscal_year": fr.first("fiscalYear"),
+            "as_of": fr.first("asOf"),
             "certainty": fr.certainty,
             "sources": sources.get(rec, []),
         }
         entry = _entry(
-            rec, {k: (str(v) if k in ("date", "start", "end") and v else v) for k, v in d.items()}, onto
+            rec,
+            {k: (str(v) if k in ("date", "start", "end", "as_of") and v else v) for k, v in d.items()},
+            onto,
         )
         if entry is None:
             continue
@@ -224,7 +240,11 @@ def _entry(key: str, d: dict, onto: Any) -> TimelineEntry | None:
     start, end = _when(d)
     sources = d.get("sources") or []
     reported = _earliest_source(sources)
-    if start is not None:
+    fy = _fiscal_year(d) if start is None or d.get("as_of") == start else None
+    if fy is not None:  # obligations summed over a fiscal year: they happened across that year
+        (first, last), precision = fy, "fiscal year"
+        start = end = f"FY{fy[1].year}"
+    elif start is not None:
         try:
             first, last = dates.span(start)[0], dates.span(end or start)[1]
         except ValueError:

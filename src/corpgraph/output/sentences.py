@@ -19,6 +19,7 @@ Sentences are plain text: each format escapes them (``output.escape.md`` for Mar
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -153,8 +154,10 @@ class _Optional:
     parts: list
 
 
+@functools.lru_cache(maxsize=512)
 def parse_template(template: str) -> list:
-    """The template's parts: text, ``{slots}`` (their fallbacks may hold slots) and ``[optional]`` groups."""
+    """The template's parts: text, ``{slots}`` (their fallbacks may hold slots) and ``[optional]`` groups.
+    Cached: one parse per template, however many records use it (do not modify the parts)."""
     parts, pos = _parse(template, 0, None)
     if pos != len(template):
         raise ValueError(f"unbalanced ']' at {pos} in fact template {template!r}")
