@@ -294,6 +294,17 @@ LABEL_BOXES = """() => {
 }"""
 
 
+SHAPES_OVERLAPPING = """() => {
+    const ids = cgNodes.getIds(), out = [];
+    const radius = (n) => Math.max(n.shape.width, n.shape.height) / 2;
+    for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) {
+        const a = cgNetwork.body.nodes[ids[i]], b = cgNetwork.body.nodes[ids[j]];
+        if (Math.hypot(a.x - b.x, a.y - b.y) < radius(a) + radius(b)) out.push([ids[i], ids[j]]);
+    }
+    return out;
+}"""
+
+
 def overlapping_labels(pg) -> list[tuple[str, str]]:
     """Pairs of drawn labels (entities and lines) whose boxes overlap by more than a pixel on screen."""
     boxes = pg.js(LABEL_BOXES)
@@ -312,6 +323,7 @@ def test_labels_do_not_collide_on_the_bundled_graph(browser, bundled, bundled_ne
     try:
         pg.page.wait_for_timeout(400)  # labels are placed after the layout settles
         assert overlapping_labels(pg) == []
+        assert pg.js(SHAPES_OVERLAPPING) == []  # no two entities drawn over each other (ICE and DHS)
         shown = {b[0] for b in pg.js(LABEL_BOXES)}
         nodes = pg.js("cgNodes.getIds()")
         assert len(shown & set(nodes)) >= 0.6 * len(nodes)  # most entities keep their name at a glance
@@ -507,3 +519,52 @@ def test_saved_layout_reopens_in_the_same_place(browser, hostile_page, mini, tmp
         assert again.js("cgMap.renderer.positions()") == positions  # the map did not move
     finally:
         again.page.close()
+
+
+def test_linked_page_draws_under_the_apps_csp(browser, mini):
+    """The app's page: scripts from /static/, no inline script, served with default-src 'self'."""
+    import http.server
+    import threading
+
+    page = render.render_map(subgraph.select_subgraph(mini), assets="linked", static_prefix="/static/")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server name)
+            if self.path.startswith("/static/"):
+                try:
+                    body, kind = render.static_asset(self.path[len("/static/") :])
+                except KeyError:
+                    self.send_error(404)
+                    return
+            else:
+                body, kind = page.encode(), "text/html; charset=utf-8"
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    tab = browser.new_page()
+    violations: list[str] = []
+    errors: list[str] = []
+    tab.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        tab.goto(f"http://127.0.0.1:{server.server_port}/map")
+        deadline = time.monotonic() + 30
+        while not tab.evaluate("window.cgSettled === true"):
+            assert time.monotonic() < deadline, "the linked map never settled"
+            time.sleep(0.05)
+        assert tab.evaluate("cgNodes.length") == len(subgraph.select_subgraph(mini).ties)
+        assert violations == [] and errors == []
+        assert tab.evaluate("[window.__pwned, document.querySelectorAll('img, iframe').length]") == [None, 0]
+    finally:
+        tab.close()
+        server.shutdown()
+        thread.join(5)
