@@ -200,13 +200,15 @@ def test_since_a_published_map(runner, repo, tmp_path):
     runner.invoke(cli, ["export", "-f", "md", "--graph", graph, "--focus", "GEO Group", "-o", str(facts)])
     assert version_stamp(page) == version_stamp(facts)
     # the map is up to date while the folder is as it was
-    assert runner.invoke(cli, ["diff", "--since", str(page), "--graph", graph]).exit_code == 0
+    same = runner.invoke(cli, ["diff", "--since", str(page), "--graph", graph])
+    assert same.exit_code == 0 and f"{page} needs no update." in same.stderr
     subprocess.run(["git", "-C", str(repo), "checkout", "-q", branch], check=True, capture_output=True)
     assert "460000000" in (repo / "graph" / RECORDS_FILE).read_text(encoding="utf-8")
     result = runner.invoke(cli, ["diff", "--since", str(page), "--graph", graph])
     assert result.exit_code == 1
     assert "made from graph version" in result.stderr and "revision" in result.stderr
     assert "cg:amount: 450000000 → 460000000" in result.stdout
+    assert f"{page} may need an update: 1 record changed; 2 money totals moved." in result.stderr
     # a file that names no version, and a version no revision has
     (tmp_path / "plain.txt").write_text("nothing here\n")
     assert (

@@ -86,4 +86,9 @@ def diff_command(old, new, since, no_money, graph_dir, fmt) -> None:
             raise
         raise DiffTrouble(str(exc)) from exc
     emit(format_diff(result, fmt))
+    if since:
+        from ..output.diff import counts_line
+
+        verdict = f"may need an update: {counts_line(result)}" if result.changed else "needs no update."
+        click.echo(f"{since} {verdict}", err=True)
     raise SystemExit(EXIT_DIFFERENT if result.changed else EXIT_SAME)
