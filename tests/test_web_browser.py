@@ -104,15 +104,15 @@ def test_search_entity_expand_path_query_editor_network_download(tab):
     option.dispatch_event("mousedown")
     pg.wait_for_url(tab.base + "/entity/citizens-financial-group")
     assert "credit facility" in pg.locator(".cg-relationships").inner_text()
-    # the network view around it draws and settles
-    frame = pg.frame_locator("iframe.cg-map-frame")
-    frame.locator("#cg-network canvas").wait_for()
-    map_frame = next(f for f in pg.frames if "/map?" in f.url)
-    tab.wait("window.cgSettled === true", frame=map_frame)
-    assert map_frame.evaluate("cgNodes.length") >= 3
-    # expand: the neighbourhood endpoint answers a document of the next entity's busiest neighbours
-    doc = pg.evaluate("fetch('/api/neighbourhood/geo-group').then(r => r.json())")
-    assert {"GEO Group", "Citizens Financial Group"} <= {n["label"] for n in doc["nodes"]}
+    # the network view around it draws, settles, and expands on click through the neighbourhood endpoint
+    tab.wait("window.cgSettled === true && !!window.cgMap")
+    before = set(pg.evaluate("cgMap.document.nodes.map(n => n.id)"))
+    assert "https://w3id.org/corpgraph/entity/geo-group" in before
+    pg.evaluate("cgMap.select('https://w3id.org/corpgraph/entity/geo-group')")
+    pg.locator(".cg-live-map button", has_text="Expand").first.click()
+    tab.wait(f"cgMap.document.nodes.length > {len(before)}")
+    after = set(pg.evaluate("cgMap.document.nodes.map(n => n.id)"))
+    assert before < after and any(u.startswith(tab.base + "/api/neighbourhood?iri=") for u in tab.requests)
     # download the view as a fact list
     with pg.expect_download() as dl:
         pg.locator("details.cg-exports summary").first.click()
@@ -132,7 +132,7 @@ def test_search_entity_expand_path_query_editor_network_download(tab):
     pg.locator("input[name=max_hops]").fill("2")
     pg.locator("form.cg-form button[type=submit]").click()
     pg.wait_for_load_state()
-    best = pg.locator("li.cg-path.cg-best")
+    best = pg.locator("li.cg-path.cg-path-best")
     assert "Amazon Web Services" in best.inner_text() and "2 hops" in best.inner_text()
     listed = pg.locator(".cg-path-list").inner_text()
     permalink = pg.url
@@ -142,7 +142,7 @@ def test_search_entity_expand_path_query_editor_network_download(tab):
     pg.locator("a", has_text="Pledges and their reversals").click()
     pg.locator("form.cg-form button[type=submit]").click()
     pg.wait_for_load_state()
-    assert "Bank of America" in pg.locator("table.cg-results").inner_text()
+    assert "Bank of America" in pg.locator("table.cg-answer").inner_text()
 
     # SPARQL editor (YASGUI): runs through /sparql, then the answer as a network
     tab.goto("/query")
@@ -177,9 +177,8 @@ def test_hostile_data_never_runs(browser, hostile_server):
         ]:
             t.goto(path)
             t.wait("window.cgAppReady === true")
-            for frame in pg.frames:
-                if "/map?" in frame.url:
-                    t.wait("window.cgSettled === true", frame=frame)
+            if pg.evaluate("!!document.querySelector('[data-cg-doc]')"):
+                t.wait("window.cgSettled === true")
             assert pg.evaluate("window.__pwned") is None, path
         # type-ahead shows hostile labels as text
         t.goto("/")

@@ -25,9 +25,8 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from ..backend import Backend
 from ..errors import CorpgraphError
@@ -37,7 +36,6 @@ from .pages import (
     BadParameter,
     as_of_param,
     certainty_param,
-    inline_page,
     int_param,
     list_param,
     many_param,
@@ -150,7 +148,8 @@ async def entity_page(request: Request) -> Response:
     service = service_of(request)
     slug, as_of = request.path_params["slug"], as_of_param(request)
     view = await service.run(remembered_entity_view, service, slug, as_of)
-    return render_page(request, "entity.html", view)
+    doc = await service.run(neighbourhood_document, service, view["iri"], service.settings.hub_limit)
+    return render_page(request, "entity.html", {**view, "map_json": script_data(doc)})
 
 
 async def api_entity(request: Request) -> Response:
@@ -159,37 +158,40 @@ async def api_entity(request: Request) -> Response:
     return json_response(await service.run(remembered_entity_view, service, slug, as_of))
 
 
-def neighbourhood_document(service: GraphService, slug: str, limit: int) -> dict[str, Any]:
-    """The map-document fragment of an entity and its busiest neighbours (expand on click)."""
-    from .. import render
+def neighbourhood_document(service: GraphService, name: str, limit: int) -> dict[str, Any]:
+    """The map document of an entity and its busiest neighbours: the entity page's network, and the
+    fragment that expands a network view on click (``note`` says when a hub was cut)."""
+    from ..render import map_document
     from ..subgraph import neighbours_subgraph
 
-    iri = service.index().resolve(slug)
-    sub = neighbours_subgraph(service.net(), iri, limit=limit)
-    return map_document(render, sub)
+    iri = service.index().resolve(name)
 
+    def build() -> dict[str, Any]:
+        sub = neighbours_subgraph(service.net(), iri, limit=limit)
+        doc = map_document(sub)
+        doc["note"] = "; ".join(sub.notes) or None
+        return doc
 
-def map_document(render: Any, sub: Any) -> dict[str, Any]:
-    """``render.map_document`` of a subgraph (the front-end's contract), or, while the library
-    has none, the entities and records of the subgraph with the notes."""
-    make = getattr(render, "map_document", None)
-    if make is not None:
-        return make(sub)
-    return {
-        "nodes": [
-            {"id": n, "label": d.get("label"), "type": d.get("type")} for n, d in sub.net.nodes(data=True)
-        ],
-        "edges": [{"id": k, "from": u, "to": v, "records": [k]} for u, v, k in sub.net.edges(keys=True)],
-        "meta": {"notes": sub.notes, "selection": sub.selection.describe()},
-    }
+    return service.remembered(("around", iri, limit), build)
 
 
 async def api_neighbourhood(request: Request) -> Response:
     service = service_of(request)
     limit = int_param(request, "limit", service.settings.hub_limit, 1, 500)
-    return json_response(
-        await service.run(neighbourhood_document, service, request.path_params["slug"], limit)
-    )
+    name = request.path_params.get("slug") or request.query_params.get("iri") or ""
+    if not name.strip():
+        raise BadParameter("name an entity: /api/neighbourhood/<slug> or ?iri=IRI")
+    return json_response(await service.run(neighbourhood_document, service, name, limit))
+
+
+def script_data(doc: dict[str, Any]) -> Any:
+    """A map document ready for a ``<script type="application/json">`` element (escaped by the
+    library's script escaper: nothing in it can close the element)."""
+    from markupsafe import Markup
+
+    from ..render import script_json
+
+    return Markup(script_json(doc))
 
 
 # -- paths -----------------------------------------------------------------------------------------
@@ -237,12 +239,25 @@ async def paths_page(request: Request) -> Response:
         except CorpgraphError as exc:  # no path, unknown name: said on the page beside the form
             problem = problems.problem_of(exc)
     status = problem["status"] if problem else 200
+    map_json = None
+    if result and args:
+        doc = await service.run(path_document, service, args)
+        map_json = script_data(doc)
     return render_page(
         request,
         "paths.html",
-        {"result": result, "problem": problem, "q": request.query_params},
+        {"result": result, "problem": problem, "q": request.query_params, "map_json": map_json},
         status=status,
     )
+
+
+def path_document(service: GraphService, args: dict[str, Any]) -> dict[str, Any]:
+    """The map document of a path search: its paths' entities and records, ranked paths listed."""
+    from ..render import map_document
+
+    key = ("path-map", *sorted((k, str(v)) for k, v in args.items() if k != "time_budget"))
+    view = {"paths": args, "around": None, "limit": 0, "selection": {}}
+    return service.remembered(key, lambda: map_document(view_subgraph(service, view)))
 
 
 async def api_paths(request: Request) -> Response:
@@ -410,13 +425,25 @@ def view_subgraph(service: GraphService, view: dict[str, Any]) -> Any:
 def map_html(service: GraphService, view: dict[str, Any], embed: bool) -> str:
     from ..render import render_map
 
-    return render_map(view_subgraph(service, view), embed=embed)
+    sub = view_subgraph(service, view)
+    return render_map(sub, embed=embed, assets="linked", static_prefix="/static/")
 
 
 async def map_page(request: Request) -> Response:
     service = service_of(request)
     embed = request.query_params.get("embed") in ("1", "true")
-    return inline_page(await service.run(map_html, service, view_of(request), embed))
+    return HTMLResponse(await service.run(map_html, service, view_of(request), embed))
+
+
+async def static_file(request: Request) -> Response:
+    """The front-end's files (``render.static_asset``: web/static/ and vis-network from pyvis)."""
+    from ..render import static_asset
+
+    try:
+        body, media = static_asset(request.path_params["name"])
+    except KeyError:
+        raise HTTPException(404, "no such file") from None
+    return Response(body, media_type=media, headers={"Cache-Control": "max-age=3600"})
 
 
 def export_bytes(service: GraphService, view: dict[str, Any], fmt: str) -> tuple[bytes, Any]:
@@ -476,10 +503,11 @@ def routes() -> list[Any]:
         Route("/sparql", sparql.endpoint, methods=["GET", "HEAD", "POST"]),
         Route("/api/search", api_search),
         Route("/api/entity/{slug:path}", api_entity),
+        Route("/api/neighbourhood", api_neighbourhood),
         Route("/api/neighbourhood/{slug:path}", api_neighbourhood),
         Route("/api/paths", api_paths),
         Route("/api/queries", api_queries),
-        Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
+        Route("/static/{name:path}", static_file),
     ]
 
 

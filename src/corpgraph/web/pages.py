@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +17,7 @@ from ..certainty import CERTAINTY_ORDER
 from ..errors import CorpgraphError
 from ..output.numbers import money, number, plural
 from .problems import entity_href
-from .security import CSP, safe_url
+from .security import safe_url
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -58,26 +56,6 @@ def render_page(
 ) -> HTMLResponse:
     html = environment().get_template(name).render(request=request, path=request.url.path, **context)
     return HTMLResponse(html, status, headers=headers)
-
-
-def inline_page(html: str) -> HTMLResponse:
-    """A self-contained page of the library (a static map) served as it is: its inline scripts are
-    allowed by their SHA-256 hashes only, so nothing else inline can run, and it still reaches
-    nothing outside this server."""
-    hashes = [
-        "'sha256-" + _b64(hashlib.sha256(body.encode()).digest()) + "'"
-        for body in re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", html, re.S | re.I)
-    ]
-    csp = CSP.replace("script-src 'self'", "script-src 'self' " + " ".join(hashes)).replace(
-        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
-    )
-    return HTMLResponse(html, headers={"Content-Security-Policy": csp})
-
-
-def _b64(raw: bytes) -> str:
-    import base64
-
-    return base64.b64encode(raw).decode()
 
 
 # -- parameters ------------------------------------------------------------------------------------
