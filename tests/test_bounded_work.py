@@ -128,6 +128,17 @@ def test_cli_says_showing_n_of_m(runner, bundled):
     assert both.exit_code == 2 and "not both" in both.stderr
 
 
+def test_a_table_shows_a_first_page_unless_asked_for_more(runner, bundled):
+    args = ["query", "-e", "SELECT ?s WHERE { ?s ?p ?o }"]
+    page = runner.invoke(cli, args, catch_exceptions=False)
+    assert page.exit_code == 0 and f"showing 100 of {len(bundled):,} rows" in page.stderr
+    assert page.stdout.count("\n") == 102  # header, rule and the first page
+    every = runner.invoke(cli, [*args, "--all"], catch_exceptions=False)
+    assert every.stdout.count("\n") == len(bundled) + 2 and "showing" not in every.stderr
+    data = runner.invoke(cli, [*args, "-f", "tsv"], catch_exceptions=False)
+    assert data.stdout.count("\n") == len(bundled) + 1 and "showing" not in data.stderr
+
+
 @pytest.mark.parametrize("text", ["1e999999999", "1e309", "NaN", "-Infinity", "inf", "1" * 41, "2e15"])
 def test_amounts_are_finite_and_bounded(text):
     with pytest.raises(BadRow):

@@ -167,10 +167,19 @@ def _term_from_json(data: list) -> Node:
 
 
 def _answer_from_json(data: dict) -> QueryOutcome:
+    made: dict[tuple, Node] = {}  # values recur down a column, and a Literal is slow to make
+
+    def term(t: list) -> Node:
+        key = tuple(t)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = _term_from_json(t)
+        return found
+
     return QueryOutcome(
         data["kind"],
         list(data["variables"]),
-        [tuple(None if t is None else _term_from_json(t) for t in row) for row in data["rows"]],
+        [tuple(None if t is None else term(t) for t in row) for row in data["rows"]],
         boolean=data["boolean"],
         total=data["total"],
     )

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 # rows a SELECT keeps unless told otherwise (``--limit N`` / ``--all``): a 2-million-row answer
 # converted to rdflib terms took 15.9 GB; the rows past the limit are counted, not converted
 DEFAULT_ROW_LIMIT = 10_000
+# rows a table shows unless told otherwise: a first page, quick to answer however big the result
+TABLE_PAGE_ROWS = 100
 
 PARAM_TYPES = ("entity", "iri", "string", "date", "int")
 

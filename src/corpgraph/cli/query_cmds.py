@@ -35,8 +35,8 @@ from . import cli, emit, format_option, graph_options
     type=click.IntRange(min=0),
     default=None,
     metavar="N",
-    help="Keep at most N rows of a SELECT (default 10,000); the rest are counted, and stderr says "
-    "'showing N of M rows'.",
+    help="Keep at most N rows of a SELECT (default: the first 100 in a table, 10,000 in other "
+    "formats); the rest are counted, and stderr says 'showing N of M rows'.",
 )
 @click.option("--all", "all_rows", is_flag=True, help="Keep every row of a SELECT, however many.")
 @graph_options
@@ -64,14 +64,16 @@ def query(
       corpgraph query my-question.rq --format md
     """
     from ..output.answers import default_format, format_answer
-    from ..query import DEFAULT_ROW_LIMIT, load_query, run_query
+    from ..query import DEFAULT_ROW_LIMIT, TABLE_PAGE_ROWS, load_query, run_query
 
     if bool(expr) == bool(query):
         raise click.UsageError("Give a query NAME or FILE, or inline SPARQL with -e, but not both.")
     if all_rows and limit is not None:
         raise click.UsageError("Give --limit N or --all, not both.")
     target = expr if expr else load_query(str(query))
-    max_rows = None if all_rows else (DEFAULT_ROW_LIMIT if limit is None else limit)
+    # a table is read on a screen: its first page, unless asked for more; data formats keep more
+    default_limit = TABLE_PAGE_ROWS if fmt in (None, "table") else DEFAULT_ROW_LIMIT
+    max_rows = None if all_rows else (default_limit if limit is None else limit)
     answer = run_query(source.open(), target, dict(params), max_rows=max_rows)
     if fmt is None:
         fmt = default_format(answer.kind)
