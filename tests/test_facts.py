@@ -197,3 +197,24 @@ def test_plain_text_fact_list_for_email(runner, bundled):
     )
     assert "AT&T" not in text or "AT\\&T" not in text
     assert "\\[" not in text and "[^" not in text  # no Markdown in the email text
+
+
+def test_an_imported_fiscal_year_sum_reads_as_obligations_not_an_award():
+    onto = bundled_ontology()
+    fy = _record(
+        "Contract",
+        "confirmed",
+        buyer=["ICE"],
+        supplier=["GEO Group"],
+        amount=-14166.31,
+        currency="USD",
+        amountKind="fiscalYearObligation",
+        fiscalYear="2025",
+        date="2024-10-01",  # the first transaction's date, not the award's
+        awardId="70CDCR23FR0000042",
+    )
+    assert sentence(fy, onto) == (
+        "In fiscal year 2025, ICE obligated minus USD 14,166.31 to GEO Group under award 70CDCR23FR0000042."
+    )
+    curated = _record("Contract", buyer=["ICE"], supplier=["Acme"], noBid=True)
+    assert sentence(curated, onto) == "ICE awarded Acme a no-bid contract."

@@ -80,6 +80,10 @@ def when_words(record: FactRecord) -> str:
     'From March 2021 to July 2025', 'Since 2021', 'Until 2024', 'In fiscal year 2025', 'As of ...';
     '' for an undated record."""
     date, start, end = record.first("date"), record.first("startDate"), record.first("endDate")
+    if record.first(
+        "fiscalYear"
+    ):  # an amount summed over a fiscal year: its date is only the first transaction's
+        return f"In fiscal year {date_words(record.first('fiscalYear'))}"
     if date:
         return f"{'On' if _is_day(date) else 'In'} {date_words(date)}"
     if start and end:
@@ -88,8 +92,6 @@ def when_words(record: FactRecord) -> str:
         return f"Since {date_words(start)}"
     if end:
         return f"Until {date_words(end)}"
-    if record.first("fiscalYear"):
-        return f"In fiscal year {date_words(record.first('fiscalYear'))}"
     if record.first("asOf"):
         return f"As of {date_words(record.first('asOf'))}"
     return ""
@@ -203,17 +205,31 @@ def _parse(t: str, pos: int, closer: str | None) -> tuple[list, int]:
 
 
 def slot_kind(spec: str) -> tuple[str, str, tuple[str, ...]]:
-    """('name', NAME, ()), ('fallback', NAME, (FALLBACK,)), ('condition', NAME, (YES, NO)) or
+    """('name', NAME, ()), ('fallback', NAME, (FALLBACK,)), ('condition', NAME, (YES, NO, UNRECORDED)) or
     ('tense', '', FORMS) for a slot's text."""
     q, bar = spec.find("?"), spec.find("|")
     if q > 0 and (bar < 0 or q < bar) and "{" not in spec[:q]:
-        yes, _, no = spec[q + 1 :].partition(":")
-        return "condition", spec[:q], (yes, no)
+        return "condition", spec[:q], _split_branches(spec[q + 1 :])
     if bar > 0:
         return "fallback", spec[:bar], (spec[bar + 1 :],)
     if "/" in spec:
         return "tense", "", tuple(spec.split("/"))
     return "name", spec, ()
+
+
+def _split_branches(text: str) -> tuple[str, str, str]:
+    """'YES:NO:UNRECORDED' split at the colons outside braces and brackets (a branch may hold slots of
+    its own); missing branches are empty."""
+    parts: list[str] = []
+    depth = start = 0
+    for i, ch in enumerate(text):
+        depth += {"{": 1, "[": 1, "}": -1, "]": -1}.get(ch, 0)
+        if ch == ":" and depth == 0 and len(parts) < 2:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    parts += [""] * (3 - len(parts))
+    return parts[0], parts[1], parts[2]
 
 
 def placeholders(template: str) -> set[str]:
@@ -228,8 +244,9 @@ def placeholders(template: str) -> set[str]:
                 kind, name, extra = slot_kind(p.spec)
                 if name:
                     found.add(name)
-                if kind == "fallback":
-                    walk(parse_template(extra[0]))
+                if kind in ("fallback", "condition"):
+                    for branch in extra:
+                        walk(parse_template(branch))
 
     walk(parse_template(template))
     return found
@@ -286,10 +303,10 @@ def _render(parts: list, record: FactRecord, onto: Ontology, ctx: dict[str, str]
                 continue
             if name in SPECIAL_PLACEHOLDERS:
                 text = ctx[name]
-            elif kind == "condition":
+            elif kind == "condition":  # true, or any value that is not a boolean: the first branch
                 flag = record.first(name)
-                text = "" if flag is None else extra[0] if _truthy(flag) else extra[1]
-                out.append(text)
+                branch = extra[2] if flag is None else extra[0] if _truthy(flag) else extra[1]
+                out.append(_render(parse_template(branch), record, onto, ctx)[0] if branch else "")
                 continue
             else:
                 text = _value(record, name, onto)
@@ -302,7 +319,9 @@ def _render(parts: list, record: FactRecord, onto: Ontology, ctx: dict[str, str]
 
 
 def _truthy(v: Any) -> bool:
-    return v is True or str(v).strip().lower() in ("true", "1", "yes")
+    if isinstance(v, bool):
+        return v
+    return str(v).strip().lower() not in ("false", "0", "no", "")
 
 
 def sentence(record: FactRecord, onto: Ontology) -> str:
