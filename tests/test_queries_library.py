@@ -341,3 +341,18 @@ def test_library_on_a_real_oxigraph_endpoint(bundled, loaded_endpoint):
         a = run_query(bundled, load_query(name)).outcome
         b = run_query(remote, load_query(name)).outcome
         assert len(a.rows) == len(b.rows), name
+
+
+def test_paths_are_isolated_as_subqueries_for_engines_that_need_it():
+    from corpgraph.backend.sparqltext import isolate_paths
+
+    q = 'SELECT ?r WHERE { ?payer (^cg:unit/cg:parentBody)* ?agency . ?r cg:buyer ?payer ; cg:note "a+ b" }'
+    assert isolate_paths(q) == (
+        "SELECT ?r WHERE { { SELECT DISTINCT ?payer ?agency WHERE { ?payer (^cg:unit/cg:parentBody)* ?agency } }"
+        ' ?r cg:buyer ?payer ; cg:note "a+ b" }'
+    )
+    assert isolate_paths("SELECT ?c WHERE { ?x a ?c . ?c rdfs:subClassOf+ cg:Entity }") == (
+        "SELECT ?c WHERE { ?x a ?c . { SELECT DISTINCT ?c WHERE { ?c rdfs:subClassOf+ cg:Entity } }}"
+    )
+    kept = "SELECT ?x WHERE { ?x cg:p+ ?y ; cg:q ?z }"  # a pattern that goes on with ';' stays
+    assert isolate_paths(kept) == kept

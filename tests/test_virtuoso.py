@@ -187,3 +187,40 @@ def test_stats_show_and_durations_give_the_folders_answers(runner, virtuoso_load
     e = EndpointBackend(virtuoso_loaded)
     durations = {str(o) for (o,) in e.select(P + "SELECT ?o WHERE { ?r cg:duration ?o }").rows}
     assert durations == {"P4Y", "P10Y"}
+
+
+# columns that are GROUP_CONCAT lists, with their separators: SPARQL leaves the order of a list to
+# the engine (Virtuoso sorts them), as it leaves the order of rows an ORDER BY does not decide
+LISTS = {
+    "paid-by": {"paidBy": "; ", "sources": " "},
+    "sources": {"kinds": ", "},
+    "statements-beside-deeds": {"saying": " / "},
+    "uncertain-claims": {"parties": "; "},
+}
+
+
+def _rows(runner, args: list[str], lists: dict[str, str]) -> list[str]:
+    import csv
+    import io
+
+    out = runner.invoke(cli, [*args, "-f", "csv", "--all"], catch_exceptions=False)
+    assert out.exit_code == 0, out.output
+    rows = []
+    for row in csv.DictReader(io.StringIO(out.stdout)):
+        item: dict[str, object] = dict(row)
+        for col, sep in lists.items():
+            item[col] = sorted(row[col].split(sep))
+        rows.append(repr(sorted(item.items())))
+    return sorted(rows)
+
+
+@pytest.mark.parametrize(
+    "name", ["contractors-of", "paid-by", "sources", "statements-beside-deeds", "uncertain-claims"]
+)
+def test_named_queries_with_paths_give_the_folders_answers(runner, virtuoso_loaded, name):
+    """Transitive paths are sent to Virtuoso as subqueries of their own (the dialect), where it
+    repeated or lost rows, and the queries avoid what it answers differently (CONTAINS of "")."""
+    lists = LISTS.get(name, {})
+    mem = _rows(runner, ["query", name], lists)
+    other = _rows(runner, ["query", name, "--endpoint", virtuoso_loaded], lists)
+    assert mem and other == mem

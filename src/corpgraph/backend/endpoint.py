@@ -52,7 +52,7 @@ from .oxigraph_store import (
     part_name,
 )
 from .sparqlhttp import Reply, Transport, check_url, display_url, printable
-from .sparqltext import bind_inline, query_form
+from .sparqltext import bind_inline, isolate_paths, query_form
 
 ENV_UPDATE = "CORPGRAPH_UPDATE_ENDPOINT"
 ENV_DIALECT = "CORPGRAPH_ENDPOINT_DIALECT"
@@ -101,6 +101,9 @@ class Dialect:
     graph_accept: str
     # SELECT answers give an xsd:duration as a number (months, or seconds): read it back as written
     durations_as_numbers: bool = False
+    # a property path (``*``, ``+``, ``?``) joined to other patterns repeats or loses rows: each is
+    # sent as a subquery of its own (``sparqltext.isolate_paths``), which it answers right
+    isolate_paths: bool = False
 
 
 STANDARD = Dialect("standard", False, None, "application/n-triples, text/turtle;q=0.9")
@@ -115,6 +118,7 @@ VIRTUOSO = Dialect(
     {"/sparql": "/sparql-graph-crud", "/sparql-auth": "/sparql-graph-crud-auth"},
     "text/turtle, application/n-triples;q=0.5",
     durations_as_numbers=True,
+    isolate_paths=True,
 )
 DIALECTS = {d.name: d for d in (STANDARD, VIRTUOSO)}
 
@@ -187,7 +191,10 @@ class EndpointBackend(Backend):
     # -- reading ---------------------------------------------------------------------------------
     def _run(self, sparql: str, bindings: dict[str, Node], max_rows: int | None = None) -> QueryOutcome:
         form = query_form(sparql)  # Backend.query has refused anything unsafe
-        return self._ask_server(form, bind_inline(sparql, bindings), self._dataset(), max_rows)
+        text = bind_inline(sparql, bindings)
+        if self.dialect.isolate_paths:
+            text = isolate_paths(text)
+        return self._ask_server(form, text, self._dataset(), max_rows)
 
     def _ask_server(
         self, form: str, text: str, default_graphs: list[str], max_rows: int | None = None

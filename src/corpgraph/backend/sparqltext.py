@@ -253,3 +253,56 @@ def bind_inline(sparql: str, bindings: Mapping[str, Node]) -> str:
     if pos is None:
         return sparql.rstrip() + "\n" + block + "\n"
     return sparql[: pos + 1] + "\n  " + block + "\n" + sparql[pos + 1 :]
+
+
+_PATH_MODIFIER = re.compile(r"(?<=[)\w])[*+?](?=\s)")
+_TERM = r"\?\w+|<[^<>\s]*>|[A-Za-z][\w.-]*:[\w.-]*"
+_SUBJECT_BEFORE = re.compile(rf"(?:^|(?<=[\s{{.;]))({_TERM})\s+$")
+_OBJECT_AFTER = re.compile(rf"^\s+({_TERM})(\s*(?:\.|(?=\}})))")
+
+
+def isolate_paths(sparql: str) -> str:
+    """``sparql`` with each triple pattern whose predicate is a transitive or optional property path
+    (``?a (^cg:parentBody/cg:unit)* ?b .``, ``?t rdfs:subClassOf+ cg:Entity``) evaluated on its own,
+    as ``{ SELECT DISTINCT ?a ?b WHERE { ... } }``, then joined: the same answers by the standard,
+    and the only form in which Virtuoso 7.2 answers such a path right when it is joined to other
+    patterns (it repeats or invents rows otherwise).  A pattern that goes on with ``;`` or ``,`` is
+    left as it is."""
+    out, pos = [], 0
+    for m in _PATH_MODIFIER.finditer(sparql):
+        if m.start() < pos or _inside_literal(sparql, m.start()):
+            continue
+        start = m.start()
+        if sparql[start - 1] == ")":  # back to the matching parenthesis
+            depth, i = 0, start - 1
+            while i >= 0:
+                depth += {")": 1, "(": -1}.get(sparql[i], 0)
+                if depth == 0:
+                    break
+                i -= 1
+            if i < 0:
+                continue
+            path_start = i - 1 if i > 0 and sparql[i - 1] == "^" else i
+        else:
+            path_start = start
+            while path_start > 0 and (sparql[path_start - 1].isalnum() or sparql[path_start - 1] in ":_-^"):
+                path_start -= 1
+        before = _SUBJECT_BEFORE.search(sparql[pos:path_start])
+        after = _OBJECT_AFTER.match(sparql[m.end() :])
+        if before is None or after is None:
+            continue
+        subj, obj = before.group(1), after.group(1)
+        names = " ".join(dict.fromkeys(t for t in (subj, obj) if t.startswith("?"))) or "*"
+        path = sparql[path_start : m.end()]
+        s_at = pos + before.start(1)
+        out.append(sparql[pos:s_at])
+        out.append(f"{{ SELECT DISTINCT {names} WHERE {{ {subj} {path} {obj} }} }}")
+        pos = m.end() + after.end()
+    out.append(sparql[pos:])
+    return "".join(out)
+
+
+def _inside_literal(text: str, at: int) -> bool:
+    """Whether ``at`` is inside a quoted string or a comment of the line it is on (a rough check)."""
+    line = text[text.rfind("\n", 0, at) + 1 : at]
+    return line.count('"') % 2 == 1 or "#" in line.split('"')[-1] and not line.rstrip().endswith(">")
