@@ -190,8 +190,11 @@ def test_big_map_uses_precomputed_positions(browser, mini, tmp_path):
     render.write_map(sub, out, large=3)  # force the big-map path on a small graph
     pg = Opened(browser, out)
     try:
-        assert pg.js("cgNetwork.physics.physicsEnabled") is False
-        assert pg.js("cgNetwork.body.nodeIndices.length") == len(sub.net)
+        # drawn by the WebGL renderer (tests/test_map_sigma.py), at the positions computed in Python
+        assert pg.js("cgMap.renderer.name") == "sigma"
+        assert pg.js("cgGraph.order") == len(sub.net)
+        placed = {n["id"]: [n["x"], n["y"]] for n in pg.js("cgMap.document.nodes")}
+        assert pg.js("cgMap.renderer.positions()") == placed
         assert pg.requests == [pg.url]
     finally:
         pg.page.close()

@@ -464,7 +464,7 @@
     }
 
     // -- the renderer ------------------------------------------------------------------------------
-    var rendererName = options.renderer || (typeof options.chooseRenderer === "function" ? options.chooseRenderer(doc) : "vis");
+    var rendererName = options.renderer || (typeof options.chooseRenderer === "function" ? options.chooseRenderer(doc) : doc.renderer || "vis");
     var factory = CG.renderers[rendererName] || CG.renderers.vis;
     var settled = false, hovered = null;
     var renderer = factory(net, { doc: doc, emit: function (name, payload) { onRenderer(name, payload); } });
@@ -496,7 +496,7 @@
     var relabelTimer = null;
     function scheduleRelabel() { clearTimeout(relabelTimer); relabelTimer = setTimeout(relabel, 120); }
     function relabel() {
-      if (!renderer.positions || doc.nodes.length > 20000) { renderer.apply(looks()); return; }
+      if (!renderer.positions || renderer.ownLabels || doc.nodes.length > 20000) { renderer.apply(looks()); return; }
       var t0 = performance.now();
       labels = placeLabels(model, renderer);
       renderer.apply(looks());
