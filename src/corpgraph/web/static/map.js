@@ -80,6 +80,9 @@
    *   nodeRadius(id)         the drawn half-size of a node, layout units
    *   canvas()               the <canvas> it draws on (for PNG), or null
    *   destroy()
+   *   ownLabels              optional: true when it places labels itself (no placeLabels then)
+   * The document's `renderer` field ("vis", or "sigma" for large maps: sigma-renderer.js) names the
+   * factory when mountMap's options do not.
    */
   function visRenderer(container, view) {
     var doc = view.doc, looks = { nodes: {}, edges: {} };
