@@ -343,3 +343,24 @@ def test_cards_and_paths_use_the_words(runner, hostile_dir):
     assert "duration 10 years" in card and "-$62,013.29" in card
     path = run(runner, hostile_dir, "paths", "ent:hostile", "ent:agency")
     assert "[1 hop, least certain" in path and "(up to 4 hops" in path and "1 hops" not in path
+
+
+def test_plain_text_facts_and_timeline_csv_stay_inert(runner, hostile_dir):
+    """Issue 12 §3-4: the email fact list carries no terminal escapes; no timeline cell runs as a formula."""
+    text = run(runner, hostile_dir, "export", "-f", "txt")
+    assert "\x1b" not in text and "\x07" not in text and "Border Agency" in text
+    rows = list(csv.reader(io.StringIO(run(runner, hostile_dir, "export", "-f", "timeline-csv"))))
+    cells = [c for row in rows[1:] for c in row]
+    assert cells and not [
+        c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and c != "-62013.29")
+    ]
+
+
+def test_timeline_csv_neutralises_a_formula_label(hostile):
+    from corpgraph.export.timeline import to_timeline_csv
+
+    sub = subgraph.select_subgraph(hostile)
+    sub.net.nodes["https://w3id.org/corpgraph/entity/agency"]["label"] = FORMULA
+    rows = list(csv.DictReader(io.StringIO(to_timeline_csv(sub, hostile).decode())))
+    assert {r["from"] for r in rows} == {"'" + FORMULA}
+    assert "-62013.29" in {r["amount"] for r in rows}  # a plain number stays a number
