@@ -113,3 +113,18 @@ def test_folder_index_is_read_only_and_closes(tmp_graph):
     with pytest.raises(BackendError, match="closed"):
         index.query("ASK { ?s ?p ?o }")
     assert not (tmp_graph / ".import-index").exists()
+
+
+def test_resolving_names_leaves_the_graph_folder_as_it_was(tmp_graph):
+    """The index an import resolves names against lives in memory: nothing derived from it (entity
+    index, network) is written into the graph folder, which would then ship in maps and wheels."""
+    from corpgraph import netgraph
+    from corpgraph.importing import _folder_backend
+    from corpgraph.resolve import EntityIndex
+
+    before = sorted(p.relative_to(tmp_graph) for p in tmp_graph.rglob("*"))
+    index = _folder_backend(tmp_graph, None)
+    assert EntityIndex.from_backend(index).resolve("AWS")
+    assert len(netgraph.project(index)) > 0
+    index.close()
+    assert sorted(p.relative_to(tmp_graph) for p in tmp_graph.rglob("*")) == before

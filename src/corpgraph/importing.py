@@ -346,7 +346,7 @@ def _folder_backend(folder: Path | None, skip: Path | None) -> Backend:
     try:
         import pyoxigraph as ox
 
-        from .backend.oxigraph_store import OxigraphBackend
+        from .backend.cache import ParsedFolder
     except ImportError:  # pragma: no cover - pyoxigraph is a dependency
         return MemoryBackend.from_folder(folder)
     root = store.resolve_graph_dir(folder)
@@ -358,7 +358,8 @@ def _folder_backend(folder: Path | None, skip: Path | None) -> Backend:
             oxs.bulk_load(path=str(f), format=ox.RdfFormat.TURTLE, base_iri=f.resolve().as_uri())
     except (SyntaxError, OSError, ValueError):
         return MemoryBackend.from_folder(root)
-    return OxigraphBackend(oxs, root / ".import-index", root, {}, read_only=True)
+    # in memory, so nothing derived from it is kept on disk (its path names no real folder)
+    return ParsedFolder(oxs, root / ".import-index", root, {}, read_only=True)
 
 
 # The only predicates Resolver.from_backend reads (labels, aliases, identifiers, places): the only
