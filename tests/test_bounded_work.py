@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -59,6 +60,20 @@ def test_store_query_stops_at_its_timeout(small_store):
         small_store.query(CROSS)
 
 
+def _wait_until_counting(proc: subprocess.Popen, cpu_seconds: float = 3.0, within: float = 60.0) -> None:
+    """Until the command has used ``cpu_seconds`` of CPU (starting it takes about one): by then it is
+    inside the query, whatever the machine's load."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if (int(fields[11]) + int(fields[12])) / ticks >= cpu_seconds:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the command never got going")
+
+
 def test_ctrl_c_stops_a_store_count(tmp_graph, tmp_path):
     """Ctrl-C during a query the store computes in native code for hours: the command ends at once,
     quietly, with exit code 130.  A real SIGINT to a real process (a test worker's own main thread
@@ -76,13 +91,14 @@ def test_ctrl_c_stops_a_store_count(tmp_graph, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3)  # imports and the store's reopening take about a second: by now it is counting
-    assert proc.poll() is None, proc.communicate()
+    _wait_until_counting(proc)
     proc.send_signal(signal.SIGINT)
     try:
         _, err = proc.communicate(timeout=30)
-    finally:
+    except subprocess.TimeoutExpired:
         proc.kill()
+        _, err = proc.communicate()
+        raise AssertionError(f"still running 30 s after Ctrl-C; stderr: {err}") from None
     assert proc.returncode == 130, err
     assert "Traceback" not in err
 
