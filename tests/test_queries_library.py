@@ -356,3 +356,10 @@ def test_paths_are_isolated_as_subqueries_for_engines_that_need_it():
     )
     kept = "SELECT ?x WHERE { ?x cg:p+ ?y ; cg:q ?z }"  # a pattern that goes on with ';' stays
     assert isolate_paths(kept) == kept
+    # a parameter of the pattern is bound inside too, and the path turned to start from it
+    from rdflib import URIRef
+
+    bound = isolate_paths(
+        "SELECT ?m WHERE { ?agency (^cg:parentBody/cg:unit)* ?m . }", {"agency": URIRef("urn:x:a")}
+    )
+    assert "VALUES (?agency) { (<urn:x:a>) } ?m ^((^cg:parentBody/cg:unit)*) ?agency" in bound

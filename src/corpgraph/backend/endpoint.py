@@ -193,7 +193,7 @@ class EndpointBackend(Backend):
         form = query_form(sparql)  # Backend.query has refused anything unsafe
         text = bind_inline(sparql, bindings)
         if self.dialect.isolate_paths:
-            text = isolate_paths(text)
+            text = isolate_paths(text, bindings)
         return self._ask_server(form, text, self._dataset(), max_rows)
 
     def _ask_server(

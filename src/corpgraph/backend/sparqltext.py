@@ -261,13 +261,15 @@ _SUBJECT_BEFORE = re.compile(rf"(?:^|(?<=[\s{{.;]))({_TERM})\s+$")
 _OBJECT_AFTER = re.compile(rf"^\s+({_TERM})(\s*(?:\.|(?=\}})))")
 
 
-def isolate_paths(sparql: str) -> str:
+def isolate_paths(sparql: str, bound: Mapping[str, Node] | None = None) -> str:
     """``sparql`` with each triple pattern whose predicate is a transitive or optional property path
     (``?a (^cg:parentBody/cg:unit)* ?b .``, ``?t rdfs:subClassOf+ cg:Entity``) evaluated on its own,
     as ``{ SELECT DISTINCT ?a ?b WHERE { ... } }``, then joined: the same answers by the standard,
     and the only form in which Virtuoso 7.2 answers such a path right when it is joined to other
-    patterns (it repeats or invents rows otherwise).  A pattern that goes on with ``;`` or ``,`` is
-    left as it is."""
+    patterns (it repeats or invents rows otherwise).  A variable of the pattern that ``bound`` gives
+    (the query's parameters) is bound inside the subquery too, and the path turned (``?b ^(path) ?a``)
+    so that end is its object: the end Virtuoso walks a transitive path from.
+    A pattern that goes on with ``;`` or ``,`` is left as it is."""
     out, pos = [], 0
     for m in _PATH_MODIFIER.finditer(sparql):
         if m.start() < pos or _inside_literal(sparql, m.start()):
@@ -295,8 +297,15 @@ def isolate_paths(sparql: str) -> str:
         names = " ".join(dict.fromkeys(t for t in (subj, obj) if t.startswith("?"))) or "*"
         path = sparql[path_start : m.end()]
         s_at = pos + before.start(1)
+        given = {
+            t[1:]: (bound or {})[t[1:]] for t in (subj, obj) if t.startswith("?") and t[1:] in (bound or {})
+        }
+        inner = values_clause(given).strip() + " " if given else ""
+        triple = f"{subj} {path} {obj}"
+        if subj[1:] in given and obj[1:] not in given:  # walked from its bound end, as its object
+            triple = f"{obj} ^({path}) {subj}"
         out.append(sparql[pos:s_at])
-        out.append(f"{{ SELECT DISTINCT {names} WHERE {{ {subj} {path} {obj} }} }}")
+        out.append(f"{{ SELECT DISTINCT {names} WHERE {{ {inner}{triple} }} }}")
         pos = m.end() + after.end()
     out.append(sparql[pos:])
     return "".join(out)
