@@ -374,3 +374,26 @@ def test_missing_layout_file_and_layout_outside_html(runner, mini_dir, tmp_path)
     assert result.exit_code == 1 and "no.json: cannot read it" in result.stderr
     result = runner.invoke(cli, ["export", "-f", "md", "--graph", str(mini_dir), "--layout", "x.json"])
     assert result.exit_code == 2 and "--layout applies to --format html" in result.stderr
+
+
+def test_only_plain_colours_and_shapes_reach_the_page():
+    from corpgraph.ontology import ClassStyle
+
+    class Hostile:
+        def __init__(self, style):
+            self._style = style
+
+        def style(self, _name):
+            return self._style
+
+    for bad in (
+        ClassStyle("url(https://example.org/x.png)", "dot", "ellipse"),
+        ClassStyle("#fff; background: url(//x)", "dot", "ellipse"),
+        ClassStyle("#123456", "dot url(x)", "ellipse"),
+    ):
+        colour, shape, _ = render.type_style("Company", Hostile(bad))  # type: ignore[arg-type]
+        assert colour in render._EXTRA_COLOURS and shape == "dot"
+    assert render.type_style("Company", Hostile(ClassStyle("#1f77b4", "square", "box")))[:2] == (
+        "#1f77b4",
+        "square",
+    )

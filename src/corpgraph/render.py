@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import math
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,11 +46,17 @@ LARGE_MAP = 1500  # above this many nodes, positions are computed here and WebGL
 EDGE_LABEL_LIMIT = 3000  # above this many edges, edge labels are left to the tooltips
 
 
+# a graph's ontology says how types are drawn: only plain colours and shape names reach the page
+# (a CSS value such as url(...) in a legend swatch would be a request)
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{3,8}")
+_SHAPE = re.compile(r"[A-Za-z]{1,20}")
+
+
 def type_style(type_name: str | None, ontology: Ontology | None = None) -> tuple[str, str, str]:
     """(colour, vis shape, graphviz shape) of an entity type (local name or IRI), as the ontology draws
     it (``cg:colour``, ``cg:mapShape``, ``cg:figureShape``); unknown types get a stable extra colour."""
     style = (ontology or bundled_ontology()).style(type_name)
-    if style is not None:
+    if style is not None and _COLOUR.fullmatch(style.colour) and _SHAPE.fullmatch(style.map_shape):
         return style.colour, style.map_shape, style.figure_shape
     name = type_name or ""
     colour = _EXTRA_COLOURS[sum(map(ord, name)) % len(_EXTRA_COLOURS)]
@@ -234,8 +241,6 @@ def fact_sentence(g: nx.MultiDiGraph, u: str, v: str, d: dict) -> str:
 @functools.lru_cache(maxsize=256)
 def words(name: str | None) -> str:
     """'creditLine' -> 'credit line' (amount kinds and other camelCase names, for readers)."""
-    import re
-
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name or "").lower()
 
 

@@ -396,7 +396,7 @@
       doc.legend.types.forEach(function (t) {
         var l = el("label"), i = el("input"), sw = el("span", null, "sw sw-" + t.shape);
         i.type = "checkbox"; i.checked = !state.typesOff[t.type]; i.setAttribute("data-type", t.type);
-        sw.style.background = t.colour;
+        if (/^#[0-9a-f]{3,8}$/i.test(t.colour)) sw.style.background = t.colour;  // a colour, never a url()
         l.appendChild(i); l.appendChild(sw); l.appendChild(el("span", t.label, "cg-type-label"));
         typesBox.appendChild(l);
         i.addEventListener("change", function () { if (i.checked) delete state.typesOff[t.type]; else state.typesOff[t.type] = true; refresh(); });
