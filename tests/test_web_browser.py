@@ -113,6 +113,9 @@ def test_search_entity_expand_path_query_editor_network_download(tab):
     tab.wait(f"cgMap.document.nodes.length > {len(before)}")
     after = set(pg.evaluate("cgMap.document.nodes.map(n => n.id)"))
     assert before < after and any(u.startswith(tab.base + "/api/neighbourhood?iri=") for u in tab.requests)
+    entity_state = pg.evaluate("JSON.stringify(cgMap.getState())")
+    entity_link = pg.url  # the page in the path, the map's state (the selected entity) in the fragment
+    assert "#" in entity_link and "geo-group" in entity_state
     # download the view as a fact list
     with pg.expect_download() as dl:
         pg.locator("details.cg-exports summary").first.click()
@@ -157,9 +160,12 @@ def test_search_entity_expand_path_query_editor_network_download(tab):
     labels = pg.evaluate("cgNodes.get().map(n => n.label)")
     assert "Investigative Case Management" in labels
 
-    # the permalink of the path search reopens the same view
+    # the permalinks reopen the same views
     tab.page.goto(permalink)
     assert pg.locator(".cg-path-list").inner_text() == listed
+    tab.page.goto(entity_link)
+    tab.wait("window.cgSettled === true && !!window.cgMap")
+    assert pg.evaluate("JSON.stringify(cgMap.getState())") == entity_state
     tab.assert_clean()
 
 

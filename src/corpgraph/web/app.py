@@ -40,6 +40,7 @@ from .pages import (
     list_param,
     many_param,
     query_params_of,
+    render_html,
     render_page,
     selection_of,
 )
@@ -144,12 +145,21 @@ def remembered_entity_view(service: GraphService, slug: str, as_of: Any) -> dict
     return service.remembered(("entity", slug, as_of), lambda: entity_view(service, slug, as_of))
 
 
+def page_key(request: Request) -> tuple:
+    """A page's URL: the key it is remembered under (the same URL is the same page while the app runs)."""
+    return ("page", request.url.path, request.url.query)
+
+
 async def entity_page(request: Request) -> Response:
     service = service_of(request)
     slug, as_of = request.path_params["slug"], as_of_param(request)
-    view = await service.run(remembered_entity_view, service, slug, as_of)
-    doc = await service.run(neighbourhood_document, service, view["iri"], service.settings.hub_limit)
-    return render_page(request, "entity.html", {**view, "map_json": script_data(doc)})
+
+    def page() -> str:
+        view = remembered_entity_view(service, slug, as_of)
+        doc = neighbourhood_document(service, view["iri"], service.settings.hub_limit)
+        return render_html(request, "entity.html", {**view, "map_json": script_data(doc)})
+
+    return HTMLResponse(await service.run(service.remembered, page_key(request), page))
 
 
 async def api_entity(request: Request) -> Response:
@@ -232,23 +242,23 @@ def path_args(request: Request) -> dict[str, Any] | None:
 async def paths_page(request: Request) -> Response:
     service = service_of(request)
     args = path_args(request)
-    result, problem = None, None
-    if args:
-        try:
-            result = await service.run(paths_view, service, args)
-        except CorpgraphError as exc:  # no path, unknown name: said on the page beside the form
-            problem = problems.problem_of(exc)
-    status = problem["status"] if problem else 200
-    map_json = None
-    if result and args:
-        doc = await service.run(path_document, service, args)
-        map_json = script_data(doc)
-    return render_page(
-        request,
-        "paths.html",
-        {"result": result, "problem": problem, "q": request.query_params, "map_json": map_json},
-        status=status,
-    )
+
+    def page() -> tuple[str, int]:
+        result, problem, map_json = None, None, None
+        if args:
+            try:
+                result = paths_view(service, args)
+            except CorpgraphError as exc:  # no path, unknown name: said on the page beside the form
+                if problems.status_of(exc) >= 500:  # a timeout, a backend away: not an answer to keep
+                    raise
+                problem = problems.problem_of(exc)
+        if result and args:
+            map_json = script_data(path_document(service, args))
+        context = {"result": result, "problem": problem, "q": request.query_params, "map_json": map_json}
+        return render_html(request, "paths.html", context), problem["status"] if problem else 200
+
+    html, status = await service.run(service.remembered, page_key(request), page)
+    return HTMLResponse(html, status)
 
 
 def path_document(service: GraphService, args: dict[str, Any]) -> dict[str, Any]:
@@ -528,7 +538,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if warm:
             threading.Thread(
-                target=_quietly, args=(service.warm,), name="corpgraph-warm", daemon=True
+                target=_quietly, args=(_warm, service), name="corpgraph-warm", daemon=True
             ).start()
         try:
             yield
@@ -549,8 +559,15 @@ def create_app(
     return app
 
 
-def _quietly(work: Any) -> None:
+def _warm(service: GraphService) -> None:
+    from .pages import precompile
+
+    precompile()
+    service.warm()
+
+
+def _quietly(work: Any, *args: Any) -> None:
     try:
-        work()
+        work(*args)
     except Exception:  # the request that needs it again reports the error
         problems.log.exception("building the entity index and network failed")
