@@ -90,6 +90,8 @@ def test_ctrl_c_stops_a_store_count(tmp_graph, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as from a terminal: a test runner's worker may ignore SIGINT, and a child inherits that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     _wait_until_counting(proc)
     proc.send_signal(signal.SIGINT)
