@@ -267,3 +267,21 @@ def test_query_answers_are_kept_per_version(folder, big, own_cache):
     with open_backend(folder) as b:
         assert len(run_query(b, terms).outcome.rows) == len(first[1].rows) + 1
         assert len(list((b.path / "corpgraph-cache").glob("answers-*"))) == 1  # older versions removed
+
+
+def test_load_without_a_target_prepares_the_cache(runner, folder, big, own_cache):
+    """`corpgraph load` on a big folder indexes it into the cache and builds the network and the name
+    index, so the next command opens the cache read-only and computes neither."""
+    r = runner.invoke(cli, ["load", "--graph", str(folder)], catch_exceptions=False)
+    assert r.exit_code == 0 and r.stdout.startswith("cache ") and "files loaded" in r.stdout
+    kept = cache.store_path_for(folder, own_cache) / "corpgraph-cache"
+    assert len(list(kept.glob("network-*.json"))) == 1 and len(list(kept.glob("entity-index-*.json"))) == 1
+    again = runner.invoke(cli, ["load", "--graph", str(folder)], catch_exceptions=False)
+    assert "already up to date" in again.stdout
+    stats = runner.invoke(cli, ["stats", "--graph", str(folder)], catch_exceptions=False)
+    assert stats.exit_code == 0 and "indexing" not in stats.stderr
+
+
+def test_load_without_a_target_on_a_small_folder_says_there_is_nothing_to_prepare(runner, folder, own_cache):
+    r = runner.invoke(cli, ["load", "--graph", str(folder)], catch_exceptions=False)
+    assert r.exit_code == 0 and "nothing to prepare" in r.stdout and not own_cache.exists()

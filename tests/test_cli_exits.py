@@ -51,9 +51,9 @@ def test_cannot_run_is_not_a_usage_error(runner, tmp_path):
     assert usage.exit_code == 2 and "No such option '--no-such-option'" in usage.stderr
 
 
-def test_load_needs_exactly_one_target_as_a_usage_error(runner):
-    r = runner.invoke(cli, ["load"], catch_exceptions=False)
-    assert r.exit_code == 2 and "exactly one of --store PATH or --endpoint URL" in r.stderr
+def test_load_takes_one_target_at_most_as_a_usage_error(runner, tmp_path):
+    r = runner.invoke(cli, ["load", "--store", str(tmp_path / "s"), "--endpoint", "http://127.0.0.1:9/q"])
+    assert r.exit_code == 2 and "one of --store PATH or --endpoint URL" in r.stderr and "not both" in r.stderr
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "md"])

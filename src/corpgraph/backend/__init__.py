@@ -273,14 +273,18 @@ def load_into(
     force: bool = False,
     progress: Any = None,
 ) -> LoadReport:
-    """Load (or refresh) a graph folder into a local store or push it to a SPARQL endpoint.
+    """Load (or refresh) a graph folder into a local store, push it to a SPARQL endpoint, or (given
+    neither) prepare the default path's cache: the folder indexed and the entity network and index
+    built, so that the next command answers at once.
 
     Only the files that changed since the last load are parsed and sent, unless ``force``.
     """
     from ..errors import BackendError
 
-    if bool(store) == bool(endpoint):
-        raise BackendError("Give exactly one of --store PATH or --endpoint URL to load the graph into.")
+    if store and endpoint:
+        raise BackendError("Give one of --store PATH or --endpoint URL to load the graph into, not both.")
+    if not store and not endpoint:
+        return _prepare_cache(graph_dir, force=force, progress=progress)
     if store:
         from .oxigraph_store import OxigraphBackend
 
@@ -294,3 +298,19 @@ def load_into(
     with backend:
         loaded = backend.load_folder(graph_dir, progress=progress, force=force)
         return LoadReport(target, backend.location, loaded, len(backend), backend.version())
+
+
+def _prepare_cache(graph_dir: str | os.PathLike[str] | None, *, force: bool, progress: Any) -> LoadReport:
+    from .. import netgraph
+    from ..resolve import EntityIndex
+    from .cache import CachedFolder, open_folder
+
+    with open_folder(graph_dir) as backend:
+        if not isinstance(backend, CachedFolder):  # a small folder: parsed on each command, nothing kept
+            return LoadReport("memory", backend.location, [], len(backend), backend.version())
+        loaded = list(backend.reloaded)
+        if force:
+            loaded = backend.refresh(progress=progress, force=True)
+        netgraph.project(backend)
+        EntityIndex.from_backend(backend)
+        return LoadReport("cache", backend.location, loaded, len(backend), backend.version())

@@ -22,7 +22,9 @@ from . import cli, emit, graph_dir_option
 def load_cmd(
     graph_dir: str | None, store: str | None, endpoint: str | None, force: bool, quiet: bool
 ) -> None:
-    """Load a graph folder into a persistent store (--store) or a SPARQL endpoint (--endpoint).
+    """Load a graph folder into a persistent store (--store) or a SPARQL endpoint (--endpoint); with
+    neither, prepare the cache the other commands answer from (the folder indexed, the entity network
+    and name index built), so the next command on a big folder answers at once.
 
     Each file becomes one named part, so later loads send only the files that changed and imports
     replace one part. Commands given the same --store reopen it without parsing the files again
@@ -30,19 +32,23 @@ def load_cmd(
 
     \b
     Example:
+      corpgraph load --graph big-graph/
       corpgraph load --graph big-graph/ --store ~/.cache/corpgraph/big.oxigraph
       corpgraph load --graph big-graph/ --endpoint http://127.0.0.1:7878/query
     """
     from ..backend import load_into
 
-    if bool(store) == bool(endpoint):
-        raise click.UsageError("Give exactly one of --store PATH or --endpoint URL to load the graph into.")
+    if store and endpoint:
+        raise click.UsageError("Give one of --store PATH or --endpoint URL to load the graph into, not both.")
 
     def progress(message: str) -> None:
         if not quiet:
             click.echo(message, err=True)
 
     report = load_into(graph_dir, store, endpoint, force=force, progress=progress)
+    if report.target == "memory":
+        emit(f"{report.location}: a small folder, parsed on each command; nothing to prepare")
+        return
     sent = "sent" if report.target == "endpoint" else "loaded"
     what = f"{plural(len(report.loaded), 'file')} {sent}" if report.loaded else "already up to date"
     emit(
