@@ -285,3 +285,21 @@ def test_load_without_a_target_prepares_the_cache(runner, folder, big, own_cache
 def test_load_without_a_target_on_a_small_folder_says_there_is_nothing_to_prepare(runner, folder, own_cache):
     r = runner.invoke(cli, ["load", "--graph", str(folder)], catch_exceptions=False)
     assert r.exit_code == 0 and "nothing to prepare" in r.stdout and not own_cache.exists()
+
+
+def test_a_version_naming_a_path_gives_a_flat_file_name():
+    from corpgraph.derived import file_stamp
+
+    assert file_stamp("sha256:41096432171e") == "sha256-41096432171e"
+    odd = file_stamp("store /home/me/graph/.import-index")
+    assert "/" not in odd and " " not in odd and odd != file_stamp("store /home/me/other")
+
+
+def test_an_import_writes_nothing_derived_into_the_graph_folder(folder):
+    from corpgraph.importers import csv_facts
+    from corpgraph.importing import import_file
+
+    example = Path(csv_facts.__file__).resolve().parents[1] / "data" / "facts-example.csv"
+    import_file("csv", example, graph_dir=folder)
+    assert not (folder / ".import-index").exists()
+    assert not list(folder.rglob("corpgraph-cache"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -62,11 +63,19 @@ def kept(
     return value
 
 
+def file_stamp(version: str) -> str:
+    """A graph version as a file name: ``sha256-<hex>`` for a content stamp, else a digest of it (a
+    store's fallback stamp names its path, which may hold any character)."""
+    if re.fullmatch(r"sha256:[0-9a-f]+", version):
+        return version.replace(":", "-")
+    return "v-" + hashlib.sha256(version.encode("utf-8")).hexdigest()[:16]
+
+
 def _file(backend: Backend, name: str, version: str) -> Path | None:
     folder = backend.cache_dir()
     if folder is None:
         return None
-    return folder / f"{name}-{version.replace(':', '-')}-v{FORMAT}.json"
+    return folder / f"{name}-{file_stamp(version)}-v{FORMAT}.json"
 
 
 def _write(path: Path, name: str, data: Any) -> None:
@@ -101,7 +110,7 @@ def kept_answer(
     folder = backend.cache_dir() if backend.keeps_derived else None
     if folder is None:
         return run()
-    stamp = backend.version().replace(":", "-")
+    stamp = file_stamp(backend.version())
     key = hashlib.sha256(
         json.dumps(
             [FORMAT, sparql, sorted((k, _term_json(v)) for k, v in bindings.items()), max_rows]

@@ -23,6 +23,7 @@ from rdflib.term import Node
 from . import awards, dates
 from .backend import Backend
 from .backend.sparqltext import iri_ref, values_block
+from .derived import file_stamp
 from .errors import OutputError
 from .ontology import EdgeRule, Ontology, read_ontology
 from .vocab import SPARQL_PREFIXES, certainty_rank, local_name
@@ -47,7 +48,7 @@ def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bo
     """
     cache_dir = backend.cache_dir() if use_cache else None
     cache = (
-        cache_dir / f"network-{backend.version().replace(':', '-')}-v{_CACHE_FORMAT}.json"
+        cache_dir / f"network-{file_stamp(backend.version())}-v{_CACHE_FORMAT}.json"
         if cache_dir
         else None
     )
