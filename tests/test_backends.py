@@ -368,8 +368,8 @@ def test_open_backend_and_load_into(folder, tmp_path):
     b = open_backend(folder, store=str(tmp_path / "s"))
     assert isinstance(b, OxigraphBackend) and len(b) == report.triples
     b.close()
-    with pytest.raises(BackendError, match="exactly one"):
-        load_into(folder)
+    with pytest.raises(BackendError, match="not both"):
+        load_into(folder, store=tmp_path / "s", endpoint="http://127.0.0.1:9/query")
 
 
 def test_cli_load_and_commands_on_the_store(runner, folder, tmp_path):
