@@ -48,9 +48,7 @@ def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bo
     """
     cache_dir = backend.cache_dir() if use_cache else None
     cache = (
-        cache_dir / f"network-{file_stamp(backend.version())}-v{_CACHE_FORMAT}.json"
-        if cache_dir
-        else None
+        cache_dir / f"network-{file_stamp(backend.version())}-v{_CACHE_FORMAT}.json" if cache_dir else None
     )
     if cache is not None and cache.is_file():
         try:
