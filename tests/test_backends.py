@@ -384,5 +384,7 @@ def test_cli_load_and_commands_on_the_store(runner, folder, tmp_path):
     store_stats = runner.invoke(cli, ["stats", "--store", path])  # the folder is remembered
     assert store_stats.exit_code == 0, store_stats.output
     assert store_stats.stdout.splitlines()[1:] == mem_stats.stdout.splitlines()[1:]
-    r = runner.invoke(cli, ["load", "--graph", str(folder)])
-    assert r.exit_code == 2 and "exactly one" in r.stderr
+    r = runner.invoke(
+        cli, ["load", "--graph", str(folder), "--store", path, "--endpoint", "http://127.0.0.1:9/q"]
+    )
+    assert r.exit_code == 2 and "not both" in r.stderr
