@@ -193,6 +193,19 @@ def test_hostile_data_never_runs(browser, hostile_server):
         pg.locator("main .cg-typeahead li").first.wait_for()
         assert HOSTILE in pg.locator("main .cg-typeahead").inner_text()
         assert pg.evaluate("document.querySelectorAll('main img, main svg').length") == 0
+        # YASGUI's result table shows hostile labels and quotes as text
+        t.goto("/query")
+        t.wait("window.cgEditorReady === true")
+        pg.evaluate(
+            "cgYasgui.getTab().getYasqe().setValue('SELECT ?l ?q WHERE { { ?s rdfs:label ?l } UNION { ?r cg:quote ?q } }')"
+        )
+        pg.evaluate("cgYasgui.getTab().getYasqe().query()")
+        t.wait(
+            "document.querySelector('.yasr') && document.querySelector('.yasr').innerText.includes('onerror')"
+        )
+        pg.wait_for_timeout(300)
+        assert pg.evaluate("window.__pwned") is None
+        assert pg.evaluate("document.querySelectorAll('.yasr img, .yasr svg[onload], .yasr b').length") == 0
         agency = t.goto("/entity/agency")
         assert agency is not None and agency.ok
         hrefs = pg.evaluate("[...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")

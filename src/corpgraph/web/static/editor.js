@@ -1,7 +1,7 @@
 /* corpgraph serve: the SPARQL editor page.  YASGUI (vendored, unmodified) over the form's textarea,
    set up for offline use: the endpoint is this server's /sparql, no prefix service, no class or
    property completion from outside vocabularies, nothing kept between visits.  corpgraph's prefixes
-   are declared in the query.  "Run here" sends the query through the page's URL (a permalink);
+   are declared in the query; answers show as the raw response (text).  "Run here" sends the query through the page's URL (a permalink);
    "Show as a network" opens the entities the answer names as a network view. */
 (function () {
   "use strict";
@@ -16,6 +16,12 @@
   const Yasgui = window.Yasgui;
   Yasgui.Yasqe.defaults.autocompleters = Yasgui.Yasqe.defaults.autocompleters.filter(
     function (name) { return name !== "property" && name !== "class"; });
+  // YASR's table inserts literal values as HTML (a label "<img onerror=...>" became an element: only
+  // the CSP kept it from running). Answers show here as the raw response, which is text; the table
+  // is the page's own ("Run here"), escaped like every page of the app.
+  Object.keys(Yasgui.Yasr.plugins).forEach(function (name) {
+    if (name !== "response") delete Yasgui.Yasr.plugins[name];
+  });
   const yasgui = new Yasgui(host, {
     requestConfig: { endpoint: endpoint, method: "POST" },
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
@@ -24,6 +30,7 @@
     corsProxy: undefined,
     copyEndpointOnNewTab: true,
     yasqe: { prefixCcApi: null },
+    yasr: { pluginOrder: ["response"], defaultPlugin: "response" },
   });
   const yasqe = yasgui.getTab().getYasqe();
   yasqe.setValue(area.value);
