@@ -19,6 +19,7 @@ from corpgraph.cli import cli
 from corpgraph.errors import QueryError, QueryTimeout
 from corpgraph.importers.common import BadRow, parse_amount
 from corpgraph.query import run_query
+from corpgraph.vocab import SPARQL_PREFIXES
 
 # Long enough to outlast a 0.3 s timeout on any machine, finite so that the abandoned query ends:
 # every triple against every triple, ten times over (seconds on Oxigraph), and every typed entity
@@ -126,6 +127,24 @@ def test_rows_are_capped_and_counted(bundled, small_store):
         assert answer.outcome.total == len(bundled)
         full = run_query(backend, q)
         assert not full.outcome.truncated and len(full.outcome.rows) == len(bundled)
+
+
+def test_the_rdflib_path_keeps_only_the_rows_it_shows(bundled):
+    """rdflib's Result keeps every row it yields (about 800 bytes each); the memory backend reads its
+    rows as they come, so a capped answer holds the rows it shows, however many it counts."""
+    import tracemalloc
+
+    many = SPARQL_PREFIXES + "SELECT ?s ?p ?o ?e WHERE { ?e a cg:Person . ?s ?p ?o }"
+    every = bundled.query(many)  # also parses the text once, so that the parser's caches are warm
+    tracemalloc.start()
+    try:
+        capped = bundled.query(many, max_rows=10)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(capped.rows) == 10 and capped.total == len(every.rows) > 5_000
+    assert capped.rows == every.rows[:10]
+    assert peak < 100 * capped.total, f"{peak:,} bytes held while counting {capped.total:,} rows"
 
 
 def test_cap_rows_keeps_the_first():

@@ -23,6 +23,7 @@ because rdflib and Oxigraph would otherwise contact the network or read files.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from rdflib.term import Node
 
 from . import dates, derived, rdftext
 from .backend import Backend, QueryOutcome
-from .backend.sparqltext import PARSER_LOCK, check_variable, parse_sparql, refuse_unsafe
+from .backend.sparqltext import PARSER_LOCK, check_variable, refuse_unsafe
 from .errors import QueryError, QueryRefused, UnknownQuery
 from .resolve import EntityIndex
 from .store import bundled_queries_dir
@@ -220,6 +221,7 @@ def _declared_prefixes(parsed: object) -> set[str]:
     }
 
 
+@functools.lru_cache(maxsize=256)  # the parse costs up to a second; the same text is checked once
 def check_query(sparql: str, where: str = "query") -> CheckedQuery:
     """Refuse anything that could write, reach the network or read files, then parse ``sparql``.
 
@@ -227,6 +229,7 @@ def check_query(sparql: str, where: str = "query") -> CheckedQuery:
     again on every query); parsing here gives syntax errors a line and column and finds the
     prefixes the text does not declare.  Raises QueryRefused or QueryError; nothing is evaluated.
     """
+    from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
@@ -247,8 +250,9 @@ def check_query(sparql: str, where: str = "query") -> CheckedQuery:
     declared = _declared_prefixes(parsed)
     missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
     runnable = missing + sparql
-    try:
-        algebra = parse_sparql(runnable)
+    try:  # the standard prefixes given as initial namespaces: what the runnable text declares
+        with PARSER_LOCK:
+            algebra = translateQuery(parsed, None, {p: ns for p, ns in PREFIXES.items() if p not in declared})
     except Exception as exc:  # rdflib raises several types for an unknown prefix or a bad aggregate
         raise QueryError(f"{where}: {exc}") from None
     kind = algebra.algebra.name.replace("Query", "").upper()

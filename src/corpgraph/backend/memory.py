@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rdflib import Graph
-from rdflib.query import ResultRow
+from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.term import Identifier, Node
 
 from .. import store
@@ -41,28 +41,30 @@ class MemoryBackend(Backend):
         # rdflib evaluates lazily: errors (a bad regex, SUM over IRIs, GRAPH on a plain graph) come
         # while the rows are read, so reading them is inside the same guard
         try:
+            # rdflib's processor, as Graph.query runs it, without the Result that keeps every row:
+            # SELECT rows stream from its generator, the first max_rows kept, the rest only counted
             prepared = parse_sparql(sparql, dict(self.graph.namespaces()))  # what Graph.query does
-            result = self.graph.query(prepared, initBindings=terms or None)
-            if result.type == "SELECT":
-                names = [str(v) for v in result.vars or []]
+            result = SPARQLProcessor(self.graph).query(prepared, terms or None)
+            kind = result.get("type_")
+            if kind == "SELECT":
+                variables = list(result.get("vars_") or [])
                 found: Iterable[tuple[Node | None, ...]] = (
-                    tuple(row) for row in result if isinstance(row, ResultRow)
+                    tuple(b.get(v) for v in variables) for b in result["bindings"] if b
                 )
                 rows, total = cap_rows(found, max_rows)
-                return QueryOutcome("SELECT", names, rows, total=total)
-            if result.type == "ASK":
-                return QueryOutcome("ASK", boolean=bool(result.askAnswer))
+                return QueryOutcome("SELECT", [str(v) for v in variables], rows, total=total)
+            if kind == "ASK":
+                return QueryOutcome("ASK", boolean=bool(result.get("askAnswer")))
             g = Graph()
             for prefix, ns in self.graph.namespaces():
                 g.bind(prefix, ns, override=True)
-            for triple in result.graph if result.graph is not None else result:
-                if isinstance(triple, tuple) and len(triple) == 3:
-                    g.add((triple[0], triple[1], triple[2]))
+            for triple in result.get("graph") or ():
+                g.add(triple)
         except QueryError:
             raise
         except Exception as exc:  # rdflib raises parser and evaluation errors of many types
             raise QueryError(f"query failed: {_one_line(exc)}") from None
-        return QueryOutcome(result.type, graph=g)
+        return QueryOutcome(str(kind), graph=g)
 
     def to_graph(self) -> Graph:
         return self.graph
