@@ -1,27 +1,20 @@
 """One edge per tie, money per kind and corporate families on the real files (issue 9 §1-§3, §7),
-over the same cut of the seven files that tests/test_real_money.py imports (see its docstring), with
+over the same cut of the seven files that tests/test_real_money.py imports (see tests/realdata.py), with
 expected figures from csv sums over the raw rows."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from corpgraph import netgraph, render, subgraph
 from corpgraph.family import family_of
 from corpgraph.output.paths import hop_sentence
 from corpgraph.paths import find_paths
 from corpgraph.vocab import ENT
-from test_real_money import TX, _expected_fy, imported, subset  # noqa: F401  (session fixtures)
+from realdata import expected_fy
 
 
-@pytest.fixture(scope="module")
-def forward(imported):  # noqa: F811
-    return imported[0]
-
-
-def test_corecivic_ice_is_one_path_whose_hop_counts_the_records(subset, forward):  # noqa: F811
+def test_corecivic_ice_is_one_path_whose_hop_counts_the_records(subset, forward):
     _graph, _backend, g = forward
     result = find_paths(g, str(ENT.corecivic), str(ENT.ice), max_hops=1)
     assert len(result.paths) == 1  # was one path per contract
@@ -29,7 +22,7 @@ def test_corecivic_ice_is_one_path_whose_hop_counts_the_records(subset, forward)
     direct = [k for k, d in g[str(ENT.ice)][str(ENT.corecivic)].items() if d["kind"] == "Contract"]
     assert hop.count == len(direct) > 1 and sorted(hop.records) == sorted(direct)
     fy = {t["year"]: t["amount"] for t in hop.data["totals"] if t["amount_kind"] == "fiscalYearObligation"}
-    assert fy == {"FY2025": _expected_fy(subset, "7012", {"CORECIVIC, INC."})}
+    assert fy == {"FY2025": expected_fy(subset, "7012", {"CORECIVIC, INC."})}
     assert f"{hop.count} records" in hop_sentence(g, hop) and "FY2025" in hop_sentence(g, hop)
     # no path repeats an entity sequence
     longer = find_paths(g, str(ENT.corecivic), str(ENT.ice), max_hops=3, max_paths=200)

@@ -1,148 +1,25 @@
 """Money counted once on the real files (issue 9 §4, §5, §7): the seven files imported in two orders
 give the same answers, and the answers equal sums made here with the csv module over the raw rows.
 
-Speed: importing all seven files whole takes about 12 s (twice that for two orders), too slow for
-the suite; the award files are cut first (1,234 of their 14,932 rows: every row of the companies
-checked here, GEO Group, CoreCivic, Palantir, AT&T, Fifth Third, Dawson, and every row of the awards that
-appear in more than one file, the ones that were counted twice); the facility lists and graph.json
-are imported whole.  Both orders take about 6 s of CPU.  The expected figures are computed over the
-same cut rows, independently of the importer's code.
+The files are cut for speed and imported once per test run (tests/realdata.py says how); the
+expected figures are computed over the same cut rows, independently of the importer's code.
 """
 
 from __future__ import annotations
 
-import csv
-import re
-import shutil
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from corpgraph import money, netgraph
-from corpgraph.importing import _folder_backend as folder_backend
-from corpgraph.importing import import_file
-from corpgraph.store import bundled_graph_dir
+from corpgraph import money
 from corpgraph.vocab import ENT
-
-TX = Path("wrags81-cbp-ice-dashboard") / "CBP_ICE_FY2025_Contract_Obligations.csv"
-AWARDS = Path("alyssc-mn_ice_contracts") / "Contracts_PrimeAwardSummaries_2025-03-21_H19M57S23_1.csv"
-SUBAWARDS = Path("alyssc-mn_ice_contracts") / "Contracts_Subawards_2025-03-28_H03M23S17_1.csv"
-FREEZER = Path("xpmethod-torn-apart") / "freezer.csv"
-ICEFACS = Path("xpmethod-torn-apart") / "iceFacs.csv"
-GRAPH_JSON = Path("xpmethod-torn-apart") / "graph.json"
-PATCH = Path("CarwilB-ice-detention") / "contractors-patch-fy26.csv"
-ORDER = [
-    ("usaspending", TX),
-    ("usaspending", AWARDS),
-    ("usaspending", SUBAWARDS),
-    ("tornapart", FREEZER),
-    ("facilities", ICEFACS),
-    ("tornapart", GRAPH_JSON),
-    ("facilities", PATCH),
-]
-COMPANIES = re.compile(
-    r"GEO GROUP|CORECIVIC|PALANTIR|AT&T|ATT MOBILITY|FIFTH THIRD|DAWSON SOLUTIONS|^B\.I\.", re.I
-)
-
-
-def _short(generated: str) -> tuple[str, str]:
-    parts = generated.split("_")
-    return parts[3], parts[2]
-
-
-def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        return list(reader.fieldnames or []), list(reader)
-
-
-def _write(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=header)
-        w.writeheader()
-        w.writerows(rows)
-
-
-@pytest.fixture(scope="session")
-def subset(real_data, tmp_path_factory) -> dict[Path, tuple[list[str], list[dict[str, str]]]]:
-    """The cut files, written under a temporary folder with their real names (their sources are known)."""
-    out = tmp_path_factory.mktemp("real-subset")
-    tx, aw, sub, fr = (_read(real_data / p) for p in (TX, AWARDS, SUBAWARDS, FREEZER))
-    keys = {
-        "tx": {_short(r["Generated Award ID"]) for r in tx[1]},
-        "aw": {_short(r["contract_award_unique_key"]) for r in aw[1]},
-        "sub": {_short(r["prime_award_unique_key"]) for r in sub[1]},
-        "fr": {("7012", r["award_id"]) for r in fr[1]},
-    }
-    shared = {k for a in keys for b in keys if a < b for k in keys[a] & keys[b]}
-    cut = {
-        TX: [
-            r
-            for r in tx[1]
-            if _short(r["Generated Award ID"]) in shared or COMPANIES.search(r["Recipient Name"])
-        ],
-        AWARDS: [
-            r
-            for r in aw[1]
-            if _short(r["contract_award_unique_key"]) in shared or COMPANIES.search(r["recipient_name"])
-        ],
-        SUBAWARDS: [r for r in sub[1] if _short(r["prime_award_unique_key"]) in shared],
-        FREEZER: [
-            r
-            for r in fr[1]
-            if ("7012", r["award_id"]) in shared or COMPANIES.search(r["recipient_name"] + r["parent_name"])
-        ],
-    }
-    files = {}
-    for path, (header, _) in zip((TX, AWARDS, SUBAWARDS, FREEZER), (tx, aw, sub, fr), strict=True):
-        _write(out / path.name, header, cut[path])
-        files[path] = (header, cut[path])
-    for path in (ICEFACS, GRAPH_JSON, PATCH):
-        shutil.copy(real_data / path, out / path.name)
-    files[Path("folder")] = (str(out), [])  # type: ignore[assignment]
-    return files
-
-
-def _import_all(folder: Path, order, tmp_path_factory, name: str) -> Path:
-    graph = tmp_path_factory.mktemp(name) / "graph"
-    shutil.copytree(bundled_graph_dir(), graph)
-    for kind, path in order:
-        import_file(kind, folder / path.name, graph_dir=graph)
-    return graph
-
-
-@pytest.fixture(scope="session")
-def imported(subset, tmp_path_factory):
-    """The cut files imported in the listed order and in the reverse order: (backend, network) each."""
-    folder = Path(subset[Path("folder")][0])
-    out = []
-    for name, order in (("forward", ORDER), ("reverse", ORDER[::-1])):
-        graph = _import_all(folder, order, tmp_path_factory, name)
-        # read into an in-memory Oxigraph store, as imports do: 0.5 s where rdflib took 9 s
-        backend = folder_backend(graph, None)
-        out.append((graph, backend, netgraph.build_network(backend)))
-    return out
+from realdata import AWARDS, FREEZER, SUBAWARDS, expected_fy, short_key
 
 
 def _totals(backend, network, entity) -> dict[tuple[str, str | None, str], Decimal]:
     report = money.money_report(backend, str(entity), network)
     return {(t.kind, t.counterparty, t.direction): t.amount for t in report.by_counterparty}
-
-
-def _expected_fy(subset, agency: str, names: set[str] | None = None) -> Decimal:
-    """FY2025 obligations by csv sums: exact duplicate rows dropped, per agency code (and recipients)."""
-    seen, total = set(), Decimal(0)
-    for r in subset[TX][1]:
-        sig = tuple(sorted(r.items()))
-        if sig in seen:
-            continue
-        seen.add(sig)
-        if _short(r["Generated Award ID"])[0] == agency and (names is None or r["Recipient Name"] in names):
-            total += Decimal(r["Federal Action Obligation"])
-    return total
 
 
 def _by_kind(backend, network, entity) -> dict[tuple[str, str], tuple[Decimal, int]]:
@@ -171,7 +48,7 @@ def test_both_orders_give_the_same_money(imported):
 def test_fiscal_year_obligations_per_company_equal_the_csv_sums(subset, imported, entity, names):
     for _, backend, network in imported:
         got = _totals(backend, network, entity).get(("fiscalYearObligation", str(ENT.ice), "in"))
-        assert got == _expected_fy(subset, "7012", names)
+        assert got == expected_fy(subset, "7012", names)
 
 
 def test_ice_totals_per_kind_count_each_award_once(subset, imported):
@@ -186,7 +63,7 @@ def test_ice_totals_per_kind_count_each_award_once(subset, imported):
             firsts.setdefault(r["prime_award_unique_key"], Decimal(r["prime_award_amount"]))
     for key, amount in firsts.items():
         totals.setdefault(key, amount)
-    fy = _expected_fy(subset, "7012")
+    fy = expected_fy(subset, "7012")
     for _, backend, network in imported:
         report = money.money_report(backend, str(ENT.ice), network)
         by_kind = {(t.kind, t.direction): (t.amount, t.records) for t in report.by_kind}
@@ -207,7 +84,7 @@ def test_potential_values_from_two_files_count_once_the_later(subset, imported):
     latest: dict[tuple[str, str], tuple[str, Decimal]] = {}  # (agency, PIID) -> (as of, value)
     by_short = defaultdict(set)
     for r in subset[AWARDS][1]:
-        by_short[_short(r["contract_award_unique_key"])].add(r["contract_award_unique_key"])
+        by_short[short_key(r["contract_award_unique_key"])].add(r["contract_award_unique_key"])
     for r in subset[AWARDS][1]:
         if r["awarding_sub_agency_code"] == "7012" and r["potential_total_value_of_award"]:
             m, d, y = r["last_modified_date"].split("/")
