@@ -46,7 +46,7 @@ from .backend import Backend
 from .names import fold as _fold_uncached
 from .names import slugify
 from .ontology import Ontology, bundled_ontology, read_ontology
-from .resolve import EntityIndex, EntityName
+from .resolve import EntityIndex, EntityName, read_entities
 from .vocab import CG, ENT, SPARQL_PREFIXES, local_name
 
 if TYPE_CHECKING:
@@ -374,15 +374,6 @@ class Known:
     names: set[str]
 
 
-_ENTITY_QUERY = (
-    SPARQL_PREFIXES
-    + """
-SELECT ?e ?label ?type WHERE {
-  ?e a ?type ; rdfs:label ?label .
-  ?type rdfs:subClassOf* cg:Entity .
-}"""
-)
-_ALIAS_QUERY = SPARQL_PREFIXES + "SELECT ?e ?alias WHERE { ?e cg:alias ?alias }"
 _PLACE_QUERY = SPARQL_PREFIXES + "SELECT ?e ?place WHERE { ?e a cg:Facility ; cg:place ?place }"
 _ID_QUERY = (
     SPARQL_PREFIXES
@@ -443,18 +434,7 @@ class Resolver:
     ) -> Resolver:
         """The graph's entities, names and identifiers, leaving out the triples in ``exclude``."""
         ex = exclude or set()
-        acc: dict[str, Known] = {}
-        generic = {"Entity", "Organization"}
-        for e, label, typ in backend.select(_ENTITY_QUERY).rows:
-            if (str(e), str(RDFS.label), str(label)) in ex:
-                continue
-            t = local_name(str(typ))
-            k = acc.setdefault(str(e), Known(str(e), str(label), t, set()))
-            if k.type in generic and t not in generic:
-                k.type = t
-        for e, alias in backend.select(_ALIAS_QUERY).rows:
-            if str(e) in acc and (str(e), str(CG.alias), str(alias)) not in ex:
-                acc[str(e)].names.add(str(alias))
+        acc = {e.iri: Known(e.iri, e.label, e.type, set(e.names[1:])) for e in read_entities(backend, ex)}
         ids = [
             (str(e), local_name(str(p)), str(v))
             for e, p, v in backend.select(_ID_QUERY).rows

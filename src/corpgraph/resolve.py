@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from collections.abc import Container
+from dataclasses import dataclass, replace
+
+from rdflib.namespace import RDFS
 
 from . import derived
 from .backend import Backend
 from .errors import AmbiguousEntity, UnknownEntity
 from .names import fold
-from .vocab import ENT, SPARQL_PREFIXES, local_name
+from .vocab import CG, ENT, SPARQL_PREFIXES, local_name
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,30 @@ _IDENTIFIER_QUERY = (
     + " ".join(f"cg:{p}" for p in IDENTIFIER_SCHEMES)
     + " } ?e ?p ?id }"
 )
+
+
+_LABEL, _ALIAS = str(RDFS.label), str(CG.alias)
+_GENERIC = {"Entity", "Organization"}
+
+
+def read_entities(backend: Backend, exclude: Container[tuple[str, str, str]] = ()) -> list[EntityName]:
+    """Every entity of the graph with its label, its most specific type and its names (the label,
+    then the aliases): the one reader of what entities are called, for look-ups (:class:`EntityIndex`)
+    and imports (``entity_resolution.Resolver``).  Label and alias triples in ``exclude`` (an import's
+    previous output, as (s, p, o) strings) are left out."""
+    acc: dict[str, dict] = {}
+    for e, label, typ, alias in backend.select(_INDEX_QUERY).rows:
+        iri, name = str(e), str(label)
+        if (iri, _LABEL, name) in exclude:
+            continue
+        item = acc.setdefault(iri, {"label": name, "types": set(), "names": [name]})
+        item["types"].add(local_name(str(typ)))
+        if alias is not None and str(alias) not in item["names"] and (iri, _ALIAS, str(alias)) not in exclude:
+            item["names"].append(str(alias))
+    return [
+        EntityName(iri, d["label"], sorted(d["types"] - _GENERIC or d["types"])[0], tuple(d["names"]))
+        for iri, d in acc.items()
+    ]
 
 
 class EntityIndex:
@@ -161,27 +188,10 @@ class EntityIndex:
 
 
 def _read_entities(backend: Backend) -> list[EntityName]:
-    rows = backend.select(_INDEX_QUERY).rows
-    acc: dict[str, dict] = {}
-    for e, label, typ, alias in rows:
-        item = acc.setdefault(str(e), {"label": str(label), "types": set(), "names": [str(label)]})
-        item["types"].add(local_name(str(typ)))
-        if alias is not None and str(alias) not in item["names"]:
-            item["names"].append(str(alias))
     ids: dict[str, list[tuple[str, str]]] = {}
     for e, p, value in backend.select(_IDENTIFIER_QUERY).rows:
         ids.setdefault(str(e), []).append((IDENTIFIER_SCHEMES[local_name(str(p))], str(value)))
-    generic = {"Entity", "Organization"}
-    return [
-        EntityName(
-            iri,
-            d["label"],
-            sorted(d["types"] - generic or d["types"])[0],
-            tuple(d["names"]),
-            tuple(sorted(ids.get(iri, ()))),
-        )
-        for iri, d in acc.items()
-    ]
+    return [replace(e, identifiers=tuple(sorted(ids.get(e.iri, ())))) for e in read_entities(backend)]
 
 
 def _names(e: EntityName) -> tuple[str, ...]:
