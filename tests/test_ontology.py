@@ -134,7 +134,7 @@ def test_a_graph_ontology_without_styles_draws_the_bundled_way():
 
 def test_a_new_amount_kind_reads_in_its_own_words():
     """Summaries name an amount kind by its label in the ontology, not by splitting its camelCase."""
-    from corpgraph.summary import tie_summary
+    from corpgraph.output.ties import tie_summary
 
     backend = backend_of(
         f"@prefix ex: <{EX}> .\n"

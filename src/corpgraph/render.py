@@ -155,7 +155,7 @@ def money_lines(g: nx.MultiDiGraph) -> dict[str, list[str]]:
     """Each entity's money per amount kind, direction and currency, one line each, never added
     across kinds: 'obligated, received: $621M (36 records)'.  Kinds that are not money flowing
     (bond issues, investments) read 'party to'."""
-    from .summary import compact_money
+    from .output.numbers import compact_money
 
     acc: dict[str, dict[tuple, list]] = {}
     for u, v, _k, d in edges_of(g):
@@ -446,7 +446,7 @@ def map_document(
     maps above ``large`` entities.  ``layout`` fixes positions ({iri: (x, y)}, from a layout file);
     big maps get positions computed here.
     """
-    from .summary import period_text, record_amount, tie_summary, totals_text
+    from .output.ties import period_text, record_amount, tie_summary, totals_text
 
     g = sub.ties
     onto = g.graph.get("ontology")

@@ -91,4 +91,17 @@ def duration(value: object) -> str:
     return " ".join(parts) if parts else text
 
 
-__all__ = ["duration", "hedged_money", "money", "number", "plural", "with_currency"]
+def compact_money(amount: Decimal, currency: str | None = None) -> str:
+    """305812345 -> '$305.8M', 1070000000 -> '$1.07B', 62013.29 -> '$62,013'; exact below a thousand."""
+    a = abs(amount)
+    sign = "-" if amount < 0 else ""
+    for size, suffix, places in ((Decimal(10) ** 9, "B", 2), (Decimal(10) ** 6, "M", 1)):
+        if a >= size:
+            text = f"{a / size:.{places}f}".rstrip("0").rstrip(".")
+            return with_currency(sign + text + suffix, currency)
+    if a >= 1000:
+        return with_currency(f"{sign}{a:,.0f}", currency)
+    return money(amount, currency)
+
+
+__all__ = ["compact_money", "duration", "hedged_money", "money", "number", "plural", "with_currency"]

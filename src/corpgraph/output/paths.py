@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..summary import period_text, record_amount, tie_summary
 from ..vocab import local_name
 from . import render_rows, to_json
 from .escape import md, md_link, terminal
 from .numbers import plural
 from .sources import source_text, source_urls
+from .ties import period_text, record_amount, tie_summary
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -1,15 +1,14 @@
 """Short texts that summarise a tie (``netgraph.aggregate``) for readers: its records, its money per
 amount kind (never added across kinds) and its date range, e.g. "18 records, obligated FY2025
-$305.8M, 2024-10 to 2025-09".  Plain text; the output layer escapes it for each format.  Amounts are
+$305.8M, 2024-10 to 2025-09".  Plain text; the output layer's formats escape it.  Amounts are
 worded by ``output.numbers`` (the sign before the currency: "-$3,497.06")."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal
 
-from .output.numbers import hedged_money, money, plural, with_currency
+from .numbers import compact_money, hedged_money, money, plural
 
 
 def kind_words(name: str | None, label: str | None = None) -> str:
@@ -18,19 +17,6 @@ def kind_words(name: str | None, label: str | None = None) -> str:
     if label:
         return label
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name or "").lower() or "amount"
-
-
-def compact_money(amount: Decimal, currency: str | None = None) -> str:
-    """305812345 -> '$305.8M', 1070000000 -> '$1.07B', 62013.29 -> '$62,013'; exact below a thousand."""
-    a = abs(amount)
-    sign = "-" if amount < 0 else ""
-    for size, suffix, places in ((Decimal(10) ** 9, "B", 2), (Decimal(10) ** 6, "M", 1)):
-        if a >= size:
-            text = f"{a / size:.{places}f}".rstrip("0").rstrip(".")
-            return with_currency(sign + text + suffix, currency)
-    if a >= 1000:
-        return with_currency(f"{sign}{a:,.0f}", currency)
-    return money(amount, currency)
 
 
 def total_text(t: dict, *, exact: bool = False) -> str:
