@@ -137,3 +137,28 @@ def test_government_recipients_typed(name, kind):
     from corpgraph.importers.common import org_type
 
     assert org_type(name) == kind
+
+
+def test_fast_literals_are_the_terms_rdflib_builds():
+    """The importers' literal builders give rdflib's own terms, slot by slot; builders that would not
+    (an rdflib release that moved its slots) are detected and the constructor is used instead."""
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    from corpgraph.importers import context
+
+    for text in ("", "a\nb", "Ω ünïcode", "1.5", "=HYPERLINK()", "https://example.org/x"):
+        for fast, slow in (
+            (context.plain_literal(text), Literal(text)),
+            (context.any_uri_literal(text), Literal(text, datatype=XSD.anyURI)),
+        ):
+            assert fast == slow and hash(fast) == hash(slow) and fast.n3() == slow.n3()
+            assert all(getattr(fast, slot) == getattr(slow, slot) for slot in Literal.__slots__)
+
+    def moved(text: str) -> Literal:  # as if a release kept the value elsewhere
+        lit = context._fast_plain(text)
+        lit._value = None
+        return lit
+
+    assert not context._same_terms(moved, Literal)
+    assert context._same_terms(context._fast_plain, Literal) == context.FAST_LITERALS

@@ -227,7 +227,7 @@ def find_paths(
     limit cut the answer, ``truncated`` is set and ``note`` says so.  Raises NoPathFound.
     """
     started = time.perf_counter()
-    label = _label_fn(g)
+    label = labeller(g)
     _check_ends(g, label, [source], [target], via, avoid, min_certainty)
     via_set, avoid_set = set(via), set(avoid)
     view, ties = _ties(g, kinds, min_certainty, as_of, soft)
@@ -279,7 +279,7 @@ def family_paths(
     it in the family.  Options as in ``find_paths``; the time budget covers the whole search.
     """
     started = time.perf_counter()
-    label = _label_fn(g)
+    label = labeller(g)
     _check_ends(g, label, [source], [target], via, avoid, min_certainty)
     fam_a, fam_b = family_of(g, source, as_of=as_of), family_of(g, target, as_of=as_of)
     shared = set(fam_a.entities) & set(fam_b.entities)
@@ -574,7 +574,10 @@ def _no_path_message(label, source, target, max_hops, kinds, min_certainty, as_o
     )
 
 
-def _label_fn(g: nx.MultiDiGraph):
+def labeller(g: nx.MultiDiGraph):
+    """A function giving a node's label in ``g`` (its IRI's local name when it has none; the text
+    itself when it is not a node)."""
+
     def label(n: str) -> str:
         if n in g:
             return str(g.nodes[n].get("label") or local_name(n))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..vocab import local_name
+from ..paths import labeller
 from . import render_rows, to_json
 from .escape import md, md_link, terminal
 from .numbers import plural
@@ -23,15 +23,6 @@ if TYPE_CHECKING:
     from ..paths import Hop, Path, PathResult
 
 
-def _label_fn(g: nx.MultiDiGraph):
-    def label(n: str) -> str:
-        if n in g:
-            return str(g.nodes[n].get("label") or local_name(n))
-        return n
-
-    return label
-
-
 def hop_arrow(g: nx.MultiDiGraph, hop: Hop) -> str:
     """``—hosts→`` for a hop walked along its direction, ``←uses—`` against it, ``—partners with—``."""
     if hop.symmetric:
@@ -40,7 +31,7 @@ def hop_arrow(g: nx.MultiDiGraph, hop: Hop) -> str:
 
 
 def path_line(g: nx.MultiDiGraph, path: Path) -> str:
-    label = _label_fn(g)
+    label = labeller(g)
     parts = [label(path.nodes[0])]
     for hop in path.hops:
         parts += [hop_arrow(g, hop), label(hop.target)]
@@ -50,7 +41,7 @@ def path_line(g: nx.MultiDiGraph, path: Path) -> str:
 def hop_sentence(g: nx.MultiDiGraph, hop: Hop) -> str:
     """The hop as a sentence in its true direction, with its tie summarised: 'U.S. Immigration and
     Customs Enforcement contracts CoreCivic: 18 records, obligated FY2025 $305.8M, 2024-10 to 2025-09'."""
-    label = _label_fn(g)
+    label = labeller(g)
     text = f"{label(hop.subject)} {hop.label} {label(hop.object)}"
     summary = tie_summary(hop.data)
     return f"{text}: {summary}" if summary else text
@@ -71,7 +62,7 @@ def member_lines(g: nx.MultiDiGraph, result: PathResult, path: Path) -> list[str
     """With ``--family``: which member of which family each end of the path is, and why it counts
     ('starts at B.I. INCORPORATED, in the family of GEO Group: owned by ...'); nothing for an end
     that is the entity asked about."""
-    label = _label_fn(g)
+    label = labeller(g)
     out = []
     for word, end, asked in (
         ("starts", path.nodes[0], result.source),
@@ -114,7 +105,7 @@ def _record_data(records: nx.MultiDiGraph, hop: Hop, rec: str) -> dict:
 
 
 def render_text(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) -> str:
-    label = _label_fn(g)
+    label = labeller(g)
     ends = "the corporate families of " if result.family else ""
     lines = [
         f"{plural(len(result.paths), 'path')} from {ends}{label(result.source)} "
@@ -154,7 +145,7 @@ def render_text(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False
 
 
 def render_md(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) -> str:
-    label = _label_fn(g)
+    label = labeller(g)
     esc = md
 
     def src_links(srcs) -> str:
@@ -188,7 +179,7 @@ def render_md(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) 
 
 
 def to_dict(g: nx.MultiDiGraph, result: PathResult, *, records: bool = False) -> dict:
-    label = _label_fn(g)
+    label = labeller(g)
 
     def record_dict(rec: str, d: dict) -> dict:
         keep = ("kind", "certainty", "amount", "currency", "amount_kind", "amount_qualifier", "amount_text")
@@ -284,7 +275,7 @@ FAMILY_HEADERS = ("from_member", "to_member")  # with --family: the path's two e
 
 def hop_rows(g: nx.MultiDiGraph, result: PathResult) -> list[list[Any]]:
     """One row per hop of every path, in path order (with ``--family``, then the path's two ends)."""
-    label = _label_fn(g)
+    label = labeller(g)
     return [
         [
             i,
