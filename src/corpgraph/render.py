@@ -390,7 +390,8 @@ def edge_amount(d: dict, kind: str | None = None) -> str:
     """The short amount an edge's label carries: '$450M credit line' for one record ('more than ...'
     when hedged); for a tie, its total of one amount kind (the kind node sizes show when the tie has
     it, else its first), never a sum across kinds."""
-    from .summary import compact_money, kind_words
+    from .output.numbers import compact_money
+    from .output.ties import kind_words
 
     if d.get("count", 1) == 1:
         if d.get("amount") is None:
