@@ -116,8 +116,8 @@ async def handle(request: Request, exc: Exception) -> Response:
         return render_page(request, "error.html", {"problem": doc}, status=status, headers=headers)
     except Exception:  # the page itself failed: the plainest page, still escaped
         log.exception("error page failed")
-        from markupsafe import escape
+        from ..output.escape import html
 
-        title, detail = escape(doc["title"]), escape(doc["detail"])
+        title, detail = html(doc["title"]), html(doc["detail"])
         body = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p>"
         return HTMLResponse(body, status, headers=headers)
