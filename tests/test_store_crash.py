@@ -9,12 +9,15 @@ is the union of the files, and every part holds its file.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -34,15 +37,18 @@ DATA = TEST_DATA / "import"
 AWARDS = DATA / "usaspending-awards.csv"
 SUBAWARDS = DATA / "usaspending-subawards.csv"
 
-# Runs the CLI with every write to a read-write store counted; SIGKILLs itself after write number
-# argv[1] (0: never), and prints the number of writes when it ends normally.
-CHILD = """
-import os, signal, sys
+# The CLI with every write to a read-write store counted.  One interpreter imports corpgraph once and
+# forks a child for each run (a new interpreter would spend longer importing than the run takes); the
+# child SIGKILLs itself after write number kill_at (0: never) and prints the number of writes when
+# it ends normally.  Each request is a JSON line [kill_at, args, stdout file, stderr file]; the
+# answer, the child's wait status.
+FORK_SERVER = """
+import json, os, signal, sys, traceback
 from corpgraph.backend import oxigraph_store as m
 from corpgraph.cli import cli
 WRITES = {"add", "remove", "update", "load", "bulk_load", "extend", "bulk_extend", "clear",
           "remove_graph", "clear_graph", "add_graph"}
-kill_at, count = int(sys.argv[1]), 0
+kill_at, count = 0, 0
 class Counted:
     def __init__(self, store):
         self._store = store
@@ -62,17 +68,57 @@ class Counted:
         return write
 real_open_rw = m._open_rw
 m._open_rw = lambda path, folder: Counted(real_open_rw(path, folder))
-try:
-    cli.main(sys.argv[2:], standalone_mode=False)
-finally:
-    print("writes", count, flush=True)
+for line in sys.stdin:
+    kill_at, args, out, err = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            for fd, name in ((1, out), (2, err)):
+                os.dup2(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), fd)
+            try:
+                cli.main(args, standalone_mode=False)
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                print("writes", count, flush=True)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    print(status, flush=True)
 """
+_server: subprocess.Popen | None = None
 
 
 def run_child(kill_at: int, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", CHILD, str(kill_at), *args], capture_output=True, text=True, timeout=120
-    )
+    """``corpgraph ARGS`` in a child forked by the fork server, killed after write ``kill_at``."""
+    global _server
+    if _server is None or _server.poll() is not None:
+        _server = subprocess.Popen(
+            [sys.executable, "-c", FORK_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        atexit.register(_server.kill)
+    assert _server.stdin is not None and _server.stdout is not None
+    fd, out = tempfile.mkstemp(suffix=".out")
+    os.close(fd)
+    err = out[: -len(".out")] + ".err"
+    try:
+        _server.stdin.write(json.dumps([kill_at, list(args), out, err]) + "\n")
+        _server.stdin.flush()
+        status = int(_server.stdout.readline())
+        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        return subprocess.CompletedProcess(
+            args, code, Path(out).read_text(errors="replace"), Path(err).read_text(errors="replace")
+        )
+    finally:
+        Path(out).unlink(missing_ok=True)
+        Path(err).unlink(missing_ok=True)
 
 
 def triples_of_files(files: list[Path]) -> tuple[int, set[str]]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph
 from rdflib.plugins.sparql.processor import SPARQLProcessor
@@ -43,7 +45,7 @@ class MemoryBackend(Backend):
         try:
             # rdflib's processor, as Graph.query runs it, without the Result that keeps every row:
             # SELECT rows stream from its generator, the first max_rows kept, the rest only counted
-            prepared = parse_sparql(sparql, dict(self.graph.namespaces()))  # what Graph.query does
+            prepared = _prepared(sparql, tuple(sorted(self.graph.namespaces())))
             result = SPARQLProcessor(self.graph).query(prepared, terms or None)
             kind = result.get("type_")
             if kind == "SELECT":
@@ -71,6 +73,13 @@ class MemoryBackend(Backend):
 
     def __len__(self) -> int:
         return len(self.graph)
+
+
+@functools.lru_cache(maxsize=128)
+def _prepared(sparql: str, namespaces: tuple[tuple[str, Any], ...]) -> Any:
+    """A query parsed and translated once (rdflib's parser takes up to a second on a long query; a
+    prepared query is evaluated afresh each time, with its own bindings)."""
+    return parse_sparql(sparql, dict(namespaces))
 
 
 def _one_line(exc: Exception) -> str:
