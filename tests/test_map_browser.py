@@ -17,7 +17,6 @@ import pytest
 
 from corpgraph import render, subgraph
 from minigraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r
-from test_real_money import TX, imported, subset  # noqa: F401  (session fixtures of the real-data cut)
 
 pytestmark = pytest.mark.browser
 
@@ -351,8 +350,8 @@ def test_labels_do_not_collide_on_the_bundled_graph(browser, bundled, bundled_ne
         pg.page.close()
 
 
-def test_labels_do_not_collide_on_200_real_entities(browser, imported, tmp_path):  # noqa: F811
-    _graph, backend, net = imported[0]
+def test_labels_do_not_collide_on_200_real_entities(browser, forward, tmp_path):
+    _graph, backend, net = forward
     sub = subgraph.select_subgraph(backend, focus=["GEO Group", "CoreCivic"], depth=2, net=net)
     assert 150 <= len(sub.ties) <= 300
     out = tmp_path / "real.html"

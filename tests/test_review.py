@@ -109,6 +109,14 @@ def test_review_lists_accepts_and_reapplies_on_import(runner, tmp_graph, tmp_pat
     [item] = json.loads(listed.output)
     assert item["rule"] == "legal-form" and item["source_name"] == "DAWSON SOLUTIONS, LLC"
     assert item["status"] == "pending" and "llc against inc" in item["evidence"]
+    # the list in the row formats of every other command: one row per proposal
+    as_csv = runner.invoke(cli, ["review", "--graph", str(tmp_graph), "-f", "csv"], catch_exceptions=False)
+    header, row = as_csv.output.splitlines()
+    assert header.startswith("id,status,rule,source_name") and row.startswith(
+        f"{item['id']},pending,legal-form,"
+    )
+    table = runner.invoke(cli, ["review", "--graph", str(tmp_graph), "-f", "table"], catch_exceptions=False)
+    assert item["id"] in table.output and "DAWSON SOLUTIONS, LLC" in table.output
     ttl = tmp_graph / "imports" / "usaspending-tx.ttl"
     assert "dawson-solutions-llc" in ttl.read_text(encoding="utf-8")
 

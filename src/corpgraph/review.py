@@ -245,22 +245,3 @@ def _label_of(folder: Path, iri: str) -> str:
 
 def to_dict(p: Proposal) -> dict[str, str]:
     return {**asdict(p), "import": p.import_file}
-
-
-def render_text(items: list[Proposal]) -> str:
-    if not items:
-        return "No decisions wait for review.\n"
-    lines = [f"{len(items)} decision{'s' if len(items) != 1 else ''} to review:"]
-    for p in items:
-        mark = "" if p.status == PENDING else f" [{p.status}]"
-        lines.append("")
-        lines.append(f"{p.id}{mark}  {p.rule}: {p.source_name!r} ({p.import_file})")
-        lines.append(f"    now:         {p.label} <{p.entity}>")
-        lines.append(f"    may be:      <{p.candidate}>")
-        lines.append(f"    evidence:    {p.evidence}")
-    lines += [
-        "",
-        "Decide with: corpgraph review accept ID  or  corpgraph review reject ID;",
-        "the decision takes effect at once, and every later import of the file applies it again.",
-    ]
-    return "\n".join(lines) + "\n"

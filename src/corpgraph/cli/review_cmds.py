@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
+from ..output import TEXT_FORMATS
 from . import cli, emit, format_option, graph_dir_option
 
 
 @cli.group("review", invoke_without_command=True)
 @click.option("--all", "decided", is_flag=True, help="List the proposals already accepted or rejected too.")
-@format_option(("text", "json"), "text")
+@format_option(TEXT_FORMATS, "text")
 @graph_dir_option
 @click.pass_context
 def review(ctx: click.Context, decided: bool, fmt: str, graph_dir: str | None) -> None:
@@ -33,13 +34,9 @@ def review(ctx: click.Context, decided: bool, fmt: str, graph_dir: str | None) -
     if ctx.invoked_subcommand is not None:
         return
     from .. import review as lib
-    from ..output import to_json
+    from ..output.review import format_proposals
 
-    items = lib.proposals(graph_dir, decided=decided)
-    if fmt == "json":
-        emit(to_json([lib.to_dict(p) for p in items]))
-    else:
-        emit(lib.render_text(items))
+    emit(format_proposals(lib.proposals(graph_dir, decided=decided), fmt))
 
 
 def _decide(graph_dir: str | None, proposal: str, status: str, fmt: str) -> None:
