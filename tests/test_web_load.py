@@ -1,5 +1,5 @@
 """A bounded load test of `corpgraph serve` on the real-data graph (the cut real files of
-test_real_money, imported): 50 concurrent clients on loopback, each asking for search, entity pages,
+tests/realdata.py, imported in order): 50 concurrent clients on loopback, each asking for search, entity pages,
 a path and a query; nothing fails, latencies are printed (no timed assertion: figures go in bench/)."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 import pytest
 
-from test_real_money import imported, subset  # noqa: F401  (session fixtures)
 from web_server import RunningServer
 
 pytestmark = pytest.mark.realdata
@@ -27,8 +26,8 @@ PATHS = [
 ]
 
 
-def test_fifty_concurrent_clients_all_answered(imported):  # noqa: F811
-    _graph, backend, _net = imported[0]
+def test_fifty_concurrent_clients_all_answered(forward):
+    _graph, backend, _net = forward
     server = RunningServer(backend, max_concurrent=4, timeout=60)
     try:
         latencies: dict[str, list[float]] = {p: [] for p in PATHS}

@@ -250,7 +250,7 @@ def story_document(story: RawStory, sub: Subgraph, backend: Backend) -> dict[str
 
 def _fact(rec: str, u: str, v: str, d: dict, label) -> dict[str, Any]:
     """One highlighted record as the story lists it: its sentence, date, amount, certainty, quotes, sources."""
-    from .summary import record_amount
+    from .output.ties import record_amount
 
     return {
         "record": rec,
