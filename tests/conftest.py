@@ -20,9 +20,9 @@ try:  # the real Oxigraph server fixtures (oxigraph_server, loaded_endpoint, fre
 except ImportError:  # pytest run with --import-mode=importlib from the repository root
     from tests.oxigraph_server import fresh_endpoint, loaded_endpoint, oxigraph_server  # noqa: F401
 try:  # the real files, cut and imported once per run (subset, forward, imported)
-    from realdata import forward, imported, subset  # noqa: F401
+    from realfiles import forward, imported, subset  # noqa: F401
 except ImportError:
-    from tests.realdata import forward, imported, subset  # noqa: F401
+    from tests.realfiles import forward, imported, subset  # noqa: F401
 try:  # the real Virtuoso fixtures (virtuoso_server, virtuoso_loaded, virtuoso_fresh)
     from virtuoso_server import virtuoso_fresh, virtuoso_loaded, virtuoso_server  # noqa: F401
 except ImportError:

@@ -1,5 +1,5 @@
 """One edge per tie, money per kind and corporate families on the real files (issue 9 §1-§3, §7),
-over the same cut of the seven files that tests/test_real_money.py imports (see tests/realdata.py), with
+over the same cut of the seven files that tests/test_real_money.py imports (see tests/realfiles.py), with
 expected figures from csv sums over the raw rows."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from corpgraph.family import family_of
 from corpgraph.output.paths import hop_sentence
 from corpgraph.paths import find_paths
 from corpgraph.vocab import ENT
-from realdata import expected_fy
+from realfiles import expected_fy
 
-# one worker imports the real files and runs every test on them (see tests/realdata.py)
+# one worker imports the real files and runs every test on them (see tests/realfiles.py)
 pytestmark = pytest.mark.xdist_group("realdata")
 
 

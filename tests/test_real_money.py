@@ -1,7 +1,7 @@
 """Money counted once on the real files (issue 9 §4, §5, §7): the seven files imported in two orders
 give the same answers, and the answers equal sums made here with the csv module over the raw rows.
 
-The files are cut for speed and imported once per test run (tests/realdata.py says how); the
+The files are cut for speed and imported once per test run (tests/realfiles.py says how); the
 expected figures are computed over the same cut rows, independently of the importer's code.
 """
 
@@ -14,9 +14,9 @@ import pytest
 
 from corpgraph import money
 from corpgraph.vocab import ENT
-from realdata import AWARDS, FREEZER, SUBAWARDS, expected_fy, short_key
+from realfiles import AWARDS, FREEZER, SUBAWARDS, expected_fy, short_key
 
-# one worker imports the real files and runs every test on them (see tests/realdata.py)
+# one worker imports the real files and runs every test on them (see tests/realfiles.py)
 pytestmark = pytest.mark.xdist_group("realdata")
 
 

@@ -1,5 +1,5 @@
 """A bounded load test of `corpgraph serve` on the real-data graph (the cut real files of
-tests/realdata.py, imported in order): 50 concurrent clients on loopback, each asking for search, entity pages,
+tests/realfiles.py, imported in order): 50 concurrent clients on loopback, each asking for search, entity pages,
 a path and a query; nothing fails, latencies are printed (no timed assertion: figures go in bench/)."""
 
 from __future__ import annotations
