@@ -6,17 +6,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from corpgraph import netgraph, render, subgraph
 from corpgraph.family import family_of
 from corpgraph.output.paths import hop_sentence
 from corpgraph.paths import find_paths
 from corpgraph.vocab import ENT
 from realfiles import expected_fy
-
-# one worker imports the real files and runs every test on them (see tests/realfiles.py)
-pytestmark = pytest.mark.xdist_group("realdata")
 
 
 def test_corecivic_ice_is_one_path_whose_hop_counts_the_records(subset, forward):

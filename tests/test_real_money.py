@@ -16,9 +16,6 @@ from corpgraph import money
 from corpgraph.vocab import ENT
 from realfiles import AWARDS, FREEZER, SUBAWARDS, expected_fy, short_key
 
-# one worker imports the real files and runs every test on them (see tests/realfiles.py)
-pytestmark = pytest.mark.xdist_group("realdata")
-
 
 def _totals(backend, network, entity) -> dict[tuple[str, str | None, str], Decimal]:
     report = money.money_report(backend, str(entity), network)

@@ -24,8 +24,7 @@ try:
 except ImportError:  # pragma: no cover - importlib import mode
     from tests.virtuoso_server import AUTH_PASSWORD, AUTH_USER, MAX_ROWS
 
-# one worker runs them all, so that the session starts one Virtuoso, not one per worker
-pytestmark = [pytest.mark.endpoint, pytest.mark.xdist_group("virtuoso")]
+pytestmark = pytest.mark.endpoint
 P = SPARQL_PREFIXES
 IMPORT_DATA = Path(__file__).resolve().parent / "data" / "import"
 
