@@ -133,3 +133,71 @@ def test_cage_codes_join_a_company_but_never_split_one(resolver):
     from corpgraph.vocab import CG
 
     assert {str(o) for s, p, o in triples if p == CG.cage and str(s) == a.iri} == {"1ABC2", "9XYZ9"}
+
+
+# Two files of one name: the dashboard's transactions (no identifier) and award summaries where two
+# companies of that name (two UEIs) hold one award each.  Imported in either order, the same names
+# must go to the same entities.
+_TX_HEADER = (
+    "Agency,Award ID,Recipient Name,Federal Action Obligation,Action Date,Modification,"
+    "Product/Service Description,NAICS Description,Transaction Description,Generated Award ID\n"
+)
+_TX_ROWS = (
+    "ICE,70CMSD25F00000001,ACME WIDGETS INC,1000.00,2025-03-04,0,WIDGETS,WIDGETS,WIDGETS,"
+    "CONT_AWD_70CMSD25F00000001_7012_-NONE-_-NONE-\n"
+    "ICE,70CMSD25F00000002,BETA TOOLS LLC,500.00,2025-03-05,0,TOOLS,TOOLS,TOOLS,"
+    "CONT_AWD_70CMSD25F00000002_7012_-NONE-_-NONE-\n"
+)
+_AWARD_HEADER = (
+    "contract_award_unique_key,award_id_piid,total_obligated_amount,potential_total_value_of_award,"
+    "awarding_sub_agency_code,awarding_sub_agency_name,recipient_uei,recipient_duns,recipient_name\n"
+)
+_AWARD_ROWS = (
+    "CONT_AWD_70CMSD20P00000011_7012_-NONE-_-NONE-,70CMSD20P00000011,2000,3000,7012,ICE,"
+    "AAAAAAAAAAA1,,ACME WIDGETS INC\n"
+    "CONT_AWD_70CMSD20P00000012_7012_-NONE-_-NONE-,70CMSD20P00000012,4000,5000,7012,ICE,"
+    "BBBBBBBBBBB2,,ACME WIDGETS INC\n"
+    "CONT_AWD_70CMSD20P00000013_7012_-NONE-_-NONE-,70CMSD20P00000013,700,800,7012,ICE,"
+    "CCCCCCCCCCC3,,BETA TOOLS LLC\n"
+)
+
+
+def _decisions(folder) -> list[tuple[str, str, str, str]]:
+    import csv
+
+    out = []
+    for path in sorted((folder / "imports").glob("*.decisions.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            out += [(path.name, r["source_name"], r["identifier"], r["entity"]) for r in csv.DictReader(fh)]
+    return sorted(out)
+
+
+def test_two_import_orders_give_the_same_entities(tmp_path):
+    """A name two UEIs share joins neither company by name: the unidentified transactions' name gets
+    an entity of its own (flagged ambiguous where both companies are known), and each company one
+    whose IRI comes from its UEI; a name with one UEI joins the unidentified spelling in both orders."""
+    import shutil
+
+    from corpgraph.importing import import_file
+    from corpgraph.store import bundled_graph_dir
+
+    (tmp_path / "tx.csv").write_text(_TX_HEADER + _TX_ROWS, encoding="utf-8")
+    (tmp_path / "awards.csv").write_text(_AWARD_HEADER + _AWARD_ROWS, encoding="utf-8")
+    found = []
+    for name, order in (("forward", ["tx.csv", "awards.csv"]), ("reverse", ["awards.csv", "tx.csv"])):
+        graph = tmp_path / name
+        shutil.copytree(bundled_graph_dir(), graph)
+        for file in order:
+            import_file("usaspending", tmp_path / file, graph_dir=graph)
+        found.append(_decisions(graph))
+    assert found[0] == found[1]
+    entity = {(source, ident): iri for _, source, ident, iri in found[0]}
+    acme_a, acme_b = (
+        entity[("ACME WIDGETS INC", "uei:AAAAAAAAAAA1")],
+        entity[("ACME WIDGETS INC", "uei:BBBBBBBBBBB2")],
+    )
+    assert acme_a == str(ENT["acme-widgets-uei-aaaaaaaaaaa1"])
+    assert acme_b == str(ENT["acme-widgets-uei-bbbbbbbbbbb2"])
+    assert entity[("ACME WIDGETS INC", "")] not in (acme_a, acme_b)
+    # one company of that name: the transactions and the award are one entity, whichever came first
+    assert entity[("BETA TOOLS LLC", "")] == entity[("BETA TOOLS LLC", "uei:CCCCCCCCCCC3")]

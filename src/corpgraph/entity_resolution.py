@@ -419,6 +419,8 @@ class Resolver:
         self.created_by_key: dict[tuple[str, str], str] = {}
         self.added_aliases: dict[str, set[str]] = {}
         self.added_ids: dict[str, set[tuple[str, str]]] = {}
+        # name key -> the (scheme, value) identifiers this import's rows give it (see expect)
+        self.expected: dict[str, set[tuple[str, str]]] = {}
         self.decisions: dict[tuple[str, str], Decision] = {}
         self.places: dict[str, str] = {}  # facility IRI -> 'City, ST'
         self._alias_index = {name_key(v): entry for entry in ALIASES for v in (*entry.variants, entry.label)}
@@ -533,6 +535,34 @@ class Resolver:
         return {k for k, v in self.ids.items() if v == iri}
 
     # -- the rules ------------------------------------------------------------------------------------
+    def expect(self, name: str | None, *, uei: str | None = "", duns: str | None = "") -> None:
+        """Announce, before resolving, a name and the identifiers a row of this import gives it.
+
+        An import announces all its rows first, so that a name which two UEIs (or DUNS) of the file
+        share is known to be split before its first row is resolved: which of the two companies an
+        earlier import's unidentified entity of that name would join then never depends on which
+        file came first (see :meth:`_split`)."""
+        if not name:
+            return
+        key = name_key(" ".join(str(name).split()))
+        ids = self.expected.setdefault(key, set())
+        uei, duns = (uei or "").strip().upper(), (duns or "").strip()
+        if uei:
+            ids.add(("uei", uei))
+        if duns:
+            ids.add(("duns", duns))
+
+    def _split(self, key: str, etype: str) -> bool:
+        """Whether a name key is shared by two companies: two UEIs (or two DUNS) among this import's
+        rows of that name and the entities of that name in the graph."""
+        ids = set(self.expected.get(key, ()))
+        for iri in self._graph_match([key], etype) | set(self.created_keyed.get((etype, key), ())):
+            ids |= {i for i in self.ids_of.get(iri, ()) if i[0] in ("uei", "duns")}
+        return any(len({v for s, v in ids if s == scheme}) > 1 for scheme in ("uei", "duns"))
+
+    def _identified(self, iri: str) -> bool:
+        return any(s in ("uei", "duns") for s, _ in self.ids_of.get(iri, ()))
+
     def resolve(
         self,
         name: str,
@@ -582,6 +612,11 @@ class Resolver:
         form = legal_form(name)
         found = self._graph_match([key], etype) | set(self.created_keyed.get((etype, key), ()))
         found = {i for i in found if not self._ids_rule_out(i, uei, duns, parent_uei)}
+        split = bool(uei or duns) and self._split(key, etype)
+        if split:
+            # a name two identifiers share: a row with one of them joins only by identifier, never an
+            # unidentified entity of that name (which of the companies that is, no file says)
+            found = {i for i in found if self._identified(i)}
         fitting = {i for i in found if same_legal_entity(form, self.forms.get(i, {None}))}
         # a bank is not the holding company (or brand) whose alias it matches: Fifth Third Bank is
         # a subsidiary of Fifth Third Bancorp, SunTrust Bank of SunTrust Banks
@@ -605,8 +640,14 @@ class Resolver:
             rule = "graph-name" if iri in self.known else "same-name"
             return Decision(name, ident, iri, self.label_of(iri), rule, f"same normalised name {key!r}")
         if len(fitting) > 1:
-            iri = self._created_for(key, name, etype, form)
             detail = "candidates: " + " ".join(sorted(fitting))
+            unidentified = sorted(i for i in fitting if not self._identified(i))
+            if not ident and len(unidentified) == 1:
+                # the name's one unidentified entity, whichever import made it: every unidentified
+                # spelling of a split name goes there, in any order of the files
+                iri = unidentified[0]
+                return Decision(name, ident, iri, self.label_of(iri), "ambiguous", detail)
+            iri = self._created_for(key, name, etype, form, split=split, uei=uei, duns=duns)
             return Decision(name, ident, iri, self.label_of(iri), "ambiguous", detail, created=True)
         if found:  # the same name in another legal form: a person decides
             candidate = sorted(found)[0]
@@ -617,8 +658,18 @@ class Resolver:
             )
             return self._proposal("legal-form", name, ident, etype, key, form, candidate, detail)
         # nothing fits; an entity of this key that identifiers ruled out stays another entity
-        iri = self._created_for(key, name, etype, form, separate=(etype, key) in self.created_by_key)
-        return Decision(name, ident, iri, name, "new", f"normalised name {key!r}", created=True)
+        iri = self._created_for(
+            key,
+            name,
+            etype,
+            form,
+            separate=(etype, key) in self.created_by_key,
+            split=split,
+            uei=uei,
+            duns=duns,
+        )
+        detail = f"normalised name {key!r}" + (", which several identifiers share" if split else "")
+        return Decision(name, ident, iri, name, "new", detail, created=True)
 
     def _proposal(
         self,
@@ -637,13 +688,33 @@ class Resolver:
             return Decision(
                 name, ident, candidate, self.label_of(candidate), rule, detail, False, status, candidate
             )
-        iri = self._created_for(key, name, etype, form, separate=True)
+        scheme, _, value = ident.partition(":")
+        ids = {"uei": value} if scheme == "uei" else {"duns": value} if scheme == "duns" else {}
+        split = bool(ids) and self._split(key, etype)
+        iri = self._created_for(key, name, etype, form, separate=True, split=split, **ids)
         return Decision(name, ident, iri, name, rule, detail, True, status, candidate)
 
     def _created_for(
-        self, key: str, name: str, etype: str, form: str | None = None, *, separate: bool = False
+        self,
+        key: str,
+        name: str,
+        etype: str,
+        form: str | None = None,
+        *,
+        separate: bool = False,
+        split: bool = False,
+        uei: str = "",
+        duns: str = "",
     ) -> str:
-        """The entity created for a name key; ``separate``: one more, beside another legal form's."""
+        """The entity created for a name key; ``separate``: one more, beside another legal form's.
+        ``split`` (a name several identifiers share): the entity of the row's identifier, its IRI
+        made from the name and that identifier, so that it is the same whichever file came first."""
+        if split and (uei or duns):
+            scheme, value = ("uei", uei) if uei else ("duns", duns)
+            iri = self._mint(slugify(f"{key} {scheme} {value}"), name, etype)
+            self.created_keyed.setdefault((etype, key), []).append(iri)
+            self.forms.setdefault(iri, set()).add(form)
+            return iri
         if separate or (etype, key) not in self.created_by_key:
             slug = slugify(f"{key} {form}" if separate and form else key)
             iri = self._mint(slug, name, etype)

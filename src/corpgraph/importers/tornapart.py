@@ -135,6 +135,14 @@ def _graph(ctx: ImportContext) -> None:
     own = Ownerships(ctx, CG.reported)
     by_id = {str(n.get("id")): n for n in nodes if isinstance(n, dict)}
     total = len(nodes)
+    for node in nodes:  # every company name with its DUNS first (see Resolver.expect)
+        if isinstance(node, dict) and node.get("category") == "company" and node.get("name"):
+            name = repair_text(str(node["name"])).strip()
+            res.expect(name, duns=_duns(str(node.get("id", "")).split("||")[0]))
+            parent = by_id.get(str(node.get("childOf") or ""))
+            pname = repair_text(str(parent.get("name") or "")).strip() if parent is not None else ""
+            if pname and name_key(pname) != name_key(name):  # as below: a parent of its own name is skipped
+                res.expect(pname, duns=_duns(str(node.get("childOf"))))
     for i, node in enumerate(nodes, 1):
         ctx.stats["nodes read"] += 1
         if ctx.progress and i % 500 == 0:

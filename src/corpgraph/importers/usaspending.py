@@ -260,7 +260,14 @@ def _awards(ctx: ImportContext) -> None:
     res = ctx.resolver
     own = Ownerships(ctx, CG.confirmed)
     seen: set[str] = set()
-    for row in ctx.rows():
+    rows = list(ctx.rows())
+    for row in rows:  # every name with its identifiers first: a name two UEIs share is known as such
+        res.expect(
+            row.get("recipient_name") or row.get("recipient_name_raw"),
+            uei=row.get("recipient_uei"),
+            duns=row.get("recipient_duns"),
+        )
+    for row in rows:
         try:
             key = row.get("contract_award_unique_key")
             if not key:
@@ -387,7 +394,11 @@ def _subawards(ctx: ImportContext) -> None:
     own = Ownerships(ctx, CG.confirmed)
     seen: set[tuple[str, ...]] = set()
     primes: dict[str, dict] = {}
-    for row in ctx.rows():
+    rows = list(ctx.rows())
+    for row in rows:  # every name with its identifiers first (see Resolver.expect)
+        for who in ("prime_awardee", "subawardee"):
+            res.expect(row.get(f"{who}_name"), uei=row.get(f"{who}_uei"), duns=row.get(f"{who}_duns"))
+    for row in rows:
         try:
             signature = tuple(row.data.get(c) or "" for c in sorted(k for k in row.data if k))
             if signature in seen:
