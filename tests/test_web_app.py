@@ -543,3 +543,54 @@ def test_entity_pages_and_path_searches_are_computed_once(bundled, monkeypatch):
         assert c.get("/api/paths", params={"from": "AWS", "to": "ICE"}).json() == a
         c.get("/api/paths", params={"from": "AWS", "to": "ICE", "max_hops": 2})  # another search
     assert calls == {"groups": 1, "paths": 2}
+
+
+STORY = """# How AWS reaches ICE
+
+## AWS hosts ICM
+highlight: AWS, Investigative Case Management
+The first step.
+"""
+
+
+def _map_document(html: str) -> dict:
+    found = re.search(r'<script id="cg-data" type="application/json">(.*?)</script>', html, re.S)
+    assert found, "the page carries no map document"
+    return json.loads(found.group(1))
+
+
+def test_stories_and_the_timeline_are_offered_as_by_corpgraph_map(bundled, tmp_path):
+    from corpgraph.story import parse_story
+
+    story = parse_story(STORY, "aws-ice.md")
+    with client_of(bundled, stories={"aws-ice": story}) as c:
+        home = c.get("/")
+        assert 'href="/map?story=aws-ice"' in home.text and "How AWS reaches ICE" in home.text
+        page = c.get("/map?story=aws-ice")
+        assert page.status_code == 200
+        doc = _map_document(page.text)
+        step = doc["story"]["steps"][0]
+        assert "https://w3id.org/corpgraph/entity/aws" in step["nodes"]
+        assert '/static/story.js"' in page.text and Markup(page.text).inline_scripts == 0
+        timeline = c.get("/map?timeline=1")
+        assert _map_document(timeline.text)["timeline"] and '/static/timeline.js"' in timeline.text
+        assert "timeline" not in _map_document(c.get("/map").text)
+        missing = c.get("/map?story=nope", headers={"Accept": "application/json"})
+        assert missing.status_code == 404 and "aws-ice" in missing.text
+
+
+def test_serve_refuses_a_bad_story_before_listening(runner, tmp_path):
+    bad = tmp_path / "bad.md"
+    bad.write_text("# A story\n\n## Step one\nhighlight: Palantr\nCaption.\n", encoding="utf-8")
+    r = runner.invoke(cli, ["serve", "--story", str(bad), "--port", "0"])
+    assert r.exit_code == 1
+    assert "bad.md:4" in r.output and "Palantir" in r.output
+
+
+def test_the_path_finders_map_lists_the_ranked_paths_like_map_path(client):
+    """The network of a path search carries its ranked paths, so the best one is emphasised and the
+    others muted, as in `corpgraph map --path`."""
+    doc = _map_document(client.get("/map?from=AWS&to=ICE").text)
+    assert len(doc["paths"]) > 1
+    best = doc["paths"][0]
+    assert best["edges"] and "Amazon Web Services" in best["text"]

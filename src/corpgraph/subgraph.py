@@ -320,6 +320,7 @@ def path_subgraph(g: nx.MultiDiGraph, result: paths.PathResult, selection: Selec
     sub = _finish(g, g, nodes, records, selection, g.graph.get("version") or "unknown")
     sub.highlight_nodes = {result.source, result.target} & set(sub.net.nodes)
     sub.highlight_edges = records
+    sub.path_result = result  # the map lists the ranked paths and emphasises the best, as map --path
     if result.truncated and result.note:
         sub.notes.append(result.note)
     return sub

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..errors import CannotRun
@@ -55,6 +57,14 @@ from . import cli, graph_options
     metavar="NAME",
     help="Also answer requests addressed to this host name (repeatable); any other Host header is refused.",
 )
+@click.option(
+    "--story",
+    "story_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Offer this story (a story file of '## ' steps, as for map --story) on the home page and at "
+    "/map?story=NAME, NAME being the file's name without .md (repeatable).",
+)
 @graph_options
 def serve(
     host: str,
@@ -65,6 +75,7 @@ def serve(
     max_concurrent: int,
     hub_limit: int,
     allowed_hosts: tuple[str, ...],
+    story_files: tuple[str, ...],
     source,
 ) -> None:
     """Explore the graph in a web browser: a local, read-only web app.
@@ -89,10 +100,19 @@ def serve(
       corpgraph serve
       corpgraph serve --port 8080 --open
       corpgraph serve --store mystore --timeout 60
+      corpgraph serve --story templates/story-aws-ice.md
     """
+    from ..story import read_story, story_document
     from ..web.service import LOOPBACK_HOSTS, ServeSettings
 
+    stories = {Path(f).stem: read_story(f) for f in story_files}
     backend = source.open()
+    if stories:  # resolved before anything listens: a bad story is exit 1 with its file, line and field
+        from ..subgraph import select_subgraph
+
+        whole = select_subgraph(backend)
+        for story in stories.values():
+            story_document(story, whole, backend)
     try:
         sock = _listen(host, port)
     except OSError as exc:
@@ -109,6 +129,7 @@ def serve(
         max_concurrent=max_concurrent,
         hub_limit=hub_limit,
         allowed_hosts=allowed_hosts,
+        stories=stories,
     )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"

@@ -92,6 +92,9 @@ async def home(request: Request) -> Response:
             "entities": len(index.entities),
             "location": service.backend.location,
             "graph": service.backend.version(),
+            "stories": [
+                (name, story.title or name) for name, story in sorted(service.settings.stories.items())
+            ],
         },
     )
 
@@ -408,6 +411,8 @@ def view_of(request: Request) -> dict[str, Any]:
         "around": around or None,
         "limit": int_param(request, "limit", service_of(request).settings.hub_limit, 1, 500),
         "selection": selection_of(request),
+        "story": (request.query_params.get("story") or "").strip() or None,
+        "timeline": request.query_params.get("timeline") in ("1", "true"),
     }
 
 
@@ -435,8 +440,21 @@ def view_subgraph(service: GraphService, view: dict[str, Any]) -> Any:
 def map_html(service: GraphService, view: dict[str, Any], embed: bool) -> str:
     from ..render import render_map
 
+    stories = service.settings.stories
+    if view["story"] is not None and view["story"] not in stories:
+        offered = ", ".join(sorted(stories)) or "none (corpgraph serve --story FILE offers one)"
+        raise HTTPException(404, f"no story named {view['story']!r}; stories: {offered}")
     sub = view_subgraph(service, view)
-    return render_map(sub, embed=embed, assets="linked", static_prefix="/static/")
+    panels: dict[str, Any] = {}
+    if view["story"] is not None:  # the same panels as corpgraph map --story / --timeline
+        from ..story import story_document
+
+        panels["story"] = story_document(stories[view["story"]], sub, service.backend)
+    if view["timeline"]:
+        from ..timeline import timeline, timeline_document
+
+        panels["timeline"] = timeline_document(timeline(sub, service.backend))
+    return render_map(sub, embed=embed, assets="linked", static_prefix="/static/", **panels)
 
 
 async def map_page(request: Request) -> Response:

@@ -38,6 +38,8 @@ class ServeSettings:
     max_concurrent: int = 4  # heavy requests (queries, paths, exports) running at once
     hub_limit: int = 40  # neighbours shown around one entity before the top-N cut
     allowed_hosts: tuple[str, ...] = field(default=())  # Host header names accepted besides loopback
+    # stories offered on the home page and at /map?story=NAME: {name: parsed story file}
+    stories: dict[str, Any] = field(default_factory=dict)
 
     def host_names(self) -> set[str]:
         names = {h.lower() for h in (*LOOPBACK_HOSTS, *self.allowed_hosts)}
