@@ -594,3 +594,31 @@ def test_the_path_finders_map_lists_the_ranked_paths_like_map_path(client):
     assert len(doc["paths"]) > 1
     best = doc["paths"][0]
     assert best["edges"] and "Amazon Web Services" in best["text"]
+
+
+def test_the_busiest_entities_pages_are_built_at_start(bundled, monkeypatch):
+    """A hub's page costs most (ICE holds thousands of records): the app builds the busiest
+    entities' views while it starts, and a page asked by any of its names reads the kept view."""
+    from corpgraph import relations
+    from corpgraph.web.app import warm_hubs
+
+    calls: list[str] = []
+    groups = relations.relationship_groups
+
+    def counted_groups(g, iri, **k):
+        calls.append(iri)
+        return groups(g, iri, **k)
+
+    monkeypatch.setattr(relations, "relationship_groups", counted_groups)
+    with client_of(bundled) as c:
+        hubs = warm_hubs(c.app.state.service, count=3, min_records=0)
+        assert len(hubs) == 3 and calls == hubs
+        g = c.app.state.service.net()
+        assert all(g.degree(h) >= max(g.degree(n) for n in g if n not in hubs) for h in hubs)
+        assert "https://w3id.org/corpgraph/entity/ice" in hubs  # the bundled graph's hub
+        assert c.get("/entity/ICE").status_code == 200
+        assert c.get("/entity/U.S.%20Immigration%20and%20Customs%20Enforcement").status_code == 200
+        for hub in hubs:
+            assert c.get(f"/entity/{hub.rsplit('/', 1)[1]}").status_code == 200
+    assert calls == hubs  # nothing built twice
+    assert warm_hubs(c.app.state.service, min_records=10_000) == []  # no hub that big here

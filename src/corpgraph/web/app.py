@@ -145,7 +145,26 @@ def entity_view(service: GraphService, slug: str, as_of: Any = None) -> dict[str
 
 
 def remembered_entity_view(service: GraphService, slug: str, as_of: Any) -> dict[str, Any]:
-    return service.remembered(("entity", slug, as_of), lambda: entity_view(service, slug, as_of))
+    iri = service.index().resolve(slug)  # kept by entity, whichever name the URL gives it
+    return service.remembered(("entity", iri, as_of), lambda: entity_view(service, iri, as_of))
+
+
+# The pages built before anyone asks: at most this many entities, each with at least this many records
+# (a page of a few hundred records takes milliseconds; ICE's 9,000 take most of a second).
+HUBS_WARMED = 5
+HUB_RECORDS = 1000
+
+
+def warm_hubs(service: GraphService, count: int = HUBS_WARMED, min_records: int = HUB_RECORDS) -> list[str]:
+    """Build the entity views and networks of the busiest entities, so their first request reads
+    them like any page asked before (done in the background while the app starts)."""
+    g = service.net()
+    busiest = sorted(g, key=lambda n: (-g.degree(n), str(n)))[:count]
+    hubs = [n for n in busiest if g.degree(n) >= min_records]
+    for iri in hubs:
+        remembered_entity_view(service, iri, None)
+        neighbourhood_document(service, iri, service.settings.hub_limit)
+    return hubs
 
 
 def page_key(request: Request) -> tuple:
@@ -582,6 +601,7 @@ def _warm(service: GraphService) -> None:
 
     precompile()
     service.warm()
+    warm_hubs(service)
 
 
 def _quietly(work: Any, *args: Any) -> None:
