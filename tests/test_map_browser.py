@@ -8,8 +8,6 @@ network request.  Skips when playwright or chromium is absent; CI installs chrom
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -19,27 +17,6 @@ from corpgraph import render, subgraph
 from minigraph import HOSTILE, HOSTILE2, HOSTILE_TYPE, e, r
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("CORPGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"no chromium at {CHROMIUM} (install Debian's chromium or set CORPGRAPH_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Opened:

@@ -18,7 +18,6 @@ import pytest
 
 from corpgraph import render, subgraph
 from minigraph import HOSTILE, HOSTILE2, e, r
-from test_map_browser import ARGS, CHROMIUM
 
 SIGMA_FILES = ("vendor/graphology.umd.min.js", "vendor/sigma.min.js", "sigma-renderer.js")
 FADED = "rgba(200,200,200,0.35)"
@@ -48,17 +47,6 @@ def test_large_views_load_the_webgl_renderer_and_small_ones_do_not(whole):
 
 
 # -- in Chromium -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"no chromium at {CHROMIUM} (install Debian's chromium or set CORPGRAPH_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Page:

@@ -19,19 +19,6 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "templates" / "story-aws-ice.md"
 FADED = "rgba(200,200,200,0.35)"  # how the map draws what a highlight fades (web/static/map.js)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from test_map_browser import ARGS, CHROMIUM
-
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"no chromium at {CHROMIUM} (install Debian's chromium or set CORPGRAPH_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def _open(browser, path: Path, hash_: str = "", size=(1280, 900)):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     errors: list[str] = []

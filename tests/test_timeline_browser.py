@@ -18,19 +18,6 @@ pytestmark = pytest.mark.browser
 REC = "https://w3id.org/corpgraph/record/"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from test_map_browser import ARGS, CHROMIUM
-
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"no chromium at {CHROMIUM} (install Debian's chromium or set CORPGRAPH_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def _write(backend, path: Path, **selection) -> Path:
     sub = subgraph.select_subgraph(backend, **selection)
     render.write_map(sub, path, timeline=timeline_document(timeline(sub, backend)))

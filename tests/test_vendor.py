@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from test_map_browser import ARGS, CHROMIUM
-
 REPO = Path(__file__).resolve().parents[1]
 STATIC = REPO / "src" / "corpgraph" / "web" / "static"
 VENDOR = STATIC / "vendor"
@@ -124,17 +122,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self._send(json.dumps(RESULT).encode(), "application/sparql-results+json")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python) is not installed")
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"no chromium at {CHROMIUM} (install Debian's chromium or set CORPGRAPH_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
