@@ -8,8 +8,6 @@ app-entity.png (an entity page with its network), app-paths.png (the path finder
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,11 +16,9 @@ import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+from screenshots import ARGS, CHROMIUM, HERE  # the map screenshots' browser, beside this file
 
-HERE = Path(__file__).resolve().parent
 STORY = HERE.parent / "templates" / "story-aws-ice.md"
-CHROMIUM = os.environ.get("CORPGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 SHOTS = [
     ("app-entity.png", "/entity/citizens-financial-group"),
     ("app-paths.png", "/paths?from=AWS&to=ICE"),

@@ -29,23 +29,25 @@ CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . VALUES ?k { 1 2 3
 CROSS_RDFLIB = "SELECT (COUNT(*) AS ?n) WHERE { ?a a ?t . ?b a ?u }"
 
 
-@pytest.fixture(autouse=True)
-def _abandoned_queries_finish():
-    """Wait for the queries a test gave up on (they run on in a daemon thread) before its store
-    closes and before the next test runs."""
-    yield
+def _wait_for_abandoned_queries() -> None:
+    """Wait for the queries a test gave up on: they run on in a daemon thread."""
     for thread in threading.enumerate():
         if thread.name == "corpgraph-query":
             thread.join(120)
+
+
+@pytest.fixture(autouse=True)
+def _abandoned_queries_finish():
+    """... before the next test runs."""
+    yield
+    _wait_for_abandoned_queries()
 
 
 @pytest.fixture
 def small_store(tmp_graph, tmp_path):
     b = OxigraphBackend.open(tmp_path / "store", tmp_graph)
     yield b
-    for thread in threading.enumerate():
-        if thread.name == "corpgraph-query":
-            thread.join(120)
+    _wait_for_abandoned_queries()  # closing the store under a running query would crash the process
     b.close()
 
 
