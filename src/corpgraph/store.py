@@ -80,7 +80,7 @@ def graph_files(graph_dir: Path) -> list[Path]:
     """
     root = Path(graph_dir)
     real_root = root.resolve()
-    files: list[Path] = []
+    candidates: list[Path] = []
     entries = 0
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel_dir = Path(dirpath).relative_to(root)
@@ -94,9 +94,12 @@ def graph_files(graph_dir: Path) -> list[Path]:
                 f"more than {MAX_FOLDER_ENTRIES:,} files and folders: this is not a graph folder "
                 "(pass --graph DIR with the folder of .ttl files)",
             )
-        for name in filenames:
-            if name.endswith(".ttl") and not name.startswith("."):
-                files.append(_checked_file(root / rel_dir / name, real_root))
+        candidates.extend(
+            root / rel_dir / name for name in filenames if name.endswith(".ttl") and not name.startswith(".")
+        )
+    # Files are checked once the whole walk is known to be bounded, so a folder too big to be a graph
+    # folder is reported as such, not by the first odd file found while walking it.
+    files = [_checked_file(path, real_root) for path in candidates]
     if not files:
         raise GraphNotFound(f"Graph folder {str(graph_dir)!r} holds no .ttl files.")
     first = {"ontology.ttl": 0, "shapes.ttl": 1}
