@@ -622,3 +622,91 @@ def test_the_busiest_entities_pages_are_built_at_start(bundled, monkeypatch):
             assert c.get(f"/entity/{hub.rsplit('/', 1)[1]}").status_code == 200
     assert calls == hubs  # nothing built twice
     assert warm_hubs(c.app.state.service, min_records=10_000) == []  # no hub that big here
+
+
+# -- CORS on /sparql (serve --cors-origin) -------------------------------------------------------------
+
+YASGUI = "https://yasgui.example.org"
+
+
+def test_no_cors_header_by_default(client):
+    """Without --cors-origin no answer lets another site's page read it, and a preflight is refused."""
+    resp = client.get("/sparql", params={"query": SELECT}, headers={"Origin": YASGUI})
+    assert resp.status_code == 200
+    assert not [k for k in resp.headers if k.lower().startswith("access-control-")]
+    pre = client.options("/sparql", headers={"Origin": YASGUI, "Access-Control-Request-Method": "POST"})
+    assert pre.status_code == 405 and "access-control-allow-origin" not in pre.headers
+
+
+def test_cors_allows_the_named_origin_on_sparql_only(bundled):
+    with client_of(bundled, cors_origins=(YASGUI, "http://localhost:3000")) as c:
+        ok = c.get("/sparql", params={"query": SELECT}, headers={"Origin": YASGUI})
+        assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == YASGUI
+        assert "X-Corpgraph-Rows" in ok.headers["access-control-expose-headers"]
+        assert {v.strip() for v in ok.headers["vary"].split(",")} == {"Accept", "Origin"}
+        form = c.post("/sparql", data={"query": SELECT}, headers={"Origin": "http://localhost:3000"})
+        assert form.headers["access-control-allow-origin"] == "http://localhost:3000"
+        # an error answer is readable too, so the client can show it
+        bad = c.get("/sparql", params={"query": "SELEC nothing"}, headers={"Origin": YASGUI})
+        assert bad.status_code == 400 and bad.headers["access-control-allow-origin"] == YASGUI
+
+        other = c.get("/sparql", params={"query": SELECT}, headers={"Origin": "https://evil.example"})
+        assert other.status_code == 200 and "access-control-allow-origin" not in other.headers
+        assert "Origin" in other.headers["vary"]  # a cache must not hand one origin's answer to another
+        for path in ("/", "/api/search?q=aws", "/entity/aws", "/static/map.js"):
+            resp = c.get(path, headers={"Origin": YASGUI})
+            assert resp.status_code == 200, path
+            assert not [k for k in resp.headers if k.lower().startswith("access-control-")], path
+
+
+def test_cors_preflight_is_answered_for_allowed_origins_only(bundled):
+    with client_of(bundled, cors_origins=(YASGUI,)) as c:
+        asked = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+        pre = c.options("/sparql", headers={"Origin": YASGUI, **asked})
+        assert pre.status_code == 204
+        assert pre.headers["access-control-allow-origin"] == YASGUI
+        assert "POST" in pre.headers["access-control-allow-methods"]
+        assert "content-type" in pre.headers["access-control-allow-headers"].lower()
+        assert pre.headers["content-security-policy"] == CSP
+        refused = c.options("/sparql", headers={"Origin": "https://evil.example", **asked})
+        assert "access-control-allow-origin" not in refused.headers
+        assert "access-control-allow-methods" not in refused.headers
+        elsewhere = c.options("/api/search", headers={"Origin": YASGUI, **asked})
+        assert elsewhere.status_code == 405 and "access-control-allow-origin" not in elsewhere.headers
+        # still read-only: CORS adds no method to /sparql
+        assert c.put("/sparql", headers={"Origin": YASGUI}).status_code == 405
+
+
+def test_cors_any_origin_with_a_star(bundled):
+    with client_of(bundled, cors_origins=("*",)) as c:
+        resp = c.get("/sparql", params={"query": SELECT}, headers={"Origin": "https://anywhere.example"})
+        assert resp.headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in resp.headers
+        assert "access-control-allow-origin" not in c.get("/api/queries").headers
+
+
+def test_serve_cors_origin_is_checked_and_star_warns(runner, monkeypatch):
+    from corpgraph.cli import serve_cmds
+
+    seen = {}
+    monkeypatch.setattr(
+        serve_cmds, "_run", lambda backend, settings, sock, open_args: seen.update(s=settings)
+    )
+    args = [
+        "serve",
+        "--port",
+        "0",
+        "--cors-origin",
+        "HTTPS://YASGUI.example.org/",
+        "--cors-origin",
+        "http://a:3000",
+    ]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0 and "Warning" not in result.stderr
+    assert seen["s"].cors_origins == ("https://yasgui.example.org", "http://a:3000")
+    star = runner.invoke(cli, ["serve", "--port", "0", "--cors-origin", "*"])
+    assert star.exit_code == 0 and "Warning: --cors-origin '*'" in star.stderr
+    assert seen["s"].cors_origins == ("*",)
+    for bad in ("yasgui.example.org", "https://yasgui.example.org/sparql", "ftp://x"):
+        wrong = runner.invoke(cli, ["serve", "--port", "0", "--cors-origin", bad])
+        assert wrong.exit_code == 2 and "--cors-origin" in wrong.stderr and "not an origin" in wrong.stderr

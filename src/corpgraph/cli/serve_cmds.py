@@ -58,6 +58,15 @@ from . import cli, graph_options
     help="Also answer requests addressed to this host name (repeatable); any other Host header is refused.",
 )
 @click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    callback=lambda ctx, param, values: _origins(values),
+    help="Let pages of this origin (https://yasgui.example.org) read /sparql from the browser: CORS, "
+    "on /sparql only (repeatable; * for any site, with a warning). Off by default.",
+)
+@click.option(
     "--story",
     "story_files",
     multiple=True,
@@ -75,6 +84,7 @@ def serve(
     max_concurrent: int,
     hub_limit: int,
     allowed_hosts: tuple[str, ...],
+    cors_origins: tuple[str, ...],
     story_files: tuple[str, ...],
     source,
 ) -> None:
@@ -101,6 +111,7 @@ def serve(
       corpgraph serve --port 8080 --open
       corpgraph serve --store mystore --timeout 60
       corpgraph serve --story templates/story-aws-ice.md
+      corpgraph serve --cors-origin https://yasgui.example.org
     """
     from ..story import read_story, story_document
     from ..web.service import LOOPBACK_HOSTS, ServeSettings
@@ -129,6 +140,7 @@ def serve(
         max_concurrent=max_concurrent,
         hub_limit=hub_limit,
         allowed_hosts=allowed_hosts,
+        cors_origins=cors_origins,
         stories=stories,
     )
     shown = f"[{host}]" if ":" in host else host
@@ -139,6 +151,13 @@ def serve(
             "Use the default --host 127.0.0.1 to keep it on this machine.",
             err=True,
         )
+    if "*" in cors_origins:
+        click.echo(
+            "Warning: --cors-origin '*': a page of any web site open in this browser can read the whole "
+            "graph through /sparql, unpublished research included. Name the sites instead "
+            "(--cors-origin https://yasgui.example.org).",
+            err=True,
+        )
     click.echo(f"corpgraph serve: {backend.location} at {url} (Ctrl-C stops it)", err=True)
     click.echo(url)
     if open_browser:
@@ -147,6 +166,16 @@ def serve(
         webbrowser.open(url)
     open_args = {"graph_dir": source.graph_dir, "store": source.store, "endpoint": source.endpoint}
     _run(backend, settings, sock, open_args)
+
+
+def _origins(values: tuple[str, ...]) -> tuple[str, ...]:
+    """The --cors-origin values as browsers send them (lower case, no trailing slash)."""
+    from ..web.security import cors_origin
+
+    try:
+        return tuple(dict.fromkeys(cors_origin(v) for v in values))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--cors-origin") from None
 
 
 def _listen(host: str, port: int):  # -> socket.socket

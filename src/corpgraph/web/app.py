@@ -584,7 +584,11 @@ def create_app(
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(SecurityMiddleware, allowed_hosts=settings.host_names())],
+        middleware=[
+            Middleware(
+                SecurityMiddleware, allowed_hosts=settings.host_names(), cors_origins=settings.cors_origins
+            )
+        ],
         exception_handlers={
             CorpgraphError: problems.handle,
             HTTPException: problems.handle,

@@ -38,6 +38,7 @@ class ServeSettings:
     max_concurrent: int = 4  # heavy requests (queries, paths, exports) running at once
     hub_limit: int = 40  # neighbours shown around one entity before the top-N cut
     allowed_hosts: tuple[str, ...] = field(default=())  # Host header names accepted besides loopback
+    cors_origins: tuple[str, ...] = field(default=())  # origins whose pages may read /sparql ("*": any)
     # stories offered on the home page and at /map?story=NAME: {name: parsed story file}
     stories: dict[str, Any] = field(default_factory=dict)
 
