@@ -1,28 +1,37 @@
-"""Issue 5 §5 figures for imports: rows per second into a graph folder and into the local store.
+"""Issue 10 §2 figures for imports: rows per second into a graph folder and into the local store.
 
-For each size N, on a synthetic USAspending transactions file (``bench/synthetic_usaspending.py``)
-and, when ``../shared/data/real`` is present, on the real FY2025 file (10,878 rows), measured in one run:
+For each size N, on a synthetic USAspending transactions file (``bench/synthetic_usaspending.py``;
+120,000 rows give about a million triples) and, when ``../shared/data/real`` is present, on the real
+FY2025 file (10,878 rows), measured in one run, each measurement in a fresh process:
 
-* baseline: reading the file with ``csv.reader`` alone (the floor any importer stands on);
-* ``import`` into a copy of the bundled graph folder (memory backend: parse, resolve, build,
-  write Turtle + decisions atomically), then the same import again (idempotent: nothing changes);
-* ``import --store``: the same through the persistent Oxigraph store (``replace_part``), again
+* floor: reading the file with ``csv.reader`` alone (what any importer stands on);
+* ``import`` into a copy of the bundled graph folder (parse, resolve, build, write Turtle + decisions
+  atomically), then the same import again (idempotent: nothing changes);
+* ``import --store``: the same through a new persistent Oxigraph store (``replace_part``), again
   (no change), and once more from the same file less its last 1% of rows (the store swaps only the
   difference).
 
-Rates are input rows per second; ratios are against the csv.reader baseline of the same file.
+With ``--baseline SRC_DIR`` (a checkout of another commit, e.g. ``git worktree add /tmp/base HEAD~3``)
+the same measurements run on that code too, interleaved with this code's runs, and the table gives
+the ratio.  Every figure is the median of ``--runs`` runs; rates are input rows per second of wall
+time and of CPU time (user + sys of the importing process: the machine may be shared).
 
 Usage::
 
-    python bench/bench_import.py                       # the real file and 100k synthetic rows
-    python bench/bench_import.py --rows 10000,100000,300000
+    python bench/bench_import.py                                   # the real file and 120k rows
+    python bench/bench_import.py --rows 120000 --runs 3 --baseline /tmp/base
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
+import resource
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,25 +41,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic_usaspending import write_transactions  # noqa: E402
 
-from corpgraph.importing import import_file  # noqa: E402
-from corpgraph.store import bundled_graph_dir  # noqa: E402
-
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+HERE = Path(__file__).resolve().parents[1]
+REAL = HERE.parent / "shared" / "data" / "real"
 FY2025 = REAL / "wrags81-cbp-ice-dashboard" / "CBP_ICE_FY2025_Contract_Obligations.csv"
 AIM = 20_000
+STEPS = (
+    ("folder", "import into graph folder"),
+    ("folder-again", "graph folder, import again (no change)"),
+    ("store", "import --store (new store)"),
+    ("store-again", "--store, import again (no change)"),
+    ("store-changed", "--store, re-import with 1% of rows gone"),
+)
 
 
-def csv_rate(path: Path) -> tuple[int, float]:
-    t = time.perf_counter()
+def csv_seconds(path: Path) -> tuple[int, float, float]:
+    t, c = time.perf_counter(), time.process_time()
     with open(path, newline="", encoding="utf-8") as f:
         n = sum(1 for _ in csv.reader(f)) - 1
-    return n, time.perf_counter() - t
-
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
+    return n, time.perf_counter() - t, time.process_time() - c
 
 
 def changed_copy(path: Path, work: Path) -> Path:
@@ -63,61 +71,128 @@ def changed_copy(path: Path, work: Path) -> Path:
     return out
 
 
-def bench_file(label: str, path: Path, work: Path) -> list[tuple[str, int, float, float]]:
-    rows, base = csv_rate(path)
-    out = [(f"{label}: csv.reader only (baseline)", rows, base, 1.0)]
-    folder = work / f"graph-{label}"
+# -- one measurement, in a process of its own (the code under test is whatever corpgraph it imports) --
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def child(path: Path, changed: Path, work: Path) -> dict[str, dict[str, float]]:
+    from corpgraph.backend.oxigraph_store import OxigraphBackend
+    from corpgraph.importing import import_file
+    from corpgraph.store import bundled_graph_dir
+
+    out: dict[str, dict[str, float]] = {}
+
+    def step(name: str, fn):
+        t, c = time.perf_counter(), _cpu()
+        r = fn()
+        out[name] = {
+            "wall": time.perf_counter() - t,
+            "cpu": _cpu() - c,
+            "rows": r.stats.get("rows read", 0),
+            "triples": r.triples,
+            "changed": r.changed,
+        }
+
+    folder = work / "graph"
     shutil.copytree(bundled_graph_dir(), folder)
-    r, t1 = timed(lambda: import_file("usaspending", path, graph_dir=folder))
-    out.append((f"{label}: import into graph folder ({r.triples:,} triples)", rows, t1, t1 / base))
-    r2, t2 = timed(lambda: import_file("usaspending", path, graph_dir=folder))
-    assert not r2.changed, "a second import must change nothing"
-    out.append((f"{label}: graph folder, import again (no change)", rows, t2, t2 / base))
-    try:
-        from corpgraph.backend.oxigraph_store import OxigraphBackend
-    except ImportError:  # the store backend is absent
-        return out
-    folder2 = work / f"graph-{label}-store"
+    step("folder", lambda: import_file("usaspending", path, graph_dir=folder))
+    step("folder-again", lambda: import_file("usaspending", path, graph_dir=folder))
+    assert not out["folder-again"]["changed"], "a second import must change nothing"
+    folder2 = work / "graph-store"
     shutil.copytree(bundled_graph_dir(), folder2)
-    store = work / f"store-{label}"
-    ox, t_open = timed(lambda: OxigraphBackend.open(store, graph_dir=folder2))
+    ox = OxigraphBackend.open(work / "store", graph_dir=folder2)
     try:
-        r3, t3 = timed(lambda: import_file("usaspending", path, graph_dir=folder2, backend=ox))
-        out.append((f"{label}: import --store (file + replace_part)", rows, t3, t3 / base))
-        r4, t4 = timed(lambda: import_file("usaspending", path, graph_dir=folder2, backend=ox))
-        assert not r4.changed, "a second import must change nothing"
-        out.append((f"{label}: --store, import again (no change)", rows, t4, t4 / base))
-        changed = changed_copy(path, work)
-        r5, t5 = timed(lambda: import_file("usaspending", changed, graph_dir=folder2, backend=ox))
-        assert r5.changed
-        n5 = r5.stats.get("rows read", 0)
-        out.append((f"{label}: --store, re-import with 1% of rows gone", n5, t5, t5 / base))
-        assert len(ox) >= r5.triples
+        step("store", lambda: import_file("usaspending", path, graph_dir=folder2, backend=ox))
+        step("store-again", lambda: import_file("usaspending", path, graph_dir=folder2, backend=ox))
+        assert not out["store-again"]["changed"], "a second import must change nothing"
+        step("store-changed", lambda: import_file("usaspending", changed, graph_dir=folder2, backend=ox))
+        assert out["store-changed"]["changed"]
     finally:
         ox.close()
     return out
 
 
+def run_child(src: Path, path: Path, changed: Path, work: Path) -> dict[str, dict[str, float]]:
+    """One measurement of the code in ``src`` (a checkout: its ``src/`` is put first on the path)."""
+    work.mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": str(src / "src")}
+    env.pop("CORPGRAPH_GRAPH", None)
+    env.pop("CORPGRAPH_STORE", None)
+    cmd = [sys.executable, __file__, "--child", str(path), str(changed), str(work)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"measurement failed ({src}):\n{done.stderr[-3000:]}")
+    shutil.rmtree(work, ignore_errors=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_file(label: str, path: Path, work: Path, versions: dict[str, Path], runs: int) -> list[list]:
+    changed = changed_copy(path, work)
+    floors = [csv_seconds(path) for _ in range(runs)]
+    rows = floors[0][0]
+    floor_wall = statistics.median(f[1] for f in floors)
+    floor_cpu = statistics.median(f[2] for f in floors)
+    table = [[f"{label}: csv.reader only (floor)", "", rows, floor_wall, floor_cpu, None]]
+    seen: dict[str, list[dict]] = {name: [] for name in versions}
+    for i in range(runs):  # interleaved, so that both versions meet the same load
+        for name, src in versions.items():
+            seen[name].append(run_child(src, path, changed, work / f"{name}-{i}"))
+    for step, what in STEPS:
+        base = None
+        for name in versions:
+            wall = statistics.median(r[step]["wall"] for r in seen[name])
+            cpu = statistics.median(r[step]["cpu"] for r in seen[name])
+            n = seen[name][0][step]["rows"]
+            triples = seen[name][0][step]["triples"]
+            if base is None:
+                base = (wall, cpu)
+            ratio = None if len(versions) == 1 or name == "baseline" else (base[0] / wall, base[1] / cpu)
+            table.append([f"{label}: {what} ({triples:,} triples)", name, n, wall, cpu, ratio])
+    return table
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", default="100000", help="comma-separated sizes of the synthetic files")
+    ap.add_argument("--rows", default="120000", help="comma-separated sizes of the synthetic files")
+    ap.add_argument("--runs", type=int, default=3, help="runs per measurement (the median is shown)")
+    ap.add_argument("--baseline", type=Path, help="a checkout of the code to compare with (its src/ is used)")
+    ap.add_argument("--no-real", action="store_true", help="leave out the real FY2025 file")
+    ap.add_argument("--child", nargs=3, type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if a.child:
+        print(json.dumps(child(*a.child)))
+        return
+    versions = {"baseline": a.baseline.resolve()} if a.baseline else {}
+    versions["this"] = HERE
     sizes = [int(x) for x in a.rows.split(",") if x]
-    results = []
+    table: list[list] = []
     with tempfile.TemporaryDirectory(prefix="corpgraph-bench-import-") as tmp:
         work = Path(tmp)
-        if FY2025.is_file():
-            results += bench_file("real FY2025", FY2025, work)
+        if FY2025.is_file() and not a.no_real:
+            table += bench_file("real FY2025", FY2025, work / "real", versions, a.runs)
         for n in sizes:
-            path = work / f"synthetic-{n}.csv"
+            path = work / f"synthetic-{n}" / f"synthetic-{n}.csv"
+            path.parent.mkdir(parents=True)
             write_transactions(n, path)
-            results += bench_file(f"synthetic {n:,}", path, work)
-    width = max(len(r[0]) for r in results)
-    print(f"{'what':<{width}}  {'rows':>9}  {'seconds':>8}  {'rows/s':>9}  {'x baseline time':>15}")
-    for what, rows, secs, ratio in results:
-        print(f"{what:<{width}}  {rows:>9,}  {secs:>8.2f}  {rows / secs:>9,.0f}  {ratio:>15.1f}")
+            table += bench_file(f"synthetic {n:,}", path, work / f"synthetic-{n}", versions, a.runs)
+    width = max(len(r[0]) for r in table)
     print(
-        f"(aim: {AIM:,} rows/s into the store; 'x baseline time' = seconds / csv.reader seconds on the same file)"
+        f"{'what':<{width}}  {'code':<8}  {'rows':>9}  {'wall s':>7}  {'cpu s':>7}  {'rows/s':>8}  "
+        f"{'rows/cpu-s':>10}  {'x baseline (wall, cpu)':>22}"
+    )
+    for what, code, rows, wall, cpu, ratio in table:
+        r = f"{ratio[0]:.1f}x, {ratio[1]:.1f}x" if ratio else ""
+        print(
+            f"{what:<{width}}  {code:<8}  {rows:>9,}  {wall:>7.2f}  {cpu:>7.2f}  {rows / wall:>8,.0f}  "
+            f"{rows / cpu:>10,.0f}  {r:>22}"
+        )
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    print(
+        f"(aim: {AIM:,} rows/s into a folder and into the store; medians of {a.runs} runs, each in a fresh "
+        f"process; rows/cpu-s: per second of user+sys time of that process; load average {' '.join(load)})"
     )
 
 

@@ -162,3 +162,94 @@ def test_fast_literals_are_the_terms_rdflib_builds():
 
     assert not context._same_terms(moved, Literal)
     assert context._same_terms(context._fast_plain, Literal) == context.FAST_LITERALS
+
+
+def _rdflib_record_triples(iri, fields):
+    """The triples ImportContext.record stands for, built with rdflib's own constructors."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDF, XSD
+
+    from corpgraph.dates import date_literal
+    from corpgraph.vocab import CG
+
+    s = URIRef(iri)
+    out = {
+        (s, RDF.type, CG.Contract),
+        (s, CG.buyer, URIRef(fields["buyer"])),
+        (s, CG.supplier, URIRef(fields["supplier"])),
+        (s, CG.certainty, CG.confirmed),
+        (s, CG.source, URIRef(fields["source"])),
+        (s, CG.amount, Literal(fields["amount"], datatype=XSD.decimal)),
+        (s, CG.currency, Literal("USD")),
+        (s, CG.amountKind, CG.obligated),
+        (s, CG.date, date_literal(fields["date"])),
+        (s, CG.fiscalYear, date_literal("2025")),
+        (s, CG.note, Literal(fields["note"])),
+        (s, CG.awardKey, Literal("7012/X")),
+    }
+    out |= {(s, CG.quote, Literal(q.strip())) for q in fields["quotes"] if q.strip()}
+    out |= {(s, CG.nameAsWritten, Literal(n)) for n in fields["names"]}
+    return out
+
+
+@pytest.mark.parametrize("amount", ["29898236.0", "-1200", "0.00", "1E+3", "0.0000001", "12.30"])
+def test_record_text_triples_are_the_rdflib_triples(tmp_path, amount):
+    """ImportContext.record builds text, not rdflib terms: the text is what the rdflib terms it stands
+    for are written as, and reads back as those very terms (amounts in any form, escapes, Unicode)."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+
+    from corpgraph.entity_resolution import Resolver
+    from corpgraph.importers.context import ImportContext
+    from corpgraph.importers.turtle import text_triple, write_turtle
+    from corpgraph.vocab import CG
+
+    fields = {
+        "buyer": "https://w3id.org/corpgraph/entity/ice",
+        "supplier": "https://w3id.org/corpgraph/entity/acme-llc",
+        "source": "https://w3id.org/corpgraph/source/usaspending-award-x",
+        "amount": str(Decimal(amount)),
+        "date": "2025-04-11",
+        "note": 'Sum of 2 "transactions"\nde-obligations\t\\ included',
+        "quotes": ["  DETENTION SERVICES ", "Caf\u00e9 \u2019s", "   "],
+        "names": ["ACME, LLC", "ACME LLC"],
+    }
+    ctx = ImportContext("usaspending", tmp_path / "x.csv", "imports/x", Resolver([]))
+    iri = ctx.record_iri("award", "x")
+    ctx.record(
+        iri,
+        CG.Contract,
+        {CG.buyer: fields["buyer"], CG.supplier: [fields["supplier"]]},
+        certainty=CG.confirmed,
+        sources=[fields["source"]],
+        quotes=fields["quotes"],
+        amount=Decimal(amount),
+        amount_kind=CG.obligated,
+        date=fields["date"],
+        note=fields["note"],
+        award_key="7012/X",
+        fiscal_year="2025",
+        names_as_written=fields["names"],
+    )
+    expected = _rdflib_record_triples(iri, fields)
+    assert ctx.graph.text() == {text_triple(t) for t in expected}
+    assert set(ctx.graph) == expected and len(ctx.graph) == len(expected)
+    assert all(t in ctx.graph for t in expected)
+    assert write_turtle(ctx.graph) == write_turtle(expected)
+    back = Graph().parse(data=write_turtle(ctx.graph), format="turtle")
+    assert isomorphic(back, ctx.graph.to_graph())
+
+
+def test_text_triples_refuse_a_bad_iri_when_written(tmp_path):
+    """An IRI that could break out of <...> is stored as given and refused by the writer (BadIRI)."""
+    from rdflib import Literal, URIRef
+
+    from corpgraph.importers.context import Triples
+    from corpgraph.importers.turtle import write_turtle
+    from corpgraph.rdftext import BadIRI
+
+    t = Triples()
+    t.add((URIRef("urn:a"), URIRef("urn:p"), URIRef("urn:b> . <urn:c")))
+    t.add((URIRef("urn:a"), URIRef("urn:q"), Literal("fine")))
+    with pytest.raises(BadIRI):
+        write_turtle(t)

@@ -14,9 +14,13 @@ def fold(text: str) -> str:
 
     Keeps letters, digits, spaces and '&' (so 'AT&T' stays distinct from 'ATT' until a rule merges them).
     """
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = stripped.replace("’", "'").replace("‘", "'")
+    text = str(text)
+    if text.isascii():  # nothing to decompose, no accents, no curly quotes
+        stripped = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+        stripped = stripped.replace("’", "'").replace("‘", "'")
     stripped = _PUNCT.sub(" ", stripped.casefold())
     return _SPACE.sub(" ", stripped).strip()
 

@@ -21,34 +21,63 @@ from ..entity_resolution import Resolver
 from ..names import slugify
 from ..vocab import CG, PREFIXES, REC, SCHEMA, SRC
 from .common import BadRow, Progress, Row, RowError, check_width, read_csv
+from .turtle import abbreviated, object_text, quoted, text_triple
 
 
 class Triples:
-    """The triples an import produces: a plain set (rdflib's Graph.add is the slowest step at scale).
+    """The triples an import produces, kept as text: a set of ``(subject, predicate, object)``
+    strings in the form :mod:`corpgraph.importers.turtle` writes (see its module doc), so that an
+    import builds no rdflib term per triple and its Turtle is joined from strings.
 
-    Has the part of the Graph API the importers use (``add``, iteration, ``len``, ``in``);
+    :meth:`add_text` is the importers' fast path; :meth:`add`, iteration, ``len`` and ``in`` speak
+    rdflib triples (the part of the Graph API the importers and the backends use), and
     :meth:`to_graph` gives an rdflib Graph for a backend or a test.
     """
 
     def __init__(self) -> None:
-        self._set: set[tuple[Node, Node, Node]] = set()
-        self.add = self._set.add
+        self._set: set[tuple[str, str, str]] = set()
+        self.add_text = self._set.add
+
+    def add(self, triple: tuple[Node, Node, Node]) -> None:
+        self._set.add(text_triple(triple))
+
+    def text(self) -> set[tuple[str, str, str]]:
+        """The text triples themselves (not a copy)."""
+        return self._set
+
+    def turtle_lines(self) -> Iterator[str]:
+        """Each triple as one Turtle statement (under :data:`corpgraph.vocab.PREFIXES`)."""
+        for s, p, o in self._set:
+            subject = s if s.startswith("_:") else f"<{s}>"
+            yield f"{subject} <{p}> {o} ."
 
     def __iter__(self) -> Iterator[tuple[Node, Node, Node]]:
-        return iter(self._set)
+        """The triples as rdflib terms, read back by Oxigraph's parser (a bad IRI is a SyntaxError)."""
+        import pyoxigraph as ox
+
+        from ..backend.oxigraph_store import from_ox
+
+        head = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items())
+        text = head + "\n".join(self.turtle_lines()) + "\n"
+        cache: dict[Any, Node] = {}
+        for t in ox.parse(text.encode("utf-8"), ox.RdfFormat.TURTLE):
+            yield from_ox(t.subject, cache), from_ox(t.predicate, cache), from_ox(t.object, cache)
 
     def __len__(self) -> int:
         return len(self._set)
 
     def __contains__(self, triple: object) -> bool:
-        return triple in self._set
+        try:
+            return text_triple(triple) in self._set  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
 
     def to_graph(self) -> Graph:
         g = Graph()
         for prefix, ns in PREFIXES.items():
             g.bind(prefix, ns, override=True)
         add = g.add
-        for t in self._set:
+        for t in self:
             add(t)
         return g
 
@@ -61,7 +90,6 @@ _PURPOSE, _AWARD_ID, _NOTE = CG.purpose, CG.awardId, CG.note
 _AWARD_KEY, _AS_OF, _FISCAL_YEAR, _NAME_AS_WRITTEN = CG.awardKey, CG.asOf, CG.fiscalYear, CG.nameAsWritten
 _SOURCE_CLASS, _URL, _TITLE, _PUBLISHER = CG.Source, SCHEMA.url, DCTERMS.title, DCTERMS.publisher
 _ISSUED, _SOURCE_KIND, _ANY_URI = DCTERMS.issued, CG.sourceKind, XSD.anyURI
-_iri = functools.lru_cache(maxsize=1 << 16)(URIRef)
 REC_BASE, SRC_BASE = str(REC), str(SRC)
 _plain = functools.lru_cache(maxsize=1024)(Literal)
 _new_str = str.__new__
@@ -114,6 +142,52 @@ any_uri_literal: Callable[[str], Literal] = _fast_any_uri if FAST_LITERALS else 
 _date = functools.lru_cache(maxsize=1 << 14)(date_literal)
 _XSD_DECIMAL = XSD.decimal
 _decimal = functools.lru_cache(maxsize=1 << 16)(lambda text: Literal(text, datatype=_XSD_DECIMAL))
+
+
+def _fast_iri(value: str) -> URIRef:
+    # URIRef's constructor only adds a logged warning for a doubtful IRI; the writer checks every IRI
+    return _new_str(URIRef, value)
+
+
+_iri: Callable[[str], URIRef] = (
+    _fast_iri if _fast_iri("urn:x") == URIRef("urn:x") and type(_fast_iri("urn:x")) is URIRef else URIRef
+)
+
+# -- terms as the text the writer prints (see importers.turtle): the hot path of an import ---------
+_T_TYPE, _T_CERTAINTY, _T_SOURCE, _T_QUOTE = str(_TYPE), str(_CERTAINTY), str(_SOURCE), str(_QUOTE)
+_T_AMOUNT, _T_CURRENCY, _T_AMOUNT_KIND = str(_AMOUNT), str(_CURRENCY), str(_AMOUNT_KIND)
+_T_CONTRACT_VALUE = f"<{_CONTRACT_VALUE}>"
+_T_DATE, _T_START, _T_END = str(_DATE), str(_START), str(_END)
+_T_PURPOSE, _T_AWARD_ID, _T_NOTE = str(_PURPOSE), str(_AWARD_ID), str(_NOTE)
+_T_AWARD_KEY, _T_AS_OF, _T_FISCAL_YEAR = str(_AWARD_KEY), str(_AS_OF), str(_FISCAL_YEAR)
+_T_NAME_AS_WRITTEN, _T_SOURCE_CLASS, _T_URL = str(_NAME_AS_WRITTEN), f"<{_SOURCE_CLASS}>", str(_URL)
+_T_TITLE, _T_PUBLISHER, _T_ISSUED, _T_SOURCE_KIND = (
+    str(_TITLE),
+    str(_PUBLISHER),
+    str(_ISSUED),
+    str(_SOURCE_KIND),
+)
+_T_ANY_URI = "^^" + abbreviated(str(_ANY_URI))
+_T_DECIMAL = "^^" + abbreviated(str(_XSD_DECIMAL))
+_PLAIN_DECIMAL = re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$").match
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _date_text(text: str) -> str:
+    return object_text(date_literal(text))
+
+
+def _decimal_text(text: str) -> str:
+    """``str(amount)`` as an xsd:decimal literal's text: a plain numeral is written as it is (as rdflib
+    keeps it); any other form (``1E+3``, ``.5``) as rdflib's literal normalises it."""
+    if _PLAIN_DECIMAL(text):
+        return f'"{text}"{_T_DECIMAL}'
+    return object_text(_decimal(text))
+
+
+def _object_of(value: str | Literal | URIRef) -> str:
+    """An ``extra`` object: an IRI or a literal, as text."""
+    return object_text(value)
 
 
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -226,14 +300,14 @@ class ImportContext:
     ) -> URIRef:
         if iri not in self._sources:
             self._sources.add(iri)
-            add = self.graph.add
-            add((iri, _TYPE, _SOURCE_CLASS))
-            add((iri, _URL, any_uri_literal(url)))
-            add((iri, _TITLE, plain_literal(title)))
-            add((iri, _PUBLISHER, _plain(publisher)))
+            add, s = self.graph.add_text, str(iri)
+            add((s, _T_TYPE, _T_SOURCE_CLASS))
+            add((s, _T_URL, quoted(url) + _T_ANY_URI))
+            add((s, _T_TITLE, quoted(title)))
+            add((s, _T_PUBLISHER, quoted(publisher)))
             if issued:
-                add((iri, _ISSUED, _date(issued)))
-            add((iri, _SOURCE_KIND, _plain(kind)))
+                add((s, _T_ISSUED, _date_text(issued)))
+            add((s, _T_SOURCE_KIND, quoted(kind)))
         return iri
 
     def usaspending_source(self, award_key: str, piid: str = "") -> URIRef:
@@ -281,40 +355,51 @@ class ImportContext:
         names_as_written: Iterable[str] = (),
         extra: Iterable[tuple[URIRef, Literal | URIRef]] = (),
     ) -> URIRef:
-        add = self.graph.add
-        add((iri, _TYPE, cls))
+        add, s = self.graph.add_text, str(iri)
+        add((s, _T_TYPE, f"<{cls}>"))
         for prop, who in roles.items():
-            for w in [who] if isinstance(who, str) else who:
-                add((iri, prop, _iri(w)))
-        add((iri, _CERTAINTY, certainty))
-        for s in sources:
-            add((iri, _SOURCE, s))
+            p = str(prop)
+            if isinstance(who, str):
+                add((s, p, f"<{who}>"))
+            else:
+                for w in who:
+                    add((s, p, f"<{w}>"))
+        add((s, _T_CERTAINTY, f"<{certainty}>"))
+        for src in sources:
+            add((s, _T_SOURCE, f"<{src}>"))
         for q in quotes:
-            if q and q.strip():
-                add((iri, _QUOTE, plain_literal(q.strip())))
+            if q:
+                q = q.strip()
+                if q:
+                    add((s, _T_QUOTE, quoted(q)))
         if amount is not None:
-            add((iri, _AMOUNT, _decimal(str(amount))))
-            add((iri, _CURRENCY, _plain(currency)))
-            add((iri, _AMOUNT_KIND, amount_kind or _CONTRACT_VALUE))
-        for prop, value in ((_DATE, date), (_START, start), (_END, end)):
-            if value:
-                add((iri, prop, _date(value)))
-        if purpose and purpose.strip():
-            add((iri, _PURPOSE, plain_literal(purpose.strip())))
+            add((s, _T_AMOUNT, _decimal_text(str(amount))))
+            add((s, _T_CURRENCY, quoted(currency)))
+            add((s, _T_AMOUNT_KIND, f"<{amount_kind}>" if amount_kind else _T_CONTRACT_VALUE))
+        if date:
+            add((s, _T_DATE, _date_text(date)))
+        if start:
+            add((s, _T_START, _date_text(start)))
+        if end:
+            add((s, _T_END, _date_text(end)))
+        if purpose:
+            purpose = purpose.strip()
+            if purpose:
+                add((s, _T_PURPOSE, quoted(purpose)))
         if award_id:
-            add((iri, _AWARD_ID, plain_literal(award_id)))
+            add((s, _T_AWARD_ID, quoted(award_id)))
         if note:
-            add((iri, _NOTE, plain_literal(note)))
+            add((s, _T_NOTE, quoted(note)))
         if award_key:
-            add((iri, _AWARD_KEY, plain_literal(award_key)))
+            add((s, _T_AWARD_KEY, quoted(award_key)))
         if as_of:
-            add((iri, _AS_OF, _date(as_of)))
+            add((s, _T_AS_OF, _date_text(as_of)))
         if fiscal_year:
-            add((iri, _FISCAL_YEAR, _date(fiscal_year)))
+            add((s, _T_FISCAL_YEAR, _date_text(fiscal_year)))
         for name in names_as_written:
-            add((iri, _NAME_AS_WRITTEN, plain_literal(name)))
-        for p, o in extra:
-            add((iri, p, o))
+            add((s, _T_NAME_AS_WRITTEN, quoted(name)))
+        for p_, o in extra:
+            add((s, str(p_), _object_of(o)))
         self.stats[_record_key(cls)] += 1
         return iri
 
