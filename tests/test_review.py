@@ -248,3 +248,15 @@ def test_a_curated_record_is_matched_with_an_award_whatever_the_import_order(tmp
         assert not [d for d in again.pending if d.candidate.endswith("-immigrationos-from-the-sheet")]
     text = "".join(p.read_text(encoding="utf-8") for p in (folder / "imports").glob("*.ttl"))
     assert "cg:sameTransactionAs rec:csv-sheet-immigrationos-from-the-sheet" in text
+
+
+def test_a_bare_name_does_not_carry_another_legal_form_into_an_entity():
+    """Issue 9 §5: 'Acme Widgets' (no form) joins ACME WIDGETS INC; ACME WIDGETS LLC then differs from
+    that entity in legal form alone, so it is a proposal, not a merge through the bare name."""
+    r = Resolver([])
+    inc = r.resolve("ACME WIDGETS INC")
+    bare = r.resolve("Acme Widgets")
+    assert bare.iri == inc.iri
+    llc = r.resolve("ACME WIDGETS, LLC")
+    assert llc.iri != inc.iri and llc.rule == "legal-form" and llc.candidate == inc.iri
+    assert not same_legal_entity("llc", {None, "inc"}) and same_legal_entity("inc", {None, "inc"})

@@ -150,17 +150,18 @@ def same_legal_entity(form: str | None, forms: Iterable[str | None]) -> bool:
     """Whether a name stating ``form`` may be, without asking, the entity known by names of ``forms``.
 
     The same form, or a name that states none beside one that states one ('GEO Group' and 'THE GEO
-    GROUP, INC.'), is; two different forms ('... LLC' and '... INC') are a question for a person, and
-    so is a national bank ('..., N.A.') beside a name without the form: the bank may be the
-    subsidiary of a holding company known by the shorter name (Fifth Third Bank, N.A. is not Fifth
-    Third Bancorp's alias 'Fifth Third Bank').
+    GROUP, INC.'), is; two different forms ('... LLC' and '... INC') are a question for a person,
+    also when a name without a form already joined one of them (a bare 'Acme' never carries 'ACME
+    LLC' into 'ACME INC'); so is a national bank ('..., N.A.') beside a name without the form: the
+    bank may be the subsidiary of a holding company known by the shorter name (Fifth Third Bank,
+    N.A. is not Fifth Third Bancorp's alias 'Fifth Third Bank').
     """
     forms = set(forms)
     if form in forms:
         return True
     if form is None:
         return bool(forms - {"na"})
-    return None in forms and form != "na"
+    return forms <= {None} and form != "na"
 
 
 @dataclass(frozen=True)
