@@ -156,6 +156,17 @@ def parse_turtle_file(path: Path, into: Graph | None = None) -> Graph:
     graph file smuggle SPARQL into every query that names that IRI), and it gives the column.
     """
     g = into if into is not None else new_graph()
+    text = check_turtle_file(path)
+    try:
+        g.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+    except Exception as exc:  # rdflib raises several types; all mean "cannot parse"
+        raise _locate_syntax_error(path, text, exc) from None
+    return g
+
+
+def check_turtle_file(path: Path) -> str:
+    """The text of a Turtle file that Oxigraph's strict parser reads; otherwise GraphLoadError with
+    file, line and column (the checks of ``parse_turtle_file`` before rdflib parses the text)."""
     _regular_file(path)
     try:
         raw = path.read_bytes()
@@ -167,11 +178,7 @@ def parse_turtle_file(path: Path, into: Graph | None = None) -> Graph:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise GraphLoadError(str(path), f"not UTF-8 ({exc.reason} at byte {exc.start})", line) from None
     _strict_check(path, raw)
-    try:
-        g.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
-    except Exception as exc:  # rdflib raises several types; all mean "cannot parse"
-        raise _locate_syntax_error(path, text, exc) from None
-    return g
+    return text
 
 
 _PREFIX_LINE = re.compile(rb"(?mi)^[ \t]*@?prefix[ \t]")

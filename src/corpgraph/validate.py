@@ -105,13 +105,14 @@ def validate_folder(graph_dir: str | Path | None = None) -> ValidationReport:
 
 
 def _code_digest() -> str:
-    """A stamp of the code that decides validity (this module and the shapes loader), for kept reports."""
+    """A stamp of the code that decides validity (this module and the SPARQL engine), for kept reports."""
     import hashlib
 
     from . import __version__
 
     h = hashlib.sha256(__version__.encode())
-    h.update(Path(__file__).read_bytes())
+    for name in ("validate.py", "validate_sparql.py", "shacl_sparql.py"):
+        h.update((Path(__file__).parent / name).read_bytes())
     return h.hexdigest()[:12]
 
 
@@ -128,6 +129,23 @@ def _report_from_dict(data: dict) -> ValidationReport:
 
 
 def _validate_folder(folder: Path) -> ValidationReport:
+    """SPARQL on the folder's Oxigraph store (``validate_sparql``); rdflib and pySHACL, the reference,
+    with ``CORPGRAPH_CACHE=off`` or shapes that the SPARQL translation does not cover."""
+    from .backend.cache import cache_root
+
+    if cache_root() is not None:
+        from .shacl_sparql import Unsupported
+        from .validate_sparql import validate
+
+        try:
+            return validate(folder, _code_digest())
+        except Unsupported:
+            pass
+    return validate_with_rdflib(folder)
+
+
+def validate_with_rdflib(folder: Path) -> ValidationReport:
+    """The report computed with rdflib and pySHACL over the whole graph: the reference (slow on big graphs)."""
     report = ValidationReport(graph=str(folder))
     files = store.data_files(folder)
     report.files = len(files)

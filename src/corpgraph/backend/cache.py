@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from .. import store as graph_store
 from ..errors import BackendError, GraphLoadError
 from . import Backend
-from .oxigraph_store import BULK_LOAD_BYTES, OxigraphBackend
+from .oxigraph_store import BULK_LOAD_BYTES, OxigraphBackend, part_iri, part_name
 
 ENV_CACHE = "CORPGRAPH_CACHE"
 OFF = ("off", "0", "no", "false", "none")
@@ -87,8 +87,10 @@ def derived_file(folder: Path, name: str) -> Path | None:
     return root / "derived" / key / name
 
 
-def open_folder(graph_dir: str | os.PathLike[str] | None = None) -> Backend:
-    """The default backend for a graph folder (see the module doc)."""
+def open_folder(graph_dir: str | os.PathLike[str] | None = None, *, parts: bool = False) -> Backend:
+    """The default backend for a graph folder (see the module doc); ``parts``: a folder parsed in
+    memory keeps each file in its named graph too, as the cache store does (for validation, which
+    names the file of each problem)."""
     root = cache_root()
     if root is None:
         from .memory import MemoryBackend
@@ -97,7 +99,7 @@ def open_folder(graph_dir: str | os.PathLike[str] | None = None) -> Backend:
     folder = graph_store.resolve_graph_dir(graph_dir).resolve()
     files = graph_store.data_files(folder)
     if sum(f.stat().st_size for f in files) < SMALL_FOLDER_BYTES:
-        return parse_folder(folder, files)
+        return parse_folder(folder, files, parts=parts)
     path = store_path_for(folder, root)
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -106,27 +108,45 @@ def open_folder(graph_dir: str | os.PathLike[str] | None = None) -> Backend:
         traceback.clear_frames(exc.__traceback__)  # their locals would keep the store open
         reason = str(exc) if isinstance(exc, BackendError) else (exc.strerror or str(exc))
         _note(f"the cache {path} cannot be used now ({reason}); parsing {folder} instead.")
-        return parse_folder(folder, files)
+        return parse_folder(folder, files, parts=parts)
     backend.location = str(folder)
     return backend
 
 
 def parse_folder(
-    folder: Path, files: list[Path] | None = None, *, kind: type[ParsedFolder] | None = None
+    folder: Path,
+    files: list[Path] | None = None,
+    *,
+    kind: type[ParsedFolder] | None = None,
+    parts: bool = False,
 ) -> ParsedFolder:
     """Every data file of the folder parsed into one in-memory Oxigraph store (the union, as rdflib has it);
-    ``kind``: a subclass of ParsedFolder to make (one that keeps derived results somewhere)."""
+    ``kind``: a subclass of ParsedFolder to make (one that keeps derived results somewhere); ``parts``:
+    each file also in its named graph (``part_iri``), as in the cache store."""
     mem = ox.Store()
     for f in files if files is not None else graph_store.data_files(folder):
         load = mem.bulk_load if f.stat().st_size > BULK_LOAD_BYTES else mem.load
         try:
+            if parts:
+                iri = part_iri(part_name(f.relative_to(folder).as_posix()))
+                load(
+                    path=str(f),
+                    format=ox.RdfFormat.TURTLE,
+                    base_iri=f.resolve().as_uri(),
+                    to_graph=ox.NamedNode(iri),
+                )
+                mem.update(f"ADD GRAPH <{iri}> TO DEFAULT")  # the same blank nodes in both
+                continue
             load(path=str(f), format=ox.RdfFormat.TURTLE, base_iri=f.resolve().as_uri())
         except SyntaxError as exc:
             graph_store.parse_turtle_file(f)  # raises GraphLoadError with file, line and column
             raise GraphLoadError(str(f), str(exc)) from None
         except OSError as exc:
             raise GraphLoadError(str(f), exc.strerror or str(exc)) from None
-    state = {"version": graph_store.graph_version(folder), "triples": len(mem)}
+    triples = (
+        len(mem) if not parts else sum(1 for _ in mem.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    )
+    state = {"version": graph_store.graph_version(folder), "triples": triples}
     return (kind or ParsedFolder)(mem, folder, folder, state)
 
 

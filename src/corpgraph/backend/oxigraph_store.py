@@ -604,6 +604,11 @@ class OxigraphBackend(Backend):
         self.state = state
 
     # -- reading ---------------------------------------------------------------------------------
+    def oxigraph(self) -> ox.Store:
+        """The open pyoxigraph store, for code that runs SPARQL it generates itself (validation) and
+        needs the parts' named graphs."""
+        return self._store
+
     def cache_dir(self) -> Path | None:
         # RocksDB leaves files it did not name alone, so derived data can live inside the store.
         return self.path / "corpgraph-cache"
