@@ -201,3 +201,110 @@ def test_two_import_orders_give_the_same_entities(tmp_path):
     assert entity[("ACME WIDGETS INC", "")] not in (acme_a, acme_b)
     # one company of that name: the transactions and the award are one entity, whichever came first
     assert entity[("BETA TOOLS LLC", "")] == entity[("BETA TOOLS LLC", "uei:CCCCCCCCCCC3")]
+
+
+def _part_triples(folder) -> dict[str, set[tuple[str, str, str]]]:
+    import pyoxigraph
+
+    return {
+        path.name: {
+            (q.subject.value, q.predicate.value, q.object.value)
+            for q in pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE)
+        }
+        for path in sorted((folder / "imports").glob("*.ttl"))
+    }
+
+
+def test_a_name_split_between_two_later_files_gives_the_same_graph_in_any_order(tmp_path):
+    """Issue 9 §5/§7: one UEI of ACME WIDGETS INC in each of two award files.  Each file alone would
+    join the transactions' bare name to its company; together they show two companies of that name.
+    The folder's imports are resolved together (corpgraph.folder_resolution), so every order of
+    the three files gives the same decisions and the same triples, and importing any file again
+    changes nothing."""
+    import shutil
+
+    from corpgraph.importing import import_file
+    from corpgraph.store import bundled_graph_dir
+
+    rows = _AWARD_ROWS.splitlines(keepends=True)
+    (tmp_path / "tx.csv").write_text(_TX_HEADER + _TX_ROWS, encoding="utf-8")
+    (tmp_path / "awards-a.csv").write_text(_AWARD_HEADER + rows[0] + rows[2], encoding="utf-8")
+    (tmp_path / "awards-b.csv").write_text(_AWARD_HEADER + rows[1], encoding="utf-8")
+    orders = [
+        ["tx.csv", "awards-a.csv", "awards-b.csv"],
+        ["awards-b.csv", "awards-a.csv", "tx.csv"],
+        ["awards-a.csv", "tx.csv", "awards-b.csv"],
+    ]
+    decisions, triples, rewritten = [], [], []
+    for n, order in enumerate(orders):
+        graph = tmp_path / f"order-{n}"
+        shutil.copytree(bundled_graph_dir(), graph)
+        for file in order:
+            rewritten += import_file("usaspending", tmp_path / file, graph_dir=graph).reresolved
+        decisions.append(_decisions(graph))
+        triples.append(_part_triples(graph))
+        for file in order:  # again: the same bytes, no earlier part rewritten
+            again = import_file("usaspending", tmp_path / file, graph_dir=graph)
+            assert not again.changed and not again.reresolved, (order, file)
+    assert decisions[0] == decisions[1] == decisions[2]
+    assert triples[0] == triples[1] == triples[2]
+    assert rewritten, "some order imports a file that changes an earlier import's decisions"
+    entity = {(source, ident): iri for _, source, ident, iri in decisions[0]}
+    a, b = entity[("ACME WIDGETS INC", "uei:AAAAAAAAAAA1")], entity[("ACME WIDGETS INC", "uei:BBBBBBBBBBB2")]
+    assert a != b and entity[("ACME WIDGETS INC", "")] not in (a, b)
+    assert entity[("BETA TOOLS LLC", "")] == entity[("BETA TOOLS LLC", "uei:CCCCCCCCCCC3")]
+
+
+def test_a_failed_import_leaves_the_earlier_parts_it_would_rewrite_as_they_were(tmp_path, monkeypatch):
+    import shutil
+
+    from corpgraph import fileio
+    from corpgraph.errors import OutputError
+    from corpgraph.importing import import_file
+    from corpgraph.store import bundled_graph_dir
+
+    rows = _AWARD_ROWS.splitlines(keepends=True)
+    (tmp_path / "tx.csv").write_text(_TX_HEADER + _TX_ROWS, encoding="utf-8")
+    (tmp_path / "awards-a.csv").write_text(_AWARD_HEADER + rows[0], encoding="utf-8")
+    graph = tmp_path / "graph"
+    shutil.copytree(bundled_graph_dir(), graph)
+    import_file("usaspending", tmp_path / "tx.csv", graph_dir=graph)
+    before = {p.name: p.read_bytes() for p in (graph / "imports").iterdir()}
+    real_replace = fileio.os.replace
+    calls = []
+
+    def fail_late(src, dst):  # the last file placed fails, after the earlier part was replaced
+        calls.append(dst)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(fileio.os, "replace", fail_late)
+    with pytest.raises(OutputError):
+        import_file("usaspending", tmp_path / "awards-a.csv", graph_dir=graph)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in (graph / "imports").iterdir()} == before
+    done = import_file("usaspending", tmp_path / "awards-a.csv", graph_dir=graph)
+    assert done.reresolved == ["imports/usaspending-tx"]  # the import that failed would rewrite it
+    assert (graph / "imports" / "usaspending-tx.ttl").read_bytes() != before["usaspending-tx.ttl"]
+
+
+def test_evidence_that_cannot_be_replayed_is_a_clear_error_and_changes_nothing(tmp_path):
+    import shutil
+
+    from corpgraph.errors import ImportFailed
+    from corpgraph.importing import import_file
+    from corpgraph.store import bundled_graph_dir
+
+    (tmp_path / "tx.csv").write_text(_TX_HEADER + _TX_ROWS, encoding="utf-8")
+    (tmp_path / "awards.csv").write_text(_AWARD_HEADER + _AWARD_ROWS, encoding="utf-8")
+    graph = tmp_path / "graph"
+    shutil.copytree(bundled_graph_dir(), graph)
+    import_file("usaspending", tmp_path / "tx.csv", graph_dir=graph)
+    evidence = graph / "imports" / "usaspending-tx.evidence.jsonl"
+    assert '"ACME WIDGETS INC"' in evidence.read_text(encoding="utf-8")
+    evidence.write_text('["resolve", ["ACME"\n', encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in (graph / "imports").iterdir()}
+    with pytest.raises(ImportFailed, match="usaspending-tx.evidence.jsonl: cannot resolve that import again"):
+        import_file("usaspending", tmp_path / "awards.csv", graph_dir=graph)
+    assert {p.name: p.read_bytes() for p in (graph / "imports").iterdir()} == before

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -375,12 +376,37 @@ class Known:
     names: set[str]
 
 
+_ID_SCHEMES = frozenset({"uei", "duns", "cage", "agencyCode", "detloc"})
+_REPLAYED = frozenset({"expect", "resolve", "resolve_facility", "agency"})
 _PLACE_QUERY = SPARQL_PREFIXES + "SELECT ?e ?place WHERE { ?e a cg:Facility ; cg:place ?place }"
 _ID_QUERY = (
     SPARQL_PREFIXES
     + """
 SELECT ?e ?p ?v WHERE { VALUES ?p { cg:uei cg:duns cg:cage cg:agencyCode cg:detloc } ?e ?p ?v }"""
 )
+
+
+def _logged(method):
+    """Keep each call an importer makes (not the resolver's own nested calls) in ``self.log``, once:
+    the evidence :mod:`corpgraph.folder_resolution` replays to resolve a folder's imports together.
+    A call repeated with the same arguments changes nothing, so only its first time is kept."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if self._depth == 0:
+            key = (method.__name__, args, tuple(sorted(kwargs.items())))
+            if key not in self._logged_calls:
+                self._logged_calls.add(key)
+                self.log.append(
+                    json.dumps([method.__name__, list(args), kwargs], ensure_ascii=False, sort_keys=True)
+                )
+        self._depth += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._depth -= 1
+
+    return wrapper
 
 
 class Resolver:
@@ -408,7 +434,8 @@ class Resolver:
                 self.forms.setdefault(k.iri, set()).add(legal_form(n))
         self.ids: dict[tuple[str, str], str] = {}
         self.ids_of: dict[str, set[tuple[str, str]]] = {}
-        for iri, scheme, value in sorted(ids):
+        self._id_triples = sorted(set(ids))
+        for iri, scheme, value in self._id_triples:
             self.ids.setdefault((scheme, value), iri)
             self.ids_of.setdefault(iri, set()).add((scheme, value))
         # decisions a person made on earlier proposals (proposal id -> accepted | rejected)
@@ -426,6 +453,38 @@ class Resolver:
         self.places: dict[str, str] = {}  # facility IRI -> 'City, ST'
         self._alias_index = {name_key(v): entry for entry in ALIASES for v in (*entry.variants, entry.label)}
         self._code_index = {e.agency_code: e for e in ALIASES if e.agency_code}
+        # the importer's calls, as JSON lines (see _logged), and how deep in its own calls it is
+        self.log: list[str] = []
+        self._logged_calls: set[tuple] = set()
+        self._depth = 0
+
+    def successor(self) -> Resolver:
+        """A resolver for the next import, as it would be built from the graph once this import's
+        entities, aliases and identifiers are written (``from_backend``), without writing them."""
+        known = {iri: Known(k.iri, k.label, k.type, set(k.names)) for iri, k in self.known.items()}
+        for iri, names in self.added_aliases.items():
+            known[iri].names |= names
+        ids = set(self._id_triples)
+        for iri, ent in self.created.items():
+            known[iri] = Known(iri, ent.label, ent.type, set(ent.aliases))
+            ids |= {(iri, scheme, value) for scheme, value in ent.ids}
+        for iri, added in self.added_ids.items():
+            ids |= {(iri, scheme, value) for scheme, value in added}
+        ids = {(iri, scheme, value) for iri, scheme, value in ids if scheme in _ID_SCHEMES}
+        nxt = type(self)(known.values(), ids, self.reviewed, self._ontology)
+        nxt.places = dict(self.places)
+        return nxt
+
+    def replay(self, log: Iterable[str]) -> None:
+        """Make again, in order, the calls an import made (its ``log``): the same decisions follow."""
+        for entry in log:
+            name, args, kwargs = json.loads(entry)
+            if name not in _REPLAYED:
+                raise ValueError(f"not a resolver call: {name!r}")
+            try:
+                getattr(self, name)(*args, **kwargs)
+            except KeyError:  # agency(): an unknown code without a name; the importer skipped the row
+                pass
 
     # -- construction -----------------------------------------------------------------------------
     @classmethod
@@ -536,6 +595,7 @@ class Resolver:
         return {k for k, v in self.ids.items() if v == iri}
 
     # -- the rules ------------------------------------------------------------------------------------
+    @_logged
     def expect(self, name: str | None, *, uei: str | None = "", duns: str | None = "") -> None:
         """Announce, before resolving, a name and the identifiers a row of this import gives it.
 
@@ -564,6 +624,7 @@ class Resolver:
     def _identified(self, iri: str) -> bool:
         return any(s in ("uei", "duns") for s, _ in self.ids_of.get(iri, ()))
 
+    @_logged
     def resolve(
         self,
         name: str,
@@ -740,6 +801,7 @@ class Resolver:
         self.created_by_key[(entry.type, name_key(entry.label))] = iri
         return iri
 
+    @_logged
     def agency(self, code: str, name: str = "") -> Decision:
         """The government body for a USAspending (sub-)tier code, e.g. '7012' -> ICE."""
         code = code.strip()
@@ -774,6 +836,7 @@ class Resolver:
         self._note_id(d.iri, "agencyCode", code)
         return d
 
+    @_logged
     def resolve_facility(self, name: str, place: str = "", detloc: str = "") -> Decision:
         """A detention facility: by DETLOC code, else by whole normalised name in the same state."""
         name = " ".join(str(name).split())

@@ -6,10 +6,16 @@ as one part of the graph folder::
     <graph dir>/imports/<kind>-<file slug>.ttl             the records and entities (Turtle)
     <graph dir>/imports/<kind>-<file slug>.decisions.csv   which source name went to which entity, and why
     <graph dir>/imports/<kind>-<file slug>.moves.csv       an award file's transactions (importers.matches)
+    <graph dir>/imports/<kind>-<file slug>.evidence.jsonl  the names it resolved, replayed by later imports
+
+The folder's imports are resolved together, in an order fixed by the files, not by their arrival
+(:mod:`corpgraph.folder_resolution`): an earlier part whose decisions the new import changes is
+rewritten with it.
 
 Safety:
 
-* **Atomic.** Both files are written aside and renamed into place only when everything succeeded;
+* **Atomic.** The files (the new part's and those of the earlier parts rewritten) are written aside
+  and renamed into place only when everything succeeded;
   a failed or interrupted import leaves the graph folder byte for byte as it was.
 * **Idempotent.** IRIs come from award ids, identifiers and slugs; no timestamps are added; names
   are resolved against the graph *without* this part's previous version.  Importing the same file
@@ -36,6 +42,7 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +56,7 @@ from .backend.storelock import FolderBusy, folder_write_lock
 from .entity_resolution import ACCEPTED, DECISION_HEADER, REJECTED, Decision, Resolver
 from .errors import ImportFailed
 from .fileio import FilesTogether
+from .folder_resolution import DIGEST_LINE, EVIDENCE_SUFFIX, FolderResolution, entity_digest, evidence_bytes
 from .importers import KINDS
 from .importers.common import Progress, RowError
 from .importers.context import ImportContext
@@ -96,6 +104,7 @@ class ImportResult:
     merged: list[Decision] = field(default_factory=list)
     ambiguous: list[Decision] = field(default_factory=list)
     pending: list[Decision] = field(default_factory=list)  # proposals waiting for corpgraph review
+    reresolved: list[str] = field(default_factory=list)  # earlier imports rewritten (folder_resolution)
     errors: list[RowError] = field(default_factory=list)
     seconds: float = 0.0
     rows_per_second: float = 0.0
@@ -122,6 +131,7 @@ class ImportResult:
             "names_merged": len(self.merged),
             "ambiguous": [dec(d) for d in self.ambiguous],
             "pending_review": [dec(d) for d in self.pending],
+            "reresolved": self.reresolved,
             "created": [dec(d) for d in self.created],
             "merged": [dec(d) for d in self.merged],
             "bad_rows": [
@@ -275,22 +285,37 @@ def _import_into(
         for other in sorted(decisions.parent.glob("*.decisions.csv")):
             reviewed.update(read_reviewed(other))
         reviewed.update(read_reviewed(decisions))
+    # with a graph folder, its imports are resolved together (folder_resolution): the names of this
+    # one against the imports before it in the folder's resolution order, then those after it again
+    together = None
+    if folder is not None and target is not None:
+        shape_of = getattr(mod, "shape_of", None)  # where the kind's shapes are resolved in an order
+        together = FolderResolution(folder, part, shape_of(src) if shape_of else "")
+
+    def start(index: Backend, exclude: set[tuple[str, str, str]]) -> Resolver:
+        if together is None or target is None:
+            return Resolver.from_backend(index, exclude=exclude, reviewed=reviewed)
+        with _folder_backend(folder, [target, *together.part_files]) as base:
+            return together.resolver_before(Resolver.from_backend(base, reviewed=reviewed))
+
     if backend is None:
         with _folder_backend(folder, target) as index:
-            resolver = Resolver.from_backend(index, exclude=previous, reviewed=reviewed)
+            resolver = start(index, previous)
             ctx = ImportContext(kind, src, part, resolver, progress, backend=index)
             mod.run(ctx)
     else:
         written = backend if backend.writable else None
-        resolver = Resolver.from_backend(backend, exclude=previous, reviewed=reviewed)
+        resolver = start(backend, previous)
         ctx = ImportContext(kind, src, part, resolver, progress, backend=backend)
         mod.run(ctx)
     if strict and ctx.errors:
         raise StrictImportFailed(src, ctx.errors)
+    rewrites = together.rewrites(resolver) if together is not None else []
     resolver.entity_triples(ctx.graph)
     result = _result(ctx, target, decisions, dry_run)
     file_sha256: str | None = None
     previous_ttl: bytes | None = None
+    before_rewrite: dict[str, bytes] = {}
     placed: FilesTogether | None = None
     if target is not None and decisions is not None:
         ttl = _turtle(ctx, result)
@@ -300,6 +325,11 @@ def _import_into(
         moves = target.with_name(target.name.removesuffix(".ttl") + MOVES_SUFFIX)
         if ctx.moves or moves.is_file():  # an award import's transactions, for curated records to come
             outputs.append((moves, moves_csv(ctx.moves)))
+        evidence = target.with_name(target.name.removesuffix(".ttl") + EVIDENCE_SUFFIX)
+        outputs.append((evidence, evidence_bytes(resolver)))
+        for rw in rewrites:  # earlier imports whose decisions this one changed (folder_resolution)
+            outputs += rw.files
+            result.reresolved.append(rw.part)
         result.changed = not all(path.is_file() and path.read_bytes() == data for path, data in outputs)
         if not dry_run and result.changed:  # unchanged: not even the files' times are touched
             if written is not None:
@@ -307,6 +337,9 @@ def _import_into(
             if written is not None and written.refreshed_from_folder and target.is_file():
                 # what the store's part was loaded from: it swaps only the difference
                 previous_ttl = target.read_bytes()
+            if written is not None and written.refreshed_from_folder:
+                for rw in rewrites:
+                    before_rewrite[rw.part] = (folder / f"{rw.part}.ttl").read_bytes()  # type: ignore[operator]
             placed = FilesTogether(outputs)
             placed.place()
             result.written = True
@@ -320,6 +353,13 @@ def _import_into(
             written.replace_part(
                 part, ctx.graph, file_sha256=file_sha256, previous=previous_ttl
             )  # iterable of rdflib triples with len()
+            for rw in rewrites:
+                written.replace_part(
+                    rw.part,
+                    rw.triples,
+                    file_sha256=hashlib.sha256(rw.turtle).hexdigest(),
+                    previous=before_rewrite.get(rw.part),
+                )
             result.written = True
     except BaseException:
         if placed is not None:  # the folder as it was; the store reloads the part from it when next opened
@@ -335,8 +375,9 @@ def _tell(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _folder_backend(folder: Path | None, skip: Path | None) -> Backend:
-    """The graph folder without this import's own part, to resolve names against.
+def _folder_backend(folder: Path | None, skip: Path | Iterable[Path] | None) -> Backend:
+    """The graph folder without this import's own part (or the files ``skip`` names), to resolve
+    names against.
 
     Loaded into an in-memory Oxigraph store (17x faster to load than rdflib, and the part is simply
     left out); a file Oxigraph cannot read falls back to rdflib, which reports it with its position.
@@ -351,9 +392,10 @@ def _folder_backend(folder: Path | None, skip: Path | None) -> Backend:
         return MemoryBackend.from_folder(folder)
     root = store.resolve_graph_dir(folder)
     oxs = ox.Store()
+    skipped = {p.resolve() for p in ([skip] if isinstance(skip, Path) else skip or ())}
     try:
         for f in store.data_files(root):
-            if skip is not None and f.resolve() == skip.resolve():
+            if f.resolve() in skipped:
                 continue
             oxs.bulk_load(path=str(f), format=ox.RdfFormat.TURTLE, base_iri=f.resolve().as_uri())
     except (SyntaxError, OSError, ValueError):
@@ -427,7 +469,8 @@ def _turtle(ctx: ImportContext, result: ImportResult) -> bytes:
         + (f" ({ctx.shape})" if ctx.shape else "")
         + ".\n"
         "# Generated: do not edit by hand; import the file again (the same file gives the same bytes).\n"
-        f"# Name decisions: {Path(ctx.part).name}.decisions.csv\n\n"
+        f"# Name decisions: {Path(ctx.part).name}.decisions.csv\n"
+        f"{DIGEST_LINE}{entity_digest(ctx.graph)}\n\n"
     )
     try:
         body = write_turtle(ctx.graph)

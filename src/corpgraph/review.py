@@ -220,15 +220,18 @@ def _parse(path: Path):
 
 
 def _with_header(raw: bytes, triples) -> bytes:
-    """The part rewritten in the importer's own form, keeping its opening comment lines."""
+    """The part rewritten in the importer's own form, keeping its opening comment lines (the digest
+    of its entities, folder_resolution.DIGEST_LINE, made again for the new triples)."""
+    from .folder_resolution import DIGEST_LINE, entity_digest
     from .importers.turtle import write_turtle
 
+    triples = set(triples)
     head = []
     for line in raw.decode("utf-8").splitlines(keepends=True):
         if not line.startswith("#"):
             break
-        head.append(line)
-    return ("".join(head) + ("\n" if head else "") + write_turtle(set(triples))).encode("utf-8")
+        head.append(f"{DIGEST_LINE}{entity_digest(triples)}\n" if line.startswith(DIGEST_LINE) else line)
+    return ("".join(head) + ("\n" if head else "") + write_turtle(triples)).encode("utf-8")
 
 
 def _label_of(folder: Path, iri: str) -> str:

@@ -137,6 +137,9 @@ def _text(r) -> str:
         + (" (list them with: corpgraph review)" if r.pending else "")
     )
     lines.append(f"  triples: {_n(r.triples)}")
+    if r.reresolved:  # earlier imports whose names this one's evidence sends elsewhere
+        names = ", ".join(p.rsplit("/", 1)[-1] for p in r.reresolved)
+        lines.append(f"  re-resolved with this import's evidence: {_n(len(r.reresolved))} ({names})")
     if r.errors:
         lines.append(f"  bad rows skipped: {_n(len(r.errors))} (listed on stderr)")
     if r.decisions_file:

@@ -18,6 +18,8 @@ citing the list (certainty reported) and quoting the row's name and operator fie
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..errors import ImportFailed
 from ..vocab import CG
 from .common import BadRow, header_of, parse_date
@@ -61,13 +63,26 @@ def dataset_for(ctx: ImportContext, default_title: str) -> Dataset:
     return Dataset(ctx.path.resolve().as_uri(), f"{default_title} ({ctx.path.name})", "unknown publisher")
 
 
-def run(ctx: ImportContext) -> None:
-    header = set(header_of(ctx.path))
+# The shapes in the order a folder's facility lists are resolved (folder_resolution): the list
+# with ICE's DETLOC codes first, then the lists that name facilities by name and place only.
+SHAPES = ("icefacs", "operators")
+
+
+def shape_of(path: Path) -> str:
+    """'icefacs' or 'operators', from the file's header; '' for neither."""
+    header = set(header_of(path))
     if {"DETLOC", "Name", "Facility.Operator"} <= header:
-        ctx.shape = "icefacs"
+        return "icefacs"
+    if {"Facility Name", "Management"} <= header:
+        return "operators"
+    return ""
+
+
+def run(ctx: ImportContext) -> None:
+    ctx.shape = shape_of(ctx.path)
+    if ctx.shape == "icefacs":
         _icefacs(ctx)
-    elif {"Facility Name", "Management"} <= header:
-        ctx.shape = "operators"
+    elif ctx.shape == "operators":
         _operators(ctx)
     else:
         raise ImportFailed(
