@@ -4,7 +4,9 @@ For each size N, on a synthetic USAspending transactions file (``bench/synthetic
 120,000 rows give about a million triples) and, when ``../shared/data/real`` is present, on the real
 FY2025 file (10,878 rows), measured in one run, each measurement in a fresh process:
 
-* floor: reading the file with ``csv.reader`` alone (what any importer stands on);
+* floors: reading the file with ``csv.reader`` alone (what any importer stands on), and Oxigraph's
+  ``bulk_load`` of the part the import wrote into a new store (named graph + default graph, as the
+  store keeps a part, and the default graph alone);
 * ``import`` into a copy of the bundled graph folder (parse, resolve, build, write Turtle + decisions
   atomically), then the same import again (idempotent: nothing changes);
 * ``import --store``: the same through a new persistent Oxigraph store (``replace_part``), again
@@ -53,6 +55,11 @@ STEPS = (
     ("store-changed", "--store, re-import with 1% of rows gone"),
 )
 
+FLOORS = (
+    ("floor-store", "store floor: bulk_load of the part, named + default graph"),
+    ("floor-store-once", "store floor: bulk_load of the part, default graph only"),
+)
+
 
 def csv_seconds(path: Path) -> tuple[int, float, float]:
     t, c = time.perf_counter(), time.process_time()
@@ -99,6 +106,8 @@ def child(path: Path, changed: Path, work: Path) -> dict[str, dict[str, float]]:
     shutil.copytree(bundled_graph_dir(), folder)
     step("folder", lambda: import_file("usaspending", path, graph_dir=folder))
     step("folder-again", lambda: import_file("usaspending", path, graph_dir=folder))
+    part = next((folder / "imports").glob("*.ttl"))
+    out.update(store_floor(part, work))
     assert not out["folder-again"]["changed"], "a second import must change nothing"
     folder2 = work / "graph-store"
     shutil.copytree(bundled_graph_dir(), folder2)
@@ -111,6 +120,25 @@ def child(path: Path, changed: Path, work: Path) -> dict[str, dict[str, float]]:
         assert out["store-changed"]["changed"]
     finally:
         ox.close()
+    return out
+
+
+def store_floor(part: Path, work: Path) -> dict[str, dict[str, float]]:
+    """What Oxigraph alone takes to load the part just written into a new store on disk: into a named
+    graph and the default graph (what ``replace_part`` writes), and into the default graph only."""
+    import pyoxigraph as ox
+
+    out = {}
+    for name, graphs in (
+        ("floor-store", [ox.NamedNode("urn:corpgraph:part:x"), ox.DefaultGraph()]),
+        ("floor-store-once", [ox.DefaultGraph()]),
+    ):
+        store = ox.Store(str(work / name))
+        t, c = time.perf_counter(), _cpu()
+        for g in graphs:
+            store.bulk_load(path=str(part), format=ox.RdfFormat.TURTLE, to_graph=g)
+        out[name] = {"wall": time.perf_counter() - t, "cpu": _cpu() - c, "rows": 0, "triples": len(store)}
+        del store
     return out
 
 
@@ -139,6 +167,12 @@ def bench_file(label: str, path: Path, work: Path, versions: dict[str, Path], ru
     for i in range(runs):  # interleaved, so that both versions meet the same load
         for name, src in versions.items():
             seen[name].append(run_child(src, path, changed, work / f"{name}-{i}"))
+    mine = seen["this"]
+    for step, what in FLOORS:
+        wall = statistics.median(r[step]["wall"] for r in mine)
+        cpu = statistics.median(r[step]["cpu"] for r in mine)
+        triples = mine[0][step]["triples"]
+        table.append([f"{label}: {what} ({triples:,} quads)", "oxigraph", rows, wall, cpu, None])
     for step, what in STEPS:
         base = None
         for name in versions:

@@ -136,7 +136,7 @@ def _object(o: str, cache: dict[str, str]) -> str:
         elif o.startswith("_:"):
             out = rdftext.bnode(o[2:])
         else:
-            return o
+            return o  # a literal: written as it is
         cache[o] = out
     return out
 
@@ -163,25 +163,32 @@ def write_turtle(graph: Graph | Iterable[tuple]) -> str:
                 objs.append(o)
     iris: dict[str, str] = {}
     objects: dict[str, str] = {}
+    iri_of, object_of = iris.get, objects.get
     lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items())]
     lines.append("")
     joiner = ",\n        "
     for s in sorted(by_subject):
         preds = by_subject[s]
+        if len(preds) > 1:
+            order = sorted(preds)
+            if order[0] != RDF_TYPE and RDF_TYPE in preds:  # rdf:type ('a') first
+                order.remove(RDF_TYPE)
+                order.insert(0, RDF_TYPE)
+        else:
+            order = list(preds)
         parts = []
-        order = sorted(preds) if len(preds) > 1 else list(preds)
-        if RDF_TYPE in preds and order[0] != RDF_TYPE:  # rdf:type ('a') first
-            order.remove(RDF_TYPE)
-            order.insert(0, RDF_TYPE)
         for p in order:
             objs = preds[p]
-            if len(objs) > 1:
-                texts = [_object(o, objects) for o in objs]
+            if len(objs) == 1:
+                o = objs[0]
+                text = object_of(o) or _object(o, objects)
+            else:
+                texts = [object_of(o) or _object(o, objects) for o in objs]
                 texts.sort()
                 text = joiner.join(texts)
+            if p == RDF_TYPE:
+                parts.append("a " + text)
             else:
-                text = _object(objs[0], objects)
-            verb = "a" if p == RDF_TYPE else _iri(p, iris)
-            parts.append(f"{verb} {text}")
-        lines.append(_subject(s, iris) + " " + " ;\n    ".join(parts) + " .\n")
+                parts.append((iri_of(p) or _iri(p, iris)) + " " + text)
+        lines.append((iri_of(s) or _subject(s, iris)) + " " + " ;\n    ".join(parts) + " .\n")
     return "\n".join(lines)
