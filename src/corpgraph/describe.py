@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any
 
 from rdflib import Literal, URIRef
@@ -161,7 +162,12 @@ class EntityCard:
 
 
 def family_card(
-    backend: Backend, iri: str, as_of: Any = None, ontology: Ontology | None = None
+    backend: Backend,
+    iri: str,
+    as_of: Any = None,
+    ontology: Ontology | None = None,
+    *,
+    sentences: bool = True,
 ) -> EntityCard:
     """The entity's card with its whole corporate family (``family.family_of``): the members, each with
     the ownership record and certainty that puts it in the family, and every member's relationships,
@@ -170,7 +176,7 @@ def family_card(
     from .family import family_of
 
     onto = ontology or read_ontology(backend)
-    card = entity_card(backend, iri, onto)
+    card = entity_card(backend, iri, onto, sentences=sentences)
     fam = family_of(netgraph.project(backend), iri, as_of=as_of)
     card.family = [
         {"iri": m.entity, "label": m.label, "why": m.why(), "record": m.record, "certainty": m.certainty}
@@ -180,7 +186,7 @@ def family_card(
     for m in fam.members:
         if m.entity == iri:
             continue
-        for rel in _relationships(backend, URIRef(m.entity), onto):
+        for rel in _relationships(backend, URIRef(m.entity), onto, sentences):
             if rel["record"] in seen:
                 continue
             seen.add(rel["record"])
@@ -190,11 +196,17 @@ def family_card(
 
 
 def entity_card(
-    backend: Backend, iri: str, ontology: Ontology | None = None, *, relationships: bool = True
+    backend: Backend,
+    iri: str,
+    ontology: Ontology | None = None,
+    *,
+    relationships: bool = True,
+    sentences: bool = True,
 ) -> EntityCard:
     """Everything the graph says about one entity, with every record it takes part in (without
     them when ``relationships`` is false: the web app reads those from the network, see
-    ``corpgraph.relations``)."""
+    ``corpgraph.relations``).  ``sentences=False`` leaves out each record's copy-ready sentence
+    (``sentence``; only the md and json cards print it, and it is most of a big card's cost)."""
     onto = ontology or read_ontology(backend)
     e = URIRef(iri)
     props = backend.select(SPARQL_PREFIXES + "SELECT ?p ?o WHERE { ?e ?p ?o }", {"e": e}).rows
@@ -229,36 +241,57 @@ def entity_card(
     card.sources = _sources(backend, src_iris)
     card.notes = sorted(notes)
     if relationships:
-        card.relationships = _relationships(backend, e, onto)
+        card.relationships = _relationships(backend, e, onto, sentences)
     return card
 
 
-def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
+def _relationships(backend: Backend, e: URIRef, onto: Ontology, sentences: bool = True) -> list[dict]:
     from .facts import card_record
 
-    rows = backend.select(
+    # Three flat queries: the records and the entity's roles in them, every value of those records,
+    # the participants' labels.  One join of all three (an OPTIONAL label on every value) took 5 s
+    # of CPU for ICE's 9,873 records on the real-data graph.
+    kinds = values_block(["kind"], ([k] for k in _below(onto, str(CG.Relationship))))
+    mine = backend.select(
         SPARQL_PREFIXES
-        + """
-        SELECT ?rec ?kind ?role ?p ?o ?olabel WHERE { """
-        + values_block(["kind"], ([k] for k in _below(onto, str(CG.Relationship))))
-        + """
-          ?rec ?role ?e . ?role a cg:RoleProperty .
-          ?rec a ?kind .
-          ?rec ?p ?o . OPTIONAL { ?o rdfs:label ?olabel }
-        }""",
+        + "SELECT ?rec ?kind ?role WHERE { "
+        + kinds
+        + " ?rec ?role ?e . ?role a cg:RoleProperty . ?rec a ?kind . }",
         {"e": e},
     ).rows
     recs: dict[str, dict] = {}
     roles_of_e: dict[str, set[str]] = defaultdict(set)
     values: dict[str, dict[Node | None, list]] = defaultdict(lambda: defaultdict(list))
+    for rec, kind, role in mine:
+        recs.setdefault(str(rec), {"kind": str(kind)})
+        roles_of_e[str(rec)].add(str(role))
+    record_values = (
+        backend.select(
+            "SELECT ?rec ?p ?o WHERE { " + values_block(["rec"], ([r] for r in recs)) + " ?rec ?p ?o }"
+        ).rows
+        if recs
+        else []
+    )
+    for rec, p, o in record_values:
+        vals = values[str(rec)][p]
+        if o not in vals:
+            vals.append(o)
+    participants_of = {
+        str(o)
+        for v in values.values()
+        for p, os in v.items()
+        if str(p) in onto.roles
+        for o in os
+        if isinstance(o, URIRef)
+    }
     labels: dict[str, str] = {}
-    for rec, kind, role, p, o, olabel in rows:
-        r = str(rec)
-        recs.setdefault(r, {"kind": str(kind)})
-        roles_of_e[r].add(str(role))
-        if o not in values[r][p]:
-            values[r][p].append(o)
-        if olabel is not None:
+    if participants_of:
+        for o, olabel in backend.select(
+            SPARQL_PREFIXES
+            + "SELECT ?o ?l WHERE { "
+            + values_block(["o"], ([x] for x in sorted(participants_of)))
+            + " ?o rdfs:label ?l }"
+        ).rows:
             labels[str(o)] = str(olabel)
     role_props = onto.roles
     kind_names = {
@@ -268,6 +301,7 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
         ).rows
     }
     fields = sorted((URIRef(p) for p in onto.record_fields), key=field_name)
+    cited = _SourceTable(backend, (str(s) for v in values.values() for s in v.get(CG.source, ())))
     out = []
     for r, info in recs.items():
         kind = info["kind"]
@@ -311,12 +345,13 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
                 item[field_name(prop)] = _py(v[prop][0])
         if "amount_kind" in item:
             item["amount_kind_label"] = kind_names.get(item["amount_kind"], item["amount_kind"])
-        item["sources"] = _sources(backend, [str(s) for s in v.get(CG.source, [])])
-        fact = card_record(item)  # the copy-ready sentence (show -f md), with every value of an attribute
-        fact.values.update(
-            {local_name(p): sorted(map(_py, v[p]), key=str) for p in fields if len(v.get(p, ())) > 1}
-        )
-        item["sentence"] = sentence(fact, onto)
+        item["sources"] = cited.of(str(s) for s in v.get(CG.source, []))
+        if sentences:
+            fact = card_record(item)  # the copy-ready sentence (show -f md), with every value of an attribute
+            fact.values.update(
+                {local_name(p): sorted(map(_py, v[p]), key=str) for p in fields if len(v.get(p, ())) > 1}
+            )
+            item["sentence"] = sentence(fact, onto)
         out.append(item)
     out.sort(
         key=lambda i: (
@@ -330,19 +365,33 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology) -> list[dict]:
 
 
 def _sources(backend: Backend, iris: list[str]) -> list[dict]:
-    if not iris:
-        return []
-    rows = backend.select(
-        SPARQL_PREFIXES
-        + "SELECT ?s ?url ?title ?pub ?issued WHERE { "
-        + values_block(["s"], ([i] for i in sorted(set(iris))))
-        + " OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s dcterms:title ?title }"
-        " OPTIONAL { ?s dcterms:publisher ?pub } OPTIONAL { ?s dcterms:issued ?issued } }"
-    ).rows
-    return [
-        {"iri": str(s), "url": _s(u), "title": _s(t), "publisher": _s(p), "issued": _s(i)}
-        for s, u, t, p, i in rows
-    ]
+    return _SourceTable(backend, iris).of(iris)
+
+
+class _SourceTable:
+    """The descriptions of many sources read in one query, then handed out per record: a card of
+    thousands of records (ICE) asked one query per record and took most of a minute."""
+
+    def __init__(self, backend: Backend, iris: Iterable[str]):
+        self.rows: dict[str, list[dict]] = defaultdict(list)
+        wanted = sorted(set(iris))
+        if not wanted:
+            return
+        rows = backend.select(
+            SPARQL_PREFIXES
+            + "SELECT ?s ?url ?title ?pub ?issued WHERE { "
+            + values_block(["s"], ([i] for i in wanted))
+            + " OPTIONAL { ?s schema:url ?url } OPTIONAL { ?s dcterms:title ?title }"
+            " OPTIONAL { ?s dcterms:publisher ?pub } OPTIONAL { ?s dcterms:issued ?issued } }"
+        ).rows
+        for s, u, t, p, i in rows:
+            self.rows[str(s)].append(
+                {"iri": str(s), "url": _s(u), "title": _s(t), "publisher": _s(p), "issued": _s(i)}
+            )
+
+    def of(self, iris: Iterable[str]) -> list[dict]:
+        """The descriptions of ``iris`` (each distinct source once, in IRI order), as fresh dicts."""
+        return [dict(row) for iri in sorted(set(iris)) for row in self.rows.get(iri, ())]
 
 
 def field_name(prop: str) -> str:

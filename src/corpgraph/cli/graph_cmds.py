@@ -119,7 +119,12 @@ def show(entity: str, family: bool, as_of: str | None, source, fmt: str) -> None
 
     backend = source.open()
     iri = resolve_entity(backend, entity)
-    card = family_card(backend, iri, _as_of(as_of)) if family else entity_card(backend, iri)
+    sentences = fmt in ("md", "json")  # the other views print no record's sentence
+    card = (
+        family_card(backend, iri, _as_of(as_of), sentences=sentences)
+        if family
+        else entity_card(backend, iri, sentences=sentences)
+    )
     emit(format_card(card, fmt))
 
 

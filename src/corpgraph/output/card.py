@@ -83,7 +83,7 @@ def card_text(card: EntityCard) -> str:
     if card.description:
         lines.append(card.description)
     lines += [f"Note: {n}" for n in card.notes]
-    footnotes: list[dict] = []
+    footnotes = _Footnotes()
     if card.family is not None:
         lines += ["", f"Corporate family ({len(card.family)})"]
         for m in card.family:
@@ -113,7 +113,7 @@ def card_md(card: EntityCard) -> str:
     if card.description:
         lines.append(md(card.description))
     lines += [f"*Note:* {md(n)}" for n in card.notes]
-    footnotes: list[dict] = []
+    footnotes = _Footnotes()
     if card.family is not None:
         lines += ["", f"## Corporate family ({len(card.family)})"]
         for m in card.family:
@@ -155,13 +155,25 @@ def _as_member(card: EntityCard, rel: dict) -> EntityCard:
     return EntityCard(rel["member_iri"], rel["member"], card.type, card.types)
 
 
-def _cite(footnotes: list[dict], sources: list[dict]) -> list[int]:
-    marks = []
-    for s in sources:
-        if s not in footnotes:
-            footnotes.append(s)
-        marks.append(footnotes.index(s) + 1)
-    return marks
+class _Footnotes(list):
+    """The sources cited so far, in order of first citation, with each one's number at hand (a card
+    of thousands of records cites thousands of sources: looking each up in the list took seconds)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.numbers: dict[tuple, int] = {}
+
+    def cite(self, source: dict) -> int:
+        key = tuple(sorted(source.items()))
+        n = self.numbers.get(key)
+        if n is None:
+            self.append(source)
+            n = self.numbers[key] = len(self)
+        return n
+
+
+def _cite(footnotes: _Footnotes, sources: list[dict]) -> list[int]:
+    return [footnotes.cite(s) for s in sources]
 
 
 def _relationship_line(card: EntityCard, rel: dict) -> str:
