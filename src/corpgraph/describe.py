@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from collections.abc import Iterable
 from typing import Any
 
 from rdflib import Literal, URIRef
