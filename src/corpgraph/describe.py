@@ -252,7 +252,7 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology, sentences: bool 
     # the participants' labels.  One join of all three (an OPTIONAL label on every value) took 5 s
     # of CPU for ICE's 9,873 records on the real-data graph.
     kinds = values_block(["kind"], ([k] for k in _below(onto, str(CG.Relationship))))
-    mine = backend.select(
+    my_records = backend.select(
         SPARQL_PREFIXES
         + "SELECT ?rec ?kind ?role WHERE { "
         + kinds
@@ -262,7 +262,7 @@ def _relationships(backend: Backend, e: URIRef, onto: Ontology, sentences: bool 
     recs: dict[str, dict] = {}
     roles_of_e: dict[str, set[str]] = defaultdict(set)
     values: dict[str, dict[Node | None, list]] = defaultdict(lambda: defaultdict(list))
-    for rec, kind, role in mine:
+    for rec, kind, role in my_records:
         recs.setdefault(str(rec), {"kind": str(kind)})
         roles_of_e[str(rec)].add(str(role))
     record_values = (
