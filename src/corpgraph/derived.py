@@ -91,6 +91,57 @@ def _write(path: Path, name: str, data: Any) -> None:
         pass  # a read-only store still answers, just without keeping this
 
 
+# -- results kept per request ----------------------------------------------------------------------
+
+KEPT_PER_KIND = 64  # results kept per kind and graph version; the least recently written go first
+
+
+def kept_for(
+    backend: Backend,
+    kind: str,
+    request: Any,
+    build: Callable[[], T],
+    to_json: Callable[[T], Any],
+    from_json: Callable[[Any], T],
+) -> T:
+    """``build()``'s result for one request (``request``: plain JSON data naming it, e.g. an entity and
+    the options asked for), or what an earlier command of the same graph version kept for the same
+    request, in ``<cache>/<kind>-<version>/``: the answer to the same question is read back instead of
+    computed again.  Nothing is kept where the backend keeps no cache."""
+    folder = backend.cache_dir() if backend.keeps_derived else None
+    if folder is None:
+        return build()
+    key = hashlib.sha256(json.dumps([FORMAT, request]).encode("utf-8")).hexdigest()[:32]
+    path = folder / f"{kind}-{file_stamp(backend.version())}" / f"{key}.json"
+    if path.is_file():
+        try:
+            return from_json(json.loads(path.read_bytes()))
+        except (ValueError, KeyError, TypeError, IndexError, OSError):
+            pass  # damaged or from other code: computed again below
+    value = build()
+    _write_kept(path, kind, to_json(value), KEPT_PER_KIND)
+    return value
+
+
+def _write_kept(path: Path, kind: str, data: Any, keep: int) -> None:
+    """Write one kept result; drop the results of other graph versions and the oldest past ``keep``."""
+    import shutil
+
+    from .errors import OutputError
+    from .fileio import write_atomically
+
+    try:
+        for old in path.parent.parent.glob(f"{kind}-*"):
+            if old != path.parent and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)  # results of other graph versions
+        write_atomically(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        kept_files = sorted(path.parent.glob("*.json"), key=lambda f: f.stat().st_mtime_ns)
+        for old in kept_files[:-keep]:
+            old.unlink(missing_ok=True)
+    except (OSError, OutputError):
+        pass  # a read-only store still answers, just without keeping this
+
+
 # -- answers of queries -----------------------------------------------------------------------------
 
 ANSWERS_KEPT = 64  # answers kept per graph version; the least recently written go first

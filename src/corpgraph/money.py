@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import networkx as nx
 from rdflib import URIRef
 
-from . import netgraph
+from . import derived, netgraph
 from .backend import Backend
 from .errors import QueryError
-from .family import Family, family_of
+from .family import Family, Member, family_of
 from .ontology import read_ontology
 from .vocab import CG, SPARQL_PREFIXES, certainty_rank, local_name
 
@@ -346,6 +346,30 @@ def money_of(
     from .resolve import EntityIndex
 
     entity = (index if index is not None else EntityIndex.from_backend(backend)).resolve(name)
+    if g is not None:  # a network at hand (the web app): nothing to gain from a kept report
+        return _money_of(backend, entity, name, g, with_units, kinds, with_family, as_of)
+    # one report per entity and options is kept per graph version (``derived.kept_for``): asked again,
+    # it is read back instead of loading the network and walking thousands of records
+    return derived.kept_for(
+        backend,
+        "money",
+        [entity, name, with_units, kinds or None, with_family, as_of.isoformat() if as_of else None],
+        lambda: _money_of(backend, entity, name, None, with_units, kinds, with_family, as_of),
+        report_to_json,
+        report_from_json,
+    )
+
+
+def _money_of(
+    backend: Backend,
+    entity: str,
+    name: str,
+    g: nx.MultiDiGraph | None,
+    with_units: bool,
+    kinds: list[str] | None,
+    with_family: bool,
+    as_of: dt.date | None,
+) -> MoneyReport:
     g = g if g is not None else netgraph.project(backend)
     fam = family_of(g, entity, as_of=as_of)
     wanted = None
@@ -411,6 +435,73 @@ def _totals(flows: list[Flow], by: str) -> list[Total]:
             )
         )
     return out
+
+
+# -- a report as JSON data and back (kept per graph version) ---------------------------------------
+
+
+def report_to_json(report: MoneyReport) -> dict[str, Any]:
+    def flow(f: Flow) -> dict[str, Any]:
+        d = asdict(f)
+        d["amount"] = None if f.amount is None else str(f.amount)
+        return d
+
+    def total(t: Total) -> dict[str, Any]:
+        return {**asdict(t), "amount": str(t.amount)}
+
+    fam = report.family
+    return {
+        "entity": report.entity,
+        "label": report.label,
+        "flows": [flow(f) for f in report.flows],
+        "by_counterparty": [total(t) for t in report.by_counterparty],
+        "by_kind": [total(t) for t in report.by_kind],
+        "by_year": [total(t) for t in report.by_year],
+        "not_counted": [flow(f) for f in report.not_counted],
+        "without_amount": [flow(f) for f in report.without_amount],
+        "units": report.units,
+        "unit_labels": report.unit_labels,
+        "notes": report.notes,
+        "family": None
+        if fam is None
+        else {
+            "entity": fam.entity,
+            "members": [asdict(m) for m in fam.members],
+            "as_of": fam.as_of.isoformat() if fam.as_of else None,
+            "notes": fam.notes,
+        },
+    }
+
+
+def report_from_json(data: dict[str, Any]) -> MoneyReport:
+    def flow(d: dict[str, Any]) -> Flow:
+        return Flow(**{**d, "amount": None if d["amount"] is None else Decimal(d["amount"])})
+
+    def total(d: dict[str, Any]) -> Total:
+        return Total(**{**d, "amount": Decimal(d["amount"])})
+
+    fam = data["family"]
+    return MoneyReport(
+        data["entity"],
+        data["label"],
+        [flow(d) for d in data["flows"]],
+        [total(d) for d in data["by_counterparty"]],
+        [total(d) for d in data["by_kind"]],
+        [total(d) for d in data["by_year"]],
+        [flow(d) for d in data["not_counted"]],
+        [flow(d) for d in data["without_amount"]],
+        list(data["units"]),
+        list(data["unit_labels"]),
+        list(data["notes"]),
+        family=None
+        if fam is None
+        else Family(
+            fam["entity"],
+            [Member(**m) for m in fam["members"]],
+            dt.date.fromisoformat(fam["as_of"]) if fam["as_of"] else None,
+            list(fam["notes"]),
+        ),
+    )
 
 
 __all__ = ["Flow", "Total", "MoneyReport", "money_report", "money_of", "URIRef", "certainty_rank"]
