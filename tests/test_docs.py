@@ -39,3 +39,17 @@ def test_readme_test_command_is_what_ci_runs():
 def test_exit_codes_are_documented():
     for code in ("0", "1", "2", "3", "4", "130", "141"):
         assert re.search(rf"\|\s*{code}\s*\|", README), f"exit code {code} missing from the README table"
+
+
+def test_readme_examples_of_the_bundled_graph_match_its_figures(runner):
+    """The README's `validate` and `stats` examples show the bundled graph as it is today (its
+    triples, entities, records and version), so a change to the ontology or the data shows up here."""
+    from corpgraph.store import bundled_graph_dir
+
+    graph = str(bundled_graph_dir())
+    validate = runner.invoke(cli, ["validate", "--graph", graph], env={"CORPGRAPH_CACHE": "off"})
+    line = validate.stdout.strip().replace(graph, "/work/main/graph")
+    assert f"    $ corpgraph validate\n    {line}\n" in README
+    stats = runner.invoke(cli, ["stats", "--graph", graph], env={"CORPGRAPH_CACHE": "off"})
+    head = [row.replace(graph, "/work/main/graph") for row in stats.stdout.splitlines()[:2]]
+    assert "    $ corpgraph stats\n" + "".join(f"    {row}\n" for row in head) in README
