@@ -8,10 +8,14 @@ each sourced, certainties mixed), loaded into an Oxigraph store; the whole graph
 every record is one line.  ``corpgraph map`` writes that view as one file (positions computed in
 Python, over render.LARGE_MAP).
 
-Figures, per renderer (Debian's chromium, software WebGL, the flags of tests/test_map_browser.py):
+Figures, per renderer (Debian's chromium, software WebGL through SwiftShader, the flags of
+tests/conftest.py's CHROMIUM_ARGS):
 
-* first frame: seconds from navigation until the map has drawn once (the page's own clock at that
-  moment, and the wall clock of this script);
+* first frame: seconds from navigation until the map has drawn once with every entity and line
+  (the page's own clock at that moment, the wall clock of this script, and the CPU seconds the
+  browser's processes spent meanwhile, which the other jobs of a loaded machine disturb less); the
+  page's marks say where the time went (HTML read, document parsed, graph built, sigma ready,
+  first frame finished on the GPU);
 * frame: the mean time to draw one frame while the view zooms (a camera change, the draw, and one
   pixel read back so the software GPU has finished), over ``--frames`` frames (vis-network: at most
   3, since each takes seconds); and the mean interval between frames the page shows when one
@@ -22,14 +26,18 @@ Usage::
     python bench/bench_bigview.py                       # 20,000 entities, 100,000 lines
     python bench/bench_bigview.py --nodes 2000 --edges 10000 --frames 20
     python bench/bench_bigview.py --skip-vis            # the WebGL renderer alone
+    git worktree add /tmp/before <commit>                # an earlier front-end, as the baseline:
+    python bench/bench_bigview.py --skip-vis --baseline /tmp/before
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +49,7 @@ from corpgraph import render, subgraph  # noqa: E402
 from corpgraph.store import bundled_graph_dir  # noqa: E402
 
 CHROMIUM = os.environ.get("CORPGRAPH_CHROMIUM") or "/usr/bin/chromium"
-ARGS = [
+ARGS = [  # tests/conftest.py's CHROMIUM_ARGS
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
@@ -149,12 +157,48 @@ FRAMES_JS = """async ([n, renderer]) => {
 }"""
 
 
+def browser_cpu() -> float:
+    """CPU seconds (user + system) spent so far by this script's child processes that are still
+    running: the browser and its renderer and GPU processes (Linux /proc)."""
+    children: dict[int, list[tuple[int, list[str]]]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append((int(entry), fields))
+    total, todo, tick = 0.0, [os.getpid()], os.sysconf("SC_CLK_TCK")
+    while todo:
+        for pid, fields in children.get(todo.pop(), []):
+            total += (int(fields[11]) + int(fields[12])) / tick
+            todo.append(pid)
+    return total
+
+
+MARKS_JS = """() => {
+  const nav = performance.getEntriesByType("navigation")[0], out = {"HTML read": nav.domInteractive};
+  const names = {"cg-parsed": "document parsed", "cg-renderer-graph": "graph built",
+                 "cg-renderer-ready": "sigma ready", "cg-first-frame": "first frame"};
+  performance.getEntriesByType("mark").forEach(m => { if (names[m.name]) out[names[m.name]] = m.startTime; });
+  return out;
+}"""
+GL_JS = """() => {
+  const gl = document.createElement("canvas").getContext("webgl");
+  if (!gl) return "no WebGL";
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  return info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+}"""
+
+
 def measure(browser, path: Path, renderer: str, frames: int, cap: float) -> dict:
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.set_default_timeout(int(cap * 1000) + 60000)
     requests: list[str] = []
     page.on("request", lambda req: requests.append(req.url))
     try:
+        cpu = browser_cpu()
         t = time.perf_counter()
         page.goto(path.resolve().as_uri(), timeout=int(cap * 1000))
         while not page.evaluate("window.cgSettled === true"):
@@ -162,7 +206,9 @@ def measure(browser, path: Path, renderer: str, frames: int, cap: float) -> dict
                 return {"first_wall": None}
             time.sleep(0.02)
         wall = time.perf_counter() - t
+        cpu = browser_cpu() - cpu
         at = page.evaluate("window.cgSettledAt") / 1000.0
+        marks = page.evaluate(MARKS_JS)
         drawn = page.evaluate(
             "cgMap.renderer.name === 'sigma' ? cgGraph.order : cgNetwork.body.nodeIndices.length"
         )
@@ -170,6 +216,9 @@ def measure(browser, path: Path, renderer: str, frames: int, cap: float) -> dict
         return {
             "first_wall": wall,
             "first_page": at,
+            "first_cpu": cpu,
+            "marks": marks,
+            "gl": page.evaluate(GL_JS),
             "frame_ms": frame_ms,
             "shown_ms": shown_ms,
             "drawn": drawn,
@@ -177,6 +226,22 @@ def measure(browser, path: Path, renderer: str, frames: int, cap: float) -> dict
         }
     finally:
         page.close()
+
+
+def write_with(source_tree: Path, sub, out: Path, tmp: Path) -> None:
+    """Write the map of ``sub`` with the corpgraph of another source tree (its src/ first on the
+    path of a child Python), for a baseline measured in the same run."""
+    src = source_tree.resolve() / "src"
+    if not (src / "corpgraph" / "render.py").is_file():
+        raise SystemExit(f"--baseline {source_tree}: no src/corpgraph/render.py there")
+    view = tmp / "view.pickle"
+    view.write_bytes(pickle.dumps(sub))
+    code = (
+        "import pickle, sys; from corpgraph import render; "
+        "render.write_map(pickle.loads(open(sys.argv[1], 'rb').read()), sys.argv[2])"
+    )
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    subprocess.run([sys.executable, "-c", code, str(view), str(out)], check=True, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,6 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cap", type=float, default=120.0, help="seconds to wait for a first frame")
     parser.add_argument("--skip-vis", action="store_true", help="do not measure the vis-network baseline")
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        type=Path,
+        help="also draw the same view with the front-end of another corpgraph source tree (a git "
+        "worktree of an earlier commit): its render writes the page, measured in the same browser",
+    )
+    parser.add_argument("--runs", type=int, default=1, help="page loads per renderer (first frames)")
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -213,6 +286,14 @@ def main(argv: list[str] | None = None) -> int:
         doc = render.map_document(sub)
         doc_s = time.perf_counter() - t
         pages = {"sigma": out}
+        if args.baseline:
+            pages["before"] = root / "big-before.html"
+            t = time.perf_counter()
+            write_with(args.baseline, sub, pages["before"], root)
+            print(
+                f"baseline map file ({args.baseline}): written in {time.perf_counter() - t:.1f} s, "
+                f"{mib(pages['before'].stat().st_size)}"
+            )
         if not args.skip_vis:  # the same document, drawn by vis-network with the same positions
             doc["renderer"] = "vis"
             pages["vis"] = root / "big-vis.html"
@@ -225,32 +306,48 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
-                for name, path in pages.items():
-                    frames = args.frames if name == "sigma" else min(3, args.frames)
-                    results[name] = measure(browser, path, name, frames, args.cap)
+                for _run in range(args.runs):  # the renderers in turn, so load drifts hit both
+                    for name, path in pages.items():
+                        frames = args.frames if name != "vis" else min(3, args.frames)
+                        res = measure(browser, path, "vis" if name == "vis" else "sigma", frames, args.cap)
+                        results.setdefault(name, []).append(res)
             finally:
                 browser.close()
 
+    labels = {"sigma": "sigma (WebGL)", "before": "baseline (WebGL)", "vis": "vis-network (canvas)"}
     print(
-        f"\n{'renderer':<22}{'first frame (page)':>20}{'first frame (wall)':>20}{'frame drawn':>14}"
-        f"{'frame shown':>14}{'entities':>10}"
+        f"\n{'renderer':<22}{'first frame (page)':>20}{'first frame (wall)':>20}{'(CPU)':>9}"
+        f"{'frame drawn':>14}{'frame shown':>14}{'entities':>10}"
     )
-    for name, res in results.items():
-        label = "sigma (WebGL)" if name == "sigma" else "vis-network (canvas)"
-        if res["first_wall"] is None:
-            print(f"{label:<22}{'> ' + str(args.cap) + ' s':>20}")
-            continue
-        print(
-            f"{label:<22}{res['first_page']:>18.2f} s{res['first_wall']:>18.2f} s"
-            f"{res['frame_ms']:>11.1f} ms{res['shown_ms']:>11.1f} ms{res['drawn']:>10,}"
-        )
-        if res["offsite"]:
-            print(f"  requests other than the file itself: {res['offsite'][:3]}")
+    for name, runs in results.items():
+        for res in runs:
+            if res["first_wall"] is None:
+                print(f"{labels[name]:<22}{'> ' + str(args.cap) + ' s':>20}")
+                continue
+            print(
+                f"{labels[name]:<22}{res['first_page']:>18.2f} s{res['first_wall']:>18.2f} s"
+                f"{res['first_cpu']:>7.1f} s{res['frame_ms']:>11.1f} ms{res['shown_ms']:>11.1f} ms"
+                f"{res['drawn']:>10,}"
+            )
+            marks = sorted(res["marks"].items(), key=lambda kv: kv[1])
+            print("  " + ", ".join(f"{k} {v / 1000:.2f} s" for k, v in marks))
+            if res["offsite"]:
+                print(f"  requests other than the file itself: {res['offsite'][:3]}")
+    gl = next((r["gl"] for runs in results.values() for r in runs if r.get("gl")), None)
+    print(f"\nWebGL drawn by: {gl}")
+    results = {name: min(runs, key=lambda r: r["first_wall"] or 1e9) for name, runs in results.items()}
     sig = results.get("sigma", {})
     if sig.get("first_wall") is not None:
         verdict = "meets" if sig["first_wall"] <= TARGET_FIRST_FRAME else "misses"
         print(
             f"\nWebGL first frame {sig['first_wall']:.2f} s: {verdict} the {TARGET_FIRST_FRAME:.0f} s target"
+        )
+    before = results.get("before", {})
+    if sig.get("first_wall") and before.get("first_wall"):
+        print(
+            f"baseline / this front-end (best runs): first frame {before['first_wall'] / sig['first_wall']:.1f}x "
+            f"wall, {before['first_cpu'] / sig['first_cpu']:.1f}x CPU; per frame "
+            f"{before['frame_ms'] / max(sig['frame_ms'], 1e-6):.1f}x"
         )
     vis = results.get("vis", {})
     if sig.get("first_wall") and vis.get("first_wall"):

@@ -174,7 +174,11 @@ def test_filters_highlight_and_the_legend(hostile):
     assert pg.shown(e("evil2"))["hidden"] is True and pg.shown(e("evil"))["hidden"] is False
     pg.page.check('input[data-type="HostileKind"]')
     assert pg.shown(e("evil2"))["hidden"] is False
-    c2 = pg.js("(rec) => cgMap.document.edges.find(x => x.records.includes(rec)).id", r("c2"))
+    # a large map parses its lines' details (records among them) when first needed
+    c2 = pg.js(
+        "(rec) => { cgMap.loadDetails(); return cgMap.document.edges.find(x => x.records.includes(rec)).id; }",
+        r("c2"),
+    )
     pg.js("(rec) => cgMap.highlight({records: [rec]})", r("c2"))
     assert pg.shown(e("bank"))["color"] == FADED and pg.shown(e("evil"))["color"] != FADED
     assert pg.js("(id) => cgSigma.getEdgeDisplayData(id).color", c2) != FADED
@@ -205,3 +209,68 @@ def test_without_webgl_the_page_says_so_and_search_and_cards_still_work(browser,
         assert all("getParameter" in err for err in pg.errors) and pg.requests == [pg.url]
     finally:
         pg.page.close()
+
+
+def test_a_packed_document_unpacks_to_the_same_document(browser, whole, tmp_path):
+    """Issue 11: a large map's page carries columns and a table of details (render.pack_document);
+    the page rebuilds the map document from them, each item's details parsed when first opened."""
+    import json
+
+    out = tmp_path / "packed.html"
+    render.write_map(whole, out, large=1)
+    want = json.loads(json.dumps(render.map_document(whole, large=1), default=str))
+    pg = Page(browser, out)
+    try:
+        first = next(x for x in want["edges"] if x["count"] == 1 and x["sources"])
+        assert pg.js("(id) => cgMap.document.edges.find(x => x.id === id).records", first["id"]) is None
+        pg.js("(id) => cgMap.select(id)", first["id"])  # its card: records and sources, parsed now
+        card = pg.js("document.getElementById('cg-details').textContent")
+        assert first["records"][0] in card and "Sources:" in card
+        pg.js("cgMap.loadDetails()")
+        got = pg.js("[cgMap.document.nodes, cgMap.document.edges]")
+        assert got == [want["nodes"], want["edges"]]
+        assert pg.errors == [] and pg.requests == [pg.url]
+    finally:
+        pg.page.close()
+
+
+def test_hovering_and_clicking_a_line_shows_its_records_and_sources(hostile):
+    """The line under the pointer is found through sigma's picking pass, which a frame draws only when
+    the pointer asks (sigma-renderer.js); its card lists its records and sources."""
+    pg = hostile
+    pg.page.click("#cg-reset")
+    pg.js("cgSigma.getCamera().setState({x: 0.5, y: 0.5, ratio: 1, angle: 0})")
+    pg.page.wait_for_timeout(100)
+    line = pg.js(
+        """() => {
+        const r = document.getElementById('cg-network').getBoundingClientRect();
+        const at = (id) => cgSigma.graphToViewport(cgGraph.getNodeAttributes(id));
+        const centres = cgGraph.nodes().map(at);
+        let best = null;  // the point of a line farthest from every entity
+        cgGraph.forEachEdge((id, _a, s, t) => {
+          const a = at(s), b = at(t);
+          if (s === t) return;
+          [0.3, 0.4, 0.5, 0.6, 0.7].forEach((f) => {
+            const x = a.x + f * (b.x - a.x), y = a.y + f * (b.y - a.y);
+            const room = Math.min(...centres.map((c) => Math.hypot(c.x - x, c.y - y)));
+            if (!best || room > best.room) best = {id, room, x: r.left + x, y: r.top + y};
+          });
+        });
+        return best;
+    }"""
+    )
+    pg.page.mouse.move(line["x"] - 40, line["y"] - 40)
+    pg.page.mouse.move(line["x"], line["y"])
+    pg.page.wait_for_timeout(200)
+    edge = pg.js(
+        "(id) => { cgMap.loadDetails(); return cgMap.document.edges.find(x => x.id === id); }", line["id"]
+    )
+    tip = pg.js("document.getElementById('cg-tip').textContent")
+    assert edge["verb"] in tip and "Certainty" in tip
+    pg.page.mouse.click(line["x"], line["y"])
+    pg.page.wait_for_timeout(150)
+    card = pg.js("document.getElementById('cg-details').textContent")
+    source = pg.js("(i) => cgMap.document.sources[i].title", edge["sources"][0])
+    assert edge["verb"] in card and source in card
+    assert (edge["records"][0] in card) if edge["count"] == 1 else (f"{edge['count']} records" in card)
+    assert pg.errors == [] and pg.requests == [pg.url]

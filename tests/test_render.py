@@ -163,7 +163,47 @@ def test_visual_language(page, whole):
 def test_big_maps_get_positions_and_no_physics(whole):
     data = data_of(render.render_map(whole, large=3))
     assert data["physics"] is False and data["options"]["physics"]["enabled"] is False
-    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in data["nodes"])
+    columns = data["packed"]["nodes"]  # a large map's document is packed (render.pack_document)
+    assert len(columns["x"]) == len(whole.net) and all(
+        isinstance(c, float) for c in columns["x"] + columns["y"]
+    )
+
+
+def details_of(page: str) -> list:
+    m = re.search(r'<script id="cg-data-details" type="application/json">(.*?)</script>', page, flags=re.S)
+    assert m
+    return [json.loads(line) for line in m.group(1).split("\n")]
+
+
+def test_large_maps_are_packed_into_columns_and_a_table_of_details(whole):
+    """Issue 11: what a large map's first frame needs is columns (ends as entity indices, tie ids in
+    one string); records, sources, quotes and money wait in a table of one JSON line per item."""
+    doc = render.map_document(whole, large=1)
+    page = render.render_document(doc)
+    data, lines = data_of(page), details_of(page)
+    assert "nodes" not in data and "edges" not in data
+    cols, keys = data["packed"], data["packed"]["detailKeys"]
+    nodes, edges = doc["nodes"], doc["edges"]
+    assert cols["nodes"]["id"] == [n["id"] for n in nodes] and len(lines) == len(nodes) + len(edges)
+    assert cols["hexIds"] and cols["edges"]["id"] == "".join(x["id"][1:] for x in edges)
+    ends = [
+        (cols["nodes"]["id"][a], cols["nodes"]["id"][b])
+        for a, b in zip(cols["edges"]["from"], cols["edges"]["to"], strict=True)
+    ]
+    assert ends == [(x["from"], x["to"]) for x in edges]
+    for i, x in enumerate(edges):  # every field of every line is in one place or the other
+        detail = dict(zip(keys["edges"], lines[len(nodes) + i], strict=False))  # trailing nulls cut
+        assert {k: v for k, v in detail.items() if v is not None} == {
+            k: v for k, v in x.items() if k not in render.PACKED_EDGE_KEYS
+        }
+        assert cols["certainties"][cols["edges"]["certainty"][i]] == x["certainty"]
+        assert cols["kinds"][cols["edges"]["kind"][i]] == [x["verb"], x["kind"]]
+        assert bool(cols["edges"]["flags"][i] & 1) == bool(x.get("dashed"))
+    assert "records" in keys["edges"] and "sources" in keys["edges"] and "money" in keys["nodes"]
+    assert HOSTILE not in page.split('id="cg-data-details"')[1]  # escaped for the script element
+    assert "</script" not in page.split('id="cg-data-details"')[1].split("</script>")[0]
+    # small maps keep the plain document
+    assert "nodes" in data_of(render.render_document(render.map_document(whole)))
 
 
 def test_big_map_layout_keeps_small_parts_beside_the_biggest(whole):

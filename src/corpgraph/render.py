@@ -622,6 +622,97 @@ def map_document(
     return doc
 
 
+# -- the packed document of a large map ------------------------------------------------------------
+
+# What the first frame of a large map needs, kept as columns in the page's JSON document; every
+# other field of an entity or a line (records, sources, quotes, amounts, money...) goes to a table
+# of details, one JSON line per item, which the page parses only for the items a reader opens.
+PACKED_NODE_KEYS = ("id", "label", "type", "typeLabel", "shape", "colour", "size", "x", "y", "highlight", "fixed")
+PACKED_EDGE_KEYS = (
+    "id", "from", "to", "verb", "kind", "certainty", "count", "width", "spans",
+    "dashed", "symmetric", "highlight", "colour", "label",
+)  # fmt: skip
+_FLAGS = ("dashed", "symmetric", "highlight")  # bits 1, 2, 4 of an edge's flags
+_TIE_ID = re.compile(r"t[0-9a-f]{16}")
+
+
+def pack_document(doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The packed form of a map document, and its table of details (JSON lines: one per entity, in
+    order, then one per line), which web/static/map.js unpacks into the same document.
+
+    Columns: entities' ids, labels, sizes, positions and an index into a table of types (name,
+    label, shape, colour); lines' ids (16 hex digits each, in one string, when every id is a tie
+    id), ends as indices of entities, widths, counts, flags (dashed 1, symmetric 2, highlight 4),
+    an index into a table of (verb, kind) and one into a table of certainties, and their records'
+    date spans as indices into a table of dates.  A details line is a JSON array of the values of
+    ``detailKeys`` (null where an item has none)."""
+    nodes, edges = doc["nodes"], doc["edges"]
+    at = {n["id"]: i for i, n in enumerate(nodes)}
+    types: dict[tuple, int] = {}
+    kinds: dict[tuple, int] = {}
+    certainties: dict[str, int] = {}
+    dates: dict[str | None, int] = {None: -1}
+
+    def index(table: dict, key: Any) -> int:
+        return table.setdefault(key, len(table))
+
+    def date(value: str | None) -> int:
+        if value not in dates:
+            dates[value] = len(dates) - 1
+        return dates[value]
+
+    node_cols: dict[str, Any] = {"id": [], "label": [], "type": [], "size": [], "x": [], "y": []}
+    node_cols["highlight"] = [i for i, n in enumerate(nodes) if n.get("highlight")]
+    node_cols["fixed"] = [i for i, n in enumerate(nodes) if n.get("fixed")]
+    for n in nodes:
+        node_cols["id"].append(n["id"])
+        node_cols["label"].append(n["label"])
+        node_cols["type"].append(index(types, (n["type"], n["typeLabel"], n["shape"], n["colour"])))
+        node_cols["size"].append(n["size"])
+        node_cols["x"].append(n.get("x"))
+        node_cols["y"].append(n.get("y"))
+    hex_ids = all(_TIE_ID.fullmatch(e["id"]) for e in edges)
+    edge_cols: dict[str, Any] = {
+        "id": "".join(e["id"][1:] for e in edges) if hex_ids else [e["id"] for e in edges],
+        "from": [at[e["from"]] for e in edges],
+        "to": [at[e["to"]] for e in edges],
+        "kind": [index(kinds, (e["verb"], e["kind"])) for e in edges],
+        "certainty": [index(certainties, e["certainty"]) for e in edges],
+        "count": [e["count"] for e in edges],
+        "width": [e["width"] for e in edges],
+        "spans": [[[date(a), date(b)] for a, b in e["spans"]] if "spans" in e else None for e in edges],
+        "flags": [sum(1 << b for b, f in enumerate(_FLAGS) if e.get(f)) for e in edges],
+        "colour": {str(i): e["colour"] for i, e in enumerate(edges) if e.get("colour")},
+    }
+    if any("label" in e for e in edges):
+        edge_cols["label"] = [e.get("label") for e in edges]
+    node_keys = list(dict.fromkeys(k for n in nodes for k in n if k not in PACKED_NODE_KEYS))
+    edge_keys = list(dict.fromkeys(k for e in edges for k in e if k not in PACKED_EDGE_KEYS))
+
+    def line(item: dict, keys: list[str]) -> str:
+        values = [item.get(k) for k in keys]
+        while values and values[-1] is None:
+            values.pop()
+        return script_json(values)
+
+    details = "\n".join(
+        [*(line(n, node_keys) for n in nodes), *(line(e, edge_keys) for e in edges)]
+    )
+    packed = {k: v for k, v in doc.items() if k not in ("nodes", "edges")}
+    packed["packed"] = {
+        "nodes": node_cols,
+        "types": [list(t) for t in types],
+        "edges": edge_cols,
+        "hexIds": hex_ids,
+        "kinds": [list(k) for k in kinds],
+        "certainties": list(certainties),
+        "dates": [d for d in dates if d is not None],
+        "detailKeys": {"nodes": node_keys, "edges": edge_keys},
+        "counts": [len(nodes), len(edges)],
+    }
+    return packed, details
+
+
 LAYOUT_FORMAT = 1  # the "corpgraph_layout" field of a layout file
 
 
@@ -816,7 +907,9 @@ def render_map(
 def render_document(
     doc: dict[str, Any], *, embed: bool = False, assets: str = "inline", static_prefix: str = "/static/"
 ) -> str:
-    """The page of a map document (``map_document``); see ``render_map`` for ``assets``."""
+    """The page of a map document (``map_document``); see ``render_map`` for ``assets``.  A large
+    map's document (``renderer`` "sigma") goes into the page packed (``pack_document``): columns
+    for the first frame, and a table of details that the page reads item by item as they are opened."""
     from markupsafe import Markup
 
     if assets not in ("inline", "linked"):
@@ -829,12 +922,18 @@ def render_document(
         scripts = ["vis-network.min.js", "map.js", *panels]
         styles = ["vis-network.css", "map.css"]
     meta = doc["meta"]
+    details = None
+    if doc.get("renderer") == "sigma":  # packed: the first frame parses columns, details wait
+        data, details = pack_document(doc)
+    else:
+        data = doc
     context: dict[str, Any] = {
         "meta": meta,
         "embed": embed,
         "n_nodes": len(doc["nodes"]),
         "n_edges": len(doc["edges"]),
-        "data_json": Markup(script_json(doc)),
+        "data_json": Markup(script_json(data)),
+        "details_json": Markup(details) if details is not None else None,  # escaped line by line
         "linked": assets == "linked",
     }
     if assets == "inline":

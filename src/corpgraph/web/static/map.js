@@ -300,9 +300,73 @@
     return out;
   }
 
+  // -- the packed document of a large map (render.pack_document) ----------------------------------
+  /* Columns become the document's usual nodes and edges (what the first frame needs); the other
+   * fields of each item stay in the table of details, one JSON line per item (entities first), and
+   * are parsed into the item when it is first opened (one()), or all at once when a view needs them
+   * all (all(): the table of relationships, records named by a story or a timeline). */
+  var NO_DETAILS = { one: function (item) { return item; }, all: function () { return false; } };
+  function unpack(doc, detailsText) {
+    var P = doc.packed, N = P.nodes, E = P.edges, dates = P.dates, i;
+    var nodes = new Array(N.id.length), edges = new Array(E.from.length);
+    function day(j) { return j < 0 ? null : dates[j]; }
+    for (i = 0; i < nodes.length; i++) {
+      var t = P.types[N.type[i]];
+      var n = { id: N.id[i], label: N.label[i], type: t[0], typeLabel: t[1], shape: t[2], colour: t[3], size: N.size[i] };
+      if (N.x[i] !== null && N.y[i] !== null) { n.x = N.x[i]; n.y = N.y[i]; }
+      nodes[i] = n;
+    }
+    N.highlight.forEach(function (j) { nodes[j].highlight = true; });
+    N.fixed.forEach(function (j) { nodes[j].fixed = true; });
+    for (i = 0; i < edges.length; i++) {
+      var k = P.kinds[E.kind[i]], f = E.flags[i], sp = E.spans[i];
+      var e = { id: P.hexIds ? "t" + E.id.substr(16 * i, 16) : E.id[i], from: nodes[E.from[i]].id, to: nodes[E.to[i]].id,
+                verb: k[0], kind: k[1], certainty: P.certainties[E.certainty[i]], count: E.count[i], width: E.width[i] };
+      if (sp) e.spans = sp.map(function (s) { return [day(s[0]), day(s[1])]; });
+      if (f & 1) e.dashed = true;
+      if (f & 2) e.symmetric = true;
+      if (f & 4) e.highlight = true;
+      if (E.label && E.label[i] !== null) e.label = E.label[i];
+      edges[i] = e;
+    }
+    Object.keys(E.colour).forEach(function (j) { edges[+j].colour = E.colour[j]; });
+    doc.nodes = nodes; doc.edges = edges;
+    var keys = P.detailKeys, pending = new Map(), text = null, starts = null;
+    delete doc.packed;
+    nodes.forEach(function (item, j) { pending.set(item, j); });
+    edges.forEach(function (item, j) { pending.set(item, nodes.length + j); });
+    function lineText(j) {
+      if (text === null) {
+        text = typeof detailsText === "function" ? String(detailsText() || "") : String(detailsText || "");
+        starts = [0];
+        for (var at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) starts.push(at + 1);
+      }
+      if (j >= starts.length) return "";
+      return text.slice(starts[j], j + 1 < starts.length ? starts[j + 1] - 1 : text.length);
+    }
+    function fill(item) {
+      var j = pending.get(item);
+      if (j === undefined) return;
+      pending.delete(item);
+      var line = lineText(j), values = line ? JSON.parse(line) : [], names = j < nodes.length ? keys.nodes : keys.edges;
+      for (var v = 0; v < values.length && v < names.length; v++)
+        if (values[v] !== null && names[v] !== "__proto__") item[names[v]] = values[v];
+    }
+    return {
+      one: function (item) { if (item) fill(item); return item; },
+      all: function () {
+        if (!pending.size) return false;
+        pending.forEach(function (_j, item) { fill(item); });
+        text = starts = null;
+        return true;
+      }
+    };
+  }
+
   // -- the controller -----------------------------------------------------------------------------
   function mountMap(container, doc, options) {
     options = options || {};
+    var lazy = doc.packed ? unpack(doc, options.details) : NO_DETAILS;  // the items' details
     var listeners = {}, extras = {};
     function emit(name, payload) { (listeners[name] || []).forEach(function (cb) { try { cb(payload); } catch (err) { setTimeout(function () { throw err; }); } }); }
     var byNode = {}, byEdge = {}, byRecord = {}, adjacency = {};
@@ -310,12 +374,19 @@
       ns.forEach(function (n) { byNode[n.id] = n; adjacency[n.id] = adjacency[n.id] || []; });
       es.forEach(function (e) {
         byEdge[e.id] = e;
-        (e.records || []).forEach(function (r) { byRecord[r] = e.id; });
+        (e.records || []).forEach(function (r) { byRecord[r] = e.id; });  // (a packed document's: once loaded)
         (adjacency[e.from] = adjacency[e.from] || []).push(e.id);
         if (e.to !== e.from) (adjacency[e.to] = adjacency[e.to] || []).push(e.id);
       });
     }
     index(doc.nodes, doc.edges);
+    function loadDetails() {  // every item's details, and the records they name
+      if (lazy.all()) doc.edges.forEach(function (e) { (e.records || []).forEach(function (r) { byRecord[r] = e.id; }); });
+    }
+    function recordEdge(r) {
+      if (!byRecord[r]) loadDetails();
+      return byRecord[r];
+    }
     var state = { typesOff: {}, certsOff: {}, asOf: null, focus: [], selection: null, path: doc.paths && doc.paths.length ? 0 : null };
     var hl = null;  // {nodes: {}, edges: {}, fade: bool}
     var labels = { nodes: {}, edges: {} };
@@ -536,7 +607,7 @@
     function label(id) { return byNode[id] ? byNode[id].label : id; }
     function fact(e) { return label(e.from) + " " + e.verb + " " + label(e.to); }
     function edgeCard(id, withLinks) {
-      var e = byEdge[id], box = el("div");
+      var e = lazy.one(byEdge[id]), box = el("div");
       box.appendChild(el("h3", fact(e)));
       var dl = el("dl");
       row(dl, "Kind", e.kind);
@@ -605,7 +676,7 @@
       return wrap;
     }
     function nodeCard(id, withLinks) {
-      var n = byNode[id], box = el("div");
+      var n = lazy.one(byNode[id]), box = el("div");
       box.appendChild(el("h3", n.label));
       var dl = el("dl");
       row(dl, "Type", n.typeLabel);
@@ -727,15 +798,17 @@
     var TABLE_LIMIT = 2000;
     function buildTable() {
       var shown = doc.edges.filter(function (e) { return !model.edgeHidden(e.id); });
-      shown.sort(function (a, b) {
-        var x = [label(a.from).toLowerCase(), a.verb, label(a.to).toLowerCase()].join("\u0000");
-        var y = [label(b.from).toLowerCase(), b.verb, label(b.to).toLowerCase()].join("\u0000");
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
       tableSummary.textContent = "Table of the " + shown.length + " relationship" + (shown.length === 1 ? "" : "s") + " on the map, with sources";
       while (tableBox.childNodes.length > 1) tableBox.removeChild(tableBox.lastChild);
-      if (!tableBox.open) { tableBox.dataset.stale = "1"; return; }
+      if (!tableBox.open) { tableBox.dataset.stale = "1"; return; }  // sorted when opened
       delete tableBox.dataset.stale;
+      loadDetails();  // amounts, dates and sources of every line
+      var keys = {};
+      shown.forEach(function (e) { keys[e.id] = [label(e.from).toLowerCase(), e.verb, label(e.to).toLowerCase()].join("\u0000"); });
+      shown.sort(function (a, b) {
+        var x = keys[a.id], y = keys[b.id];
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
       var rows = shown.slice(0, TABLE_LIMIT);
       var columns = ["From", "Relationship", "To", "Amount", "Date", "Certainty", "Sources"];
       var table = sortable(columns, rows, function (e, i) {
@@ -953,7 +1026,7 @@
       highlight: function (what, opts) {
         what = what || {};
         var edges = (what.edges || []).slice();
-        (what.records || []).forEach(function (r) { if (byRecord[r]) edges.push(byRecord[r]); });
+        (what.records || []).forEach(function (r) { if (recordEdge(r)) edges.push(recordEdge(r)); });
         setHighlight(what.nodes || [], edges, !(opts && opts.fadeOthers === false));
       },
       reset: function () { hl = null; renderer.select(null); renderer.apply(looks()); },
@@ -961,13 +1034,14 @@
       select: function (id) {
         if (byNode[id]) { renderer.select([id]); openCard("node", id); }
         else if (byEdge[id]) openCard("edge", id);
-        else if (byRecord[id]) openCard("edge", byRecord[id]);
+        else if (recordEdge(id)) openCard("edge", recordEdge(id));
       },
       on: function (name, cb) { (listeners[name] = listeners[name] || []).push(cb); return ctrl; },
       merge: merge,
       setAsOf: setAsOf,
       getState: getState,
       setState: function (s) { if (settled) applyState(s || {}); else pendingState = s || {}; },
+      loadDetails: loadDetails,  // a packed document's details, all parsed (panels that read every record)
       extendState: function (key, get, set) { extras[key] = { get: get, set: set }; },
       labelPlacement: function () { return labels; },
       svg: svgText,
@@ -985,16 +1059,20 @@
 
   // The months an as-of slider steps through: from the earliest to the latest date of any record.
   function dateMonths(edges) {
-    var lo = null, hi = null;
+    var lo = null, hi = null, seen = Object.create(null);
     edges.forEach(function (e) {
-      (e.spans || []).forEach(function (s) {
-        [s[0], s[1]].forEach(function (d) {
-          if (!d) return;
+      var spans = e.spans;
+      if (!spans) return;
+      for (var i = 0; i < spans.length; i++) {
+        for (var j = 0; j < 2; j++) {
+          var d = spans[i][j];
+          if (!d || seen[d]) continue;
+          seen[d] = true;  // the same dates recur on many records: each is read once
           var a = firstDayOf(d), b = lastDayOf(d);
           if (a && (lo === null || a < lo)) lo = a;
           if (b && (hi === null || b > hi)) hi = b;
-        });
-      });
+        }
+      }
     });
     var out = [];
     if (lo === null) return out;
@@ -1016,7 +1094,9 @@
       performance.mark("cg-start");
       var doc = JSON.parse(data.textContent);
       performance.mark("cg-parsed");
-      node.__cgMap = mountMap(node, doc, { embed: document.body.classList.contains("cg-embed") });
+      var more = document.getElementById(data.id + "-details");  // a large map's table of details
+      node.__cgMap = mountMap(node, doc, { embed: document.body.classList.contains("cg-embed"),
+                                           details: function () { return more ? more.textContent : ""; } });
       window.cgMap = node.__cgMap;
       window.cgIdOf = function (iri) { return iri; };
     });

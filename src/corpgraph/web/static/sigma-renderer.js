@@ -51,6 +51,7 @@
   // Entities drawn at this fraction of their vis-network size: a large map's precomputed layout
   // packs thousands of entities closely, and full-size discs would hide one another and their lines.
   var NODE_SCALE = 0.4, EDGE_SCALE = 0.5;
+  var PICK_THICKNESS = 2;  // the least thickness (in minEdgeThickness units) of a line in the picking buffer
 
   // -- one node program for every shape: a point sprite cut to the shape in the fragment shader ---------
   var VERTEX = [
@@ -260,6 +261,33 @@
         gl.uniform1f(u.u_minEdgeThickness, params.minEdgeThickness);
         gl.uniform1f(u.u_head, withHead ? 1 : 0);
       }
+      // Sigma draws every line twice a frame: on screen, and in ids into the picking buffer that
+      // finds the line under the pointer.  Here a frame draws the lines on screen only; the picking
+      // pass of that frame waits until the pointer asks which line it is on (pickPending below),
+      // which on software WebGL takes about a fifth off each frame, the first one included.
+      render(params) {
+        if (this.hasNothingToRender()) return;
+        this.cgPickParams = this.pickProgram ? params : null;
+        this.normalProgram.gl.viewport(0, 0, params.width * params.pixelRatio, params.height * params.pixelRatio);
+        this.bindProgram(this.normalProgram);
+        this.renderProgram(params, this.normalProgram);
+        this.unbindProgram(this.normalProgram);
+      }
+      renderPick() {
+        var params = this.cgPickParams, gl = this.pickProgram && this.pickProgram.gl;
+        if (!params || !gl) return;
+        this.cgPickParams = null;
+        gl.viewport(0, 0, (params.width * params.pixelRatio) / params.downSizingRatio, (params.height * params.pixelRatio) / params.downSizingRatio);
+        this.bindProgram(this.pickProgram);
+        // a few screen pixels wide in the picking buffer (drawn at half size): a thin line, or
+        // one lying along a row of pixels, would otherwise leave no trace there and could not be pointed at
+        var pick = Object.assign({}, params, { pixelRatio: params.pixelRatio / params.downSizingRatio,
+                                               minEdgeThickness: Math.max(params.minEdgeThickness, PICK_THICKNESS) });
+        this.renderProgram(pick, this.pickProgram);
+        this.unbindProgram(this.pickProgram);
+        gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+        gl.viewport(0, 0, params.width * params.pixelRatio, params.height * params.pixelRatio);
+      }
     };
   }
   var EdgeArrowFlat = flatEdgeProgram(true), EdgeLineFlat = flatEdgeProgram(false);
@@ -352,6 +380,15 @@
       edgeReducer: edgeReducer
     }); }
     window.cgSigma = sigma; window.cgGraph = graph;  // for tests and benches
+    // the lines' picking pass of the last frame, drawn when sigma first asks for the line at a point
+    var pickLines = sigma.getEdgeAtPoint;
+    sigma.getEdgeAtPoint = function (x, y) {
+      Object.keys(sigma.edgePrograms || {}).forEach(function (k) {
+        var program = sigma.edgePrograms[k];
+        if (program.renderPick) program.renderPick();
+      });
+      return pickLines.call(sigma, x, y);
+    };
     performance.mark("cg-renderer-ready");
 
     var camera = sigma.getCamera();
@@ -364,14 +401,17 @@
     sigma.on("leaveNode", function () { view.emit("blur"); });
     sigma.on("leaveEdge", function () { view.emit("blur"); });
     sigma.on("downStage", function () { view.emit("blur"); });
-    var firstFrame = true;
-    sigma.on("afterRender", function () {
-      if (!firstFrame) return;
-      firstFrame = false;
-      performance.mark("cg-first-frame");
-      setTimeout(function () { view.emit("settled"); }, 0);
+    // Sigma draws the whole graph once as it starts (no second pass here: on 100,000 lines that
+    // would index and draw it all again).  One pixel read back from each WebGL layer waits until the
+    // GPU (or its software stand-in) has really finished that first frame.
+    var pixel = new Uint8Array(4);
+    Object.keys(sigma.webGLContexts || {}).forEach(function (k) {
+      var gl = sigma.webGLContexts[k];
+      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
     });
-    sigma.refresh();
+    performance.mark("cg-first-frame");
+    setTimeout(function () { view.emit("settled"); }, 0);
 
     // The legend of map.js shows dashed lines for weak claims: here they are lighter lines.
     var root = container.closest ? container.closest(".cg-view") : null;

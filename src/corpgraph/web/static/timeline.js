@@ -45,6 +45,7 @@
     options = options || {};
     var entries = (tl && tl.entries) || [];
     if (!entries.length || !ctrl) return null;
+    if (ctrl.loadDetails) ctrl.loadDetails();  // the records of every line (a large map parses them late)
     var doc = ctrl.document || { edges: [], nodes: [] };
     var onMap = {}, nodeIds = {}, edgeRecords = {};
     (doc.edges || []).forEach(function (e) {
