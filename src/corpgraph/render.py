@@ -627,7 +627,19 @@ def map_document(
 # What the first frame of a large map needs, kept as columns in the page's JSON document; every
 # other field of an entity or a line (records, sources, quotes, amounts, money...) goes to a table
 # of details, one JSON line per item, which the page parses only for the items a reader opens.
-PACKED_NODE_KEYS = ("id", "label", "type", "typeLabel", "shape", "colour", "size", "x", "y", "highlight", "fixed")
+PACKED_NODE_KEYS = (
+    "id",
+    "label",
+    "type",
+    "typeLabel",
+    "shape",
+    "colour",
+    "size",
+    "x",
+    "y",
+    "highlight",
+    "fixed",
+)
 PACKED_EDGE_KEYS = (
     "id", "from", "to", "verb", "kind", "certainty", "count", "width", "spans",
     "dashed", "symmetric", "highlight", "colour", "label",
@@ -695,9 +707,7 @@ def pack_document(doc: dict[str, Any]) -> tuple[dict[str, Any], str]:
             values.pop()
         return script_json(values)
 
-    details = "\n".join(
-        [*(line(n, node_keys) for n in nodes), *(line(e, edge_keys) for e in edges)]
-    )
+    details = "\n".join([*(line(n, node_keys) for n in nodes), *(line(e, edge_keys) for e in edges)])
     packed = {k: v for k, v in doc.items() if k not in ("nodes", "edges")}
     packed["packed"] = {
         "nodes": node_cols,
