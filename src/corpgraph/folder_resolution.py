@@ -32,14 +32,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS
 
 from .entity_resolution import Resolver
 from .errors import ImportFailed
 from .importers.context import REC_BASE, Triples, fast_slug
 from .importers.matches import MOVES_SUFFIX, moves_csv
-from .importers.turtle import text_triple
+from .importers.turtle import literal_text, text_triple
 from .vocab import CG, ENT, local_name
 
 EVIDENCE_SUFFIX = ".evidence.jsonl"
@@ -174,31 +173,30 @@ class FolderResolution:
             if d is not None:
                 targets.setdefault(r[2], set()).add(d.iri)
         unsplit = sorted(old for old, new in targets.items() if len(new) > 1)
-        rename = {URIRef(old): URIRef(min(new)) for old, new in targets.items() if new != {old}}
+        rename = {old: min(new) for old, new in targets.items() if new != {old}}
         ttl = base.with_name(base.name + ".ttl")
         entities = Triples()
         res.entity_triples(entities)
         if not rename and new_rows == old_rows and digest_of_part(ttl) == entity_digest(entities):
             return None
         raw = ttl.read_bytes()
-        from .review import _parse, _with_header
+        from .review import _with_header
 
-        kept_triples = []
-        for s, p, o in _parse(ttl):
-            if p in ENTITY_PREDICATES and isinstance(s, URIRef) and str(s).startswith(_ENT):
-                continue  # written again below, from the new decisions
-            kept_triples.append((rename.get(s, s), p, rename.get(o, o)))
+        as_object = {f"<{old}>": f"<{new}>" for old, new in rename.items()}
+        kept_triples = [
+            (rename.get(s, s), p, as_object.get(o, o))
+            for s, p, o in _text_triples(ttl)
+            if not (p in _ENTITY_PREDICATES and s.startswith(_ENT))  # written again, from the new decisions
+        ]
         triples = _ownerships_renamed(kept_triples, base.name) if rename else Triples()
         if not rename:
-            for t in kept_triples:
-                triples.add(t)
+            triples.text().update(kept_triples)
         triples.text().update(entities.text())
         turtle = _with_header(raw, triples)
         files = [(decisions, _decisions_bytes(new_rows)), (ttl, turtle)]
         moves = base.with_name(base.name + MOVES_SUFFIX)
         if moves.is_file() and rename:
-            names = {str(k): str(v) for k, v in rename.items()}
-            rows = [tuple(names.get(c, c) for c in r) for r in _read_rows(moves)]
+            rows = [tuple(rename.get(c, c) for c in r) for r in _read_rows(moves)]
             files.append((moves, moves_csv(rows)))
         return Rewrite(part, files, triples, turtle, len(rename), unsplit)
 
@@ -231,17 +229,17 @@ def digest_of_part(ttl: Path) -> str:
 _OWNERSHIP_TAGS = ("own", "likely-own")
 
 
-def _ownerships_renamed(triples: list, slug: str) -> Triples:
-    """The triples with each ownership record named again after its (renamed) owner and subsidiary,
-    as the importer names it; a record whose two sides are now one entity is dropped, as the
-    importer drops a parent that is the recipient itself."""
+def _ownerships_renamed(triples: list[tuple[str, str, str]], slug: str) -> Triples:
+    """The (text) triples with each ownership record named again after its (renamed) owner and
+    subsidiary, as the importer names it; a record whose two sides are now one entity is dropped, as
+    the importer drops a parent that is the recipient itself."""
     prefixes = tuple(f"{REC_BASE}{slug}-{tag}-" for tag in _OWNERSHIP_TAGS)
-    sides: dict[URIRef, dict[URIRef, URIRef]] = {}
-    owner_p, sub_p = CG.owner, CG.subsidiary
+    sides: dict[str, dict[str, str]] = {}
+    owner_p, sub_p = str(CG.owner), str(CG.subsidiary)
     for s, p, o in triples:
-        if (p == owner_p or p == sub_p) and str(s).startswith(prefixes):
+        if (p == owner_p or p == sub_p) and s.startswith(prefixes):
             sides.setdefault(s, {})[p] = o
-    named: dict[URIRef, URIRef | None] = {}
+    named: dict[str, str | None] = {}
     for rec, found in sides.items():
         owner, sub = found.get(owner_p), found.get(sub_p)
         if owner is None or sub is None:
@@ -249,17 +247,38 @@ def _ownerships_renamed(triples: list, slug: str) -> Triples:
         if owner == sub:
             named[rec] = None
             continue
-        tag = next(t for t, pre in zip(_OWNERSHIP_TAGS, prefixes, strict=True) if str(rec).startswith(pre))
-        named[rec] = URIRef(
-            REC_BASE + "-".join([slug, tag, fast_slug(local_name(owner)), fast_slug(local_name(sub))])
-        )
+        tag = next(t for t, pre in zip(_OWNERSHIP_TAGS, prefixes, strict=True) if rec.startswith(pre))
+        ends = [fast_slug(local_name(side.strip("<>"))) for side in (owner, sub)]
+        named[rec] = REC_BASE + "-".join([slug, tag, *ends])
     out = Triples()
+    add = out.add_text
     for s, p, o in triples:
         if s in named:
-            if named[s] is None:
+            renamed = named[s]
+            if renamed is None:
                 continue
-            s = named[s]
-        out.add((s, p, o))
+            s = renamed
+        add((s, p, o))
+    return out
+
+
+def _text_triples(ttl: Path) -> list[tuple[str, str, str]]:
+    """A part's triples in the importers' text form (importers.turtle), read by Oxigraph."""
+    import pyoxigraph as ox
+
+    def term(t) -> str:
+        if isinstance(t, ox.NamedNode):
+            return f"<{t.value}>"
+        if isinstance(t, ox.BlankNode):
+            return f"_:{t.value}"
+        return literal_text(t.value, t.datatype.value if t.datatype else None, t.language)
+
+    out = []
+    with ttl.open("rb") as fh:
+        for q in ox.parse(fh, format=ox.RdfFormat.TURTLE, base_iri=ttl.resolve().as_uri()):
+            s = q.subject
+            subject = s.value if isinstance(s, ox.NamedNode) else f"_:{s.value}"
+            out.append((subject, q.predicate.value, term(q.object)))
     return out
 
 

@@ -223,9 +223,11 @@ def _with_header(raw: bytes, triples) -> bytes:
     """The part rewritten in the importer's own form, keeping its opening comment lines (the digest
     of its entities, folder_resolution.DIGEST_LINE, made again for the new triples)."""
     from .folder_resolution import DIGEST_LINE, entity_digest
+    from .importers.context import Triples
     from .importers.turtle import write_turtle
 
-    triples = set(triples)
+    if not isinstance(triples, Triples):  # an import's text triples are written as they are
+        triples = set(triples)
     head = []
     for line in raw.decode("utf-8").splitlines(keepends=True):
         if not line.startswith("#"):
