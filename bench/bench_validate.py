@@ -1,0 +1,164 @@
+"""``corpgraph validate`` on the real-data graph: the SPARQL checks on the cache store against pySHACL.
+
+For the real-data graph (the seven files of ``shared/data/real`` imported, built once by
+``bench/realdata.py``), each figure is a fresh process as a user runs it
+(``python -m corpgraph validate --graph DIR``, the cache in a folder of the bench's own), measured in
+one run:
+
+* pySHACL, the reference: ``CORPGRAPH_CACHE=off`` (rdflib parses the folder, pySHACL runs the shapes);
+* the first ``validate`` on a new cache (the store indexed by a ``stats`` before, nothing of
+  ``validate`` kept yet: every file is checked);
+* the first ``validate`` after a change to a small file, and after a change to the largest file
+  (the store refreshes that file; that file is checked again, the others' results are read back);
+* ``validate`` again on an unchanged folder (the report is read back);
+* the floor: a fresh Python that imports pyoxigraph and reopens the same store read-only.
+
+Each figure is the median of ``--runs`` runs (pySHACL: ``--baseline-runs``), wall and CPU seconds
+(user + system, from ``wait4``), with the load average; the reports of both engines are compared.
+
+Usage::
+
+    python bench/bench_validate.py                     # 3 runs, pySHACL once
+    python bench/bench_validate.py --runs 5 --baseline-runs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import realdata  # noqa: E402
+
+from corpgraph import store as graph_store  # noqa: E402
+from corpgraph.backend.cache import store_path_for  # noqa: E402
+
+FLOOR = "import sys, pyoxigraph\ns = pyoxigraph.Store.read_only(sys.argv[1])\nlen(s)\n"
+
+
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.stdout.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # 1: the graph is not valid
+        raise SystemExit(f"{' '.join(argv)} failed ({code})")
+    return wall, usage.ru_utime + usage.ru_stime, out.decode()
+
+
+def validate(folder: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    return timed([sys.executable, "-m", "corpgraph", "validate", "-f", "json", "--graph", str(folder)], env)
+
+
+def touch(path: Path, n: int) -> None:
+    """A new version of the file, with the same triples (a comment line at the end)."""
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"\n# changed by the bench ({n})\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3, help="runs per figure (median; default 3)")
+    ap.add_argument("--baseline-runs", type=int, default=1, help="pySHACL runs (slow; default 1)")
+    ap.add_argument(
+        "--work", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "corpgraph-bench-validate")
+    )
+    args = ap.parse_args()
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    folder = realdata.build(work / "real-graph")
+    files = graph_store.data_files(folder)
+    largest = max(files, key=lambda f: f.stat().st_size)
+    small = min(files, key=lambda f: f.stat().st_size)
+    originals = {f: f.read_bytes() for f in (largest, small)}
+    cache_root = work / "cache"
+    env = {**os.environ, "CORPGRAPH_CACHE": str(cache_root)}
+    rows: dict[str, tuple[list[float], list[float], list[float]]] = {}
+
+    def add(label: str, wall: float, cpu: float) -> None:
+        w, c, load = rows.setdefault(label, ([], [], []))
+        w.append(wall)
+        c.append(cpu)
+        load.append(os.getloadavg()[0])
+        print(
+            f"  {label}: {wall:.2f} s, {cpu:.2f} s CPU (load {os.getloadavg()[0]:.1f})",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    reports: dict[str, str] = {}
+    try:
+        for n in range(args.runs):
+            shutil.rmtree(cache_root, ignore_errors=True)
+            timed(
+                [sys.executable, "-m", "corpgraph", "stats", "--graph", str(folder)], env
+            )  # index the store
+            wall, cpu, out = validate(folder, env)
+            add("first validate on a new cache (every file checked)", wall, cpu)
+            reports["sparql"] = out
+            wall, cpu, _ = validate(folder, env)
+            add("validate again, unchanged folder (report read back)", wall, cpu)
+            for what, f in (
+                ("a small file", small),
+                (f"the largest file ({largest.stat().st_size / 1e6:.1f} MB)", largest),
+            ):
+                touch(f, n)
+                wall, cpu, out = validate(folder, env)
+                add(f"first validate after a change to {what}", wall, cpu)
+                if out != reports["sparql"]:
+                    reports["changed"] = out
+            for f, data in originals.items():
+                f.write_bytes(data)
+            store_path = store_path_for(folder, cache_root)
+            add(
+                "floor: Python + pyoxigraph, the store reopened",
+                *timed([sys.executable, "-c", FLOOR, str(store_path)], env)[:2],
+            )
+        for _ in range(args.baseline_runs):
+            wall, cpu, out = validate(folder, {**env, "CORPGRAPH_CACHE": "off"})
+            add("pySHACL over rdflib (CORPGRAPH_CACHE=off), the reference", wall, cpu)
+            reports["pyshacl"] = out
+    finally:
+        for f, data in originals.items():
+            f.write_bytes(data)
+
+    def report_of(text: str) -> dict:
+        data = json.loads(text)
+        data.pop("graph", None)
+        return data
+
+    same = report_of(reports["sparql"]) == report_of(reports["pyshacl"]) and "changed" not in reports
+    base = statistics.median(rows["pySHACL over rdflib (CORPGRAPH_CACHE=off), the reference"][0])
+    base_cpu = statistics.median(rows["pySHACL over rdflib (CORPGRAPH_CACHE=off), the reference"][1])
+    problems = len(json.loads(reports["sparql"])["problems"])
+    print(
+        f"\nvalidate on the real-data graph: {len(files)} files, "
+        f"{sum(f.stat().st_size for f in files) / 1e6:.1f} MB of Turtle; medians of {args.runs} runs "
+        f"(pySHACL: {args.baseline_runs}); {problems} problems; same report as pySHACL: {'yes' if same else 'NO'}"
+    )
+    print("| validate | wall s | CPU s | load | pySHACL / this (wall) | pySHACL / this (CPU) | target |")
+    print("|---|---:|---:|---:|---:|---:|---|")
+    for label, (w, c, load) in rows.items():
+        wall, cpu = statistics.median(w), statistics.median(c)
+        target = "" if label.startswith(("floor", "pySHACL")) else ("yes" if wall <= 5 else "NO") + " (5 s)"
+        print(
+            f"| {label} | {wall:.2f} | {cpu:.2f} | {statistics.median(load):.1f} | {base / wall:.0f}x | "
+            f"{base_cpu / cpu:.0f}x | {target} |"
+        )
+    print("CPU: user + system seconds of the process; load: the 1-minute load average after each run")
+
+
+if __name__ == "__main__":
+    main()
