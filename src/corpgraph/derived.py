@@ -180,11 +180,6 @@ def kept_answer(
 
 
 def _write_answer(path: Path, outcome: QueryOutcome) -> None:
-    import shutil
-
-    from .errors import OutputError
-    from .fileio import write_atomically
-
     data = {
         "kind": outcome.kind,
         "variables": outcome.variables,
@@ -192,16 +187,7 @@ def _write_answer(path: Path, outcome: QueryOutcome) -> None:
         "boolean": outcome.boolean,
         "total": outcome.total,
     }
-    try:
-        for old in path.parent.parent.glob("answers-*"):
-            if old != path.parent:
-                shutil.rmtree(old, ignore_errors=True)  # answers of other graph versions
-        write_atomically(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-        kept_files = sorted(path.parent.glob("*.json"), key=lambda f: f.stat().st_mtime_ns)
-        for old in kept_files[:-ANSWERS_KEPT]:
-            old.unlink(missing_ok=True)
-    except (OSError, OutputError):
-        pass  # a read-only store still answers, just without keeping this
+    _write_kept(path, "answers", data, ANSWERS_KEPT)
 
 
 def _term_json(term: Node) -> list[str | None]:

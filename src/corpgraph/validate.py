@@ -222,18 +222,19 @@ def _shacl(g: Graph, shapes: Graph) -> list[Problem]:
         value = results.value(r, SH.value)
         severity = results.value(r, SH.resultSeverity)
         text = str(message) if message is not None else "does not conform to its shape"
-        if value is not None and str(value) not in text:
-            text += f" (value: {value})"
-        out.append(
-            Problem(
-                "shacl",
-                str(focus),
-                text,
-                field=_short(path) if path is not None else None,
-                severity="violation" if severity in (None, SH.Violation) else "warning",
-            )
-        )
+        severity_name = "violation" if severity in (None, SH.Violation) else "warning"
+        out.append(shacl_problem(focus, text, value, path, severity_name))
     return out
+
+
+def shacl_problem(focus: object, text: str, value: object, path: object, severity: str) -> Problem:
+    """One SHACL result as a problem, whichever engine found it: the value is named in the message
+    when the message does not already show it."""
+    if value is not None and str(value) not in text:
+        text += f" (value: {value})"
+    return Problem(
+        "shacl", str(focus), text, field=_short(path) if path is not None else None, severity=severity
+    )
 
 
 def _dangling(g: Graph, records: set, entities: set) -> list[Problem]:

@@ -37,7 +37,7 @@ from .backend.oxigraph_store import OxigraphBackend, from_ox, part_iri, part_nam
 from .certainty import CERTAINTY_ORDER
 from .errors import CorpgraphError, GraphLoadError
 from .fileio import write_atomically
-from .validate import Problem, ValidationReport, _short
+from .validate import Problem, ValidationReport, _short, shacl_problem
 from .vocab import CG, local_name
 
 NS = str(CG._NS)
@@ -284,18 +284,7 @@ class _Run:
             focus = from_ox(r.focus, terms)
             value = None if r.value is None else from_ox(r.value, terms)
             text = ss.message(r.constraint, focus, value, self.shapes_graph)
-            if value is not None and str(value) not in text:
-                text += f" (value: {value})"
-            path = r.constraint.path
-            out.append(
-                Problem(
-                    "shacl",
-                    str(focus),
-                    text,
-                    field=_short(path) if path is not None else None,
-                    severity=r.constraint.severity,
-                )
-            )
+            out.append(shacl_problem(focus, text, value, r.constraint.path, r.constraint.severity))
         return out
 
     def _records_among(self, rows: list[Any]) -> list[Any]:
