@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -440,14 +440,25 @@ def _totals(flows: list[Flow], by: str) -> list[Total]:
 # -- a report as JSON data and back (kept per graph version) ---------------------------------------
 
 
+def _fields_of(item: Any) -> dict[str, Any]:
+    # a shallow asdict: dataclasses.asdict deep-copies every source dict of every flow (most of
+    # the time of keeping a report for a big agency); the JSON writer reads them as they are
+    return {name: getattr(item, name) for name in _FIELD_NAMES[type(item)]}
+
+
+_FIELD_NAMES = {cls: tuple(f.name for f in fields(cls)) for cls in (Flow, Total, Member)}
+
+
 def report_to_json(report: MoneyReport) -> dict[str, Any]:
     def flow(f: Flow) -> dict[str, Any]:
-        d = asdict(f)
+        d = _fields_of(f)
         d["amount"] = None if f.amount is None else str(f.amount)
         return d
 
     def total(t: Total) -> dict[str, Any]:
-        return {**asdict(t), "amount": str(t.amount)}
+        d = _fields_of(t)
+        d["amount"] = str(t.amount)
+        return d
 
     fam = report.family
     return {
@@ -466,7 +477,7 @@ def report_to_json(report: MoneyReport) -> dict[str, Any]:
         if fam is None
         else {
             "entity": fam.entity,
-            "members": [asdict(m) for m in fam.members],
+            "members": [_fields_of(m) for m in fam.members],
             "as_of": fam.as_of.isoformat() if fam.as_of else None,
             "notes": fam.notes,
         },

@@ -17,16 +17,15 @@ from decimal import Decimal
 from typing import Any
 
 import networkx as nx
-from rdflib import Literal
-from rdflib.term import Node
 
-from . import awards, dates
+from . import awards, dates, netrows
 from .backend import Backend
-from .backend.sparqltext import iri_ref, values_block
+from .backend.sparqltext import values_block
 from .derived import file_stamp
 from .errors import OutputError
+from .netrows import RDF_TYPE
 from .ontology import EdgeRule, Ontology, read_ontology
-from .vocab import SPARQL_PREFIXES, certainty_rank, local_name
+from .vocab import certainty_rank, local_name
 
 __all__ = ["EdgeRule", "Ontology", "build_network", "filter_edges", "project", "read_ontology"]
 
@@ -119,30 +118,35 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
     ``certainty``, ``certainty_rank``, ``amount`` (Decimal), ``currency``, ``amount_kind``,
     ``amount_qualifier``, ``amount_text``, ``date``, ``start``, ``end``, ``no_bid``, ``quote``,
     ``sources`` (list of dicts) and ``symmetric``.
+
+    The triples come from ``netrows.read_rows`` (kept per part where the backend has parts) and are
+    joined here, so the result does not depend on the order any engine returns rows in.
     """
     onto = ontology or read_ontology(backend)
     g = nx.MultiDiGraph()
     g.graph["ontology"] = onto
     g.graph["version"] = backend.version()
-    _add_nodes(backend, onto, g)
+    rows = netrows.read_rows(backend, _predicates(onto), [*onto.entity_classes, *onto.rules, _CG_SOURCE])
+    types: dict[str, list[str]] = defaultdict(list)
+    for subject, cls in rows.get(RDF_TYPE, ()):
+        types[cls].append(subject)
+    _add_nodes(rows, types, onto, g)
     if not onto.rules:
         return g
-    rule_values = values_block(
-        ["kind", "fp", "tp"], ([r.kind, r.from_role, r.to_role] for r in onto.rules.values())
-    )
-    edge_rows = backend.select(
-        SPARQL_PREFIXES + "SELECT ?rec ?kind ?s ?t WHERE { " + rule_values + " "
-        "?rec a ?kind ; ?fp ?s ; ?tp ?t . FILTER(?s != ?t) }"
-    ).rows
+    roles = {p: _grouped(rows.get(p, ())) for r in onto.rules.values() for p in (r.from_role, r.to_role)}
+    edge_rows = []
+    for kind, rule in onto.rules.items():
+        starts, ends = roles[rule.from_role], roles[rule.to_role]
+        for rec in types.get(kind, ()):
+            for s in starts.get(rec, ()):
+                edge_rows.extend((rec, kind, s, t) for t in ends.get(rec, ()) if s != t)
     if not edge_rows:
         return g
-    attrs = _record_attributes(backend, onto, {str(row[0]) for row in edge_rows})
-    # Edges (and below, nodes) are added in IRI order, not in the order the query engine returns rows
-    # (which may follow hash order): every view and export of the network inherits this order.
-    edge_rows.sort(key=lambda row: (str(row[2]), str(row[3]), str(row[0])))
-    for rec_term, kind, s_term, t_term in edge_rows:
-        rule = onto.rules[str(kind)]
-        s, t, rec = str(s_term), str(t_term), str(rec_term)
+    attrs = _record_attributes(rows, types, onto, {row[0] for row in edge_rows})
+    # Edges (and above, nodes) are added in IRI order: every view and export inherits this order.
+    edge_rows.sort(key=lambda row: (row[2], row[3], row[0], row[1]))
+    for rec, kind, s, t in edge_rows:
+        rule = onto.rules[kind]
         if rule.symmetric and s > t:  # one edge per unordered pair of partners
             continue
         if s not in g or t not in g:  # a dangling reference: validate reports it; never draw it
@@ -166,35 +170,59 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
     return g
 
 
-def _add_nodes(backend: Backend, onto: Ontology, g: nx.MultiDiGraph) -> None:
-    rows = backend.select(
-        SPARQL_PREFIXES
-        + "SELECT ?e ?type ?label WHERE { "
-        + _values("type", onto.entity_classes)
-        + " ?e a ?type . OPTIONAL { ?e rdfs:label ?label } }"
-    ).rows
-    rows.sort(key=lambda row: (str(row[0]), str(row[1]), str(row[2] or "")))
-    for e, typ_term, label in rows:
-        node, typ = str(e), str(typ_term)
-        depth = onto.entity_classes.get(typ, 0)
-        current = g.nodes[node] if node in g else None
-        if current is None:
-            g.add_node(node, label=str(label) if label is not None else local_name(node))
-            current = g.nodes[node]
-            current["_depth"] = -1
-        if depth > current["_depth"]:
-            current.update(
-                type=local_name(typ),
-                type_iri=typ,
-                type_label=onto.class_labels.get(typ, local_name(typ)),
-                _depth=depth,
-            )
-    for _, data in g.nodes(data=True):
-        data.pop("_depth", None)
+_CG_SOURCE = netrows.expand("cg:Source")
+_RDFS_LABEL = netrows.expand("rdfs:label")
+_CG_NOTE = netrows.expand("cg:note")
+_SOURCE_FIELDS = (
+    ("url", netrows.expand("schema:url")),
+    ("title", netrows.expand("dcterms:title")),
+    ("publisher", netrows.expand("dcterms:publisher")),
+    ("issued", netrows.expand("dcterms:issued")),
+)
+
+
+def _predicates(onto: Ontology) -> set[str]:
+    """Every predicate the network reads."""
+    preds = {_RDFS_LABEL, _CG_NOTE, *(p for _key, p in _SOURCE_FIELDS)}
+    preds |= {netrows.expand(p) for p in ("cg:certainty", "cg:asOf", "cg:quote", "cg:source")}
+    preds |= {netrows.expand(p) for p, _convert in _SINGLE_VALUED.values()}
+    for r in onto.rules.values():
+        preds |= {r.from_role, r.to_role}
+        if r.label_property:
+            preds.add(r.label_property)
+    return preds
+
+
+def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for s, o in pairs:
+        out[s].append(o)
+    return out
+
+
+def _add_nodes(rows: netrows.Rows, types: dict[str, list[str]], onto: Ontology, g: nx.MultiDiGraph) -> None:
+    entity_types: dict[str, list[str]] = defaultdict(list)
+    for cls in onto.entity_classes:
+        for e in types.get(cls, ()):
+            entity_types[e].append(cls)
+    labels: dict[str, str] = {}
+    for e, label in rows.get(_RDFS_LABEL, ()):  # sorted: the first label of an entity is its least
+        if e in entity_types and e not in labels:
+            labels[e] = label
+    for node in sorted(entity_types):
+        # the most specific class; of several as specific, the first in IRI order
+        typ = max(sorted(entity_types[node]), key=lambda c: onto.entity_classes.get(c, 0))
+        g.add_node(
+            node,
+            label=labels[node] if node in labels else local_name(node),
+            type=local_name(typ),
+            type_iri=typ,
+            type_label=onto.class_labels.get(typ, local_name(typ)),
+        )
     notes: dict[str, list[str]] = defaultdict(list)  # curators' notes on the entities themselves
-    for e, note in backend.select(SPARQL_PREFIXES + "SELECT ?e ?n WHERE { ?e cg:note ?n }").rows:
-        if str(e) in g:
-            notes[str(e)].append(str(note))
+    for e, note in rows.get(_CG_NOTE, ()):
+        if e in g:
+            notes[e].append(note)
     for node, texts in notes.items():
         g.nodes[node]["notes"] = sorted(texts)
 
@@ -224,7 +252,8 @@ _EDGE_KEYS = (
     "same_transaction",
     "also_stated",
 )
-_SINGLE_VALUED: dict[str, tuple[str, Callable[[Node], Any]]] = {
+# (predicate, conversion of the value's text)
+_SINGLE_VALUED: dict[str, tuple[str, Callable[[str], Any]]] = {
     "amount": ("cg:amount", lambda t: _decimal(t)),
     "currency": ("cg:currency", str),
     "amount_kind": ("cg:amountKind", local_name),
@@ -233,7 +262,7 @@ _SINGLE_VALUED: dict[str, tuple[str, Callable[[Node], Any]]] = {
     "date": ("cg:date", str),
     "start": ("cg:startDate", str),
     "end": ("cg:endDate", str),
-    "no_bid": ("cg:noBid", lambda t: bool(t.toPython()) if isinstance(t, Literal) else None),
+    "no_bid": ("cg:noBid", lambda t: True if t in ("true", "1") else False if t in ("false", "0") else None),
     "award_id": ("cg:awardId", str),
     "note": ("cg:note", str),
     "award_key": ("cg:awardKey", str),
@@ -242,7 +271,9 @@ _SINGLE_VALUED: dict[str, tuple[str, Callable[[Node], Any]]] = {
 }
 
 
-def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> dict[str, dict]:
+def _record_attributes(
+    rows: netrows.Rows, types: dict[str, list[str]], onto: Ontology, records: set[str]
+) -> dict[str, dict]:
     out: dict[str, dict] = {
         r: {
             "certainty": None,
@@ -259,10 +290,8 @@ def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> d
     }
 
     def scan(predicate: str):
-        for rec, value in backend.select(
-            SPARQL_PREFIXES + f"SELECT ?rec ?v WHERE {{ ?rec {predicate} ?v }}"
-        ).rows:
-            item = out.get(str(rec))
+        for rec, value in rows.get(netrows.expand(predicate), ()):
+            item = out.get(rec)
             if item is not None:
                 yield item, value
 
@@ -270,23 +299,23 @@ def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> d
         item["certainty"] = local_name(cert)
         item["certainty_rank"] = certainty_rank(item["certainty"])
     for key, (predicate, convert) in _SINGLE_VALUED.items():
-        for item, value in scan(predicate):
+        for item, value in scan(predicate):  # several values (an error validate reports): the last
             item[key] = convert(value)
     for item in out.values():  # readers see the ontology's words for an amount kind
         if item["amount_kind"]:
             item["amount_kind_label"] = onto.amount_kind_labels.get(item["amount_kind"])
     for item, day in scan("cg:asOf"):  # one record stated by several files: the latest date
-        item["as_of"] = max(item.get("as_of") or "", str(day))
+        item["as_of"] = max(item.get("as_of") or "", day)
     for item, quote in scan("cg:quote"):
-        item["quote"].append(str(quote))
+        item["quote"].append(quote)
     label_props = {r.label_property for r in onto.rules.values() if r.label_property}
     for prop in sorted(label_props):
-        for item, value in scan(iri_ref(prop)):
-            item["label_override"] = str(value)
+        for item, value in scan(prop):
+            item["label_override"] = value
     cited: dict[str, list[dict]] = {}
     for item, src in scan("cg:source"):
-        cited.setdefault(str(src), []).append(item)
-    sources = _sources(backend, cited)
+        cited.setdefault(src, []).append(item)
+    sources = _sources(rows, set(types.get(_CG_SOURCE, ())), cited)
     for src in sorted(cited):
         for item in cited[src]:
             item["sources"].append(sources[src])
@@ -295,30 +324,23 @@ def _record_attributes(backend: Backend, onto: Ontology, records: set[str]) -> d
     return out
 
 
-def _sources(backend: Backend, cited: dict[str, list[dict]]) -> dict[str, dict]:
+def _sources(rows: netrows.Rows, typed: set[str], cited: dict[str, list[dict]]) -> dict[str, dict]:
     """Source descriptions, one dict per source shared by every record citing it."""
     found = {
         iri: {"iri": iri, "url": None, "title": None, "publisher": None, "issued": None} for iri in cited
     }
-    for key, predicate in (
-        ("url", "schema:url"),
-        ("title", "dcterms:title"),
-        ("publisher", "dcterms:publisher"),
-        ("issued", "dcterms:issued"),
-    ):
-        for src, value in backend.select(
-            SPARQL_PREFIXES + f"SELECT ?s ?v WHERE {{ ?s a cg:Source ; {predicate} ?v }}"
-        ).rows:
-            if str(src) in found:
-                found[str(src)][key] = str(value)
+    for key, predicate in _SOURCE_FIELDS:
+        for src, value in rows.get(predicate, ()):
+            if src in found and src in typed:
+                found[src][key] = value
     return found
 
 
-def _decimal(term: object) -> Decimal | None:
-    if term is None:
+def _decimal(text: str | None) -> Decimal | None:
+    if text is None:
         return None
     try:
-        return Decimal(str(term))
+        return Decimal(text)
     except ArithmeticError:
         return None
 
@@ -393,6 +415,29 @@ def aggregate(g: nx.MultiDiGraph, *, soft: bool = True) -> nx.MultiDiGraph:
     ``soft=False`` leaves out the kinds the ontology marks as soft ties.  The result's
     ``graph["records"]`` is ``g``, so each record stays one look-up away.
     """
+    return _tie_graph(g, soft, tie_attributes)
+
+
+def tie_index(g: nx.MultiDiGraph, *, soft: bool = True) -> nx.MultiDiGraph:
+    """``aggregate`` without the summaries, for a search that ranks ties but shows only a few: each
+    tie carries ``kind``, ``symmetric``, ``soft``, ``records`` (oldest first), ``count``,
+    ``certainty`` and ``certainty_rank``.  ``complete_tie`` adds the rest to the ties kept."""
+    return _tie_graph(g, soft, _tie_summary)
+
+
+def complete_tie(ties: nx.MultiDiGraph, u: str, v: str, kind: str) -> dict:
+    """The attributes of one tie of a ``tie_index`` graph made whole, as ``aggregate`` gives them
+    (in place: every holder of the tie's dict sees them)."""
+    data = ties.edges[u, v, kind]
+    if "totals" not in data:
+        records = ties.graph["records"]
+        data.update(tie_attributes(records, u, v, [(k, records.edges[u, v, k]) for k in data["records"]]))
+    return data
+
+
+def _tie_graph(
+    g: nx.MultiDiGraph, soft: bool, attributes: Callable[[nx.MultiDiGraph, str, str, list], dict]
+) -> nx.MultiDiGraph:
     out = nx.MultiDiGraph()
     out.graph.update(g.graph)
     out.graph["records"] = g
@@ -407,13 +452,25 @@ def aggregate(g: nx.MultiDiGraph, *, soft: bool = True) -> nx.MultiDiGraph:
     enabled = gc.isenabled()
     gc.disable()  # thousands of small dicts and no cycles: collection passes only cost time
     try:
-        out.add_edges_from(
-            (u, v, kind, tie_attributes(g, u, v, items)) for (u, v, kind), items in groups.items()
-        )
+        out.add_edges_from((u, v, kind, attributes(g, u, v, items)) for (u, v, kind), items in groups.items())
     finally:
         if enabled:
             gc.enable()
     return out
+
+
+def _tie_summary(g: nx.MultiDiGraph, u: str, v: str, items: list[tuple[str, dict]]) -> dict:
+    head = items[0][1]
+    best = max(items, key=lambda kd: kd[1].get("certainty_rank") or 0)[1]
+    return {
+        "kind": head.get("kind"),
+        "symmetric": head.get("symmetric"),
+        "soft": bool(head.get("soft")),
+        "records": [k for k, _d in sorted(items, key=_oldest_first)],
+        "count": len(items),
+        "certainty": best.get("certainty"),
+        "certainty_rank": best.get("certainty_rank") or 0,
+    }
 
 
 def _when(d: dict) -> tuple[str, str] | None:

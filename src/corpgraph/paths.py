@@ -238,6 +238,7 @@ def find_paths(
     return _result(
         g,
         view,
+        ties,
         label,
         source,
         target,
@@ -307,6 +308,7 @@ def family_paths(
     result = _result(
         g,
         view,
+        ties,
         label,
         source,
         target,
@@ -352,7 +354,7 @@ def _ties(g, kinds, min_certainty, as_of, soft) -> tuple[nx.MultiDiGraph, nx.Mul
     view = netgraph.filter_edges(
         g, kinds=list(kinds) if kinds else None, min_certainty=min_certainty, as_of=as_of
     )
-    return view, netgraph.aggregate(view, soft=soft or bool(kinds))
+    return view, netgraph.tie_index(view, soft=soft or bool(kinds))
 
 
 class _Search:
@@ -448,6 +450,7 @@ class _Search:
 def _result(
     g,
     view,
+    ties,
     label,
     source,
     target,
@@ -473,6 +476,10 @@ def _result(
     truncated = bool(cut_reason) or len(found) > max_paths
     total = len(found)
     found = found[:max_paths]
+    for p in found:  # the search ranked light ties: the paths kept show whole ones
+        for hop in p.hops:
+            for tie in (hop, *hop.also):
+                netgraph.complete_tie(ties, tie.subject, tie.object, tie.key)
     if not found:
         if cut_reason:
             raise NoPathFound(

@@ -112,6 +112,22 @@ class Backend(ABC):
             raise QueryError(f"expected a SELECT query, got {out.kind}")
         return out
 
+    def select_text(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """The rows of a SELECT as plain text: IRIs and literals' lexical forms, None where unbound.
+
+        For code that reads many rows and needs only their text (the network projection reads every
+        record): a backend may skip building rdflib terms.  The same checks, timeout and Ctrl-C
+        handling as ``query``; no bindings (such callers write their VALUES blocks themselves).
+        """
+        refuse_unsafe(sparql)
+        return run_bounded(lambda: self._run_text(sparql), self.query_timeout, self.location)
+
+    def _run_text(self, sparql: str) -> list[tuple[str | None, ...]]:
+        out = self._run(sparql, {}, None)
+        if out.kind != "SELECT":
+            raise QueryError(f"expected a SELECT query, got {out.kind}")
+        return [tuple(None if t is None else str(t) for t in row) for row in out.rows]
+
     def construct(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Graph:
         out = self.query(sparql, bindings)
         if out.graph is None:
@@ -142,6 +158,14 @@ class Backend(ABC):
     def part_graph(self, part: str) -> Graph | None:
         """The triples of one part as the backend holds them, or None (no such part, or no parts)."""
         return None
+
+    def part_hashes(self) -> dict[str, str]:
+        """{part: content hash} of the parts whose union is the graph, each queryable as the named
+        graph ``part_graph_iri(part)``; empty when the backend keeps no parts."""
+        return {}
+
+    def part_graph_iri(self, part: str) -> str:
+        raise NotImplementedError(f"the {self.name} backend keeps no parts")
 
     def prepare_write(self) -> None:  # noqa: B027 - an optional hook: only the store has a lock to take
         """Make sure a write will be possible (take locks) before anything else is written."""

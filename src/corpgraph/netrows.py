@@ -1,0 +1,115 @@
+"""The triples the entity network is built from, read predicate by predicate, kept part by part.
+
+``netgraph.build_network`` needs a few dozen predicates (types, labels, the roles of every record,
+amounts, dates, quotes, sources...) of every record and entity; it joins them in Python.  Reading them
+is most of the cost of a projection (every record is read once per predicate), so on a backend that
+holds the graph as parts (a store, or the cache store of a graph folder: one part per file), each
+part's triples are read from its own named graph and kept in the cache under the part's content hash.
+After one file changes, only that part is read again; the others come from the cache.  Elsewhere
+(an endpoint, a graph parsed in memory) the same scans run over the whole graph.
+
+Values are plain text (IRIs and literals' lexical forms), never rdflib terms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from .backend import Backend
+from .backend.sparqltext import iri_ref
+from .errors import OutputError
+from .vocab import PREFIXES
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+# Bump when what a part's file holds changes, so files written by older code are not read.
+_FORMAT = 1
+
+Rows = dict[str, list[tuple[str, str]]]  # predicate IRI -> (subject, object), distinct, sorted
+
+
+def expand(name: str) -> str:
+    """A prefixed name (``cg:amount``) as its full IRI; a full IRI as it is."""
+    prefix, sep, rest = name.partition(":")
+    if sep and prefix in PREFIXES and not rest.startswith("//"):
+        return PREFIXES[prefix] + rest
+    return name
+
+
+def read_rows(backend: Backend, predicates: Iterable[str], classes: Iterable[str]) -> Rows:
+    """(subject, object) of every triple whose predicate is one of ``predicates`` (full IRIs), and
+    under ``RDF_TYPE`` those whose class is one of ``classes``; distinct and sorted per predicate."""
+    preds = sorted(set(predicates) - {RDF_TYPE})
+    wanted = sorted(set(classes))
+    parts = backend.part_hashes()
+    cache_dir = backend.cache_dir()
+    if not parts or cache_dir is None:
+        return _merge([_scan(backend, preds, wanted, None)])
+    digest = hashlib.sha256(json.dumps([_FORMAT, preds, wanted]).encode("utf-8")).hexdigest()[:12]
+    folder = cache_dir / "netrows"
+    kept: list[Rows] = []
+    names: set[str] = set()
+    for part, sha in sorted(parts.items()):
+        key = hashlib.sha256(f"{part}\n{sha}".encode()).hexdigest()[:24]
+        name = f"{key}-{digest}.json"
+        names.add(name)
+        rows = _load(folder / name)
+        if rows is None:
+            rows = _scan(backend, preds, wanted, backend.part_graph_iri(part))
+            _save(folder / name, rows)
+        kept.append(rows)
+    _forget_others(folder, names)
+    return _merge(kept)
+
+
+def _scan(backend: Backend, preds: list[str], classes: list[str], graph: str | None) -> Rows:
+    def where(pattern: str) -> str:
+        return f"GRAPH {iri_ref(graph)} {{ {pattern} }}" if graph else pattern
+
+    out: Rows = {}
+    for p in preds:
+        out[p] = backend.select_text(f"SELECT ?s ?o WHERE {{ {where(f'?s {iri_ref(p)} ?o')} }}")  # type: ignore[assignment]
+    if classes:
+        values = " ".join(iri_ref(c) for c in classes)
+        out[RDF_TYPE] = backend.select_text(  # type: ignore[assignment]
+            f"SELECT ?s ?o WHERE {{ VALUES ?o {{ {values} }} {where(f'?s {iri_ref(RDF_TYPE)} ?o')} }}"
+        )
+    return out
+
+
+def _merge(parts: list[Rows]) -> Rows:
+    # one triple stated in two files is one triple of the graph: distinct rows, in a fixed order
+    if len(parts) == 1:
+        return {p: sorted(set(map(tuple, rows))) for p, rows in parts[0].items()}  # type: ignore[misc]
+    keys = {p for rows in parts for p in rows}
+    return {p: sorted({tuple(r) for rows in parts for r in rows.get(p, ())}) for p in keys}  # type: ignore[misc]
+
+
+def _load(path: Path) -> Rows | None:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None  # missing or damaged: read again
+    return data if isinstance(data, dict) else None
+
+
+def _save(path: Path, rows: Rows) -> None:
+    from .fileio import write_atomically
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    except (OSError, OutputError):
+        pass  # a read-only cache still answers, just without keeping this part
+
+
+def _forget_others(folder: Path, keep: set[str]) -> None:
+    try:
+        for old in folder.glob("*.json"):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
