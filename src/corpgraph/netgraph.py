@@ -134,7 +134,7 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
     if not onto.rules:
         return g
     roles = {p: _grouped(rows.get(p, ())) for r in onto.rules.values() for p in (r.from_role, r.to_role)}
-    edge_rows = []
+    edge_rows: list[tuple[str, str, str, str]] = []
     for kind, rule in onto.rules.items():
         starts, ends = roles[rule.from_role], roles[rule.to_role]
         for rec in types.get(kind, ()):

@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 from .backend import Backend
 from .backend.sparqltext import iri_ref
@@ -71,21 +72,25 @@ def _scan(backend: Backend, preds: list[str], classes: list[str], graph: str | N
 
     out: Rows = {}
     for p in preds:
-        out[p] = backend.select_text(f"SELECT ?s ?o WHERE {{ {where(f'?s {iri_ref(p)} ?o')} }}")  # type: ignore[assignment]
+        out[p] = _pairs(backend.select_text(f"SELECT ?s ?o WHERE {{ {where(f'?s {iri_ref(p)} ?o')} }}"))
     if classes:
         values = " ".join(iri_ref(c) for c in classes)
-        out[RDF_TYPE] = backend.select_text(  # type: ignore[assignment]
-            f"SELECT ?s ?o WHERE {{ VALUES ?o {{ {values} }} {where(f'?s {iri_ref(RDF_TYPE)} ?o')} }}"
+        out[RDF_TYPE] = _pairs(
+            backend.select_text(
+                f"SELECT ?s ?o WHERE {{ VALUES ?o {{ {values} }} {where(f'?s {iri_ref(RDF_TYPE)} ?o')} }}"
+            )
         )
     return out
 
 
 def _merge(parts: list[Rows]) -> Rows:
     # one triple stated in two files is one triple of the graph: distinct rows, in a fixed order
-    if len(parts) == 1:
-        return {p: sorted(set(map(tuple, rows))) for p, rows in parts[0].items()}  # type: ignore[misc]
     keys = {p for rows in parts for p in rows}
-    return {p: sorted({tuple(r) for rows in parts for r in rows.get(p, ())}) for p in keys}  # type: ignore[misc]
+    return {p: sorted({(s, o) for rows in parts for s, o in rows.get(p, ())}) for p in keys}
+
+
+def _pairs(rows: list[tuple[str | None, ...]]) -> list[tuple[str, str]]:
+    return cast("list[tuple[str, str]]", rows)  # both variables of a triple pattern are always bound
 
 
 def _load(path: Path) -> Rows | None:
