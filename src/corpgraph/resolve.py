@@ -76,7 +76,7 @@ def read_entities(backend: Backend, exclude: Container[tuple[str, str, str]] = (
     and imports (``entity_resolution.Resolver``).  Label and alias triples in ``exclude`` (an import's
     previous output, as (s, p, o) strings) are left out."""
     acc: dict[str, dict] = {}
-    for e, label, typ, alias in backend.select(_INDEX_QUERY).rows:
+    for e, label, typ, alias in backend.select_text(_INDEX_QUERY):
         iri, name = str(e), str(label)
         if (iri, _LABEL, name) in exclude:
             continue
@@ -189,7 +189,7 @@ class EntityIndex:
 
 def _read_entities(backend: Backend) -> list[EntityName]:
     ids: dict[str, list[tuple[str, str]]] = {}
-    for e, p, value in backend.select(_IDENTIFIER_QUERY).rows:
+    for e, p, value in backend.select_text(_IDENTIFIER_QUERY):
         ids.setdefault(str(e), []).append((IDENTIFIER_SCHEMES[local_name(str(p))], str(value)))
     return [replace(e, identifiers=tuple(sorted(ids.get(e.iri, ())))) for e in read_entities(backend)]
 
