@@ -15,11 +15,15 @@ one run:
 
 Each figure is the median of ``--runs`` runs (pySHACL: ``--baseline-runs``), wall and CPU seconds
 (user + system, from ``wait4``), with the load average; the reports of both engines are compared.
+``--before SRC`` measures the same figures, in the same run and on a cache of their own, with the
+code of another checkout (its ``src`` folder, put first on ``PYTHONPATH``; ``git archive REV src graph
+| tar -x -C DIR`` makes one), alternating with this code run by run, and prints the ratios.
 
 Usage::
 
     python bench/bench_validate.py                     # 3 runs, pySHACL once
     python bench/bench_validate.py --runs 5 --baseline-runs 2
+    python bench/bench_validate.py --runs 2 --before /tmp/before/src
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ def main() -> None:
     ap.add_argument(
         "--work", default=str(Path(os.environ.get("TMPDIR", "/tmp")) / "corpgraph-bench-validate")
     )
+    ap.add_argument("--before", help="the src folder of another checkout, measured in the same run")
     args = ap.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -85,6 +90,13 @@ def main() -> None:
     originals = {f: f.read_bytes() for f in (largest, small)}
     cache_root = work / "cache"
     env = {**os.environ, "CORPGRAPH_CACHE": str(cache_root)}
+    codes = [("", cache_root, env)]
+    if args.before:
+        before_cache = work / "cache-before"
+        path = os.pathsep.join(x for x in (str(Path(args.before).resolve()), env.get("PYTHONPATH")) if x)
+        codes.append(
+            ("before: ", before_cache, {**env, "CORPGRAPH_CACHE": str(before_cache), "PYTHONPATH": path})
+        )
     rows: dict[str, tuple[list[float], list[float], list[float]]] = {}
 
     def add(label: str, wall: float, cpu: float) -> None:
@@ -99,33 +111,36 @@ def main() -> None:
         )
 
     reports: dict[str, str] = {}
+    largest_mb = largest.stat().st_size / 1e6
     try:
         for n in range(args.runs):
-            shutil.rmtree(cache_root, ignore_errors=True)
-            timed(
-                [sys.executable, "-m", "corpgraph", "stats", "--graph", str(folder)], env
-            )  # index the store
-            wall, cpu, out = validate(folder, env)
-            add("first validate on a new cache (every file checked)", wall, cpu)
-            reports["sparql"] = out
-            wall, cpu, _ = validate(folder, env)
-            add("validate again, unchanged folder (report read back)", wall, cpu)
-            for what, f in (
-                ("a small file", small),
-                (f"the largest file ({largest.stat().st_size / 1e6:.1f} MB)", largest),
-            ):
-                touch(f, n)
-                wall, cpu, out = validate(folder, env)
-                add(f"first validate after a change to {what}", wall, cpu)
-                if out != reports["sparql"]:
-                    reports["changed"] = out
-            for f, data in originals.items():
-                f.write_bytes(data)
-            store_path = store_path_for(folder, cache_root)
-            add(
-                "floor: Python + pyoxigraph, the store reopened",
-                *timed([sys.executable, "-c", FLOOR, str(store_path)], env)[:2],
-            )
+            for code, root, code_env in codes:
+                shutil.rmtree(root, ignore_errors=True)
+                timed(
+                    [sys.executable, "-m", "corpgraph", "stats", "--graph", str(folder)], code_env
+                )  # index the store
+                wall, cpu, out = validate(folder, code_env)
+                add(f"{code}first validate on a new cache (every file checked)", wall, cpu)
+                reports[f"{code}sparql"] = out
+                wall, cpu, _ = validate(folder, code_env)
+                add(f"{code}validate again, unchanged folder (report read back)", wall, cpu)
+                for what, f in (
+                    ("a small file", small),
+                    (f"the largest file ({largest_mb:.1f} MB)", largest),
+                ):
+                    touch(f, n)
+                    wall, cpu, out = validate(folder, code_env)
+                    add(f"{code}first validate after a change to {what}", wall, cpu)
+                    if out != reports[f"{code}sparql"]:
+                        reports["changed"] = out
+                for f, data in originals.items():
+                    f.write_bytes(data)
+                if not code:
+                    store_path = store_path_for(folder, cache_root)
+                    add(
+                        "floor: Python + pyoxigraph, the store reopened",
+                        *timed([sys.executable, "-c", FLOOR, str(store_path)], env)[:2],
+                    )
         for _ in range(args.baseline_runs):
             wall, cpu, out = validate(folder, {**env, "CORPGRAPH_CACHE": "off"})
             add("pySHACL over rdflib (CORPGRAPH_CACHE=off), the reference", wall, cpu)
@@ -140,13 +155,16 @@ def main() -> None:
         return data
 
     same = report_of(reports["sparql"]) == report_of(reports["pyshacl"]) and "changed" not in reports
+    if args.before:
+        same = same and report_of(reports["before: sparql"]) == report_of(reports["sparql"])
     base = statistics.median(rows["pySHACL over rdflib (CORPGRAPH_CACHE=off), the reference"][0])
     base_cpu = statistics.median(rows["pySHACL over rdflib (CORPGRAPH_CACHE=off), the reference"][1])
     problems = len(json.loads(reports["sparql"])["problems"])
     print(
         f"\nvalidate on the real-data graph: {len(files)} files, "
         f"{sum(f.stat().st_size for f in files) / 1e6:.1f} MB of Turtle; medians of {args.runs} runs "
-        f"(pySHACL: {args.baseline_runs}); {problems} problems; same report as pySHACL: {'yes' if same else 'NO'}"
+        f"(pySHACL: {args.baseline_runs}); {problems} problems; same report as pySHACL"
+        f"{' (and as the code before)' if args.before else ''}: {'yes' if same else 'NO'}"
     )
     print("| validate | wall s | CPU s | load | pySHACL / this (wall) | pySHACL / this (CPU) | target |")
     print("|---|---:|---:|---:|---:|---:|---|")
@@ -157,6 +175,18 @@ def main() -> None:
             f"| {label} | {wall:.2f} | {cpu:.2f} | {statistics.median(load):.1f} | {base / wall:.0f}x | "
             f"{base_cpu / cpu:.0f}x | {target} |"
         )
+    if args.before:
+        print(f"\nagainst the code in {args.before}, in the same run:")
+        print("| validate | before: wall s | now: wall s | before: CPU s | now: CPU s | before / now (CPU) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for label, (w, c, _) in rows.items():
+            if label.startswith("before: "):
+                now_w, now_c, _ = rows[label[len("before: ") :]]
+                b_w, b_c = statistics.median(w), statistics.median(c)
+                n_w, n_c = statistics.median(now_w), statistics.median(now_c)
+                print(
+                    f"| {label[len('before: ') :]} | {b_w:.2f} | {n_w:.2f} | {b_c:.2f} | {n_c:.2f} | {b_c / n_c:.1f}x |"
+                )
     print("CPU: user + system seconds of the process; load: the 1-minute load average after each run")
 
 

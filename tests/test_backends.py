@@ -288,6 +288,49 @@ def test_store_reopens_without_parsing_and_reloads_what_changed(folder, tmp_path
     gone.close()
 
 
+def test_store_reads_a_changed_big_part_from_its_kept_copy(folder, tmp_path, monkeypatch):
+    """A big part's old triples are read from the copy kept of the file it was loaded from (checked
+    against its digest: a damaged copy is not used), and each change records the subjects it touched."""
+    from corpgraph.backend import oxigraph_store
+
+    monkeypatch.setattr(oxigraph_store, "BULK_LOAD_BYTES", 0)  # every file counts as big
+    old_given: list[bool] = []
+    swap = OxigraphBackend._swap
+
+    def spy(self, node, new, old=None):
+        old_given.append(old is not None)
+        return swap(self, node, new, old)
+
+    monkeypatch.setattr(OxigraphBackend, "_swap", spy)
+    path = tmp_path / "store"
+    with OxigraphBackend.open(path, folder) as b:
+        loaded = b.cache_dir() / "loaded"
+        parts = dict(b.state["parts"])
+        assert b.change_of("entities.ttl") is None  # loaded whole
+    # the files with blank nodes are reloaded whole on a change: no copy of them
+    assert {f.stem for f in loaded.iterdir()} == {
+        sha for name, sha in parts.items() if b"[" not in (folder / f"{name}.ttl").read_bytes()
+    }
+    before = parts["entities"]
+    ent = folder / "entities.ttl"
+    text = ent.read_text(encoding="utf-8").replace('rdfs:label "GEO Group"', 'rdfs:label "GEO Group Inc"', 1)
+    text += '\nent:t-new cg:alias "01"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    ent.write_text(text, encoding="utf-8")
+    with OxigraphBackend.open(path, folder) as b:
+        assert b.reloaded == ["entities"] and old_given == [True]  # the old triples: from the copy
+        assert triples_py(b.to_graph()) == triples_py(MemoryBackend.from_folder(folder).to_graph())
+        after = b.state["parts"]["entities"]
+        assert b.change_of("entities.ttl") == (before, {str(ENT["geo-group"]), str(ENT["t-new"])})
+    assert (loaded / f"{after}.ttl").read_bytes() == ent.read_bytes()
+    assert not (loaded / f"{before}.ttl").exists()
+    (loaded / f"{after}.ttl").write_bytes(b"<urn:t:a> <urn:t:b> <urn:t:c> .\n")  # damaged: not used
+    ent.write_text(text.replace("ent:t-new cg:alias", "ent:t-new cg:aliasOf"), encoding="utf-8")
+    with OxigraphBackend.open(path, folder) as b:
+        assert old_given == [True, False]  # read from the store
+        assert triples_py(b.to_graph()) == triples_py(MemoryBackend.from_folder(folder).to_graph())
+        assert b.change_of("entities.ttl") == (after, {str(ENT["t-new"])})
+
+
 def test_store_replace_part_swaps_one_part(folder, tmp_path):
     b = OxigraphBackend.open(tmp_path / "store", folder)
     before = triples_py(b.to_graph())

@@ -123,3 +123,64 @@ def test_shapes_beyond_the_translation_are_run_by_pyshacl(engine, tmp_path):
     report = _validate_folder(folder).as_dict()
     assert any("String length not <= " in p["message"] for p in report["problems"])
     assert report == validate_with_rdflib(folder).as_dict()
+
+
+def test_edits_to_a_file_check_only_the_subjects_they_touch(own_cache, tmp_path, monkeypatch):
+    """After a change to a file, the store records which subjects' triples changed, and the kept
+    results of the file before are brought up to date for those subjects only; after each edit
+    (a problem fixed, a record removed with the only use of an unknown term, a record added with
+    new problems, a class changed, a cg: term defined then no longer, a comment) the report is still
+    the reference's."""
+    from corpgraph import validate_sparql
+
+    monkeypatch.setattr(cache, "SMALL_FOLDER_BYTES", 0)
+    folder = _broken(tmp_path)
+    scopes: list[shacl_sparql.Scope] = []
+    facts_of = validate_sparql._Run._facts_of
+
+    def spy(self, scope):
+        scopes.append(scope)
+        return facts_of(self, scope)
+
+    monkeypatch.setattr(validate_sparql._Run, "_facts_of", spy)
+    first = _validate_folder(folder).as_dict()
+    assert first == validate_with_rdflib(folder).as_dict()
+    assert any("cg:suplier" in p["message"] for p in first["problems"])
+    f = folder / "every-problem.ttl"
+    text = f.read_text(encoding="utf-8")
+    suplier = text[text.index("rec:t-suplier a") : text.index("rec:t-dangling a")]
+    edits = [
+        ('cg:currency "usd"', 'cg:currency "USD"', {"t-values"}),
+        (suplier, "", {"t-suplier"}),
+        (
+            "# -- relationship records",
+            "rec:t-new a cg:Contract ; cg:buyer ent:ice ; cg:supplyer ent:palantir ; cg:amount 5 .\n"
+            "# -- relationship records",
+            {"t-new"},
+        ),
+        ("ent:t-typo a cg:Compny", "ent:t-typo a cg:Company", {"t-typo"}),
+        (
+            "# -- sources",
+            'cg:t-Made a rdfs:Class .\nent:t-made a cg:t-Made ; rdfs:label "Made" .\n# -- sources',
+            {"ns#t-Made", "t-made"},
+        ),
+        ("cg:t-Made a rdfs:Class .\n", "", {"ns#t-Made"}),  # the class is no longer defined
+        ("# -- sources", "# -- sources (a comment changed)", set()),
+    ]
+    for old, new, subjects in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+        f.write_text(text, encoding="utf-8")
+        scopes.clear()
+        report = _validate_folder(folder).as_dict()
+        assert report == validate_with_rdflib(folder).as_dict(), new
+        with cache.open_folder(folder) as b:
+            change = b.change_of("every-problem.ttl")
+        assert change is not None and {s.rsplit("/", 1)[-1] for s in change[1]} == subjects
+        # the file's subjects only were checked again (the other files' results were read back)
+        assert [{str(t.value).rsplit("/", 1)[-1] for t in s.focus} for s in scopes if s.graph] == (
+            [subjects] if subjects else []
+        )
+    messages = " ".join(p["message"] for p in report["problems"])
+    assert "cg:suplier" not in messages and "cg:supplyer" in messages and "cg:Compny" not in messages
+    assert "uses class cg:t-Made" in messages

@@ -8,8 +8,10 @@ queries written here.  The checks split in two:
 * *local* ones look at a subject's own triples (its types, its values): they run once per file of
   the folder, on that file's part of the cache store, and their results are kept per file content
   (``<cache>/derived/<folder>/validate-parts/``), so after a change only the changed files are
-  checked again.  A subject whose triples are spread over several files is checked on the whole
-  graph instead, on every run;
+  checked again, and in a changed file only the subjects whose triples the change touched, when the
+  store recorded them (``OxigraphBackend.change_of``) and the file's results before are kept.  A
+  subject whose triples are spread over several files is checked on the whole graph instead, on
+  every run;
 * *global* ones look across subjects (the class of a participant defined in another file, a
   reference to an entity, labels given by two files, the ontology's terms): they run on the whole
   graph on every run, as set-wise queries that are cheap when the graph is valid.
@@ -173,7 +175,9 @@ class _Run:
                 except (ValueError, KeyError, TypeError, OSError):
                     facts = None
             if facts is None:
-                facts = self._facts_of(ss.Scope(graph=iri))
+                facts = self._updated_facts(keep, iri, path) if digest else None
+                if facts is None:
+                    facts = self._facts_of(ss.Scope(graph=iri))
                 if kept is not None:
                     try:
                         write_atomically(kept, json.dumps(_encode_facts(facts)))
@@ -214,6 +218,37 @@ class _Run:
         merged["blank"] = {str(from_ox(t)) for t in merged["blank_terms"]}
         return merged
 
+    def _updated_facts(self, keep: Path, iri: str, path: Path) -> dict[str, Any] | None:
+        """The local results of a part rewritten from a file whose results are kept, by checking
+        again only the subjects whose triples the change touched (``OxigraphBackend.change_of``);
+        None when that is unknown or not worth it.  The sets of terms used (for the vocabulary check)
+        keep those of the file before: a term no longer used is found absent from the graph there."""
+        change = self.backend.change_of(path.relative_to(self.folder).as_posix())
+        if change is None:
+            return None
+        before, touched = change
+        try:
+            old = _decode_facts(
+                json.loads((keep / f"{before}-{self.rules}.json").read_text(encoding="utf-8")), self.by_key
+            )
+            focus = tuple(ox.NamedNode(s) for s in sorted(touched))
+        except (ValueError, KeyError, TypeError, OSError):
+            return None
+        if old["blank_terms"] or len(touched) > max(1000, len(old["subjects"]) // 4):
+            return None  # blank nodes have new labels at each load; many subjects: the whole part is faster
+        new = self._facts_of(ss.Scope(graph=iri, focus=focus)) if touched else None
+        if new is None:
+            return old
+        return {
+            "subjects": (old["subjects"] - touched) | new["subjects"],
+            "shacl": [r for r in old["shacl"] if _name(r.focus) not in touched] + new["shacl"],
+            "quotes": [q for q in old["quotes"] if _name(q) not in touched] + new["quotes"],
+            "p": old["p"] | new["p"],
+            "class": old["class"] | new["class"],
+            "term": old["term"] | new["term"],
+            "blank_terms": new["blank_terms"],
+        }
+
     def _parts_dir(self) -> Path | None:
         """Where per-part results are kept: only for the cache store (a small folder is checked whole)."""
         from .backend.cache import CachedFolder, derived_file
@@ -231,11 +266,12 @@ class _Run:
 
     def _facts_of(self, scope: ss.Scope) -> dict[str, Any]:
         present = self._present(scope)
-        subjects = self.select(f"SELECT DISTINCT ?f WHERE {{ {scope.where('?f ?p ?o')} }}")
-        types = self.select(f"SELECT DISTINCT ?t WHERE {{ {scope.where(f'?f {_TYPE} ?t')} }}")
+        only = scope.restrict()
+        subjects = self.select(f"SELECT DISTINCT ?f WHERE {{ {only} {scope.where('?f ?p ?o')} }}")
+        types = self.select(f"SELECT DISTINCT ?t WHERE {{ {only} {scope.where(f'?f {_TYPE} ?t')} }}")
         terms = self.select(
-            f"SELECT DISTINCT ?o WHERE {{ {scope.where('?f ?p ?o')} FILTER(?p != {_TYPE} && isIRI(?o) "
-            f'&& STRSTARTS(STR(?o), "{NS}")) }}'
+            f"SELECT DISTINCT ?o WHERE {{ {only} {scope.where('?f ?p ?o')} FILTER(?p != {_TYPE} && "
+            f'isIRI(?o) && STRSTARTS(STR(?o), "{NS}")) }}'
         )
         results = self.ev.local_results(self.shapes.constraints, scope, present)
         quotes = self._quotes(scope)

@@ -25,7 +25,13 @@ cannot be refreshed (no folder) is refused rather than read half-written.
 
 Opening compares the files' sizes and times with that record (no file is read when nothing
 changed), re-hashes the files whose stat differs, and reloads only the parts whose content
-changed; the stamp is then ``store.graph_version(folder)``, the same as the memory backend's.
+changed, writing only the triples that differ.  What a big part held is read from a copy of the file
+it was loaded from (``corpgraph-cache/loaded/<SHA-256>.ttl`` in the store, checked against its
+digest), parsed in memory, rather than from the store, where reading every term's text back costs
+more than parsing the file again; without a copy the part is read from the store.  Each such change
+is recorded (``corpgraph-cache/changes/<SHA-256>.json``: the file it came from and the subjects whose
+triples changed, :meth:`OxigraphBackend.change_of`), so results kept per file can be brought up to date
+for those subjects only.  The stamp is then ``store.graph_version(folder)``, the same as the memory backend's.
 An up-to-date store is opened read-only, so several commands (or an ``oxigraph serve-read-only``)
 can read it at once; it is reopened read-write only to refresh or write.
 """
@@ -203,6 +209,10 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _is_hex(digest: str) -> bool:
+    return bool(re.fullmatch(r"[0-9a-f]{64}", digest))
 
 
 def _is_store_dir(path: Path) -> bool:
@@ -409,6 +419,7 @@ class OxigraphBackend(Backend):
         removed = [rel for rel in parts if rel not in data]
         store = self._writable()
         loaded: list[str] = []
+        before = dict(parts)  # what each part holds now (its file's digest): its kept copy, if any
         if changed or removed:
             everything = force or not parts or set(changed) | set(removed) >= set(parts)
             if everything:
@@ -437,11 +448,16 @@ class OxigraphBackend(Backend):
                         "pending": "*" if everything else [rel],
                     }
                 )
+                sha = new_files[file_of[rel]]["sha256"]
                 if everything:
-                    self._load_file(data[rel], part_iri(rel))
+                    raw = self._load_file(data[rel], part_iri(rel))
                 else:
-                    self._swap_from_file(data[rel], part_iri(rel))
-                parts[rel] = new_files[file_of[rel]]["sha256"]
+                    raw, touched = self._swap_from_file(
+                        data[rel], part_iri(rel), self._loaded_copy(before.get(rel))
+                    )
+                    self._note_change(before.get(rel), sha, touched)
+                self._keep_loaded(raw, sha)
+                parts[rel] = sha
                 loaded.append(rel)
         version = graph_store.graph_version(folder)
         self._save_state(
@@ -458,6 +474,8 @@ class OxigraphBackend(Backend):
         )
         self._version = version
         self.reloaded = loaded
+        if loaded or removed:
+            self._prune_loaded(parts)
         self._flush()
         if loaded or removed:
             _say(progress, f"Store {self.path}: {self.state['triples']} triples, version {version}")
@@ -472,8 +490,9 @@ class OxigraphBackend(Backend):
             parts.pop(rel, None)
             self._drop_part(part_iri(rel), others=True)
 
-    def _load_file(self, path: Path, graph_iri: str) -> None:
-        """Bulk-load one Turtle file into its part and into the default graph (the union)."""
+    def _load_file(self, path: Path, graph_iri: str) -> bytes:
+        """Bulk-load one Turtle file into its part and into the default graph (the union); returns
+        the bytes loaded."""
         store = self._store
         raw = path.read_bytes()
         base = path.resolve().as_uri()
@@ -494,6 +513,7 @@ class OxigraphBackend(Backend):
             store.update(f"ADD GRAPH <{graph_iri}> TO DEFAULT")
         else:
             load(raw, ox.RdfFormat.TURTLE, base_iri=base)
+        return raw
 
     def _drop_part(self, graph_iri: str, *, others: bool) -> None:
         """Remove a part, and from the default graph its triples that no other part holds."""
@@ -512,14 +532,15 @@ class OxigraphBackend(Backend):
             store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
         store.remove_graph(node)
 
-    def _swap(self, node: ox.NamedNode, new: set[bytes], old: set[bytes] | None = None) -> None:
+    def _swap(self, node: ox.NamedNode, new: set[bytes], old: set[bytes] | None = None) -> set[str]:
         """Make the part ``node`` hold exactly ``new`` (canonical N-Triples lines, no blank nodes),
         writing only the difference: triples gone from the part leave the default graph unless
         another part still holds them; triples new to the part are added to both.  The old part is
         read as N-Triples in one call and compared as byte strings (no Python term per triple), so a
         re-import that changes a few records writes a few quads.  ``old``: the part as it is, when
         the caller knows it (the lines of the file it was loaded from, in the same form as ``new``);
-        else it is read from the store (in the store's canonical form: ``new`` must be too)."""
+        else it is read from the store (in the store's canonical form: ``new`` must be too).
+        Returns the subjects of the triples written or removed."""
         store = self._store
         default = ox.DefaultGraph()
         if old is None:
@@ -547,10 +568,15 @@ class OxigraphBackend(Backend):
                 load(data, ox.RdfFormat.N_TRIPLES, to_graph=default)
         except OSError as exc:
             raise BackendError(f"Cannot write to the store {self.path}: {exc}") from None
+        return {line[1 : line.index(b">")].decode() for line in gone | added}
 
-    def _swap_from_file(self, path: Path, graph_iri: str, previous: bytes | None = None) -> None:
+    def _swap_from_file(
+        self, path: Path, graph_iri: str, previous: bytes | None = None
+    ) -> tuple[bytes, set[str] | None]:
         """Replace a part with the content of its Turtle file (see :meth:`_swap`); a new part, or a
         file with blank nodes (new labels at each parse), is dropped and bulk-loaded instead.
+        Returns the bytes loaded and the subjects whose triples changed (None: the part was
+        reloaded whole).
 
         ``previous``: the bytes of the file the part was loaded from (checked by the caller): both
         files are then compared as parsed N-Triples, without reading the old part from the store.
@@ -570,8 +596,7 @@ class OxigraphBackend(Backend):
                 except SyntaxError:
                     old = new = None
                 if old is not None and new is not None:
-                    self._swap(node, set(new.splitlines()), set(old.splitlines()))
-                    return
+                    return raw, self._swap(node, set(new.splitlines()), set(old.splitlines()))
             try:
                 # through an in-memory store: its N-Triples have the store's canonical literals
                 mem = ox.Store()
@@ -581,10 +606,92 @@ class OxigraphBackend(Backend):
             except SyntaxError:
                 lines = None  # _load_file reports where
             if lines is not None and b"_:" not in lines:
-                self._swap(node, set(lines.splitlines()))
-                return
+                return raw, self._swap(node, set(lines.splitlines()))
         self._drop_part(graph_iri, others=True)
-        self._load_file(path, graph_iri)
+        return self._load_file(path, graph_iri), None
+
+    # -- copies of the files the big parts were loaded from, and what each change touched ------
+    def _loaded_dir(self) -> Path | None:
+        folder = self.cache_dir()
+        return None if folder is None else folder / "loaded"
+
+    def _changes_dir(self) -> Path | None:
+        folder = self.cache_dir()
+        return None if folder is None else folder / "changes"
+
+    def _note_change(self, old: str | None, new: str, touched: set[str] | None) -> None:
+        """Record that a part went from the file with SHA-256 ``old`` to the one with ``new`` by
+        rewriting the triples of the subjects ``touched`` (see :meth:`change_of`)."""
+        folder = self._changes_dir()
+        if folder is None or touched is None or not old or old == new or not _is_hex(old) or not _is_hex(new):
+            return
+        target = folder / f"{new}.json"
+        tmp = folder / f".{new}.{os.getpid()}.tmp"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"from": old, "subjects": sorted(touched)}), encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk: readers check the whole part instead
+
+    def change_of(self, part: str) -> tuple[str, set[str]] | None:
+        """How the part came to hold its file: ``(digest, subjects)`` when it was last rewritten
+        from the file with SHA-256 ``digest`` by changing only the triples of ``subjects`` (IRIs), so
+        that results kept per subject for that file need computing again only for them; None when
+        unknown (the part was loaded whole).  Both files are named by their content, so the record
+        stays true whatever happened to the part since."""
+        sha = self.state.get("parts", {}).get(part_name(part))
+        folder = self._changes_dir()
+        if not sha or folder is None or not _is_hex(sha):
+            return None
+        try:
+            data = json.loads((folder / f"{sha}.json").read_text(encoding="utf-8"))
+            return str(data["from"]), set(data["subjects"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _loaded_copy(self, sha: str | None) -> bytes | None:
+        """The bytes of the file with this SHA-256, when a copy was kept (and is intact)."""
+        folder = self._loaded_dir()
+        if not sha or folder is None:
+            return None
+        try:
+            raw = (folder / f"{sha}.ttl").read_bytes()
+        except OSError:
+            return None
+        return raw if hashlib.sha256(raw).hexdigest() == sha else None
+
+    def _keep_loaded(self, raw: bytes, sha: str) -> None:
+        """Keep a copy of a big file just loaded into its part (a file of blank nodes is reloaded
+        whole, and a small part is read from the store quickly enough: neither is kept)."""
+        folder = self._loaded_dir()
+        if folder is None or len(raw) <= BULK_LOAD_BYTES or b"_:" in raw or b"[" in raw:
+            return
+        if hashlib.sha256(raw).hexdigest() != sha:
+            return  # the file changed while it was loaded: the part is not that of ``sha``
+        target = folder / f"{sha}.ttl"
+        if target.is_file():
+            return
+        tmp = folder / f".{sha}.{os.getpid()}.tmp"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(raw)
+            os.replace(tmp, target)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk: the next change reads the part from the store
+
+    def _prune_loaded(self, parts: dict[str, str]) -> None:
+        """Remove the copies and change records of files that no part holds any more."""
+        for folder, ext in ((self._loaded_dir(), ".ttl"), (self._changes_dir(), ".json")):
+            if folder is None or not folder.is_dir():
+                continue
+            keep = {f"{sha}{ext}" for sha in parts.values()}
+            try:
+                for f in folder.iterdir():
+                    if f.name not in keep:
+                        f.unlink(missing_ok=True)
+            except OSError:
+                pass
 
     def _count(self) -> int:
         result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
@@ -699,6 +806,8 @@ class OxigraphBackend(Backend):
         # they are the file this part was loaded from, they say what the part holds
         if previous is not None and hashlib.sha256(previous).hexdigest() != loaded_from:
             previous = None
+        if previous is None:
+            previous = self._loaded_copy(loaded_from)
         self._save_state({**self.state, "parts": parts, "pending": [rel]})
         state = dict(self.state)
         state.pop("pending")
@@ -708,7 +817,9 @@ class OxigraphBackend(Backend):
         # file is the part and is not parsed just to count its triples
         if f is not None and digest is not None and (file_sha256 == digest or _file_triples(f) == len(graph)):
             st = f.stat()
-            self._swap_from_file(f, iri, previous)
+            raw, touched = self._swap_from_file(f, iri, previous)
+            self._keep_loaded(raw, digest)
+            self._note_change(loaded_from, digest, touched)
             parts[rel] = digest
             files = dict(state.get("files", {}))
             files[f"{rel}.ttl"] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
@@ -735,6 +846,7 @@ class OxigraphBackend(Backend):
         state["triples"] = self._count()
         self._save_state(state)
         self._version = state["version"]
+        self._prune_loaded(parts)
         self._flush()
 
     def _flush(self) -> None:
