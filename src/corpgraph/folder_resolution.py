@@ -190,8 +190,9 @@ class FolderResolution:
         ]
         triples = _ownerships_renamed(kept_triples, base.name) if rename else Triples()
         if not rename:
-            triples.text().update(kept_triples)
-        triples.text().update(entities.text())
+            triples.update_text(kept_triples)
+        for s, pairs in entities.by_subject().items():
+            triples.add_statements(s, pairs)
         turtle = _with_header(raw, triples)
         files = [(decisions, _decisions_bytes(new_rows)), (ttl, turtle)]
         moves = base.with_name(base.name + MOVES_SUFFIX)
@@ -206,8 +207,18 @@ def entity_digest(triples: Triples | Iterable[tuple]) -> str:
     label, aliases, identifiers and place), kept in the part's first lines (:data:`DIGEST_LINE`): a
     replay that gives the same ones leaves the part as it is.  ``triples``: an import's text
     triples, or rdflib triples."""
-    text = triples.text() if isinstance(triples, Triples) else (text_triple(t) for t in triples)
-    lines = sorted(f"{s} {p} {o}" for s, p, o in text if p in _ENTITY_PREDICATES and s.startswith(_ENT))
+    if isinstance(triples, Triples):  # only the entities' subjects are looked at
+        wanted = _ENTITY_PREDICATES
+        lines = sorted(
+            f"{s} {p} {o}"
+            for s, pairs in triples.by_subject().items()
+            if s.startswith(_ENT)
+            for p, o in pairs
+            if p in wanted
+        )
+    else:
+        text = (text_triple(t) for t in triples)
+        lines = sorted(f"{s} {p} {o}" for s, p, o in text if p in _ENTITY_PREDICATES and s.startswith(_ENT))
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32]
 
 
@@ -251,14 +262,11 @@ def _ownerships_renamed(triples: list[tuple[str, str, str]], slug: str) -> Tripl
         ends = [fast_slug(local_name(side.strip("<>"))) for side in (owner, sub)]
         named[rec] = REC_BASE + "-".join([slug, tag, *ends])
     out = Triples()
-    add = out.add_text
-    for s, p, o in triples:
-        if s in named:
-            renamed = named[s]
-            if renamed is None:
-                continue
-            s = renamed
-        add((s, p, o))
+    out.update_text(
+        (s, p, o) if s not in named else (named[s], p, o)  # type: ignore[misc]
+        for s, p, o in triples
+        if named.get(s, s) is not None
+    )
     return out
 
 

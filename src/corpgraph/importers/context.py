@@ -25,31 +25,74 @@ from .turtle import abbreviated, object_text, quoted, text_triple
 
 
 class Triples:
-    """The triples an import produces, kept as text: a set of ``(subject, predicate, object)``
-    strings in the form :mod:`corpgraph.importers.turtle` writes (see its module doc), so that an
-    import builds no rdflib term per triple and its Turtle is joined from strings.
+    """The triples an import produces, kept as text and grouped by subject: for each subject the
+    set of its ``(predicate, object)`` strings, in the form :mod:`corpgraph.importers.turtle` writes
+    (see its module doc), so that an import builds no rdflib term per triple, the writer finds each
+    subject's statements together (no pass over every triple to group them), and its Turtle is
+    joined from strings.
 
-    :meth:`add_text` is the importers' fast path; :meth:`add`, iteration, ``len`` and ``in`` speak
-    rdflib triples (the part of the Graph API the importers and the backends use), and
-    :meth:`to_graph` gives an rdflib Graph for a backend or a test.
+    :meth:`add_statements` (one subject, many statements) and :meth:`add_text` (one text triple) are
+    the importers' fast paths; :meth:`add`, iteration, ``len`` and ``in`` speak rdflib triples (the
+    part of the Graph API the importers and the backends use), and :meth:`to_graph` gives an rdflib
+    Graph for a backend or a test.
     """
 
     def __init__(self) -> None:
-        self._set: set[tuple[str, str, str]] = set()
-        self.add_text = self._set.add
+        self._by_subject: dict[str, set[tuple[str, str]]] = {}
+        self._count = 0
+
+    def add_statements(self, subject: str, statements: Iterable[tuple[str, str]]) -> None:
+        """Add ``(predicate, object)`` text pairs about one subject (a triple already held is kept once)."""
+        have = self._by_subject.get(subject)
+        if have is None:
+            have = self._by_subject[subject] = set(statements)
+            self._count += len(have)
+        else:
+            before = len(have)
+            have.update(statements)
+            self._count += len(have) - before
+
+    def add_text(self, triple: tuple[str, str, str]) -> None:
+        """Add one text triple ``(subject, predicate, object)``."""
+        s, p, o = triple
+        have = self._by_subject.get(s)
+        if have is None:
+            self._by_subject[s] = {(p, o)}
+            self._count += 1
+        elif (p, o) not in have:
+            have.add((p, o))
+            self._count += 1
+
+    def update_text(self, triples: Iterable[tuple[str, str, str]]) -> None:
+        """Add text triples ``(subject, predicate, object)``."""
+        by, n = self._by_subject, 0
+        for s, p, o in triples:
+            have = by.get(s)
+            if have is None:
+                by[s] = {(p, o)}
+                n += 1
+            elif (p, o) not in have:
+                have.add((p, o))
+                n += 1
+        self._count += n
 
     def add(self, triple: tuple[Node, Node, Node]) -> None:
-        self._set.add(text_triple(triple))
+        self.add_text(text_triple(triple))
+
+    def by_subject(self) -> dict[str, set[tuple[str, str]]]:
+        """Each subject's ``(predicate, object)`` text pairs (the store itself, not a copy)."""
+        return self._by_subject
 
     def text(self) -> set[tuple[str, str, str]]:
-        """The text triples themselves (not a copy)."""
-        return self._set
+        """The text triples, as a new set of ``(subject, predicate, object)``."""
+        return {(s, p, o) for s, pairs in self._by_subject.items() for p, o in pairs}
 
     def turtle_lines(self) -> Iterator[str]:
         """Each triple as one Turtle statement (under :data:`corpgraph.vocab.PREFIXES`)."""
-        for s, p, o in self._set:
+        for s, pairs in self._by_subject.items():
             subject = s if s.startswith("_:") else f"<{s}>"
-            yield f"{subject} <{p}> {o} ."
+            for p, o in pairs:
+                yield f"{subject} <{p}> {o} ."
 
     def __iter__(self) -> Iterator[tuple[Node, Node, Node]]:
         """The triples as rdflib terms, read back by Oxigraph's parser (a bad IRI is a SyntaxError)."""
@@ -64,13 +107,14 @@ class Triples:
             yield from_ox(t.subject, cache), from_ox(t.predicate, cache), from_ox(t.object, cache)
 
     def __len__(self) -> int:
-        return len(self._set)
+        return self._count
 
     def __contains__(self, triple: object) -> bool:
         try:
-            return text_triple(triple) in self._set  # type: ignore[arg-type]
+            s, p, o = text_triple(triple)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return False
+        return (p, o) in self._by_subject.get(s, ())
 
     def to_graph(self) -> Graph:
         g = Graph()
@@ -300,14 +344,16 @@ class ImportContext:
     ) -> URIRef:
         if iri not in self._sources:
             self._sources.add(iri)
-            add, s = self.graph.add_text, str(iri)
-            add((s, _T_TYPE, _T_SOURCE_CLASS))
-            add((s, _T_URL, quoted(url) + _T_ANY_URI))
-            add((s, _T_TITLE, quoted(title)))
-            add((s, _T_PUBLISHER, quoted(publisher)))
+            st = [
+                (_T_TYPE, _T_SOURCE_CLASS),
+                (_T_URL, quoted(url) + _T_ANY_URI),
+                (_T_TITLE, quoted(title)),
+                (_T_PUBLISHER, quoted(publisher)),
+                (_T_SOURCE_KIND, quoted(kind)),
+            ]
             if issued:
-                add((s, _T_ISSUED, _date_text(issued)))
-            add((s, _T_SOURCE_KIND, quoted(kind)))
+                st.append((_T_ISSUED, _date_text(issued)))
+            self.graph.add_statements(str(iri), st)
         return iri
 
     def usaspending_source(self, award_key: str, piid: str = "") -> URIRef:
@@ -355,51 +401,51 @@ class ImportContext:
         names_as_written: Iterable[str] = (),
         extra: Iterable[tuple[URIRef, Literal | URIRef]] = (),
     ) -> URIRef:
-        add, s = self.graph.add_text, str(iri)
-        add((s, _T_TYPE, f"<{cls}>"))
+        st = [(_T_TYPE, f"<{cls}>"), (_T_CERTAINTY, f"<{certainty}>")]
+        add = st.append
         for prop, who in roles.items():
             p = str(prop)
             if isinstance(who, str):
-                add((s, p, f"<{who}>"))
+                add((p, f"<{who}>"))
             else:
                 for w in who:
-                    add((s, p, f"<{w}>"))
-        add((s, _T_CERTAINTY, f"<{certainty}>"))
+                    add((p, f"<{w}>"))
         for src in sources:
-            add((s, _T_SOURCE, f"<{src}>"))
+            add((_T_SOURCE, f"<{src}>"))
         for q in quotes:
             if q:
                 q = q.strip()
                 if q:
-                    add((s, _T_QUOTE, quoted(q)))
+                    add((_T_QUOTE, quoted(q)))
         if amount is not None:
-            add((s, _T_AMOUNT, _decimal_text(str(amount))))
-            add((s, _T_CURRENCY, quoted(currency)))
-            add((s, _T_AMOUNT_KIND, f"<{amount_kind}>" if amount_kind else _T_CONTRACT_VALUE))
+            add((_T_AMOUNT, _decimal_text(str(amount))))
+            add((_T_CURRENCY, quoted(currency)))
+            add((_T_AMOUNT_KIND, f"<{amount_kind}>" if amount_kind else _T_CONTRACT_VALUE))
         if date:
-            add((s, _T_DATE, _date_text(date)))
+            add((_T_DATE, _date_text(date)))
         if start:
-            add((s, _T_START, _date_text(start)))
+            add((_T_START, _date_text(start)))
         if end:
-            add((s, _T_END, _date_text(end)))
+            add((_T_END, _date_text(end)))
         if purpose:
             purpose = purpose.strip()
             if purpose:
-                add((s, _T_PURPOSE, quoted(purpose)))
+                add((_T_PURPOSE, quoted(purpose)))
         if award_id:
-            add((s, _T_AWARD_ID, quoted(award_id)))
+            add((_T_AWARD_ID, quoted(award_id)))
         if note:
-            add((s, _T_NOTE, quoted(note)))
+            add((_T_NOTE, quoted(note)))
         if award_key:
-            add((s, _T_AWARD_KEY, quoted(award_key)))
+            add((_T_AWARD_KEY, quoted(award_key)))
         if as_of:
-            add((s, _T_AS_OF, _date_text(as_of)))
+            add((_T_AS_OF, _date_text(as_of)))
         if fiscal_year:
-            add((s, _T_FISCAL_YEAR, _date_text(fiscal_year)))
+            add((_T_FISCAL_YEAR, _date_text(fiscal_year)))
         for name in names_as_written:
-            add((s, _T_NAME_AS_WRITTEN, quoted(name)))
+            add((_T_NAME_AS_WRITTEN, quoted(name)))
         for p_, o in extra:
-            add((s, str(p_), _object_of(o)))
+            add((str(p_), _object_of(o)))
+        self.graph.add_statements(str(iri), st)
         self.stats[_record_key(cls)] += 1
         return iri
 

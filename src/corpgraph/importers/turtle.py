@@ -146,49 +146,54 @@ def write_turtle(graph: Graph | Iterable[tuple]) -> str:
     ``a`` first, objects sorted."""
     from .context import Triples
 
-    triples: Iterable[tuple[str, str, str]] = (
-        graph.text() if isinstance(graph, Triples) else {text_triple(t) for t in graph}
-    )
-    by_subject: dict[str, dict[str, list[str]]] = {}
-    get = by_subject.get
-    for s, p, o in triples:
-        preds = get(s)
-        if preds is None:
-            by_subject[s] = {p: [o]}
-        else:
-            objs = preds.get(p)
-            if objs is None:
-                preds[p] = [o]
-            else:
-                objs.append(o)
+    if not isinstance(graph, Triples):
+        held = Triples()
+        for t in graph:
+            held.add_text(text_triple(t))
+        graph = held
+    by_subject = graph.by_subject()
     iris: dict[str, str] = {}
     objects: dict[str, str] = {}
     iri_of, object_of = iris.get, objects.get
     lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(PREFIXES.items())]
     lines.append("")
-    joiner = ",\n        "
     for s in sorted(by_subject):
-        preds = by_subject[s]
-        if len(preds) > 1:
-            order = sorted(preds)
-            if order[0] != RDF_TYPE and RDF_TYPE in preds:  # rdf:type ('a') first
-                order.remove(RDF_TYPE)
-                order.insert(0, RDF_TYPE)
-        else:
-            order = list(preds)
-        parts = []
-        for p in order:
-            objs = preds[p]
-            if len(objs) == 1:
-                o = objs[0]
-                text = object_of(o) or _object(o, objects)
-            else:
-                texts = [object_of(o) or _object(o, objects) for o in objs]
-                texts.sort()
-                text = joiner.join(texts)
+        pairs = by_subject[s]
+        if not pairs:
+            continue
+        # sorted pairs: the predicates in order, each with its objects together
+        parts: list[str] = []
+        last = None
+        objs: list[str] = []
+        typed = -1  # where the rdf:type statement is among the parts
+        for p, o in sorted(pairs):
+            if o[0] != '"':  # an IRI or a blank node: abbreviated and checked once
+                o = object_of(o) or _object(o, objects)
+            if p == last:
+                objs.append(o)
+                continue
+            if objs:
+                parts.append(_statement(last, objs, iri_of, iris))  # type: ignore[arg-type]
             if p == RDF_TYPE:
-                parts.append("a " + text)
-            else:
-                parts.append((iri_of(p) or _iri(p, iris)) + " " + text)
+                typed = len(parts)
+            last, objs = p, [o]
+        parts.append(_statement(last, objs, iri_of, iris))  # type: ignore[arg-type]
+        if typed > 0:  # rdf:type ('a') first
+            parts.insert(0, parts.pop(typed))
         lines.append((iri_of(s) or _subject(s, iris)) + " " + " ;\n    ".join(parts) + " .\n")
     return "\n".join(lines)
+
+
+_JOINER = ",\n        "
+
+
+def _statement(p: str, objs: list[str], iri_of, iris: dict[str, str]) -> str:
+    """One predicate with its objects (as written, sorted)."""
+    if len(objs) == 1:
+        text = objs[0]
+    else:
+        objs.sort()
+        text = _JOINER.join(objs)
+    if p == RDF_TYPE:
+        return "a " + text
+    return (iri_of(p) or _iri(p, iris)) + " " + text
