@@ -386,6 +386,10 @@ SELECT ?e ?p ?v WHERE { VALUES ?p { cg:uei cg:duns cg:cage cg:agencyCode cg:detl
 )
 
 
+# json.dumps(..., ensure_ascii=False, sort_keys=True), its encoder built once
+_evidence_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
 def _logged(method):
     """Keep each call an importer makes (not the resolver's own nested calls) in ``self.log``, once:
     the evidence :mod:`corpgraph.folder_resolution` replays to resolve a folder's imports together.
@@ -397,9 +401,7 @@ def _logged(method):
             key = (method.__name__, args, tuple(sorted(kwargs.items())))
             if key not in self._logged_calls:
                 self._logged_calls.add(key)
-                self.log.append(
-                    json.dumps([method.__name__, list(args), kwargs], ensure_ascii=False, sort_keys=True)
-                )
+                self.log.append(_evidence_json([method.__name__, list(args), kwargs]))
         self._depth += 1
         try:
             return method(self, *args, **kwargs)
@@ -456,6 +458,7 @@ class Resolver:
         # the importer's calls, as JSON lines (see _logged), and how deep in its own calls it is
         self.log: list[str] = []
         self._logged_calls: set[tuple] = set()
+        self._agencies: dict[tuple[str, str], Decision] = {}  # (code, name) -> decision, by agency()
         self._depth = 0
 
     def successor(self) -> Resolver:
@@ -805,9 +808,12 @@ class Resolver:
     def agency(self, code: str, name: str = "") -> Decision:
         """The government body for a USAspending (sub-)tier code, e.g. '7012' -> ICE."""
         code = code.strip()
+        done = self._agencies.get((code, name))
+        if done is not None:  # a code already attached: the same answer every time
+            return done
         if ("agencyCode", code) in self.ids:
             iri = self.ids[("agencyCode", code)]
-            return self._record(
+            d = self._record(
                 Decision(
                     name or code,
                     f"agency:{code}",
@@ -817,6 +823,8 @@ class Resolver:
                     f"agency code {code}",
                 )
             )
+            self._agencies[(code, name)] = d
+            return d
         if code in self._code_index:
             entry = self._code_index[code]
             iri = self._known_entry(entry)
@@ -953,6 +961,11 @@ class Resolver:
 
     def entity_triples(self, g: Graph | Triples, source: URIRef | None = None) -> None:
         """Add the created entities, and new aliases and identifiers of existing ones, to ``g``."""
+        from .importers.context import Triples
+
+        if isinstance(g, Triples):  # an import's text triples: each entity's statements at once
+            self._entity_text(g, source)
+            return
         terms: dict[str, URIRef] = {}  # CG terms looked up once (the closed namespace is slow per call)
 
         def cg(name: str) -> URIRef:
@@ -980,3 +993,28 @@ class Resolver:
         for iri, ids in self.added_ids.items():
             for scheme, value in ids:
                 add((URIRef(iri), cg(scheme), Literal(value)))
+
+    def _entity_text(self, g: Triples, source: URIRef | None) -> None:
+        """:meth:`entity_triples` as text triples (the form importers.turtle writes)."""
+        from .importers.turtle import quoted
+
+        terms: dict[str, str] = {}  # cg: terms (CG[name] refuses a name the vocabulary lacks), once each
+
+        def cg(name: str) -> str:
+            t = terms.get(name)
+            if t is None:
+                t = terms[name] = str(CG[name])
+            return t
+
+        rdf_type, label, alias = str(RDF.type), str(RDFS.label), str(CG.alias)
+        source_st = [(str(CG.source), f"<{source}>")] if source is not None else []
+        for iri, ent in self.created.items():
+            st = [(rdf_type, f"<{cg(ent.type)}>"), (label, quoted(ent.label))]
+            st += [(alias, quoted(a)) for a in ent.aliases]
+            st += [(cg(scheme), quoted(value)) for scheme, value in ent.ids]
+            st += [(cg(prop), quoted(value)) for prop, value in ent.extra.items()]
+            g.add_statements(iri, st + source_st)
+        for iri, names in self.added_aliases.items():
+            g.add_statements(iri, [(alias, quoted(a)) for a in names])
+        for iri, ids in self.added_ids.items():
+            g.add_statements(iri, [(cg(scheme), quoted(value)) for scheme, value in ids])
