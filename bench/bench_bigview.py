@@ -11,11 +11,17 @@ Python, over render.LARGE_MAP).
 Figures, per renderer (Debian's chromium, software WebGL through SwiftShader, the flags of
 tests/conftest.py's CHROMIUM_ARGS):
 
-* first frame: seconds from navigation until the map has drawn once with every entity and line
-  (the page's own clock at that moment, the wall clock of this script, and the CPU seconds the
-  browser's processes spent meanwhile, which the other jobs of a loaded machine disturb less); the
-  page's marks say where the time went (HTML read, document parsed, graph built, sigma ready,
-  first frame finished on the GPU);
+* first frame: seconds from navigation until the map has drawn once with every entity and line,
+  the frame finished on the GPU (the page's own clock at that moment, ``window.cgFirstFrameAt``; a
+  large map draws its first frame before graphology and sigma index the lines, so the page is busy
+  then and this script can only read the moment afterwards; pages that do not say, such as an
+  earlier front-end's, count their settling as their first frame);
+* settled: until the map is ready for use (``window.cgSettled``: every line indexed, cards, hover
+  and looks working), by the page's clock, the wall clock of this script and the CPU seconds the
+  browser's processes spent meanwhile, which the other jobs of a loaded machine disturb less; until
+  the first-frame split this was the figure called first frame; the page's marks say where the
+  time went (HTML read, document parsed and unpacked, graph built, sigma ready, first frame,
+  settled);
 * frame: the mean time to draw one frame while the view zooms (a camera change, the draw, and one
   pixel read back so the software GPU has finished), over ``--frames`` frames (vis-network: at most
   3, since each takes seconds); and the mean interval between frames the page shows when one
@@ -179,8 +185,8 @@ def browser_cpu() -> float:
 
 MARKS_JS = """() => {
   const nav = performance.getEntriesByType("navigation")[0], out = {"HTML read": nav.domInteractive};
-  const names = {"cg-parsed": "document parsed", "cg-renderer-graph": "graph built",
-                 "cg-renderer-ready": "sigma ready", "cg-first-frame": "first frame"};
+  const names = {"cg-parsed": "document parsed", "cg-unpacked": "unpacked", "cg-renderer-graph": "graph built",
+                 "cg-renderer-ready": "sigma ready", "cg-first-frame": "first frame", "cg-settled": "settled"};
   performance.getEntriesByType("mark").forEach(m => { if (names[m.name]) out[names[m.name]] = m.startTime; });
   return out;
 }"""
@@ -208,14 +214,16 @@ def measure(browser, path: Path, renderer: str, frames: int, cap: float) -> dict
         wall = time.perf_counter() - t
         cpu = browser_cpu() - cpu
         at = page.evaluate("window.cgSettledAt") / 1000.0
+        first = page.evaluate("window.cgFirstFrameAt || window.cgSettledAt") / 1000.0
         marks = page.evaluate(MARKS_JS)
         drawn = page.evaluate(
             "cgMap.renderer.name === 'sigma' ? cgGraph.order : cgNetwork.body.nodeIndices.length"
         )
         frame_ms, shown_ms = page.evaluate(FRAMES_JS, [frames, renderer])
         return {
-            "first_wall": wall,
-            "first_page": at,
+            "first_page": first,
+            "first_wall": wall,  # settled, by this script's clock
+            "settled_page": at,
             "first_cpu": cpu,
             "marks": marks,
             "gl": page.evaluate(GL_JS),
@@ -316,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
 
     labels = {"sigma": "sigma (WebGL)", "before": "baseline (WebGL)", "vis": "vis-network (canvas)"}
     print(
-        f"\n{'renderer':<22}{'first frame (page)':>20}{'first frame (wall)':>20}{'(CPU)':>9}"
+        f"\n{'renderer':<22}{'first frame (page)':>20}{'settled (page)':>16}{'settled (wall)':>16}{'(CPU)':>9}"
         f"{'frame drawn':>14}{'frame shown':>14}{'entities':>10}"
     )
     for name, runs in results.items():
@@ -325,9 +333,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{labels[name]:<22}{'> ' + str(args.cap) + ' s':>20}")
                 continue
             print(
-                f"{labels[name]:<22}{res['first_page']:>18.2f} s{res['first_wall']:>18.2f} s"
-                f"{res['first_cpu']:>7.1f} s{res['frame_ms']:>11.1f} ms{res['shown_ms']:>11.1f} ms"
-                f"{res['drawn']:>10,}"
+                f"{labels[name]:<22}{res['first_page']:>18.2f} s{res['settled_page']:>14.2f} s"
+                f"{res['first_wall']:>14.2f} s{res['first_cpu']:>7.1f} s{res['frame_ms']:>11.1f} ms"
+                f"{res['shown_ms']:>11.1f} ms{res['drawn']:>10,}"
             )
             marks = sorted(res["marks"].items(), key=lambda kv: kv[1])
             print("  " + ", ".join(f"{k} {v / 1000:.2f} s" for k, v in marks))
@@ -335,24 +343,26 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  requests other than the file itself: {res['offsite'][:3]}")
     gl = next((r["gl"] for runs in results.values() for r in runs if r.get("gl")), None)
     print(f"\nWebGL drawn by: {gl}")
-    results = {name: min(runs, key=lambda r: r["first_wall"] or 1e9) for name, runs in results.items()}
+    results = {name: min(runs, key=lambda r: r.get("first_page") or 1e9) for name, runs in results.items()}
     sig = results.get("sigma", {})
     if sig.get("first_wall") is not None:
-        verdict = "meets" if sig["first_wall"] <= TARGET_FIRST_FRAME else "misses"
+        verdict = "meets" if sig["first_page"] <= TARGET_FIRST_FRAME else "misses"
         print(
-            f"\nWebGL first frame {sig['first_wall']:.2f} s: {verdict} the {TARGET_FIRST_FRAME:.0f} s target"
+            f"\nWebGL first frame {sig['first_page']:.2f} s (settled {sig['settled_page']:.2f} s): "
+            f"{verdict} the {TARGET_FIRST_FRAME:.0f} s target"
         )
     before = results.get("before", {})
     if sig.get("first_wall") and before.get("first_wall"):
         print(
-            f"baseline / this front-end (best runs): first frame {before['first_wall'] / sig['first_wall']:.1f}x "
-            f"wall, {before['first_cpu'] / sig['first_cpu']:.1f}x CPU; per frame "
+            f"baseline / this front-end (best runs): first frame {before['first_page'] / sig['first_page']:.1f}x; "
+            f"settled {before['first_wall'] / sig['first_wall']:.1f}x wall, "
+            f"{before['first_cpu'] / sig['first_cpu']:.1f}x CPU; per frame "
             f"{before['frame_ms'] / max(sig['frame_ms'], 1e-6):.1f}x"
         )
     vis = results.get("vis", {})
     if sig.get("first_wall") and vis.get("first_wall"):
         print(
-            f"vis-network / WebGL: first frame {vis['first_wall'] / sig['first_wall']:.1f}x, "
+            f"vis-network / WebGL: first frame {vis['first_page'] / sig['first_page']:.1f}x, "
             f"per frame {vis['frame_ms'] / max(sig['frame_ms'], 1e-6):.0f}x"
         )
     return 0

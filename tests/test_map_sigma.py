@@ -274,3 +274,45 @@ def test_hovering_and_clicking_a_line_shows_its_records_and_sources(hostile):
     assert edge["verb"] in card and source in card
     assert (edge["records"][0] in card) if edge["count"] == 1 else (f"{edge['count']} records" in card)
     assert pg.errors == [] and pg.requests == [pg.url]
+
+
+def test_the_first_frame_draws_the_lines_before_graphology_holds_them(browser, whole, tmp_path):
+    """Issue 11: above sigma-renderer.js's EARLY_LINES lines (lowered here to none), the first frame
+    writes the lines from the document straight into sigma's line programs; graphology and sigma
+    index them after that frame, and the map settles then.  The first frame's lines are the ones
+    sigma draws from its own graph, vertex for vertex (only the ids of the picking pass differ, the
+    last float of each vertex), and the settled map has every line in its graph, to hover and open."""
+    out = tmp_path / "early.html"
+    render.write_map(whole, out, large=1)
+    n_edges = len(render.map_document(whole, large=1)["edges"])
+    record = """(() => { window.corpgraph = {earlyLines: 0}; window.__uploads = [];
+      const put = WebGL2RenderingContext.prototype.bufferData;
+      WebGL2RenderingContext.prototype.bufferData = function (target, data, ...rest) {
+        if (data && data.length > 0) window.__uploads.push({gl: this, data: Float32Array.from(data)});
+        return put.call(this, target, data, ...rest); }; })();"""
+    pg = Page(browser, out, init_script=record)
+    compare = """() => {
+      const lines = (gl) => window.__uploads.filter(u => u.gl === gl).map(u => u.data);
+      const gl = cgSigma.webGLContexts.edges, first = lines(gl);
+      window.__uploads = [];
+      cgSigma.refresh();  // sigma's own lines, from the graph it now holds
+      const own = lines(gl), stride = Object.values(cgSigma.edgePrograms)[0].ATTRIBUTES_ITEMS_COUNT;
+      const same = (a, b) => a.length === b.length && a.every((v, i) => i % stride === stride - 1 || Object.is(v, b[i]));
+      const alike = own.length > 0 && first.slice(0, own.length).every((a, i) => same(a, own[i]));
+      return {first: first.length, own: own.length, same: alike};
+    }"""
+    try:
+        at = pg.js(
+            "[window.cgFirstFrameAt, window.cgSettledAt, performance.getEntriesByName('cg-first-frame').length]"
+        )
+        assert at[0] is not None and at[0] <= at[1] and at[2] == 1
+        got = pg.js(compare)
+        assert got["first"] >= got["own"] > 0 and got["same"] is True
+        assert pg.js("cgGraph.size") == n_edges and pg.js("cgSigma.getGraph() === cgGraph") is True
+        line = pg.js("cgGraph.edges()[0]")
+        pg.js("(id) => cgMap.select(id)", line)  # a line's card and its look, through sigma's indexes
+        assert pg.js("(id) => cgSigma.getEdgeDisplayData(id).color", line) == "#333333"
+        assert pg.js("document.getElementById('cg-details').textContent") != ""
+        assert pg.errors == [] and pg.requests == [pg.url]
+    finally:
+        pg.page.close()

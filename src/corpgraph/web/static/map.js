@@ -367,6 +367,7 @@
   function mountMap(container, doc, options) {
     options = options || {};
     var lazy = doc.packed ? unpack(doc, options.details) : NO_DETAILS;  // the items' details
+    performance.mark("cg-unpacked");
     var listeners = {}, extras = {};
     function emit(name, payload) { (listeners[name] || []).forEach(function (cb) { try { cb(payload); } catch (err) { setTimeout(function () { throw err; }); } }); }
     var byNode = {}, byEdge = {}, byRecord = {}, adjacency = {};
@@ -379,7 +380,8 @@
         if (e.to !== e.from) (adjacency[e.to] = adjacency[e.to] || []).push(e.id);
       });
     }
-    index(doc.nodes, doc.edges);
+    var indexed = false;
+    function indexAll() { if (!indexed) { indexed = true; index(doc.nodes, doc.edges); } }
     function loadDetails() {  // every item's details, and the records they name
       if (lazy.all()) doc.edges.forEach(function (e) { (e.records || []).forEach(function (r) { byRecord[r] = e.id; }); });
     }
@@ -541,16 +543,26 @@
     var rendererName = options.renderer || (typeof options.chooseRenderer === "function" ? options.chooseRenderer(doc) : doc.renderer || "vis");
     var factory = CG.renderers[rendererName] || CG.renderers.vis;
     var settled = false, hovered = null;
+    performance.mark("cg-dom");
     var renderer = factory(net, { doc: doc, emit: function (name, payload) { onRenderer(name, payload); } });
+    // the controller's indexes, built while the renderer's first frame is drawn (it needs none of
+    // them; a renderer that reports before it returns has them built first)
+    indexAll();
+    performance.mark("cg-indexed");
     function onRenderer(name, p) {
+      indexAll();
       if (name === "settled") {
         settled = true;
         relabel();
         if (pendingState) { applyState(pendingState); pendingState = null; }
         statusEl.textContent = doc.nodes.length + " entities, " + doc.edges.length + " relationships";
+        if (renderer.drawn) renderer.drawn();  // what is drawn finished drawing, not only sent to the GPU
+        performance.mark("cg-settled");
+        if (window.cgFirstFrameAt === null) window.cgFirstFrameAt = performance.now();
         window.cgSettled = true; window.cgSettledAt = performance.now();
         emit("settled", {});
-      } else if (name === "zoom") { scheduleRelabel(); }
+      } else if (name === "drawn") { window.cgFirstFrameAt = performance.now(); }  // a first frame before settling
+      else if (name === "zoom") { scheduleRelabel(); }
       else if (name === "dragEnd") { scheduleRelabel(); }
       else if (name === "hover") {
         showTip(p.type === "node" ? nodeCard(p.id, false) : edgeCard(p.id, true), p);
@@ -1053,6 +1065,7 @@
     };
     describe();
     buildTable();
+    performance.mark("cg-mounted");
     if (useUrl && location.hash) pendingState = decodeState(location.hash);
     return ctrl;
   }
@@ -1101,7 +1114,7 @@
       window.cgIdOf = function (iri) { return iri; };
     });
   }
-  window.cgSettled = false; window.cgSettledAt = null;
+  window.cgSettled = false; window.cgSettledAt = null; window.cgFirstFrameAt = null;
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", automount);
   else automount();
 })();

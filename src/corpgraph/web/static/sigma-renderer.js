@@ -51,6 +51,9 @@
   // Entities drawn at this fraction of their vis-network size: a large map's precomputed layout
   // packs thousands of entities closely, and full-size discs would hide one another and their lines.
   var NODE_SCALE = 0.4, EDGE_SCALE = 0.5;
+  // above this many lines, the first frame draws them before graphology holds them (a page may set
+  // window.corpgraph.earlyLines before the scripts run, as the tests do)
+  var EARLY_LINES = 20000;
   var PICK_THICKNESS = 2;  // the least thickness (in minEdgeThickness units) of a line in the picking buffer
 
   // -- one node program for every shape: a point sprite cut to the shape in the fragment shader ---------
@@ -323,11 +326,57 @@
     doc.nodes.forEach(function (n) {
       graph.addNode(n.id, nodeAttrs(n, n.x === undefined ? [Math.random() * 1000, Math.random() * 1000] : null));
     });
-    doc.edges.forEach(function (e) {
-      if (graph.hasNode(e.from) && graph.hasNode(e.to)) graph.addDirectedEdgeWithKey(e.id, e.from, e.to, edgeAttrs(e));
-    });
+    function addEdges(g) {
+      doc.edges.forEach(function (e) {
+        if (g.hasNode(e.from) && g.hasNode(e.to)) g.addDirectedEdgeWithKey(e.id, e.from, e.to, edgeAttrs(e));
+      });
+    }
+    /* The first frame: the entities go through graphology and sigma as usual, but the lines are
+     * written straight from the document into sigma's line programs (firstLines below), the same
+     * geometry and colours sigma would give them.  Putting 100,000 lines into graphology and through
+     * sigma's indexing costs seconds; that is done once the first frame is drawn (settle below),
+     * and the map settles (events, cards, looks) after it.  Small maps take the usual way at once. */
+    var early = doc.edges.length > (typeof CG.earlyLines === "number" ? CG.earlyLines : EARLY_LINES);
+    if (!early) addEdges(graph);
 
     performance.mark("cg-renderer-graph");
+
+    // Sigma indexes the graph (process) before every full draw: while the lines are not in the graph
+    // yet, the line programs are then filled from the document.  `quiet` asks one indexing without
+    // drawing: the frame on screen is already right, only sigma's indexes are built.
+    var quiet = false;
+    function firstLines(sg) {
+      var at = new Map(), counts = {}, programs = sg.edgePrograms, todo = [];
+      graph.forEachNode(function (id) { at.set(id, sg.getNodeDisplayData(id)); });
+      doc.edges.forEach(function (e) {
+        var a = at.get(e.from), b = at.get(e.to);
+        if (!a || !b) return;
+        var data = edgeAttrs(e);
+        if (!programs[data.type]) return;
+        counts[data.type] = (counts[data.type] || 0) + 1;
+        todo.push(a, b, data);
+      });
+      Object.keys(programs).forEach(function (k) { programs[k].reallocate(counts[k] || 0); counts[k] = 0; });
+      for (var i = 0; i < todo.length; i += 3) {
+        var data = todo[i + 2];
+        programs[data.type].process(0, counts[data.type]++, todo[i], todo[i + 1], data);  // id 0: no line to pick yet
+      }
+    }
+    class FirstFrameSigma extends Sigma {
+      process() {
+        super.process();
+        if (early) firstLines(this);
+        return this;
+      }
+      render() {
+        if (!quiet) return super.render();
+        quiet = false;
+        this.resize();
+        if (this.needToProcess) this.process();
+        this.needToProcess = false;
+        return this;
+      }
+    }
 
     function nodeReducer(id, data) {
       var look = nodeLooks[id], ring = data.cgHighlight || selected[id] || (look && look.strong);
@@ -356,7 +405,7 @@
     } catch (err) {  // no WebGL in this browser: say so, and keep the cards, search and table working
       return withoutWebGL(container, view, err && err.message ? err.message : String(err));
     }
-    function makeSigma() { return new Sigma(graph, container, {
+    function makeSigma() { return new FirstFrameSigma(graph, container, {
       allowInvalidContainer: true,
       itemSizesReference: "positions",  // sizes in layout units, as vis-network: nodes grow as one zooms in
       zoomToSizeRatioFunction: function (ratio) { return ratio; },
@@ -402,16 +451,25 @@
     sigma.on("leaveEdge", function () { view.emit("blur"); });
     sigma.on("downStage", function () { view.emit("blur"); });
     // Sigma draws the whole graph once as it starts (no second pass here: on 100,000 lines that
-    // would index and draw it all again).  One pixel read back from each WebGL layer waits until the
-    // GPU (or its software stand-in) has really finished that first frame.
-    var pixel = new Uint8Array(4);
-    Object.keys(sigma.webGLContexts || {}).forEach(function (k) {
-      var gl = sigma.webGLContexts[k];
-      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
-    });
-    performance.mark("cg-first-frame");
-    setTimeout(function () { view.emit("settled"); }, 0);
+    // would index and draw it all again).  The drawing commands are sent to the GPU (or its software
+    // stand-in, in another process) now, and the page goes on with its own work (the indexes, the
+    // legend, the table) while they are carried out; drawn() below waits for the frame to be finished.
+    Object.keys(sigma.webGLContexts || {}).forEach(function (k) { sigma.webGLContexts[k].flush(); });
+    function settle() {
+      if (early) {
+        drawn();  // the first frame, lines included, is on screen: say so, then index the lines
+        performance.mark("cg-first-frame");
+        view.emit("drawn");
+        var full = graph.copy();
+        addEdges(full);
+        early = false; quiet = true;
+        graph = full; window.cgGraph = full;
+        sigma.setGraph(full);  // sigma indexes it all (quiet: nothing to draw again)
+        quiet = false;
+      }
+      view.emit("settled");
+    }
+    setTimeout(settle, 0);
 
     // The legend of map.js shows dashed lines for weak claims: here they are lighter lines.
     var root = container.closest ? container.closest(".cg-view") : null;
@@ -426,6 +484,17 @@
       note.textContent = "Large map, drawn with WebGL: weak claims are lighter lines rather than dashed; hover over a line for what it says.";
       var lines = root.querySelector(".cg-legend .ln") ? root.querySelector(".cg-legend .ln").parentNode.parentNode : null;
       if (lines) lines.appendChild(note);
+    }
+
+    // One pixel read back from each WebGL layer: returns once the GPU has finished drawing what it
+    // was given.
+    function drawn() {
+      var pixel = new Uint8Array(4);
+      Object.keys(sigma.webGLContexts || {}).forEach(function (k) {
+        var gl = sigma.webGLContexts[k];
+        gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+        gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+      });
     }
 
     function lookChanged(a, b) {
@@ -534,6 +603,7 @@
         return out;
       },
       connectedEdges: function (id) { return graph.hasNode(id) ? graph.edges(id) : []; },
+      drawn: drawn,
       destroy: function () { sigma.kill(); }
     };
   }
