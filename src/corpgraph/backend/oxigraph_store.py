@@ -595,6 +595,8 @@ class OxigraphBackend(Backend):
                     )
                 except SyntaxError:
                     old = new = None
+                if old is not None and old == new:
+                    return raw, set()  # the same triples in the same order (a comment or spacing changed)
                 if old is not None and new is not None:
                     return raw, self._swap(node, set(new.splitlines()), set(old.splitlines()))
             try:
