@@ -318,10 +318,14 @@
       return { x: at ? at[0] : n.x, y: -(at ? at[1] : n.y),  // layout y grows downwards, sigma's upwards
                size: n.size * NODE_SCALE, label: n.label, color: n.colour, cgShape: SHAPES[n.shape] || 0, cgHighlight: !!n.highlight };
     }
-    function edgeAttrs(e) {
+    var weakColours = {};  // colour -> its lighter version, worked out once per colour
+    function colourOf(e) {
       var base = e.colour || EDGE_COLOUR;
-      return { size: e.width * EDGE_SCALE, color: e.dashed ? lighter(base, 0.55) : base, type: e.symmetric ? "line" : "arrow",
-               cgWidth: e.width * EDGE_SCALE };
+      if (!e.dashed) return base;
+      return weakColours[base] || (weakColours[base] = lighter(base, 0.55));
+    }
+    function edgeAttrs(e) {
+      return { size: e.width * EDGE_SCALE, color: colourOf(e), type: e.symmetric ? "line" : "arrow", cgWidth: e.width * EDGE_SCALE };
     }
     doc.nodes.forEach(function (n) {
       graph.addNode(n.id, nodeAttrs(n, n.x === undefined ? [Math.random() * 1000, Math.random() * 1000] : null));
@@ -346,20 +350,20 @@
     // drawing: the frame on screen is already right, only sigma's indexes are built.
     var quiet = false;
     function firstLines(sg) {
-      var at = new Map(), counts = {}, programs = sg.edgePrograms, todo = [];
+      var at = new Map(), counts = { arrow: 0, line: 0 }, programs = sg.edgePrograms, edges = doc.edges, i, e, a, b;
       graph.forEachNode(function (id) { at.set(id, sg.getNodeDisplayData(id)); });
-      doc.edges.forEach(function (e) {
-        var a = at.get(e.from), b = at.get(e.to);
-        if (!a || !b) return;
-        var data = edgeAttrs(e);
-        if (!programs[data.type]) return;
-        counts[data.type] = (counts[data.type] || 0) + 1;
-        todo.push(a, b, data);
-      });
+      for (i = 0; i < edges.length; i++) {  // how many lines each program draws (in graph order, as sigma)
+        e = edges[i];
+        if (at.has(e.from) && at.has(e.to)) counts[e.symmetric ? "line" : "arrow"]++;
+      }
       Object.keys(programs).forEach(function (k) { programs[k].reallocate(counts[k] || 0); counts[k] = 0; });
-      for (var i = 0; i < todo.length; i += 3) {
-        var data = todo[i + 2];
-        programs[data.type].process(0, counts[data.type]++, todo[i], todo[i + 1], data);  // id 0: no line to pick yet
+      var data = { size: 0, color: EDGE_COLOUR };  // what a line program reads of a line (edgeAttrs)
+      for (i = 0; i < edges.length; i++) {
+        e = edges[i]; a = at.get(e.from); b = at.get(e.to);
+        if (!a || !b) continue;
+        var type = e.symmetric ? "line" : "arrow";
+        data.size = e.width * EDGE_SCALE; data.color = colourOf(e);
+        programs[type].process(0, counts[type]++, a, b, data);  // id 0: no line to pick yet
       }
     }
     class FirstFrameSigma extends Sigma {
