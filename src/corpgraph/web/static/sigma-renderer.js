@@ -186,9 +186,9 @@
     "attribute vec4 a_color;",
     "attribute vec2 a_source;",
     "attribute vec2 a_target;",
-    "attribute vec2 a_normal;",  // perpendicular to the line, as long as its thickness
-    "attribute float a_radius;",  // the target entity's size
-    "attribute float a_corner;",  // which vertex: 0-5 the body, 6-8 the arrow head
+    "attribute float a_thickness;",
+    // which vertex (0-5 the body, 6-8 the arrow head) + 16 * the target entity's size in 1/256ths
+    "attribute float a_cornerRadius;",
     "uniform mat3 u_matrix;",
     "uniform float u_sizeRatio;",
     "uniform float u_correctionRatio;",
@@ -197,15 +197,16 @@
     "varying vec4 v_color;",
     "const float bias = 255.0 / 254.0;",
     "void main() {",
-    "  float len = length(a_normal);",
-    "  vec2 n = len > 0.0 ? a_normal / len : vec2(0.0, 0.0);",
+    "  vec2 d = a_target - a_source;",
+    "  float len = length(d);",
+    "  vec2 n = len > 0.0 ? vec2(-d.y, d.x) / len : vec2(0.0, 0.0);",  // perpendicular to the line
     "  vec2 dir = vec2(n.y, -n.x);",
-    "  float w = len > 0.0 ? max(len / u_sizeRatio, u_minEdgeThickness) * u_correctionRatio : 0.0;",
-    "  float radius = a_radius * 2.0 * u_correctionRatio / u_sizeRatio;",
+    "  float w = len > 0.0 && a_thickness > 0.0 ? max(a_thickness / u_sizeRatio, u_minEdgeThickness) * u_correctionRatio : 0.0;",
+    "  float c = mod(a_cornerRadius, 16.0);",
+    "  float radius = floor(a_cornerRadius / 16.0) / 256.0 * 2.0 * u_correctionRatio / u_sizeRatio;",
     "  float headLength = w * 5.0, headWidth = w * 2.0;",
     "  vec2 end = a_target - dir * (radius + headLength * u_head);",
     "  vec2 p;",
-    "  float c = a_corner;",
     "  if (c < 0.5) p = a_source + n * w;",
     "  else if (c < 1.5) p = a_source - n * w;",
     "  else if (c < 3.5) p = end + n * w;",
@@ -238,22 +239,21 @@
           ATTRIBUTES: [
             { name: "a_source", size: 2, type: GL.FLOAT },
             { name: "a_target", size: 2, type: GL.FLOAT },
-            { name: "a_normal", size: 2, type: GL.FLOAT },
-            { name: "a_radius", size: 1, type: GL.FLOAT },
-            { name: "a_corner", size: 1, type: GL.FLOAT },
+            { name: "a_thickness", size: 1, type: GL.FLOAT },
+            { name: "a_cornerRadius", size: 1, type: GL.FLOAT },
             { name: "a_color", size: 4, type: GL.UNSIGNED_BYTE, normalized: true },
             { name: "a_id", size: 4, type: GL.UNSIGNED_BYTE, normalized: true }
           ]
         };
       }
+      // 8 floats a vertex (the direction is worked out in the shader, the corner and the target's size
+      // share one float): less to upload and to read on every frame than with the normal stored
       processVisibleItem(edgeIndex, i, source, target, data) {
-        var thickness = data.size || 1, dx = target.x - source.x, dy = target.y - source.y, len = dx * dx + dy * dy;
-        var n1 = 0, n2 = 0;
-        if (len) { len = 1 / Math.sqrt(len); n1 = -dy * len * thickness; n2 = dx * len * thickness; }
-        var color = floatColor(data.color), radius = target.size || 1, a = this.array;
+        var thickness = data.size || 1, color = floatColor(data.color), a = this.array;
+        var radius = 16 * Math.min(Math.round((target.size || 1) * 256), 1048575);
         for (var c = 0; c < vertices; c++) {
           a[i++] = source.x; a[i++] = source.y; a[i++] = target.x; a[i++] = target.y;
-          a[i++] = n1; a[i++] = n2; a[i++] = radius; a[i++] = c; a[i++] = color; a[i++] = edgeIndex;
+          a[i++] = thickness; a[i++] = radius + c; a[i++] = color; a[i++] = edgeIndex;
         }
       }
       setUniforms(params, ctx) {
