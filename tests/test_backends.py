@@ -319,6 +319,7 @@ def test_store_reads_a_changed_big_part_from_its_kept_copy(folder, tmp_path, mon
     with OxigraphBackend.open(path, folder) as b:
         assert b.reloaded == ["entities"] and old_given == [True]  # the old triples: from the copy
         assert triples_py(b.to_graph()) == triples_py(MemoryBackend.from_folder(folder).to_graph())
+        assert len(b) == b._count()
         after = b.state["parts"]["entities"]
         assert b.change_of("entities.ttl") == (before, {str(ENT["geo-group"]), str(ENT["t-new"])})
     assert (loaded / f"{after}.ttl").read_bytes() == ent.read_bytes()
@@ -334,6 +335,18 @@ def test_store_reads_a_changed_big_part_from_its_kept_copy(folder, tmp_path, mon
         assert old_given == [True, False]  # read from the store
         assert triples_py(b.to_graph()) == triples_py(MemoryBackend.from_folder(folder).to_graph())
         assert b.change_of("entities.ttl") == (commented, {str(ENT["t-new"])})
+        assert len(b) == b._count()  # the count kept from the change written
+    # two lines of one triple in the file ("1" and "01" as integers): dropping one keeps the triple
+    xsd = "<http://www.w3.org/2001/XMLSchema#integer>"
+    text += f'ent:t-two cg:alias "1"^^{xsd}, "01"^^{xsd}, "2"^^{xsd} .\n'
+    ent.write_text(text, encoding="utf-8")
+    with OxigraphBackend.open(path, folder) as b:
+        assert len(b) == b._count()
+    ent.write_text(text.replace(f'"01"^^{xsd}, ', "").replace(f', "2"^^{xsd}', ""), encoding="utf-8")
+    with OxigraphBackend.open(path, folder) as b:
+        assert triples_py(b.to_graph()) == triples_py(MemoryBackend.from_folder(folder).to_graph())
+        assert b.query(P + "ASK { ent:t-two cg:alias 1 }").boolean
+        assert len(b) == b._count()
 
 
 def test_store_replace_part_swaps_one_part(folder, tmp_path):

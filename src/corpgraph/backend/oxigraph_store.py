@@ -211,6 +211,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _as_stored(ntriples: bytes) -> ox.Store:
+    """N-Triples in an in-memory store (default graph): its triples as a store holds them, each once."""
+    mem = ox.Store()
+    mem.load(ntriples, ox.RdfFormat.N_TRIPLES)
+    return mem
+
+
 def _is_hex(digest: str) -> bool:
     return bool(re.fullmatch(r"[0-9a-f]{64}", digest))
 
@@ -258,6 +265,7 @@ class OxigraphBackend(Backend):
         self.read_only = read_only or read_lock is not None
         self._read_lock = read_lock
         self.reloaded: list[str] = []  # parts (re)loaded when opening, for reports and tests
+        self.triples_delta: int | None = None  # how the last part swap changed the triple count, if known
         self._terms: dict[Any, Node] = {}  # converted terms, shared by queries (IRIs recur across them)
 
     @property
@@ -393,6 +401,8 @@ class OxigraphBackend(Backend):
             force = True  # a full reload was cut off: start it again
         elif pending:
             self._recover(pending, parts, progress)
+        counted_before = self.state.get("triples") if same_folder and not pending else None
+        deltas: list[int | None] = []
         new_files: dict[str, dict[str, Any]] = {}
         stat_changed = (
             force
@@ -455,6 +465,7 @@ class OxigraphBackend(Backend):
                     raw, touched = self._swap_from_file(
                         data[rel], part_iri(rel), self._loaded_copy(before.get(rel))
                     )
+                    deltas.append(self.triples_delta)
                     self._note_change(before.get(rel), sha, touched)
                 self._keep_loaded(raw, sha)
                 parts[rel] = sha
@@ -467,9 +478,7 @@ class OxigraphBackend(Backend):
                 "version": version,
                 "files": new_files,
                 "parts": parts,
-                "triples": self._count()
-                if loaded or removed or "triples" not in self.state
-                else self.state["triples"],
+                "triples": self._count_after(loaded, removed, counted_before, deltas),
             }
         )
         self._version = version
@@ -480,6 +489,17 @@ class OxigraphBackend(Backend):
         if loaded or removed:
             _say(progress, f"Store {self.path}: {self.state['triples']} triples, version {version}")
         return loaded
+
+    def _count_after(
+        self, loaded: list[str], removed: list[str], before: int | None, deltas: list[int | None]
+    ) -> int:
+        """The triple count after a refresh: the count before and the change of each part swapped,
+        when every change was counted; else counted again (a tenth of a second at 300k triples)."""
+        if not loaded and not removed and before is not None:
+            return int(before)
+        if before is not None and not removed and len(deltas) == len(loaded) and None not in deltas:
+            return int(before) + sum(d for d in deltas if d is not None)
+        return self._count()
 
     def _recover(self, pending: list[str], parts: dict[str, str], progress: Progress | None) -> None:
         """Undo writes cut off by a crash: drop each pending part (and its triples that no other part
@@ -532,6 +552,12 @@ class OxigraphBackend(Backend):
             store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
         store.remove_graph(node)
 
+    def _part_size(self, node: ox.NamedNode) -> int:
+        result = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{node.value}> {{ ?s ?p ?o }} }}")
+        assert isinstance(result, ox.QuerySolutions)
+        (sol,) = list(result)
+        return int(sol[0].value)
+
     def _swap(self, node: ox.NamedNode, new: set[bytes], old: set[bytes] | None = None) -> set[str]:
         """Make the part ``node`` hold exactly ``new`` (canonical N-Triples lines, no blank nodes),
         writing only the difference: triples gone from the part leave the default graph unless
@@ -540,13 +566,16 @@ class OxigraphBackend(Backend):
         re-import that changes a few records writes a few quads.  ``old``: the part as it is, when
         the caller knows it (the lines of the file it was loaded from, in the same form as ``new``);
         else it is read from the store (in the store's canonical form: ``new`` must be too).
-        Returns the subjects of the triples written or removed."""
+        Returns the subjects of the triples written or removed, and sets ``triples_delta`` to the
+        change in the default graph's size when the difference is small enough to count it."""
         store = self._store
         default = ox.DefaultGraph()
         if old is None:
             old = set((store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=node) or b"").splitlines())
         gone = old - new
         added = new - old if old else new
+        counted = len(gone) + len(added) <= 20_000
+        delta = 0
         try:
             if gone:
                 meta = ox.NamedNode(META_GRAPH)
@@ -560,14 +589,19 @@ class OxigraphBackend(Backend):
                     ):
                         drop.append(line)
                 out_of_default = b"\n".join(drop).decode()
+                if counted and drop:  # distinct triples as the store holds them (two lines may be one)
+                    delta -= len(_as_stored(b"\n".join(drop) + b"\n"))
                 store.update(f"DELETE DATA {{ GRAPH <{node.value}> {{ {text.decode()} }} {out_of_default} }}")
             if added:
                 data = b"\n".join(added) + b"\n"
+                if counted:
+                    delta += sum(1 for q in _as_stored(data) if q not in store)
                 load = store.bulk_load if len(added) > 20_000 else store.load
                 load(data, ox.RdfFormat.N_TRIPLES, to_graph=node)
                 load(data, ox.RdfFormat.N_TRIPLES, to_graph=default)
         except OSError as exc:
             raise BackendError(f"Cannot write to the store {self.path}: {exc}") from None
+        self.triples_delta = delta if counted else None
         return {line[1 : line.index(b">")].decode() for line in gone | added}
 
     def _swap_from_file(
@@ -583,6 +617,7 @@ class OxigraphBackend(Backend):
         """
         node = ox.NamedNode(graph_iri)
         raw = path.read_bytes()
+        self.triples_delta = None
         if self._store.contains_named_graph(node) and not (b"_:" in raw or b"[" in raw):
             base = path.resolve().as_uri()
             if previous is not None and not (b"_:" in previous or b"[" in previous):
@@ -596,9 +631,14 @@ class OxigraphBackend(Backend):
                 except SyntaxError:
                     old = new = None
                 if old is not None and old == new:
+                    self.triples_delta = 0
                     return raw, set()  # the same triples in the same order (a comment or spacing changed)
                 if old is not None and new is not None:
-                    return raw, self._swap(node, set(new.splitlines()), set(old.splitlines()))
+                    old_lines = set(old.splitlines())
+                    # two lines of the old file giving one triple ("0.0" and "0.00" as decimals): removing
+                    # one would remove the triple that the other still states; compare as the store writes
+                    if self._part_size(node) == len(old_lines):
+                        return raw, self._swap(node, set(new.splitlines()), old_lines)
             try:
                 # through an in-memory store: its N-Triples have the store's canonical literals
                 mem = ox.Store()
