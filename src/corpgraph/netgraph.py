@@ -176,6 +176,9 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
     attrs = _record_attributes(rows, types, onto, {row[0] for row in edge_rows})
     # Edges (and above, nodes) are added in IRI order: every view and export inherits this order.
     edge_rows.sort(key=lambda row: (row[2], row[3], row[0], row[1]))
+    label_of = {
+        rec: a.pop("label_override") for rec, a in attrs.items()
+    }  # the edge's label, not an attribute
     for rec, kind, s, t in edge_rows:
         rule = onto.rules[kind]
         if rule.symmetric and s > t:  # one edge per unordered pair of partners
@@ -183,7 +186,7 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
         if s not in g or t not in g:  # a dangling reference: validate reports it; never draw it
             continue
         a = attrs.get(rec, {})
-        label = a.get("label_override") or rule.label
+        label = label_of.get(rec) or rule.label
         g.add_edge(
             s,
             t,
@@ -195,7 +198,7 @@ def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.Mult
             symmetric=rule.symmetric,
             money_flow=rule.money_flow,
             soft=rule.soft,
-            **{k: v for k, v in a.items() if k != "label_override"},
+            **a,
         )
     awards.count_once(g)  # one award's amount stated by several files is one edge
     return g

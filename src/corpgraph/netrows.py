@@ -14,6 +14,7 @@ Values are plain text (IRIs and literals' lexical forms), never rdflib terms.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,7 +28,7 @@ from .vocab import PREFIXES
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 # Bump when what a part's file holds changes, so files written by older code are not read.
-_FORMAT = 1
+_FORMAT = 2
 
 Rows = dict[str, list[tuple[str, str]]]  # predicate IRI -> (subject, object), distinct, sorted
 
@@ -48,7 +49,7 @@ def read_rows(backend: Backend, predicates: Iterable[str], classes: Iterable[str
     parts = backend.part_hashes()
     cache_dir = backend.cache_dir()
     if not parts or cache_dir is None:
-        return _merge([_scan(backend, preds, wanted, None)])
+        return _distinct(_scan(backend, preds, wanted, None))
     digest = hashlib.sha256(json.dumps([_FORMAT, preds, wanted]).encode("utf-8")).hexdigest()[:12]
     folder = cache_dir / "netrows"
     kept: list[Rows] = []
@@ -59,7 +60,7 @@ def read_rows(backend: Backend, predicates: Iterable[str], classes: Iterable[str
         names.add(name)
         rows = _load(folder / name)
         if rows is None:
-            rows = _scan(backend, preds, wanted, backend.part_graph_iri(part))
+            rows = _distinct(_scan(backend, preds, wanted, backend.part_graph_iri(part)))
             _save(folder / name, rows)
         kept.append(rows)
     _forget_others(folder, names)
@@ -83,10 +84,29 @@ def _scan(backend: Backend, preds: list[str], classes: list[str], graph: str | N
     return out
 
 
+def _distinct(rows: Rows) -> Rows:
+    """Each predicate's rows distinct and sorted (a part as it is kept)."""
+    return {p: sorted(set(pairs)) for p, pairs in rows.items()}
+
+
 def _merge(parts: list[Rows]) -> Rows:
-    # one triple stated in two files is one triple of the graph: distinct rows, in a fixed order
-    keys = {p for rows in parts for p in rows}
-    return {p: sorted({(s, o) for rows in parts for s, o in rows.get(p, ())}) for p in keys}
+    """The parts' rows together, distinct and sorted: one triple stated in two files is one triple
+    of the graph.  Each part's rows are sorted already, so most predicates (held by one part) are
+    taken as they are and the others merged in one pass."""
+    out: Rows = {}
+    for p in sorted({p for rows in parts for p in rows}):
+        held = [rows[p] for rows in parts if rows.get(p)]
+        if len(held) <= 1:
+            out[p] = held[0] if held else []
+            continue
+        merged: list[tuple[str, str]] = []
+        last = None
+        for pair in heapq.merge(*held):
+            if pair != last:
+                merged.append(pair)
+                last = pair
+        out[p] = merged
+    return out
 
 
 def _pairs(rows: list[tuple[str | None, ...]]) -> list[tuple[str, str]]:
