@@ -227,7 +227,7 @@ def _predicates(onto: Ontology) -> set[str]:
     return preds
 
 
-def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+def _grouped(pairs: Iterable[list[str]]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for s, o in pairs:
         out[s].append(o)

@@ -30,7 +30,9 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # Bump when what a part's file holds changes, so files written by older code are not read.
 _FORMAT = 2
 
-Rows = dict[str, list[tuple[str, str]]]  # predicate IRI -> (subject, object), distinct, sorted
+# predicate IRI -> [subject, object] pairs, distinct, sorted (lists: as JSON reads them back)
+Rows = dict[str, list[list[str]]]
+Scanned = dict[str, list[tuple[str, str]]]
 
 
 def expand(name: str) -> str:
@@ -67,11 +69,11 @@ def read_rows(backend: Backend, predicates: Iterable[str], classes: Iterable[str
     return _merge(kept)
 
 
-def _scan(backend: Backend, preds: list[str], classes: list[str], graph: str | None) -> Rows:
+def _scan(backend: Backend, preds: list[str], classes: list[str], graph: str | None) -> Scanned:
     def where(pattern: str) -> str:
         return f"GRAPH {iri_ref(graph)} {{ {pattern} }}" if graph else pattern
 
-    out: Rows = {}
+    out: Scanned = {}
     for p in preds:
         out[p] = _pairs(backend.select_text(f"SELECT ?s ?o WHERE {{ {where(f'?s {iri_ref(p)} ?o')} }}"))
     if classes:
@@ -84,9 +86,9 @@ def _scan(backend: Backend, preds: list[str], classes: list[str], graph: str | N
     return out
 
 
-def _distinct(rows: Rows) -> Rows:
+def _distinct(rows: Scanned) -> Rows:
     """Each predicate's rows distinct and sorted (a part as it is kept)."""
-    return {p: sorted(set(pairs)) for p, pairs in rows.items()}
+    return {p: [[s, o] for s, o in sorted(set(pairs))] for p, pairs in rows.items()}
 
 
 def _merge(parts: list[Rows]) -> Rows:
@@ -99,7 +101,7 @@ def _merge(parts: list[Rows]) -> Rows:
         if len(held) <= 1:
             out[p] = held[0] if held else []
             continue
-        merged: list[tuple[str, str]] = []
+        merged: list[list[str]] = []
         last = None
         for pair in heapq.merge(*held):
             if pair != last:
