@@ -457,21 +457,47 @@
     // Sigma draws the whole graph once as it starts (no second pass here: on 100,000 lines that
     // would index and draw it all again).  The drawing commands are sent to the GPU (or its software
     // stand-in, in another process) now, and the page goes on with its own work (the indexes, the
-    // legend, the table) while they are carried out; drawn() below waits for the frame to be finished.
-    Object.keys(sigma.webGLContexts || {}).forEach(function (k) { sigma.webGLContexts[k].flush(); });
+    // legend, the table) while they are carried out.  With WebGL 2, a fence on each layer says when
+    // they are done without waiting for it: the lines of an early first frame go into graphology in
+    // slices, and between slices the page looks whether the frame has finished.  Otherwise (or once
+    // all slices are in) drawn() waits for it.
+    var fences = [];
+    Object.keys(sigma.webGLContexts || {}).forEach(function (k) {
+      var gl = sigma.webGLContexts[k];
+      if (early && typeof gl.fenceSync === "function") fences.push([gl, gl.fenceSync(gl.SYNC_GPU_COMMANDS_COMPLETE, 0)]);
+      gl.flush();
+    });
+    var firstShown = false;
+    function firstFrame(wait) {  // the first frame, lines included, has finished: say so (once)
+      if (firstShown) return;
+      if (!wait && !fences.every(function (f) { return f[1] && f[0].getSyncParameter(f[1], f[0].SYNC_STATUS) === f[0].SIGNALED; })) return;
+      if (wait) drawn();
+      firstShown = true;
+      fences.forEach(function (f) { if (f[1]) f[0].deleteSync(f[1]); });
+      fences = [];
+      performance.mark("cg-first-frame");
+      view.emit("drawn");
+    }
+    var SLICE = 10000;
     function settle() {
-      if (early) {
-        drawn();  // the first frame, lines included, is on screen: say so, then index the lines
-        performance.mark("cg-first-frame");
-        view.emit("drawn");
-        var full = graph.copy();
-        addEdges(full);
+      if (!early) { view.emit("settled"); return; }
+      if (!fences.length) firstFrame(true);
+      var full = graph.copy(), edges = doc.edges, at = 0;
+      function slice() {
+        firstFrame(false);
+        for (var end = Math.min(at + SLICE, edges.length); at < end; at++) {
+          var e = edges[at];
+          if (full.hasNode(e.from) && full.hasNode(e.to)) full.addDirectedEdgeWithKey(e.id, e.from, e.to, edgeAttrs(e));
+        }
+        if (at < edges.length) { setTimeout(slice, 0); return; }
+        firstFrame(true);
         early = false; quiet = true;
         graph = full; window.cgGraph = full;
         sigma.setGraph(full);  // sigma indexes it all (quiet: nothing to draw again)
         quiet = false;
+        view.emit("settled");
       }
-      view.emit("settled");
+      slice();
     }
     setTimeout(settle, 0);
 
@@ -523,6 +549,9 @@
       name: "sigma",
       ownLabels: true,  // sigma places its labels itself (no overlap at any zoom); map.js need not
       apply: function (next) {
+        // While the lines of an early first frame are going into graphology, looks wait: the map's
+        // settling applies the looks of that moment (map.js relabels as it settles).
+        if (early) return;
         var nodes = [], edges = [], hidden = false;
         Object.keys(next.nodes).forEach(function (id) {
           var look = plain(next.nodes[id]);
@@ -581,6 +610,7 @@
         refreshItems(before.concat(ids || []).filter(function (id) { return graph.hasNode(id); }), [], false);
       },
       selectEdge: function (id) {
+        if (early) { selectedEdge = id; return; }  // drawn once the lines are indexed
         var before = selectedEdge;
         selectedEdge = graph.hasEdge(id) ? id : null;
         refreshItems([], [before, selectedEdge].filter(function (e) { return e && graph.hasEdge(e); }), false);
