@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -79,16 +79,31 @@ def _file(backend: Backend, name: str, version: str) -> Path | None:
 
 
 def _write(path: Path, name: str, data: Any) -> None:
+    replace_kept(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")), f"{name}-*.json")
+
+
+def replace_kept(path: Path, data: bytes | str, earlier: str) -> None:
+    """Keep a result at ``path`` and remove the files beside it matching ``earlier`` (the same result
+    for other graph versions).  A read-only or full cache only loses the keeping: nothing is raised."""
     from .errors import OutputError
     from .fileio import write_atomically
 
     try:
-        write_atomically(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-        for old in path.parent.glob(f"{name}-*.json"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        write_atomically(path, data)
     except (OSError, OutputError):
-        pass  # a read-only store still answers, just without keeping this
+        return
+    forget_others(path.parent, earlier, {path.name})
+
+
+def forget_others(folder: Path, pattern: str, keep: Container[str | None]) -> None:
+    """Remove the files of ``folder`` matching ``pattern`` whose names are not in ``keep`` (results
+    kept for parts or versions that are gone); a folder that cannot be changed is left as it is."""
+    try:
+        for old in folder.glob(pattern):
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 # -- results kept per request ----------------------------------------------------------------------

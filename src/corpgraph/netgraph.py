@@ -21,8 +21,7 @@ import networkx as nx
 from . import awards, dates, netrows
 from .backend import Backend
 from .backend.sparqltext import values_block
-from .derived import file_stamp
-from .errors import OutputError
+from .derived import file_stamp, replace_kept
 from .netrows import RDF_TYPE
 from .ontology import EdgeRule, Ontology, read_ontology
 from .vocab import certainty_rank, local_name
@@ -56,16 +55,8 @@ def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bo
         except (ValueError, KeyError, TypeError, OSError):
             pass  # a damaged cache is rebuilt below
     g = build_network(backend, ontology)
-    if cache is not None:
-        try:
-            from .fileio import write_atomically
-
-            write_atomically(cache, _network_to_json(g))
-            for old in cache.parent.glob("network-*.json"):
-                if old != cache:
-                    old.unlink(missing_ok=True)
-        except (OSError, OutputError):
-            pass  # a read-only store still answers, just without a cache
+    if cache is not None:  # a read-only store still answers, just without a cache
+        replace_kept(cache, _network_to_json(g), "network-*.json")
     return g
 
 

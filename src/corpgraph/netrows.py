@@ -22,6 +22,7 @@ from typing import cast
 
 from .backend import Backend
 from .backend.sparqltext import iri_ref
+from .derived import forget_others
 from .errors import OutputError
 from .vocab import PREFIXES
 
@@ -65,7 +66,7 @@ def read_rows(backend: Backend, predicates: Iterable[str], classes: Iterable[str
             rows = _distinct(_scan(backend, preds, wanted, backend.part_graph_iri(part)))
             _save(folder / name, rows)
         kept.append(rows)
-    _forget_others(folder, names)
+    forget_others(folder, "*.json", names)
     return _merge(kept)
 
 
@@ -131,12 +132,3 @@ def _save(path: Path, rows: Rows) -> None:
         write_atomically(path, json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     except (OSError, OutputError):
         pass  # a read-only cache still answers, just without keeping this part
-
-
-def _forget_others(folder: Path, keep: set[str]) -> None:
-    try:
-        for old in folder.glob("*.json"):
-            if old.name not in keep:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass

@@ -23,7 +23,7 @@ from rdflib.term import Node
 
 from . import store
 from .certainty import CERTAINTY_ORDER
-from .errors import CorpgraphError, GraphLoadError
+from .errors import GraphLoadError
 from .vocab import CG, local_name
 
 
@@ -91,16 +91,10 @@ def validate_folder(graph_dir: str | Path | None = None) -> ValidationReport:
         except (ValueError, KeyError, TypeError, OSError):
             pass  # damaged: validate again below
     report = _validate_folder(folder)
-    if kept is not None:
-        try:
-            from .fileio import write_atomically
+    if kept is not None:  # a read-only cache: the report is still right, only not kept
+        from .derived import replace_kept
 
-            write_atomically(kept, json.dumps(report.as_dict(), sort_keys=True))
-            for old in kept.parent.glob("validate-*.json"):
-                if old != kept:
-                    old.unlink(missing_ok=True)
-        except (OSError, CorpgraphError):
-            pass  # a read-only cache: the report is still right, only not kept
+        replace_kept(kept, json.dumps(report.as_dict(), sort_keys=True), "validate-*.json")
     return report
 
 

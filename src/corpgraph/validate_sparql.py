@@ -37,6 +37,7 @@ from . import shacl_sparql as ss
 from . import store
 from .backend.oxigraph_store import OxigraphBackend, from_ox, part_iri, part_name
 from .certainty import CERTAINTY_ORDER
+from .derived import forget_others
 from .errors import CorpgraphError, GraphLoadError
 from .fileio import write_atomically
 from .validate import Problem, ValidationReport, _short, shacl_problem
@@ -184,12 +185,7 @@ class _Run:
                     except (OSError, CorpgraphError):
                         pass  # a read-only cache: right, only not kept
             per_part.append(facts)
-        try:
-            for old in keep.glob("*.json"):
-                if old.name not in wanted:
-                    old.unlink(missing_ok=True)
-        except OSError:
-            pass
+        forget_others(keep, "*.json", wanted)
         seen: dict[str, int] = {}
         for facts in per_part:
             for s in facts["subjects"]:
