@@ -440,6 +440,11 @@ def test_as_of_slider_steps_through_months(hostile_page):
 def test_edge_table_lists_every_relationship_sorted_with_sources(hostile_page, mini):
     pg = hostile_page
     pg.page.click("#cg-table summary")
+    # the table is built on the details' "toggle" event, which the browser fires after the click returns
+    deadline = time.monotonic() + 10
+    while not pg.js("document.querySelectorAll('#cg-table tbody tr').length"):
+        assert time.monotonic() < deadline, "the table of relationships was never filled"
+        time.sleep(0.05)
     rows = pg.js(
         "Array.from(document.querySelectorAll('#cg-table tbody tr')).map(tr => Array.from(tr.cells).map(c => c.textContent))"
     )
