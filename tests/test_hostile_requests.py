@@ -8,9 +8,9 @@ counts the connections an attack would open.
 from __future__ import annotations
 
 import pytest
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 
-from corpgraph import netgraph, rdftext
+from corpgraph import netrows, rdftext
 from corpgraph.backend.memory import MemoryBackend
 from corpgraph.backend.oxigraph_store import OxigraphBackend
 from corpgraph.backend.sparqltext import refuse_unsafe, values_block
@@ -95,7 +95,7 @@ def test_graph_file_iri_with_forbidden_character_is_refused(tmp_path, iri):
 @pytest.mark.parametrize("bad", ["urn:a> } SERVICE <http://127.0.0.1:9/> { ?s ?p ?o", "urn:a b", "no-scheme"])
 def test_every_values_builder_refuses_a_bad_iri(bad):
     with pytest.raises(QueryError, match="not a valid IRI"):
-        netgraph._values("type", ["urn:ok", bad])
+        netrows.read_rows(MemoryBackend(Graph(), "test"), [], ["urn:ok", bad])
     with pytest.raises(QueryError, match="not a valid IRI"):
         values_block(["s"], [[URIRef(bad)]])
 

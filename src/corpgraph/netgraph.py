@@ -20,17 +20,12 @@ import networkx as nx
 
 from . import awards, dates, netrows
 from .backend import Backend
-from .backend.sparqltext import values_block
 from .derived import file_stamp, replace_kept
 from .netrows import RDF_TYPE
 from .ontology import EdgeRule, Ontology, read_ontology
 from .vocab import certainty_rank, local_name
 
 __all__ = ["EdgeRule", "Ontology", "build_network", "filter_edges", "project", "read_ontology"]
-
-
-def _values(var: str, iris: Iterable[str]) -> str:
-    return values_block([var], ([i] for i in iris))
 
 
 # Bump when the projection's shape changes, so caches written by older code are not read.
@@ -62,8 +57,8 @@ def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bo
 
 def _network_to_json(g: nx.MultiDiGraph) -> bytes:
     """The network as compact JSON: nodes by position, each edge a row of the same fields (names
-    once, in ``fields``), each source once; about half the size, and twice as fast to read, as a
-    dict per edge."""
+    once, in ``fields``), each source once: 33 MB instead of 56 MB at a million triples, the same
+    to read back (building the graph, not parsing, is most of that)."""
     sources: dict[str, dict] = {}
     fields_seen: dict[str, None] = {}
     decimals: set[str] = set()

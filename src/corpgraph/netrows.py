@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import cast
 
 from .backend import Backend
-from .backend.sparqltext import iri_ref
+from .backend.sparqltext import iri_ref, values_block
 from .derived import forget_others
 from .errors import OutputError
 from .vocab import PREFIXES
@@ -78,11 +78,9 @@ def _scan(backend: Backend, preds: list[str], classes: list[str], graph: str | N
     for p in preds:
         out[p] = _pairs(backend.select_text(f"SELECT ?s ?o WHERE {{ {where(f'?s {iri_ref(p)} ?o')} }}"))
     if classes:
-        values = " ".join(iri_ref(c) for c in classes)
+        values = values_block(["o"], ([c] for c in classes))
         out[RDF_TYPE] = _pairs(
-            backend.select_text(
-                f"SELECT ?s ?o WHERE {{ VALUES ?o {{ {values} }} {where(f'?s {iri_ref(RDF_TYPE)} ?o')} }}"
-            )
+            backend.select_text(f"SELECT ?s ?o WHERE {{ {values} {where(f'?s {iri_ref(RDF_TYPE)} ?o')} }}")
         )
     return out
 

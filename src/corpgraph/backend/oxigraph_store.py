@@ -218,6 +218,18 @@ def _as_stored(ntriples: bytes) -> ox.Store:
     return mem
 
 
+def _keep(path: Path, data: bytes | str) -> None:
+    """Write a copy or a record the store keeps beside its data; a full or read-only disk only loses
+    it (the next change reads the part from the store, readers check the whole part)."""
+    from ..errors import OutputError
+    from ..fileio import write_atomically
+
+    try:
+        write_atomically(path, data)
+    except (OSError, OutputError):
+        pass
+
+
 def _is_hex(digest: str) -> bool:
     return bool(re.fullmatch(r"[0-9a-f]{64}", digest))
 
@@ -552,12 +564,6 @@ class OxigraphBackend(Backend):
             store.update(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph_iri}> {{ ?s ?p ?o }} }}")
         store.remove_graph(node)
 
-    def _part_size(self, node: ox.NamedNode) -> int:
-        result = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{node.value}> {{ ?s ?p ?o }} }}")
-        assert isinstance(result, ox.QuerySolutions)
-        (sol,) = list(result)
-        return int(sol[0].value)
-
     def _swap(self, node: ox.NamedNode, new: set[bytes], old: set[bytes] | None = None) -> set[str]:
         """Make the part ``node`` hold exactly ``new`` (canonical N-Triples lines, no blank nodes),
         writing only the difference: triples gone from the part leave the default graph unless
@@ -637,7 +643,7 @@ class OxigraphBackend(Backend):
                     old_lines = set(old.splitlines())
                     # two lines of the old file giving one triple ("0.0" and "0.00" as decimals): removing
                     # one would remove the triple that the other still states; compare as the store writes
-                    if self._part_size(node) == len(old_lines):
+                    if self._count(node) == len(old_lines):
                         return raw, self._swap(node, set(new.splitlines()), old_lines)
             try:
                 # through an in-memory store: its N-Triples have the store's canonical literals
@@ -667,14 +673,7 @@ class OxigraphBackend(Backend):
         folder = self._changes_dir()
         if folder is None or touched is None or not old or old == new or not _is_hex(old) or not _is_hex(new):
             return
-        target = folder / f"{new}.json"
-        tmp = folder / f".{new}.{os.getpid()}.tmp"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"from": old, "subjects": sorted(touched)}), encoding="utf-8")
-            os.replace(tmp, target)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # a full disk: readers check the whole part instead
+        _keep(folder / f"{new}.json", json.dumps({"from": old, "subjects": sorted(touched)}))
 
     def change_of(self, part: str) -> tuple[str, set[str]] | None:
         """How the part came to hold its file: ``(digest, subjects)`` when it was last rewritten
@@ -712,31 +711,21 @@ class OxigraphBackend(Backend):
         if hashlib.sha256(raw).hexdigest() != sha:
             return  # the file changed while it was loaded: the part is not that of ``sha``
         target = folder / f"{sha}.ttl"
-        if target.is_file():
-            return
-        tmp = folder / f".{sha}.{os.getpid()}.tmp"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(raw)
-            os.replace(tmp, target)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # a full disk: the next change reads the part from the store
+        if not target.is_file():
+            _keep(target, raw)
 
     def _prune_loaded(self, parts: dict[str, str]) -> None:
         """Remove the copies and change records of files that no part holds any more."""
-        for folder, ext in ((self._loaded_dir(), ".ttl"), (self._changes_dir(), ".json")):
-            if folder is None or not folder.is_dir():
-                continue
-            keep = {f"{sha}{ext}" for sha in parts.values()}
-            try:
-                for f in folder.iterdir():
-                    if f.name not in keep:
-                        f.unlink(missing_ok=True)
-            except OSError:
-                pass
+        from ..derived import forget_others
 
-    def _count(self) -> int:
-        result = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        for folder, ext in ((self._loaded_dir(), ".ttl"), (self._changes_dir(), ".json")):
+            if folder is not None:
+                forget_others(folder, "*", {f"{sha}{ext}" for sha in parts.values()})
+
+    def _count(self, part: ox.NamedNode | None = None) -> int:
+        """The triples of the default graph (the union), or of one part's named graph."""
+        pattern = "?s ?p ?o" if part is None else f"GRAPH <{part.value}> {{ ?s ?p ?o }}"
+        result = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
         assert isinstance(result, ox.QuerySolutions)
         (sol,) = list(result)
         return int(sol[0].value)

@@ -31,7 +31,7 @@ class Triples:
     subject's statements together (no pass over every triple to group them), and its Turtle is
     joined from strings.
 
-    :meth:`add_statements` (one subject, many statements) and :meth:`add_text` (one text triple) are
+    :meth:`add_statements` (one subject, many statements) and :meth:`update_text` (text triples) are
     the importers' fast paths; :meth:`add`, iteration, ``len`` and ``in`` speak rdflib triples (the
     part of the Graph API the importers and the backends use), and :meth:`to_graph` gives an rdflib
     Graph for a backend or a test.
@@ -52,17 +52,6 @@ class Triples:
             have.update(statements)
             self._count += len(have) - before
 
-    def add_text(self, triple: tuple[str, str, str]) -> None:
-        """Add one text triple ``(subject, predicate, object)``."""
-        s, p, o = triple
-        have = self._by_subject.get(s)
-        if have is None:
-            self._by_subject[s] = {(p, o)}
-            self._count += 1
-        elif (p, o) not in have:
-            have.add((p, o))
-            self._count += 1
-
     def update_text(self, triples: Iterable[tuple[str, str, str]]) -> None:
         """Add text triples ``(subject, predicate, object)``."""
         by, n = self._by_subject, 0
@@ -77,7 +66,7 @@ class Triples:
         self._count += n
 
     def add(self, triple: tuple[Node, Node, Node]) -> None:
-        self.add_text(text_triple(triple))
+        self.update_text((text_triple(triple),))
 
     def by_subject(self) -> dict[str, set[tuple[str, str]]]:
         """Each subject's ``(predicate, object)`` text pairs (the store itself, not a copy)."""

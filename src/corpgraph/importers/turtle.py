@@ -148,8 +148,7 @@ def write_turtle(graph: Graph | Iterable[tuple]) -> str:
 
     if not isinstance(graph, Triples):
         held = Triples()
-        for t in graph:
-            held.add_text(text_triple(t))
+        held.update_text(text_triple(t) for t in graph)
         graph = held
     by_subject = graph.by_subject()
     iris: dict[str, str] = {}
