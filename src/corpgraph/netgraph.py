@@ -29,7 +29,7 @@ __all__ = ["EdgeRule", "Ontology", "build_network", "filter_edges", "project", "
 
 
 # Bump when the projection's shape changes, so caches written by older code are not read.
-_CACHE_FORMAT = 6
+_CACHE_FORMAT = 7
 
 
 def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bool = True) -> nx.MultiDiGraph:
@@ -57,9 +57,10 @@ def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bo
 
 def _network_to_json(g: nx.MultiDiGraph) -> bytes:
     """The network as compact JSON: nodes by position, each edge a row of the same fields (names
-    once, in ``fields``), each source once: 33 MB instead of 56 MB at a million triples, the same
+    once, in ``fields``), each source once (edges name them by position): 33 MB instead of 56 MB at
+    a million triples, the same
     to read back (building the graph, not parsing, is most of that)."""
-    sources: dict[str, dict] = {}
+    source_at: dict[str, tuple[int, dict]] = {}
     fields_seen: dict[str, None] = {}
     decimals: set[str] = set()
     record_is_key = True
@@ -74,8 +75,8 @@ def _network_to_json(g: nx.MultiDiGraph) -> bytes:
         row = []
         for f in fields:
             val = d.get(f)
-            if f == "sources":
-                val = [sources.setdefault(src["iri"], src)["iri"] for src in val or ()]
+            if f == "sources":  # by position in the list of sources
+                val = [source_at.setdefault(src["iri"], (len(source_at), src))[0] for src in val or ()]
             elif f in decimals and val is not None:
                 val = str(val)
             row.append(val)
@@ -83,7 +84,7 @@ def _network_to_json(g: nx.MultiDiGraph) -> bytes:
     return json.dumps(
         {
             "version": g.graph.get("version"),
-            "sources": sources,
+            "sources": [src for _i, src in source_at.values()],
             "nodes": [[n, d] for n, d in g.nodes(data=True)],
             "fields": fields,
             "decimals": sorted(decimals),
@@ -366,28 +367,40 @@ def _decimal(text: str | None) -> Decimal | None:
         return None
 
 
-def filter_edges(
-    g: nx.MultiDiGraph,
+def edge_test(
     kinds: Iterable[str] | None = None,
     min_certainty: str | None = None,
     as_of: dt.date | None = None,
-) -> nx.MultiDiGraph:
-    """A view of ``g`` keeping only the edges of the given kinds (local names), at least as certain
-    as ``min_certainty`` and in force on ``as_of``.  All nodes stay; callers drop isolates if they want."""
-    wanted = {k for k in kinds} if kinds else None
+) -> Callable[[dict], bool] | None:
+    """A test of an edge's data: of the given kinds (local names), at least as certain as
+    ``min_certainty`` and in force on ``as_of``; None when it would keep every edge."""
+    wanted = set(kinds) if kinds else None
     floor = certainty_rank(min_certainty) if min_certainty else 0
+    if wanted is None and not floor and as_of is None:
+        return None
 
-    def keep(u: str, v: str, key: str) -> bool:
-        d = g.edges[u, v, key]
+    def keep(d: dict) -> bool:
         if wanted is not None and d["kind"] not in wanted:
             return False
         if d.get("certainty_rank", 0) < floor:
             return False
         return not (as_of and not dates.in_force(as_of, d.get("start"), d.get("end"), d.get("date")))
 
-    if wanted is None and not floor and as_of is None:
+    return keep
+
+
+def filter_edges(
+    g: nx.MultiDiGraph,
+    kinds: Iterable[str] | None = None,
+    min_certainty: str | None = None,
+    as_of: dt.date | None = None,
+) -> nx.MultiDiGraph:
+    """A view of ``g`` keeping only the edges ``edge_test`` keeps.  All nodes stay; callers drop
+    isolates if they want."""
+    keep = edge_test(kinds, min_certainty, as_of)
+    if keep is None:
         return g
-    return nx.subgraph_view(g, filter_edge=keep)
+    return nx.subgraph_view(g, filter_edge=lambda u, v, key: keep(g.edges[u, v, key]))
 
 
 # -- one edge per tie ------------------------------------------------------------------------------

@@ -203,8 +203,12 @@ def select_subgraph(
         index = EntityIndex.from_backend(backend)
 
     if not (focus or path or query or family):
-        shown = set(view.nodes) if not selection.filtered else {n for n in view.nodes if view.degree(n) > 0}
-        return _finish(g, view, shown, None, selection, version)
+        if not selection.filtered:
+            return _finish(g, g, set(g.nodes), None, selection, version)
+        # the whole graph filtered: one pass over the edges, the entities they join (no isolates)
+        keep = netgraph.edge_test(kind_names or None, min_certainty, as_of) or (lambda _d: True)
+        kept = [(u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True) if keep(d)]
+        return _subgraph_of(g, {n for u, v, _k, _d in kept for n in (u, v)}, kept, selection, version)
 
     nodes: set[str] = set()
     edges: set[str] = set()
@@ -286,14 +290,27 @@ def _finish(
     selection: Selection,
     version: str,
 ) -> Subgraph:
+    kept = [
+        (u, v, k, d)
+        for u, v, k, d in view.edges(keys=True, data=True)
+        if (edges is None or k in edges) and u in nodes and v in nodes
+    ]
+    return _subgraph_of(g, nodes, kept, selection, version)
+
+
+def _subgraph_of(
+    g: nx.MultiDiGraph,
+    nodes: set[str],
+    edges: list[tuple[str, str, str, dict]],
+    selection: Selection,
+    version: str,
+) -> Subgraph:
+    """The subgraph of ``nodes`` (with their attributes in ``g``) and ``edges`` (u, v, key, data),
+    each in the projection's order, so outputs are stable."""
     out = nx.MultiDiGraph()
     out.graph.update(g.graph)
-    for n in g.nodes:  # keep the projection's order, so outputs are stable
-        if n in nodes:
-            out.add_node(n, **g.nodes[n])
-    for u, v, k, d in view.edges(keys=True, data=True):
-        if (edges is None or k in edges) and u in nodes and v in nodes:
-            out.add_edge(u, v, key=k, **d)
+    out.add_nodes_from((n, d) for n, d in g.nodes(data=True) if n in nodes)
+    out.add_edges_from(edges)
     return Subgraph(out, selection, version)
 
 

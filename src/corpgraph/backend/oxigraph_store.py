@@ -481,7 +481,9 @@ class OxigraphBackend(Backend):
                     }
                 )
                 sha = new_files[file_of[rel]]["sha256"]
-                raw, touched = self._swap_from_file(data[rel], part_iri(rel), self._loaded_copy(before.get(rel)))
+                raw, touched = self._swap_from_file(
+                    data[rel], part_iri(rel), self._loaded_copy(before.get(rel))
+                )
                 deltas.append(self.triples_delta)
                 self._note_change(before.get(rel), sha, touched)
                 self._keep_loaded(raw, sha)

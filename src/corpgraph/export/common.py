@@ -26,13 +26,19 @@ def node_rows(sub: Subgraph) -> list[dict[str, Any]]:
     ]
 
 
-def edge_ends(g: Any, u: str, v: str, d: dict[str, Any]) -> dict[str, Any]:
-    """The columns every exported edge starts with: its two ends, their labels, kind and certainty."""
+def labels_of(g: Any) -> dict[str, str]:
+    """Each entity's label (its IRI when it has none), read once for ``edge_ends``."""
+    return {n: d.get("label") or n for n, d in g.nodes(data=True)}
+
+
+def edge_ends(labels: dict[str, str], u: str, v: str, d: dict[str, Any]) -> dict[str, Any]:
+    """The columns every exported edge starts with: its two ends, their labels (``labels_of``),
+    kind and certainty."""
     return {
         "source": u,
         "target": v,
-        "source_label": g.nodes[u].get("label") or u,
-        "target_label": g.nodes[v].get("label") or v,
+        "source_label": labels[u],
+        "target_label": labels[v],
         "kind": d.get("kind") or "",
         "kind_label": d.get("kind_label") or "",
         "label": d.get("label") or "",
@@ -46,6 +52,7 @@ def edge_rows(sub: Subgraph) -> list[dict[str, Any]]:
     g = sub.net
     counts = Counter(k for _, _, k in g.edges(keys=True))
     seen: Counter[str] = Counter()
+    labels = labels_of(g)
     rows = []
     for u, v, k, d in g.edges(keys=True, data=True):
         seen[k] += 1
@@ -55,7 +62,7 @@ def edge_rows(sub: Subgraph) -> list[dict[str, Any]]:
             {
                 "id": k if counts[k] == 1 else f"{k}#{seen[k]}",
                 "record": k,
-                **edge_ends(g, u, v, d),
+                **edge_ends(labels, u, v, d),
                 "amount": amount,
                 "currency": d.get("currency") or "",
                 "amount_kind": d.get("amount_kind") or "",

@@ -10,7 +10,7 @@ import io
 from typing import Any
 
 from ..backend import Backend
-from ..output.escape import spreadsheet_cell
+from ..output.escape import FORMULA_START, spreadsheet_cell
 from ..subgraph import Subgraph
 from .common import edge_rows, node_rows
 
@@ -41,19 +41,31 @@ EDGE_COLUMNS = (
 NODE_COLUMNS = ("id", "label", "type", "type_label", "degree", "notes", "family")
 
 
-def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
+def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]], keys: dict[str, str] | None = None) -> bytes:
+    """The CSV of ``rows`` under ``columns``; a column takes its value from the key ``keys`` maps it
+    to, if any, else from its own name (missing or None: empty)."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: spreadsheet_cell("" if v is None else str(v)) for k, v in r.items()})
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    fields = [(keys or {}).get(c, c) for c in columns]
+    starts = frozenset(FORMULA_START)
+    # only text starting with one of FORMULA_START can be a formula: most cells skip the check
+    w.writerows(
+        [
+            spreadsheet_cell(text)
+            if (text := "" if (v := r.get(c)) is None else str(v)) and text[0] in starts
+            else text
+            for c in fields
+        ]
+        for r in rows
+    )
     return buf.getvalue().encode("utf-8")
 
 
 def to_csv(sub: Subgraph, backend: Backend) -> dict[str, bytes]:
     degree = dict(sub.net.degree())
     nodes = [{**r, "degree": degree[r["id"]]} for r in node_rows(sub)]
-    edges = [{**r, "sources": r["source_urls"]} for r in edge_rows(sub)]
+    edges = edge_rows(sub)
     prov = [{"key": k, "value": v} for k, v in sub.provenance().items()]
     prov += [
         {"key": "source", "value": f"{s.get('title') or ''} <{s.get('url') or s['iri']}>"}
@@ -61,6 +73,6 @@ def to_csv(sub: Subgraph, backend: Backend) -> dict[str, bytes]:
     ]
     return {
         "nodes.csv": _csv(NODE_COLUMNS, nodes),
-        "edges.csv": _csv(EDGE_COLUMNS, edges),
+        "edges.csv": _csv(EDGE_COLUMNS, edges, {"sources": "source_urls"}),
         "provenance.csv": _csv(("key", "value"), prov),
     }

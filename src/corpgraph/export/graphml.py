@@ -18,18 +18,19 @@ from ..backend import Backend
 from ..output.escape import xml_text
 from ..render import node_sizes, type_style
 from ..subgraph import Subgraph
-from .common import SEP, edge_ends, edge_rows, node_rows
+from .common import SEP, edge_ends, edge_rows, labels_of, node_rows
 
 
 def tie_rows(sub: Subgraph) -> list[dict[str, Any]]:
     """One dict per tie with scalar values only; ``id`` is ``FROM|KIND|TO``."""
     g = sub.ties
+    labels = labels_of(g)
     rows = []
     for u, v, k, d in g.edges(keys=True, data=True):
         sources = d.get("sources") or []
         row: dict[str, Any] = {
             "id": f"{u}|{k}|{v}",
-            **edge_ends(g, u, v, d),
+            **edge_ends(labels, u, v, d),
             "records": d["count"],
             "first_date": d.get("first") or "",
             "last_date": d.get("last") or "",

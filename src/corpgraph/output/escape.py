@@ -93,7 +93,7 @@ def html(text: object) -> str:
     return str(_html_escape(str(text)))
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -101,7 +101,7 @@ def spreadsheet_cell(value: str) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (OWASP "CSV injection"): text starting
     with = + - @ tab, CR or LF gets a leading apostrophe.  A cell that is nothing but a number
     (``-62013.29``, ``+1e3``) is left alone: it can only ever be that number."""
-    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+    if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 
