@@ -121,3 +121,33 @@ def test_a_tie_of_one_record_keeps_its_amount(bundled_net):
     credit = [d for _u, _v, d in ties.edges(data=True) if d["kind"] == "CreditFacility"]
     assert credit and all(d["count"] == 1 and d["amount"] is not None for d in credit)
     assert all(d["totals"][0]["amount"] == d["amount"] for d in credit)
+
+
+def test_filled_makes_the_graph_networkx_makes():
+    """netgraph.filled writes networkx's adjacency dicts itself: the result must be the graph that
+    add_nodes_from and add_edges_from make, in the same order, with working views and edits."""
+    nodes = [("a", {"label": "A"}), ("b", {}), ("c", {"label": "C"})]
+    edges = [
+        ("a", "b", "r1", {"kind": "Contract"}),
+        ("a", "b", "r2", {"kind": "Loan"}),  # a second edge between the same pair
+        ("b", "a", "r3", {"kind": "Contract"}),
+        ("c", "c", "r4", {"kind": "Statement"}),  # a self-loop
+        ("d", "a", "r5", {"kind": "Contract"}),  # an end that is not among the nodes
+    ]
+    ours = netgraph.filled(
+        nx.MultiDiGraph(), [(n, dict(d)) for n, d in nodes], [(*e[:3], dict(e[3])) for e in edges]
+    )
+    theirs = nx.MultiDiGraph()
+    theirs.add_nodes_from(nodes)
+    theirs.add_edges_from(edges)
+    assert list(ours.nodes(data=True)) == list(theirs.nodes(data=True))
+    assert list(ours.edges(keys=True, data=True)) == list(theirs.edges(keys=True, data=True))
+    for n in theirs:
+        assert list(ours.predecessors(n)) == list(theirs.predecessors(n))
+        assert list(ours.successors(n)) == list(theirs.successors(n))
+        assert ours.degree(n) == theirs.degree(n)
+    assert ours._succ["a"]["b"] is ours._pred["b"]["a"]  # one dict of keys, as networkx shares it
+    ours.remove_edge("a", "b", "r1")
+    theirs.remove_edge("a", "b", "r1")
+    assert list(ours.in_edges("b", keys=True)) == list(theirs.in_edges("b", keys=True)) == [("a", "b", "r2")]
+    assert nx.utils.graphs_equal(ours, theirs)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import gc
 import hashlib
 import io
 import json
@@ -43,7 +42,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -58,6 +57,7 @@ from .entity_resolution import ACCEPTED, DECISION_HEADER, REJECTED, Decision, Re
 from .errors import ImportFailed
 from .fileio import FilesTogether
 from .folder_resolution import DIGEST_LINE, EVIDENCE_SUFFIX, FolderResolution, entity_digest, evidence_bytes
+from .gcpause import no_cycle_collection
 from .importers import KINDS
 from .importers.common import Progress, RowError
 from .importers.context import ImportContext
@@ -251,7 +251,7 @@ def import_file(
                     f"Another import into {folder} is still running after {IMPORT_LOCK_WAIT:.0f} s; "
                     "try again when it has finished."
                 ) from None
-        held.enter_context(_no_cycle_collection())
+        held.enter_context(no_cycle_collection())  # a third of an import's CPU time
         result = _import_into(
             mod, kind, src, part, folder, target, decisions, backend, files, dry_run, strict, progress
         )
@@ -259,21 +259,6 @@ def import_file(
     rows = result.stats.get("rows read", 0)
     result.rows_per_second = rows / result.seconds if result.seconds else 0.0
     return result
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused while an import runs: an import builds millions of small
-    objects (the text triples, rows, decisions) that form no reference cycles, and the collector's
-    passes over that growing heap took a third of an import's CPU time.  Reference counting frees
-    them as usual; the collector runs again afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _import_into(

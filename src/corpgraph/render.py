@@ -896,11 +896,9 @@ def render_map(
     (``read_layout``); ``story`` (``story.story_document``) becomes the document's ``story``, which
     web/static/story.js steps through; ``timeline`` (``timeline.timeline_document``) the document's
     ``timeline``, which web/static/timeline.js draws beside the map."""
-    import gc
+    from .gcpause import no_cycle_collection
 
-    enabled = gc.isenabled()
-    gc.disable()  # tens of thousands of small dicts and no cycles: collection passes only cost time
-    try:
+    with no_cycle_collection():
         doc = map_document(
             sub, size_by=size_by, layout=layout, large=large, title=title, caption=caption, credit=credit
         )
@@ -909,9 +907,6 @@ def render_map(
         if timeline is not None:
             doc["timeline"] = timeline
         return render_document(doc, embed=embed, assets=assets, static_prefix=static_prefix)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def render_document(

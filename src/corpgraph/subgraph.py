@@ -309,8 +309,11 @@ def _subgraph_of(
     each in the projection's order, so outputs are stable."""
     out = nx.MultiDiGraph()
     out.graph.update(g.graph)
-    out.add_nodes_from((n, d) for n, d in g.nodes(data=True) if n in nodes)
-    out.add_edges_from(edges)
+    netgraph.filled(
+        out,
+        ((n, dict(d)) for n, d in g.nodes(data=True) if n in nodes),
+        ((u, v, k, dict(d)) for u, v, k, d in edges),
+    )
     return Subgraph(out, selection, version)
 
 

@@ -44,16 +44,11 @@ class Exporter:
         return getattr(importlib.import_module(f"{__name__}.{module}"), func)
 
     def __call__(self, sub: Subgraph, backend: Backend, **options: Any) -> bytes | dict[str, bytes]:
-        import gc
+        from ..gcpause import no_cycle_collection
 
         function = self.function()
-        enabled = gc.isenabled()
-        gc.disable()  # exports build many small objects and no cycles: collection passes only cost time
-        try:
+        with no_cycle_collection():
             return function(sub, backend, **options)
-        finally:
-            if enabled:
-                gc.enable()
 
 
 EXPORTERS: dict[str, Exporter] = {
