@@ -87,3 +87,39 @@ def test_output_cut_short_by_head_ends_quietly(tmp_path):
     assert first.startswith("# corpgraph export")
     assert int(status) in (0, EXIT_BROKEN_PIPE)
     assert errors.read_text() == ""
+
+
+def test_the_process_ends_at_once_with_its_output_whole_and_its_code(tmp_path):
+    """``corpgraph`` ends with os._exit, skipping the interpreter's teardown: everything the command
+    wrote must still arrive (stdout to a file, a long answer), with the command's own exit code, and
+    exit handlers must still run."""
+    out = tmp_path / "out.json"
+    with out.open("w") as fh:
+        done = subprocess.run(
+            [sys.executable, "-m", "corpgraph", "query", "sources", "--all", "--format", "json"],
+            stdout=fh,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    import json
+
+    rows = json.loads(out.read_text(encoding="utf-8"))["results"]["bindings"]  # SPARQL JSON results
+    assert rows and all("source" in r for r in rows)
+    missing = subprocess.run(
+        [sys.executable, "-m", "corpgraph", "paths", "GEO Group", "Amazon", "--max-hops", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert missing.returncode == EXIT_NOTHING_FOUND, missing.stderr
+    handler = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+        "from corpgraph.cli import main\n"
+        "sys.argv = ['corpgraph', 'queries']\n"
+        "main()\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", handler], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0 and "handler ran" in ran.stderr and "within-hops" in ran.stdout
