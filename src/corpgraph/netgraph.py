@@ -49,9 +49,10 @@ def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bo
             return _network_from_json(cache.read_bytes(), ontology or read_ontology(backend))
         except (ValueError, KeyError, TypeError, OSError):
             pass  # a damaged cache is rebuilt below
-    g = build_network(backend, ontology)
-    if cache is not None:  # a read-only store still answers, just without a cache
-        replace_kept(cache, _network_to_json(g), "network-*.json")
+    with no_cycle_collection():  # hundreds of thousands of rows, dicts and edges, no cycles
+        g = build_network(backend, ontology)
+        if cache is not None:  # a read-only store still answers, just without a cache
+            replace_kept(cache, _network_to_json(g), "network-*.json")
     return g
 
 
