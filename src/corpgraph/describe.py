@@ -82,7 +82,7 @@ def _source_counts(backend: Backend, kinds: list[str]) -> list[dict[str, Any]]:
     """Every source with its URL, title, publisher and how many records cite it, most cited first.
 
     Flat queries of text rows joined here: one query with an OPTIONAL per field and the count took
-    3-7 s on the real-data graph (8,443 sources), these 0.3 s on a new cache."""
+    3-7 s on the real-data graph (8,443 sources), these a fraction of it."""
     sources: dict[str, dict[str, Any]] = {}
     for (iri,) in backend.select_text(SPARQL_PREFIXES + "SELECT ?s WHERE { ?s a cg:Source }"):
         assert iri is not None

@@ -206,8 +206,8 @@ def select_subgraph(
         if not selection.filtered:
             return _finish(g, g, set(g.nodes), None, selection, version)
         # the whole graph filtered: one pass over the edges, the entities they join (no isolates)
-        keep = netgraph.edge_test(kind_names or None, min_certainty, as_of) or (lambda _d: True)
-        kept = [(u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True) if keep(d)]
+        keep = netgraph.edge_test(kind_names or None, min_certainty, as_of)  # None: every edge
+        kept = [(u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True) if keep is None or keep(d)]
         return _subgraph_of(g, {n for u, v, _k, _d in kept for n in (u, v)}, kept, selection, version)
 
     nodes: set[str] = set()
