@@ -88,7 +88,7 @@ def test_deleting_the_cache_loses_nothing(folder, big, own_cache):
 def test_the_network_is_cached_per_version(folder, big, own_cache):
     with open_backend(folder) as b:
         net = netgraph.project(b)
-        cached = list((b.path / "corpgraph-cache").glob("network-*.json"))
+        cached = list((b.path / "corpgraph-cache").glob("network-*.pickle"))
         assert len(cached) == 1 and b.version().split(":")[1] in cached[0].name
     with open_backend(folder) as b:
         again = netgraph.project(b)
@@ -275,7 +275,7 @@ def test_load_without_a_target_prepares_the_cache(runner, folder, big, own_cache
     r = runner.invoke(cli, ["load", "--graph", str(folder)], catch_exceptions=False)
     assert r.exit_code == 0 and r.stdout.startswith("cache ") and "files loaded" in r.stdout
     kept = cache.store_path_for(folder, own_cache) / "corpgraph-cache"
-    assert len(list(kept.glob("network-*.json"))) == 1 and len(list(kept.glob("entity-index-*.json"))) == 1
+    assert len(list(kept.glob("network-*.pickle"))) == 1 and len(list(kept.glob("entity-index-*.json"))) == 1
     again = runner.invoke(cli, ["load", "--graph", str(folder)], catch_exceptions=False)
     assert "already up to date" in again.stdout
     stats = runner.invoke(cli, ["stats", "--graph", str(folder)], catch_exceptions=False)

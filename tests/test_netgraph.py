@@ -3,12 +3,70 @@ store's cache of it."""
 
 from __future__ import annotations
 
+import pickle
+
 import networkx as nx
+import pytest
 
 from corpgraph import netgraph
 from corpgraph.backend.memory import MemoryBackend
 from corpgraph.vocab import ENT, REC
 from minigraph import PREFIXES
+
+PLANTED: list[str] = []
+
+
+def _plant(text: str) -> None:
+    PLANTED.append(text)
+
+
+class PlantedHook:
+    """Stands for a hostile object in a cache file: unpickling it would call ``_plant``."""
+
+    def __reduce__(self):
+        return (_plant, ("ran",))
+
+
+def test_kept_data_names_no_class_but_decimal():
+    from decimal import Decimal
+
+    from corpgraph import derived
+
+    data = {"a": [1, "b", None, True, 2.5, Decimal("1.10")], "shared": (d := {"x": 1}), "again": d}
+    back = derived.from_pickle(derived.to_pickle(data))
+    assert back == data and back["shared"] is back["again"]
+    with pytest.raises(pickle.UnpicklingError, match="may not name"):
+        derived.from_pickle(pickle.dumps(PlantedHook()))
+    assert not PLANTED
+
+
+def test_the_tie_index_is_kept_beside_the_network(tmp_graph, tmp_path):
+    """The ties of a kept network are kept too (hard and all, per version): read back, they are the
+    ties ``tie_index`` builds, with ``records`` naming the network; a damaged file is rebuilt."""
+    from corpgraph.backend.oxigraph_store import OxigraphBackend
+
+    store = tmp_path / "store"
+    fresh = netgraph.build_network(MemoryBackend.from_folder(tmp_graph))
+    wanted = {soft: netgraph.tie_index(fresh, soft=soft) for soft in (False, True)}
+    for _round in range(3):
+        backend = OxigraphBackend.open(store, graph_dir=tmp_graph)
+        g = netgraph.project(backend)
+        for soft in (False, True):
+            ties = netgraph.tie_index(g, soft=soft)
+            assert netgraph.tie_index(g, soft=soft) is ties  # read once per network
+            assert ties.graph["records"] is g
+            assert list(ties.edges(keys=True, data=True)) == list(wanted[soft].edges(keys=True, data=True))
+            assert list(ties.nodes(data=True)) == list(g.nodes(data=True))
+            ties.nodes[next(iter(ties))]["probe"] = 1  # the tie graph's node dicts are its own
+            assert "probe" not in g.nodes[next(iter(g))]
+        backend.close()
+        kept = sorted(p.name.split("-")[1] for p in (store / "corpgraph-cache").glob("ties-*.pickle"))
+        assert kept == ["all", "hard"]
+        for f in (store / "corpgraph-cache").glob("ties-hard-*.pickle"):
+            f.write_bytes(b"damaged")
+    # a view of the network is not the network: its ties are built from what it keeps
+    view = netgraph.filter_edges(g, min_certainty="confirmed")
+    assert netgraph.tie_index(view).number_of_edges() < netgraph.tie_index(g).number_of_edges()
 
 
 def test_nodes_are_entities_only(bundled_net):
@@ -69,15 +127,19 @@ def test_store_caches_the_network_for_its_version(tmp_graph, tmp_path):
     store = tmp_path / "store"
     backend = OxigraphBackend.open(store, graph_dir=tmp_graph)
     first = netgraph.project(backend)
-    cache = list((store / "corpgraph-cache").glob("network-*.json"))
+    cache = list((store / "corpgraph-cache").glob("network-*.pickle"))
     assert len(cache) == 1
     again = netgraph.project(backend)
     assert nx.utils.graphs_equal(first, again)
     amounts = [d["amount"] for _u, _v, d in again.edges(data=True) if d.get("amount") is not None]
     assert amounts and all(type(a).__name__ == "Decimal" for a in amounts)
     # a damaged cache is rebuilt, not trusted
-    cache[0].write_text("{not json", encoding="utf-8")
+    cache[0].write_text("{not a pickle", encoding="utf-8")
     assert nx.utils.graphs_equal(netgraph.project(backend), first)
+    # one naming any class but Decimal is refused before it can run anything, and rebuilt
+    cache[0].write_bytes(pickle.dumps({"node": {}, "hook": PlantedHook()}))
+    assert nx.utils.graphs_equal(netgraph.project(backend), first)
+    assert not PLANTED
     backend.close()
     # a changed graph gets a new cache and the old one goes
     (tmp_graph / "extra.ttl").write_text(
@@ -86,7 +148,7 @@ def test_store_caches_the_network_for_its_version(tmp_graph, tmp_path):
     backend = OxigraphBackend.open(store, graph_dir=tmp_graph)
     grown = netgraph.project(backend)
     assert str(ENT.newco) in grown and str(ENT.newco) not in first
-    assert len(list((store / "corpgraph-cache").glob("network-*.json"))) == 1
+    assert len(list((store / "corpgraph-cache").glob("network-*.pickle"))) == 1
     backend.close()
 
 

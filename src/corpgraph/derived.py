@@ -11,10 +11,13 @@ engine again.  A file that cannot be read is computed again; one that cannot be 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import pickle
 import re
 import weakref
 from collections.abc import Callable, Container, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +66,31 @@ def kept(
             _write(path, name, to_json(value))
     memo[name] = (version, value)
     return value
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Reads back plain data only: containers, strings, numbers, booleans and Decimals.  Any other
+    class named in the file (a damaged or planted cache) is refused, so reading a kept file can never
+    run code, whoever wrote it."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("decimal", "Decimal"):
+            return Decimal
+        raise pickle.UnpicklingError(f"a kept file may not name {module}.{name}")
+
+
+def to_pickle(data: Any) -> bytes:
+    """Plain data (see ``from_pickle``) as bytes for a kept file.  For big results read by every
+    command: pickle rebuilds dicts in C and keeps shared objects shared, where JSON needs a Python
+    pass to rebuild Decimals and shared dicts (the network at a million triples reads back 2-3x faster)."""
+    return pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def from_pickle(raw: bytes) -> Any:
+    """The plain data ``to_pickle`` wrote.  Raises ``pickle.UnpicklingError`` (or ValueError, EOFError...)
+    on a damaged file, and on one naming any class but Decimal."""
+    with no_cycle_collection():
+        return _PlainUnpickler(io.BytesIO(raw)).load()
 
 
 def file_stamp(version: str) -> str:
