@@ -2,10 +2,11 @@
 queries), computed once per version instead of once per command.
 
 Each is kept twice: on the backend object for the rest of the command, and as JSON (the big network
-files: plain-data pickles, ``to_pickle``) in the backend's cache folder (``Backend.cache_dir()``: the store of a graph folder or of ``--store``), in a file named
-after the graph version, so the next command of the same version reads it instead of asking the
-engine again.  A file that cannot be read is computed again; one that cannot be written is skipped
-(a read-only store still answers); deleting them loses nothing.
+files: plain-data pickles, ``to_pickle``) in the backend's cache folder (``Backend.cache_dir()``: the
+store of a graph folder or of ``--store``), in a file named after the graph version, so the next
+command of the same version reads it instead of asking the engine again.  A file that cannot be read
+is computed again; one that cannot be written is skipped (a read-only store still answers); deleting
+them loses nothing.
 """
 
 from __future__ import annotations
