@@ -282,6 +282,28 @@ def test_load_without_a_target_prepares_the_cache(runner, folder, big, own_cache
     assert stats.exit_code == 0 and "indexing" not in stats.stderr
 
 
+def test_paths_through_the_cache_read_the_kept_ties_and_answer_as_the_parsed_folder(
+    runner, folder, big, own_cache, monkeypatch
+):
+    """The first `paths` keeps the tie index beside the network; the next reads it back, and both
+    print what the folder parsed in memory prints (a damaged index is built again, same answer)."""
+    ask = ["paths", "AWS", "ICE", "--format", "json", "--graph", str(folder)]
+
+    def run() -> str:
+        r = runner.invoke(cli, ask, catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        return r.stdout
+
+    built = run()
+    kept = cache.store_path_for(folder, own_cache) / "corpgraph-cache"
+    (ties,) = kept.glob("ties-hard-*.pickle")
+    assert run() == built
+    ties.write_bytes(b"damaged")
+    assert run() == built
+    monkeypatch.setattr(cache, "SMALL_FOLDER_BYTES", 10**12)  # now parsed in memory, nothing kept
+    assert run() == built
+
+
 def test_load_without_a_target_on_a_small_folder_says_there_is_nothing_to_prepare(runner, folder, own_cache):
     r = runner.invoke(cli, ["load", "--graph", str(folder)], catch_exceptions=False)
     assert r.exit_code == 0 and "nothing to prepare" in r.stdout and not own_cache.exists()

@@ -39,7 +39,7 @@ def project(backend: Backend, ontology: Ontology | None = None, *, use_cache: bo
 
     Building the network reads every record; the triples it needs are kept per part (``netrows``),
     and the network itself for its graph version (``derived.to_pickle``), which reloads many times
-    faster than it is built (at a million triples: 96k records, built in 11 s, reloaded in 0.5 s).
+    faster than it is built (at a million triples: 96k records, built in 11 s, reloaded in 0.5-0.9 s).
     See ``build_network`` for what nodes and edges carry.
     """
     cache_dir = backend.cache_dir() if use_cache else None
@@ -98,6 +98,11 @@ def _adopted(g: nx.MultiDiGraph, node: dict, succ: dict, pred: dict) -> nx.Multi
     if not (node.keys() == succ.keys() == pred.keys()):
         raise ValueError("the kept network's node and adjacency dicts differ")
     g._node, g._succ, g._pred = node, succ, pred
+    return _views_reset(g)
+
+
+def _views_reset(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``g`` with the views networkx 3.3+ caches cleared, after its dicts were filled directly."""
     clear = getattr(nx, "_clear_cache", None)
     if clear is not None:
         clear(g)
@@ -130,10 +135,7 @@ def filled(
         if keys is None:
             keys = succ[u][v] = pred[v][u] = {}
         keys[k] = d
-    clear = getattr(nx, "_clear_cache", None)  # the cached views of networkx 3.3+
-    if clear is not None:
-        clear(g)
-    return g
+    return _views_reset(g)
 
 
 def build_network(backend: Backend, ontology: Ontology | None = None) -> nx.MultiDiGraph:
@@ -466,7 +468,7 @@ def tie_index(g: nx.MultiDiGraph, *, soft: bool = True) -> nx.MultiDiGraph:
     ``certainty`` and ``certainty_rank``.  ``complete_tie`` adds the rest to the ties kept.
 
     The index of a network ``project`` returned is kept beside it in the cache, once per ``soft``
-    and graph version (at a million triples: built in 0.5-1.3 s, read back in 0.1-0.3 s), and read
+    and graph version (at a million triples: built in 0.5-1.3 s, read back in 0.27 s), and read
     once per process (a server asks for it on every search)."""
     kept_at = _KEPT_AT.get(g)
     if kept_at is None:
